@@ -1,0 +1,13 @@
+// Each subcommand registers its options and its callback on the root CLI11 app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace gtrain::cli {
+
+void add_prepare_command(CLI::App& app);
+void add_data_command(CLI::App& app);        // data inspect
+void add_tokenizer_command(CLI::App& app);   // tokenizer train | encode
+void add_bench_command(CLI::App& app);       // bench prepare
+std::string version_text();
+
+}  // namespace gtrain::cli

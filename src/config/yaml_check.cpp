@@ -1,0 +1,101 @@
+#include "config/yaml_check.h"
+
+#include <algorithm>
+
+#include "data/input_error.h"
+
+namespace gtrain {
+
+namespace {
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+long line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+std::string path_of(const std::string& where, const std::string& key) {
+  return where.empty() ? key : where + "." + key;
+}
+}  // namespace
+
+std::string closest_name(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = key.size() / 2 + 2;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(key, c);
+    if (d < best_d) { best_d = d; best = c; }
+  }
+  return best;
+}
+
+void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed,
+                const std::string& file, const std::string& where) {
+  if (!node) return;
+  if (!node.IsMap())
+    throw InputError(file, line_of(node), where, "expected a mapping of keys");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string hint = closest_name(key, allowed);
+    std::string msg = "unknown key '" + key + "'";
+    msg += hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+    std::string valid;
+    for (const auto& a : allowed) valid += (valid.empty() ? "" : ", ") + a;
+    throw InputError(file, line_of(kv.first), path_of(where, key), msg + "; valid keys: " + valid);
+  }
+}
+
+std::string get_string(const YAML::Node& node, const std::string& key, const std::string& file,
+                       const std::string& where, const std::string& fallback, bool required) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) {
+    if (required) throw InputError(file, line_of(node), path_of(where, key), "is required");
+    return fallback;
+  }
+  if (!v.IsScalar()) throw InputError(file, line_of(v), path_of(where, key), "expected a string");
+  return v.as<std::string>();
+}
+
+double get_double(const YAML::Node& node, const std::string& key, const std::string& file,
+                  const std::string& where, double fallback) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  try {
+    return v.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, line_of(v), path_of(where, key),
+                     "expected a number, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
+  }
+}
+
+long get_int(const YAML::Node& node, const std::string& key, const std::string& file,
+             const std::string& where, long fallback) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  try {
+    return v.as<long>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, line_of(v), path_of(where, key),
+                     "expected an integer, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
+  }
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw InputError(path, 0, "", "cannot open config file");
+  } catch (const YAML::ParserException& e) {
+    throw InputError(path, e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+  }
+}
+
+}  // namespace gtrain

@@ -1,0 +1,86 @@
+#include "data/inspect.h"
+
+#include <cstdio>
+
+#include "text/unicode_class.h"
+#include "text/utf8.h"
+
+namespace gtrain {
+
+InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* tok,
+                               int max_span_width) {
+  InspectReport r;
+  for (UnitMode m : all_unit_modes())
+    if (m != UnitMode::Subword || tok) r.modes.push_back(UnitModeStats{m});
+  std::vector<char32_t> cps;
+  for (Example& ex : examples) {
+    ++r.examples;
+    utf8::decode(ex.text, &cps);
+    r.chars += static_cast<int64_t>(cps.size());
+    size_t bucket = cps.size() / 20;
+    if (r.length_histogram.size() <= bucket) r.length_histogram.resize(bucket + 1);
+    ++r.length_histogram[bucket];
+    for (Entity& e : ex.entities) {  // same trimming as prepare: units never hold spaces
+      while (e.start < e.end && is_space(cps[e.start])) ++e.start;
+      while (e.end > e.start && is_space(cps[e.end - 1])) --e.end;
+      ++r.label_counts[e.label];
+      ++r.entities;
+    }
+    for (UnitModeStats& s : r.modes) {
+      Units u = make_units(cps, s.mode, tok);
+      s.units += static_cast<int64_t>(u.size());
+      s.tokens += static_cast<int64_t>(u.token_ids.size());
+      for (const Entity& e : ex.entities) {
+        ++s.entities;
+        int32_t f, g;
+        if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g))
+          ++s.unaligned;
+        else if (g - f + 1 > max_span_width)
+          ++s.too_wide;
+        else
+          ++s.representable;
+      }
+    }
+  }
+  return r;
+}
+
+std::string format_inspect_report(const InspectReport& r, int max_span_width) {
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "examples %lld, entities %lld, characters %lld (mean %.1f per example)\n",
+                (long long)r.examples, (long long)r.entities, (long long)r.chars,
+                r.examples ? double(r.chars) / r.examples : 0.0);
+  out += buf;
+  out += "\nlabels:\n";
+  for (const auto& [label, n] : r.label_counts) {
+    std::snprintf(buf, sizeof buf, "  %-24s %8lld\n", label.c_str(), (long long)n);
+    out += buf;
+  }
+  out += "\nlength (characters):\n";
+  int64_t maxc = 1;
+  for (int64_t c : r.length_histogram) maxc = std::max(maxc, c);
+  for (size_t i = 0; i < r.length_histogram.size(); ++i) {
+    if (!r.length_histogram[i]) continue;
+    std::snprintf(buf, sizeof buf, "  %4zu-%-4zu %7lld ", i * 20, i * 20 + 19, (long long)r.length_histogram[i]);
+    out += buf;
+    out += std::string(static_cast<size_t>(40.0 * r.length_histogram[i] / maxc), '#') + "\n";
+  }
+  std::snprintf(buf, sizeof buf, "\nspan units (max span width %d):\n", max_span_width);
+  out += buf;
+  out += "  mode     coverage   reachable  unaligned  too-wide  units/example  tokens/example  units vs char\n";
+  double char_units = 0;
+  for (const auto& s : r.modes) if (s.mode == UnitMode::Char) char_units = double(s.units);
+  for (const auto& s : r.modes) {
+    double per = r.examples ? double(s.units) / r.examples : 0;
+    double tper = r.examples ? double(s.tokens) / r.examples : 0;
+    std::snprintf(buf, sizeof buf, "  %-8s %7.3f%%  %10lld %10lld %9lld %14.1f %15.1f %13.2f\n",
+                  unit_mode_name(s.mode).c_str(), 100.0 * s.coverage(), (long long)s.representable,
+                  (long long)s.unaligned, (long long)s.too_wide, per, tper,
+                  char_units > 0 ? s.units / char_units : 0.0);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace gtrain

@@ -1,0 +1,38 @@
+// `gtrain data inspect`: what a dataset holds and how well each span-unit mode can represent it.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/example.h"
+#include "data/units.h"
+
+namespace gtrain {
+
+struct UnitModeStats {
+  UnitMode mode;
+  int64_t entities = 0;
+  int64_t representable = 0;  // boundaries on units and width <= max_span_width
+  int64_t unaligned = 0;
+  int64_t too_wide = 0;
+  int64_t units = 0;
+  int64_t tokens = 0;         // 0 when no tokenizer was given
+  double coverage() const { return entities ? double(representable) / entities : 1.0; }
+};
+
+struct InspectReport {
+  int64_t examples = 0;
+  int64_t entities = 0;
+  int64_t chars = 0;
+  std::map<std::string, int64_t> label_counts;
+  std::vector<int64_t> length_histogram;  // chars, bucket width 20
+  std::vector<UnitModeStats> modes;
+};
+
+InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* tok,
+                               int max_span_width);
+
+// Prints the report as plain text tables (the format docs/data-format.md quotes).
+std::string format_inspect_report(const InspectReport& r, int max_span_width);
+
+}  // namespace gtrain

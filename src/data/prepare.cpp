@@ -1,0 +1,263 @@
+#include "data/prepare.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <unordered_map>
+
+#include "data/hdf5_store.h"
+#include "data/input_error.h"
+#include "data/prepared.h"
+#include "data/sharding.h"
+#include "text/unicode_class.h"
+#include "text/utf8.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+struct Loaded {
+  Example ex;
+  bool silver = false;
+  int32_t source = 0;
+  int32_t index = 0;  // position in its input
+  std::string split;
+};
+
+// Drops spaces at an entity's edges: units never contain spaces, and " 박" means "박".
+int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
+  int64_t trimmed = 0;
+  for (Entity& e : ex->entities) {
+    int64_t s = e.start, en = e.end;
+    while (s < en && is_space(t[s])) ++s;
+    while (en > s && is_space(t[en - 1])) --en;
+    if (s != e.start || en != e.end) ++trimmed;
+    e.start = s;
+    e.end = en;
+  }
+  return trimmed;
+}
+
+// Cuts the unit sequence into windows of at most max_length tokens; consecutive windows share
+// `stride` units. Returns [first_unit, end_unit) pairs.
+std::vector<std::pair<int32_t, int32_t>> windows(const Units& u, int max_length, int stride,
+                                                 bool truncate) {
+  std::vector<std::pair<int32_t, int32_t>> w;
+  const int32_t n = static_cast<int32_t>(u.size());
+  const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
+  auto tok_begin = [&](int32_t i) { return i < n ? u.unit_token[i] : ntok; };
+  int32_t first = 0;
+  while (first < n) {
+    int32_t last = first;
+    while (last < n && tok_begin(last + 1) - tok_begin(first) <= max_length) ++last;
+    if (last == first) last = first + 1;  // one unit longer than max_length: keep it, cut tokens
+    w.emplace_back(first, last);
+    if (last >= n || truncate) break;
+    first = std::max(first + 1, last - stride);
+  }
+  return w;
+}
+
+void write_rejects(const std::string& path, const std::vector<Reject>& rejects) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!f) throw InputError(path, 0, "", "cannot write rejects file");
+    for (const Reject& r : rejects)
+      f << nlohmann::json{{"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() << "\n";
+    if (!f) throw InputError(path, 0, "", "write failed");
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+PrepareReport prepare(const PrepareConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PrepareReport report;
+  if (cfg.inputs.empty()) throw InputError("", 0, "inputs", "no input files configured");
+  if (cfg.output_dir.empty()) throw InputError("", 0, "output", "no output directory configured");
+  if (cfg.max_length < 8) throw InputError("", 0, "max_length", "must be at least 8 tokens");
+
+  std::unique_ptr<Tokenizer> tok;
+  if (!cfg.tokenizer.empty()) {
+    tok = open_tokenizer(cfg.tokenizer);
+    if (cfg.add_gliner2_tokens) tok->add_special_tokens(gliner2_special_tokens());
+  } else {
+    throw InputError("", 0, "tokenizer", "no tokenizer configured");
+  }
+
+  // 1. Read every input.
+  std::vector<std::string> label_names;
+  for (const auto& l : cfg.labels) label_names.push_back(l.name);
+  std::vector<Loaded> all;
+  std::vector<Reject> rejects;
+  std::vector<std::string> sources;
+  for (const PrepareInput& in : cfg.inputs) {
+    ReadOptions opt;
+    opt.on_error = cfg.on_error;
+    opt.source_name = in.name.empty() ? fs::path(in.path).filename().string() : in.name;
+    opt.weight = in.weight;
+    opt.allowed_labels = label_names.empty() ? nullptr : &label_names;
+    InputFormat fmt = in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format);
+    ReadResult r = read_examples(in.path, fmt, opt);
+    const int32_t src = static_cast<int32_t>(sources.size());
+    sources.push_back(opt.source_name);
+    spdlog::info("read {}: {} examples, {} rejected", in.path, r.examples.size(), r.rejects.size());
+    for (size_t i = 0; i < r.examples.size(); ++i)
+      all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
+    for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
+  }
+  report.examples = static_cast<int64_t>(all.size());
+
+  // 2. The label vocabulary: configured, or every label in order of first appearance.
+  std::vector<SchemaLabel> labels = cfg.labels;
+  if (labels.empty()) {
+    std::set<std::string> seen;
+    for (const Loaded& l : all) {
+      for (const SchemaLabel& s : l.ex.schema)
+        if (seen.insert(s.name).second) labels.push_back(s);
+      for (const Entity& e : l.ex.entities)
+        if (seen.insert(e.label).second) labels.push_back(SchemaLabel{e.label, ""});
+    }
+  }
+  if (labels.empty()) throw InputError("", 0, "labels", "the label set is empty (no labels configured or found)");
+  std::unordered_map<std::string, int32_t> label_id;
+  for (size_t i = 0; i < labels.size(); ++i) label_id[labels[i].name] = static_cast<int32_t>(i);
+
+  // 3. Splits: explicit per input, else a deterministic random split.
+  std::vector<int64_t> perm = epoch_permutation(static_cast<int64_t>(all.size()), cfg.split_seed, 0);
+  std::vector<std::string> split_of(all.size());
+  {
+    std::vector<int64_t> unassigned;
+    for (int64_t i : perm)
+      if (all[i].split.empty()) unassigned.push_back(i); else split_of[i] = all[i].split;
+    const int64_t n = static_cast<int64_t>(unassigned.size());
+    const int64_t ndev = static_cast<int64_t>(cfg.dev_fraction * n + 0.5);
+    const int64_t ntest = static_cast<int64_t>(cfg.test_fraction * n + 0.5);
+    for (int64_t k = 0; k < n; ++k)
+      split_of[unassigned[k]] = k < ntest ? "test" : (k < ntest + ndev ? "dev" : "train");
+  }
+  std::vector<std::string> split_names;
+  for (const char* s : {"train", "dev", "test"})
+    for (const auto& x : split_of) if (x == s) { split_names.push_back(s); break; }
+  for (const auto& x : split_of)
+    if (std::find(split_names.begin(), split_names.end(), x) == split_names.end()) split_names.push_back(x);
+
+  fs::create_directories(cfg.output_dir);
+  PreparedMeta meta;
+  meta.format_version = kPreparedFormatVersion;
+  meta.tokenizer_fingerprint = tok->fingerprint();
+  meta.tokenizer_kind = tok->kind();
+  meta.unit_mode = unit_mode_name(cfg.unit_mode);
+  for (const auto& l : labels) { meta.labels.push_back(l.name); meta.label_descriptions.push_back(l.description); }
+  meta.sources = sources;
+  meta.max_length = cfg.max_length;
+  meta.max_span_width = cfg.max_span_width;
+
+  // 4. Tokenize, align and write each split (the writer renames its temp file only on commit).
+  std::vector<std::unique_ptr<PreparedWriter>> writers;
+  for (const std::string& split : split_names) {
+    SplitReport sr;
+    sr.split = split;
+    sr.path = (fs::path(cfg.output_dir) / (split + ".h5")).string();
+    std::vector<PreparedExample> rows;
+    std::vector<char32_t> cps;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (split_of[i] != split) continue;
+      Loaded& l = all[i];
+      ++sr.examples;
+      utf8::decode(l.ex.text, &cps);
+      report.trimmed_entities += trim_entities(cps, &l.ex);
+      Units u = make_units(cps, cfg.unit_mode, tok.get());
+      std::vector<int32_t> schema;
+      for (const SchemaLabel& s : l.ex.schema) {
+        auto it = label_id.find(s.name);
+        if (it != label_id.end()) schema.push_back(it->second);
+      }
+      for (const Entity& e : l.ex.entities) {
+        int32_t id = label_id.at(e.label);
+        if (std::find(schema.begin(), schema.end(), id) == schema.end()) schema.push_back(id);
+      }
+      if (schema.empty())  // unlabelled example: every label is a negative
+        for (size_t k = 0; k < labels.size(); ++k) schema.push_back(static_cast<int32_t>(k));
+      // Entity -> unit span over the whole text.
+      std::vector<UnitSpan> spans;
+      for (const Entity& e : l.ex.entities) {
+        ++sr.entities;
+        int32_t f, g;
+        if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g)) {
+          ++sr.unaligned;
+        } else if (g - f + 1 > cfg.max_span_width) {
+          ++sr.too_wide;
+        } else {
+          spans.push_back(UnitSpan{f, g, label_id.at(e.label)});
+        }
+      }
+      auto wins = windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
+      if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size())))
+        ++sr.windowed;
+      std::vector<bool> kept(spans.size(), false);
+      const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
+      for (const auto& [a, b] : wins) {
+        PreparedExample p;
+        const int32_t t0w = u.unit_token[a];
+        const int32_t t1w = std::min(b < static_cast<int32_t>(u.size()) ? u.unit_token[b] : ntok,
+                                     t0w + cfg.max_length);
+        p.token_ids.assign(u.token_ids.begin() + t0w, u.token_ids.begin() + t1w);
+        const int32_t c0 = u.char_start[a];
+        for (int32_t k = a; k < b; ++k) {
+          p.unit_token.push_back(u.unit_token[k] - t0w);
+          p.unit_char_start.push_back(u.char_start[k] - c0);
+          p.unit_char_end.push_back(u.char_end[k] - c0);
+        }
+        for (size_t s = 0; s < spans.size(); ++s)
+          if (spans[s].start >= a && spans[s].end < b) {
+            p.spans.push_back(UnitSpan{spans[s].start - a, spans[s].end - a, spans[s].label});
+            kept[s] = true;
+          }
+        p.text = utf8::encode(cps, c0, u.char_end[b - 1]);
+        p.text_char_offset = c0;
+        p.example_index = l.index;
+        p.source = l.source;
+        p.weight = l.ex.weight;
+        p.silver = l.silver;
+        p.schema_labels = schema;
+        sr.tokens += static_cast<int64_t>(p.token_ids.size());
+        sr.units += static_cast<int64_t>(p.unit_token.size());
+        sr.spans += static_cast<int64_t>(p.spans.size());
+        rows.push_back(std::move(p));
+      }
+      for (bool k : kept) sr.truncated_entities += !k;
+    }
+    PreparedMeta m = meta;
+    m.num_examples = static_cast<int64_t>(rows.size());
+    m.num_tokens = sr.tokens;
+    m.num_units = sr.units;
+    m.num_spans = sr.spans;
+    auto w = std::make_unique<PreparedWriter>(sr.path, m);
+    for (const auto& p : rows) w->add(p);
+    sr.rows = static_cast<int64_t>(rows.size());
+    writers.push_back(std::move(w));
+    report.splits.push_back(sr);
+  }
+  // Commit only once every split was built: a failure above leaves no partial output set.
+  for (auto& w : writers) w->commit();
+  if (!rejects.empty()) {
+    report.rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
+    write_rejects(report.rejects_path, rejects);
+  }
+  report.rejects = static_cast<int64_t>(rejects.size());
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace gtrain

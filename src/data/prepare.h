@@ -1,0 +1,65 @@
+// `gtrain prepare`: raw annotated inputs -> tokenized, unit-aligned HDF5 files, one per split.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/example.h"
+#include "data/reader.h"
+#include "data/units.h"
+
+namespace gtrain {
+
+struct PrepareInput {
+  std::string path;
+  std::string format;       // "" = guess from the file
+  std::string name;         // source name; "" = file name
+  float weight = 1.0f;      // loss weight of its examples
+  bool silver = false;      // tag: gold | silver
+  std::string split;        // "" = assigned by the random split below
+};
+
+struct PrepareConfig {
+  std::vector<PrepareInput> inputs;
+  std::string tokenizer;                   // spm .model, tokenizer.json, vocab.txt or a directory
+  UnitMode unit_mode = UnitMode::Morph;
+  int max_length = 384;                    // text tokens per example (the schema prompt comes on top)
+  std::string overflow = "window";         // window | truncate
+  int window_stride = 16;                  // units shared by consecutive windows
+  int max_span_width = 8;                  // in units
+  std::vector<SchemaLabel> labels;         // empty = every label found in the data
+  double dev_fraction = 0.0;               // random split of inputs that name no split
+  double test_fraction = 0.0;
+  uint64_t split_seed = 42;
+  std::string output_dir;
+  OnError on_error = OnError::Fail;
+  bool add_gliner2_tokens = true;          // add GLiNER2's ten special tokens to the tokenizer
+};
+
+struct SplitReport {
+  std::string split;
+  std::string path;
+  int64_t examples = 0;       // raw examples in this split
+  int64_t rows = 0;           // rows written (windows)
+  int64_t windowed = 0;       // examples longer than max_length
+  int64_t truncated_entities = 0;  // entities lost to truncation or window cuts
+  int64_t entities = 0;
+  int64_t spans = 0;          // entities represented as unit spans
+  int64_t unaligned = 0;      // entity boundary inside a unit
+  int64_t too_wide = 0;       // more units than max_span_width
+  int64_t tokens = 0;
+  int64_t units = 0;
+};
+
+struct PrepareReport {
+  std::vector<SplitReport> splits;
+  int64_t rejects = 0;
+  std::string rejects_path;
+  int64_t trimmed_entities = 0;  // entities with surrounding spaces trimmed
+  double seconds = 0;
+  int64_t examples = 0;
+};
+
+PrepareReport prepare(const PrepareConfig& cfg);
+
+}  // namespace gtrain

@@ -1,0 +1,49 @@
+// One interface for every subword tokenizer (SentencePiece, WordPiece).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gtrain {
+
+// One piece of a tokenized word. begin/end are byte offsets into the word passed to encode_word,
+// end exclusive; a piece that covers no characters of the word (a bare "▁") has begin == end.
+struct Piece {
+  int32_t id = 0;
+  int32_t begin = 0;
+  int32_t end = 0;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  // Tokenizes one pre-split word (no whitespace inside), as GLiNER2 tokenizes each pseudo-word
+  // separately with no special tokens added. Added special tokens are matched whole.
+  virtual std::vector<Piece> encode_word(const std::string& word) const = 0;
+  virtual std::string id_to_piece(int32_t id) const = 0;
+  virtual int32_t piece_to_id(const std::string& piece) const = 0;  // -1 if absent
+  virtual int32_t vocab_size() const = 0;                           // base vocab + added tokens
+  virtual int32_t pad_id() const = 0;
+  virtual int32_t unk_id() const = 0;
+  // SHA-256 over the model file(s) and the added tokens: recorded in HDF5 to refuse mismatches.
+  virtual std::string fingerprint() const = 0;
+  virtual std::string kind() const = 0;  // "sentencepiece" | "wordpiece"
+  // Appends special tokens with consecutive ids after the current vocabulary, in order; a token
+  // already present keeps its id. Returns their ids.
+  virtual std::vector<int32_t> add_special_tokens(const std::vector<std::string>& tokens) = 0;
+};
+
+// GLiNER2 1.2.3's ten added special tokens, in the order they get ids.
+inline const std::vector<std::string>& gliner2_special_tokens() {
+  static const std::vector<std::string> t = {"[SEP_STRUCT]", "[SEP_TEXT]", "[P]", "[C]", "[E]",
+                                             "[R]", "[L]", "[EXAMPLE]", "[OUTPUT]", "[DESCRIPTION]"};
+  return t;
+}
+
+// Opens a tokenizer from a path: *.model = SentencePiece, tokenizer.json or vocab.txt = WordPiece,
+// a directory = whichever of those it holds (spm.model, tokenizer.json, vocab.txt), plus its
+// added_tokens.json when present.
+std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path);
+
+}  // namespace gtrain
