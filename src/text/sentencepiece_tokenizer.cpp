@@ -57,12 +57,29 @@ bool bind(void* lib, const char* name, F* fn, std::string* missing) {
 
 // Tries to open one candidate; on success fills api and returns true, else appends to `why`.
 bool try_open(const std::string& path, SpmShimApi* api, std::string* why) {
-  ::dlerror();
-  void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  // Preferred: a fresh link-map namespace (own copies of libstdc++/libc/sentencepiece/protobuf),
+  // fully isolated from libtorch's protobuf. Fallback: RTLD_DEEPBIND in the main namespace, which
+  // isolates protobuf too but breaks sentencepiece's std::cerr logging (the executable's
+  // copy-relocated std::cerr is not the one DEEPBIND finds): encoding works, training may crash.
+  void* lib = nullptr;
+  const char* force_deepbind = std::getenv("GTRAIN_SPM_DEEPBIND");
+  if (!(force_deepbind && *force_deepbind && std::string(force_deepbind) != "0")) {
+    ::dlerror();
+    lib = ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* e = ::dlerror();
+      *why += "\n  " + path + " (dlmopen LM_ID_NEWLM): " + (e ? e : "failed");
+      if (::access(path.c_str(), F_OK) != 0) return false;  // no point retrying a missing file
+    }
+  }
   if (!lib) {
-    const char* e = ::dlerror();
-    *why += "\n  " + path + ": " + (e ? e : "dlopen failed");
-    return false;
+    ::dlerror();
+    lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!lib) {
+      const char* e = ::dlerror();
+      *why += "\n  " + path + " (dlopen RTLD_DEEPBIND): " + (e ? e : "failed");
+      return false;
+    }
   }
   std::string missing;
   bool ok = bind(lib, "gtrain_spm_abi_version", &api->abi_version, &missing);

@@ -1,6 +1,14 @@
 // SentencePiece tokenizer reached through libgtrain_spm.so (src/text/spm_shim), never by linking
 // libsentencepiece: Debian's libsentencepiece carries protobuf 3.14, which crashes any process that
-// also loads libtorch (protobuf 3.21). The shim is dlopen()ed with RTLD_LOCAL|RTLD_DEEPBIND.
+// also loads libtorch (protobuf 3.21).
+//
+// How the shim is loaded: dlmopen(LM_ID_NEWLM, RTLD_NOW|RTLD_LOCAL), i.e. in its own link-map
+// namespace with private copies of libstdc++, libc, libsentencepiece and its protobuf; nothing but
+// the plain C ABI crosses (caller-owned buffers, no exceptions, no malloc/free across). If dlmopen
+// fails, or GTRAIN_SPM_DEEPBIND=1 is set, it falls back to dlopen(RTLD_NOW|RTLD_LOCAL|
+// RTLD_DEEPBIND). DEEPBIND alone is NOT enough for training: with it, libsentencepiece_train binds
+// std::cerr to libstdc++'s own, never-constructed object (the executable holds the copy-relocated,
+// constructed one), so its first LOG(INFO) segfaults; encoding happens to work.
 //
 // Where the shim is looked for, first hit wins:
 //   1. $GTRAIN_SPM_SHIM (a path) when set and non-empty;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "text/sentencepiece_tokenizer.h"
+#include "text/utf8.h"
 
 namespace {
 
@@ -191,11 +192,17 @@ TEST(SentencePiece, TrainTinyUnigramModel) {
     const std::vector<std::string> verbs = {"투여한다", "처방하였다", "진단하였다", "호전되었다",
                                             "악화되었다", "관찰한다", "시행하였다", "중단하였다"};
     std::mt19937 rng(42);
+    std::string drug;
     std::ofstream out(input);
     for (int line = 0; line < 400; ++line) {
       const int n = 2 + static_cast<int>(rng() % 4);
       for (int i = 0; i < n; ++i)
         out << nouns[rng() % nouns.size()] << particles[rng() % particles.size()] << ' ';
+      // Plus a made-up drug name from random syllables, for more distinct substrings.
+      for (int k = 0, m = 2 + static_cast<int>(rng() % 3); k < m; ++k)
+        gtrain::utf8::append(&drug, 0xAC00 + 588 * (rng() % 6) + 28 * (rng() % 5));
+      out << drug << "을 ";
+      drug.clear();
       out << verbs[rng() % verbs.size()] << "\n";
     }
   }
