@@ -1,0 +1,95 @@
+// Offset JSONL: {"text": T, "entities": [{"start": s, "end": e, "label": l}], "labels": [...],
+// "descriptions": {label: desc}}; code-point offsets, end exclusive.
+#include <nlohmann/json.hpp>
+
+#include "data/reader.h"
+
+namespace gtrain {
+
+namespace {
+
+using nlohmann::json;
+
+Example parse_line(const std::string& line, const std::string& file, long ln) {
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const json::parse_error& e) {
+    throw InputError(file, ln, "", std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw InputError(file, ln, "", "expected a JSON object, got " + std::string(j.type_name()));
+  if (!j.contains("text")) throw InputError(file, ln, "text", "missing");
+  if (!j["text"].is_string()) throw InputError(file, ln, "text", "must be a string");
+  Example ex;
+  ex.text = j["text"].get<std::string>();
+
+  auto add_label = [&](const std::string& name) {
+    for (const SchemaLabel& s : ex.schema)
+      if (s.name == name) return;
+    ex.schema.push_back(SchemaLabel{name, ""});
+  };
+  if (j.contains("labels")) {
+    const json& l = j["labels"];
+    if (!l.is_array()) throw InputError(file, ln, "labels", "must be a list of label names");
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (!l[i].is_string() || l[i].get<std::string>().empty())
+        throw InputError(file, ln, "labels[" + std::to_string(i) + "]", "must be a non-empty string");
+      add_label(l[i].get<std::string>());
+    }
+  }
+  if (j.contains("entities")) {
+    const json& es = j["entities"];
+    if (!es.is_array()) throw InputError(file, ln, "entities", "must be a list");
+    for (size_t i = 0; i < es.size(); ++i) {
+      const std::string f = "entities[" + std::to_string(i) + "]";
+      const json& e = es[i];
+      if (!e.is_object()) throw InputError(file, ln, f, "must be an object {start, end, label}");
+      Entity ent;
+      for (const char* k : {"start", "end"}) {
+        if (!e.contains(k)) throw InputError(file, ln, f + "." + k, "missing");
+        if (!e[k].is_number_integer()) throw InputError(file, ln, f + "." + k, "must be an integer");
+      }
+      ent.start = e["start"].get<int64_t>();
+      ent.end = e["end"].get<int64_t>();
+      if (!e.contains("label")) throw InputError(file, ln, f + ".label", "missing");
+      if (!e["label"].is_string()) throw InputError(file, ln, f + ".label", "must be a string");
+      ent.label = e["label"].get<std::string>();
+      ex.entities.push_back(ent);
+    }
+  }
+  for (const Entity& e : ex.entities)
+    if (!e.label.empty()) add_label(e.label);
+  if (j.contains("descriptions")) {
+    const json& d = j["descriptions"];
+    if (!d.is_object()) throw InputError(file, ln, "descriptions", "must be an object {label: description}");
+    for (auto it = d.begin(); it != d.end(); ++it) {
+      if (!it.value().is_string()) throw InputError(file, ln, "descriptions." + it.key(), "must be a string");
+      add_label(it.key());
+      for (SchemaLabel& s : ex.schema)
+        if (s.name == it.key()) s.description = it.value().get<std::string>();
+    }
+  }
+  return ex;
+}
+
+}  // namespace
+
+ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt) {
+  ReadResult r;
+  reader_detail::LineReader lr(path);
+  std::string line;
+  while (lr.next(&line)) {
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const long ln = lr.line_no();
+    Example ex;
+    if (reader_detail::attempt(opt, &r, path, ln, line, [&] {
+          lr.check_utf8();
+          ex = parse_line(line, path, ln);
+          reader_detail::finish_example(&ex, path, ln, opt);
+        }))
+      r.examples.push_back(std::move(ex));
+  }
+  return r;
+}
+
+}  // namespace gtrain

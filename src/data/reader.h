@@ -1,0 +1,171 @@
+// Readers for annotated NER inputs. Every format ends up as gtrain::Example (code-point offsets,
+// entities sorted by (start, end), validated by validate_example()).
+//
+// Errors. With OnError::Fail the first bad example throws InputError naming file, line and field,
+// e.g. "data/x.jsonl:17: field 'entities[2].end': offset 120 is past the end of the text (length 45
+// code points)". With OnError::Skip every bad example becomes a Reject (nothing is dropped
+// silently). A missing or unreadable file always throws InputError(file, 0, "", "cannot open: ...").
+// Every raw line is checked for valid UTF-8 before it is parsed (error names the byte offset);
+// CRLF line ends and a UTF-8 BOM at the start of the file are accepted.
+//
+// Formats (parse_input_format name in brackets):
+//
+// * GLiNER2 JSONL ["gliner2"]: one JSON object per line,
+//     {"input": TEXT, "output": {"entities": {LABEL: [MENTION, ...]}, "entity_descriptions": {LABEL: DESC}}}
+//   or equivalently {"text": TEXT, "schema": {...same...}}. Blank lines are skipped. Other GLiNER2
+//   tasks (classifications, relations, json_structures) are ignored.
+//   Mentions are strings located verbatim in the text (code-point search). REPEATED MENTIONS: like
+//   GLiNER2 itself, EVERY non-overlapping occurrence of a listed mention (searched left to right)
+//   becomes an entity; listing the same (label, mention) twice changes nothing. An occurrence that
+//   lies strictly inside an occurrence of a longer listed mention (any label) is not labelled
+//   ("당뇨" inside "당뇨병"), so nested mentions do not trip the overlap check; partially
+//   overlapping occurrences, or the same span under two labels, are overlap errors.
+//   A mention not found verbatim is an error (field 'output.entities.<label>[i]').
+//   Schema = the labels of output.entities in file order (empty lists = negatives, still in the
+//   schema), then any label that only appears in entity_descriptions; descriptions attached.
+//
+// * Offset JSONL ["offsets"]: {"text": T, "entities": [{"start": s, "end": e, "label": l}, ...],
+//   "labels": [...], "descriptions": {label: desc}}. "entities", "labels", "descriptions" optional.
+//   Offsets are code points, end exclusive. Schema = "labels" when given (entity labels missing from
+//   it are appended), else the labels present in the example in order of first appearance (the
+//   prepare stage adds the configured label set); labels only named in "descriptions" are appended.
+//
+// * KLUE-NER TSV ["klue"]: `## ` lines are comments, except the `## <id>\t<markup>` line right
+//   before a sentence's character lines, which starts the sentence (the markup is NOT parsed: the
+//   per-character tags are authoritative, the markup is ambiguous when the text holds '<' or '>').
+//   Then one line per character `CHAR\tTAG` (the tag is after the last tab; a space is the line
+//   " \tO"); a blank line ends the sentence. Text = concatenated characters, kept verbatim (DEL
+//   0x7F, trailing spaces and all). Example::origin = "file:line" of the `## id` line.
+//
+// * CoNLL ["conll"]: one token per line, first column the token, last column the tag (whitespace
+//   or tab separated), blank line between sentences, lines starting with -DOCSTART- ignored. Text =
+//   tokens joined by single spaces. origin = line of the sentence's first token.
+//
+// * KBMC TSV ["kbmc"]: each line `SENTENCE\tTAGS`, TAGS space-separated, one per space-separated
+//   token of SENTENCE (a token = maximal run of non-space characters); counts must be equal. A
+//   first line whose first column is "Sentence"/"sentence" is a header and skipped. Text = the
+//   sentence column verbatim.
+//
+// Tags of the three BIO formats: O, B-X, I-X (also S-X / E-X of IOBES). An I-X (or E-X) that does
+// not continue an open X entity starts a new entity and adds a warning to ReadResult::warnings.
+// Schema of BIO formats = every label seen in the file, in order of first appearance, given to
+// every example of the file (each sentence is annotated for all of them: absent = negative).
+//
+// Example::source = ReadOptions::source_name, or the file's stem when that is empty.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "data/example.h"
+#include "data/input_error.h"
+
+namespace gtrain {
+
+enum class InputFormat { Gliner2Jsonl, OffsetJsonl, KlueTsv, Conll, KbmcTsv };
+
+// "gliner2", "offsets", "klue", "conll", "kbmc"; anything else throws InputError listing them.
+InputFormat parse_input_format(const std::string& name);
+std::string input_format_name(InputFormat fmt);
+
+// Guess by peeking at the first non-blank line (throws InputError when the file cannot be opened):
+//   starts with '{'           -> JSON: "output"/"schema"/"input" key -> gliner2, "entities" -> offsets
+//   starts with "## "          -> klue
+//   has a tab and the first column contains a space, or is "Sentence"/"sentence" -> kbmc
+//   anything else              -> conll
+// A .jsonl/.json file whose first line is not such a JSON object is an InputError.
+InputFormat guess_input_format(const std::string& path);
+
+struct Reject {
+  std::string origin;  // "file:line"
+  std::string reason;  // "field 'x': what" (or just what)
+  std::string raw;     // the offending line(s), verbatim
+};
+
+enum class OnError { Fail, Skip };
+
+struct ReadOptions {
+  OnError on_error = OnError::Fail;
+  std::string source_name;  // Example::source; "" = file stem
+  float weight = 1.0f;      // Example::weight
+  const std::vector<std::string>* allowed_labels = nullptr;  // when set, unknown labels are errors
+};
+
+struct ReadResult {
+  std::vector<Example> examples;
+  std::vector<Reject> rejects;
+  std::vector<std::string> warnings;  // "file:line: ..." (e.g. I- tag without a preceding B-)
+};
+
+ReadResult read_examples(const std::string& path, InputFormat fmt, const ReadOptions& opt);
+
+// Per-format entry points (read_examples dispatches to these).
+ReadResult read_gliner2_jsonl(const std::string& path, const ReadOptions& opt);
+ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt);
+ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt);
+ReadResult read_conll(const std::string& path, const ReadOptions& opt);
+ReadResult read_kbmc_tsv(const std::string& path, const ReadOptions& opt);
+
+// ---- helpers shared by the readers (not for other stages) ----------------------------------------
+namespace reader_detail {
+
+// Reads a file line by line: strips '\r' and a leading BOM, counts lines (1-based), and records
+// whether each line is valid UTF-8. Throws InputError(file, 0, "", "cannot open: ...").
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path);
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  bool next(std::string* line);   // false at end of file
+  long line_no() const { return line_no_; }
+  // Throws InputError(file, line, "", "invalid UTF-8 at byte N of the line") for the last line.
+  void check_utf8() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  void* in_;  // std::ifstream*
+  long line_no_ = 0;
+  std::string last_;
+};
+
+// Runs f(); in Skip mode an InputError becomes a Reject, in Fail mode it propagates.
+// Returns true when f() succeeded.
+template <class F>
+bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, long line,
+             const std::string& raw, F&& f);
+
+Reject make_reject(const std::string& file, long line, const std::string& raw, const InputError& e);
+
+// Sets source/weight/origin, validates (validate_example), then sorts entities by (start, end).
+void finish_example(Example* ex, const std::string& file, long line, const ReadOptions& opt);
+
+// BIO/IOBES decoding over tokens with code-point extents [tok_start[i], tok_end[i]).
+// Tag errors throw InputError(file, tag_lines[i], "tag", ...); warnings are appended.
+void bio_to_entities(const std::vector<std::string>& tags, const std::vector<int64_t>& tok_start,
+                     const std::vector<int64_t>& tok_end, const std::string& file,
+                     const std::vector<long>& tag_lines, std::vector<Entity>* out,
+                     std::vector<std::string>* warnings);
+
+// Labels of all examples in order of first appearance, set as every example's schema.
+void set_file_schema(std::vector<Example>* examples);
+
+std::string default_source_name(const std::string& path);
+
+}  // namespace reader_detail
+}  // namespace gtrain
+
+namespace gtrain::reader_detail {
+template <class F>
+bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, long line,
+             const std::string& raw, F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const InputError& e) {
+    if (opt.on_error == OnError::Fail) throw;
+    r->rejects.push_back(make_reject(file, e.line() > 0 ? e.line() : line, raw, e));
+    return false;
+  }
+}
+}  // namespace gtrain::reader_detail

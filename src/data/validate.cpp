@@ -1,0 +1,107 @@
+#include "data/validate.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "data/input_error.h"
+#include "text/utf8.h"
+
+namespace gtrain {
+
+namespace {
+
+std::string join_labels(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s.empty() ? "(none)" : s;
+}
+
+std::string describe(const Entity& e, const std::vector<char32_t>& text) {
+  std::string s = "[" + std::to_string(e.start) + "," + std::to_string(e.end) + ") '" + e.label + "'";
+  if (e.start >= 0 && e.end <= static_cast<int64_t>(text.size()) && e.start < e.end)
+    s += " \"" + utf8::encode(text, static_cast<size_t>(e.start), static_cast<size_t>(e.end)) + "\"";
+  return s;
+}
+
+}  // namespace
+
+void sort_entities(std::vector<Entity>* entities) {
+  std::stable_sort(entities->begin(), entities->end(), [](const Entity& a, const Entity& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.end != b.end) return a.end < b.end;
+    return a.label < b.label;
+  });
+}
+
+void validate_example(const Example& ex, const std::string& file, long line,
+                      const std::vector<std::string>* allowed) {
+  if (ex.text.empty()) throw InputError(file, line, "text", "text is empty");
+  std::vector<char32_t> text;
+  size_t bad = 0;
+  if (!utf8::decode(ex.text, &text, &bad))
+    throw InputError(file, line, "text", "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the text");
+  const auto n = static_cast<int64_t>(text.size());
+  auto allowed_has = [&](const std::string& l) {
+    return std::find(allowed->begin(), allowed->end(), l) != allowed->end();
+  };
+
+  for (size_t i = 0; i < ex.entities.size(); ++i) {
+    const Entity& e = ex.entities[i];
+    const std::string f = "entities[" + std::to_string(i) + "]";
+    if (e.label.empty()) throw InputError(file, line, f + ".label", "label is empty");
+    if (e.start < 0)
+      throw InputError(file, line, f + ".start", "offset " + std::to_string(e.start) + " is negative");
+    if (e.end > n)
+      throw InputError(file, line, f + ".end",
+                       "offset " + std::to_string(e.end) + " is past the end of the text (length " +
+                           std::to_string(n) + " code points)");
+    if (e.start >= e.end)
+      throw InputError(file, line, f,
+                       "start " + std::to_string(e.start) + " is not before end " + std::to_string(e.end));
+    if (allowed && !allowed_has(e.label))
+      throw InputError(file, line, f + ".label",
+                       "unknown label '" + e.label + "' (allowed: " + join_labels(*allowed) + ")");
+  }
+  if (allowed) {
+    for (size_t i = 0; i < ex.schema.size(); ++i)
+      if (!allowed_has(ex.schema[i].name))
+        throw InputError(file, line, "schema[" + std::to_string(i) + "]",
+                         "unknown label '" + ex.schema[i].name + "' (allowed: " + join_labels(*allowed) + ")");
+  }
+
+  // Duplicates and overlaps, over an index permutation sorted by (start, end, label).
+  std::vector<size_t> idx(ex.entities.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    const Entity& x = ex.entities[a];
+    const Entity& y = ex.entities[b];
+    if (x.start != y.start) return x.start < y.start;
+    if (x.end != y.end) return x.end < y.end;
+    return x.label < y.label;
+  });
+  size_t reach = 0;  // index of the entity with the furthest end so far
+  for (size_t k = 0; k < idx.size(); ++k) {
+    const size_t j = idx[k];
+    const Entity& e = ex.entities[j];
+    if (k > 0) {
+      const size_t p = idx[k - 1];
+      const auto lo = std::min(p, j), hi = std::max(p, j);
+      if (ex.entities[p] == e)
+        throw InputError(file, line, "entities[" + std::to_string(hi) + "]",
+                         "duplicate entity " + describe(e, text) + " (same as entities[" +
+                             std::to_string(lo) + "])");
+      const Entity& r = ex.entities[reach];
+      if (e.start < r.end) {
+        const auto a = std::min(reach, j), b = std::max(reach, j);
+        throw InputError(file, line, "entities[" + std::to_string(b) + "]",
+                         "entity " + describe(ex.entities[b], text) + " overlaps entities[" +
+                             std::to_string(a) + "] " + describe(ex.entities[a], text));
+      }
+      if (e.end > r.end) reach = j;
+    } else {
+      reach = j;
+    }
+  }
+}
+
+}  // namespace gtrain
