@@ -1,0 +1,561 @@
+// Prepared-data HDF5 store (HDF5 C API). Layout: docs/data-format.md, "## HDF5 layout".
+#include "data/hdf5_store.h"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "data/input_error.h"
+
+namespace gtrain {
+
+static_assert(std::is_same<hid_t, int64_t>::value, "hid_t is expected to be int64_t (HDF5 >= 1.10)");
+
+namespace {
+
+std::mutex& h5_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// Silences HDF5's own error-stack printing once per process (we report errors ourselves).
+void quiet_hdf5() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+// RAII for an hid_t closed by a given H5?close function.
+struct Handle {
+  hid_t id = -1;
+  herr_t (*closer)(hid_t) = nullptr;
+  Handle() = default;
+  Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), closer(c) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id(o.id), closer(o.closer) { o.id = -1; }
+  ~Handle() {
+    if (id >= 0 && closer) closer(id);
+  }
+  bool ok() const { return id >= 0; }
+  operator hid_t() const { return id; }
+};
+
+template <typename T> struct H5Types;
+template <> struct H5Types<int32_t> {
+  static hid_t file() { return H5T_STD_I32LE; }
+  static hid_t mem() { return H5T_NATIVE_INT32; }
+};
+template <> struct H5Types<int64_t> {
+  static hid_t file() { return H5T_STD_I64LE; }
+  static hid_t mem() { return H5T_NATIVE_INT64; }
+};
+template <> struct H5Types<float> {
+  static hid_t file() { return H5T_IEEE_F32LE; }
+  static hid_t mem() { return H5T_NATIVE_FLOAT; }
+};
+template <> struct H5Types<uint8_t> {
+  static hid_t file() { return H5T_STD_U8LE; }
+  static hid_t mem() { return H5T_NATIVE_UINT8; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writing helpers (throw std::runtime_error naming the file; the writer turns it into cleanup).
+
+[[noreturn]] void write_fail(const std::string& file, const std::string& what) {
+  throw std::runtime_error(file + ": HDF5 write failed: " + what);
+}
+
+template <typename T>
+void write_dataset(hid_t file, const std::string& fname, const char* name, const std::vector<T>& v) {
+  hsize_t dims[1] = {static_cast<hsize_t>(v.size())};
+  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+  if (!space.ok()) write_fail(fname, std::string("dataspace for ") + name);
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  Handle ds(H5Dcreate2(file, name, H5Types<T>::file(), space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.ok()) write_fail(fname, std::string("create dataset ") + name);
+  if (!v.empty() && H5Dwrite(ds, H5Types<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    write_fail(fname, std::string("write dataset ") + name);
+}
+
+Handle vlen_string_type() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+void write_string_list_attr(hid_t file, const std::string& fname, const char* name,
+                            const std::vector<std::string>& v) {
+  Handle t = vlen_string_type();
+  hsize_t dims[1] = {static_cast<hsize_t>(v.size())};
+  Handle space(v.empty() ? H5Screate(H5S_NULL) : H5Screate_simple(1, dims, nullptr), H5Sclose);
+  Handle a(H5Acreate2(file, name, t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) write_fail(fname, std::string("create attribute ") + name);
+  if (v.empty()) return;
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) {
+    if (s.find('\0') != std::string::npos)
+      write_fail(fname, std::string("attribute ") + name + " holds a NUL character");
+    ptrs.push_back(s.c_str());
+  }
+  if (H5Awrite(a, t, ptrs.data()) < 0) write_fail(fname, std::string("write attribute ") + name);
+}
+
+void write_string_attr(hid_t file, const std::string& fname, const char* name, const std::string& s) {
+  Handle t = vlen_string_type();
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(file, name, t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) write_fail(fname, std::string("create attribute ") + name);
+  const char* p = s.c_str();
+  if (H5Awrite(a, t, &p) < 0) write_fail(fname, std::string("write attribute ") + name);
+}
+
+template <typename T>
+void write_scalar_attr(hid_t file, const std::string& fname, const char* name, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(file, name, H5Types<T>::file(), space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) write_fail(fname, std::string("create attribute ") + name);
+  if (H5Awrite(a, H5Types<T>::mem(), &value) < 0)
+    write_fail(fname, std::string("write attribute ") + name);
+}
+
+void fsync_path(const std::string& p, bool directory) {
+  int fd = ::open(p.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) {
+    if (directory) return;  // best effort for the directory
+    write_fail(p, std::string("open for fsync: ") + std::strerror(errno));
+  }
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0 && !directory) write_fail(p, std::string("fsync: ") + std::strerror(err));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading helpers (throw InputError naming the file and the attribute / dataset).
+
+bool has_attr(hid_t file, const char* name) { return H5Aexists(file, name) > 0; }
+
+int64_t read_int_attr(hid_t file, const std::string& fname, const char* name) {
+  if (!has_attr(file, name)) throw InputError(fname, 0, name, "attribute missing (not a gtrain prepared file?)");
+  Handle a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
+  int64_t v = 0;
+  if (!a.ok() || H5Aread(a, H5T_NATIVE_INT64, &v) < 0)
+    throw InputError(fname, 0, name, "cannot read integer attribute");
+  return v;
+}
+
+std::vector<std::string> read_strings_attr(hid_t file, const std::string& fname, const char* name) {
+  if (!has_attr(file, name)) throw InputError(fname, 0, name, "attribute missing (not a gtrain prepared file?)");
+  Handle a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
+  Handle ftype(H5Aget_type(a), H5Tclose);
+  Handle space(H5Aget_space(a), H5Sclose);
+  if (!a.ok() || !ftype.ok() || !space.ok() || H5Tget_class(ftype) != H5T_STRING)
+    throw InputError(fname, 0, name, "not a string attribute");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  if (H5Tis_variable_str(ftype) > 0) {
+    Handle mt = vlen_string_type();
+    std::vector<char*> buf(static_cast<size_t>(n), nullptr);
+    if (H5Aread(a, mt, buf.data()) < 0) throw InputError(fname, 0, name, "cannot read string attribute");
+    for (char* p : buf) out.emplace_back(p ? p : "");
+    H5Dvlen_reclaim(mt, space, H5P_DEFAULT, buf.data());
+  } else {
+    const size_t sz = H5Tget_size(ftype);
+    Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mt, sz);
+    std::vector<char> buf(sz * static_cast<size_t>(n));
+    if (H5Aread(a, mt, buf.data()) < 0) throw InputError(fname, 0, name, "cannot read string attribute");
+    for (hssize_t i = 0; i < n; ++i) {
+      const char* p = buf.data() + sz * static_cast<size_t>(i);
+      out.emplace_back(p, strnlen(p, sz));
+    }
+  }
+  return out;
+}
+
+std::string read_string_attr(hid_t file, const std::string& fname, const char* name) {
+  auto v = read_strings_attr(file, fname, name);
+  if (v.size() > 1) throw InputError(fname, 0, name, "expected a single string");
+  return v.empty() ? std::string() : v[0];
+}
+
+hid_t open_dataset(hid_t file, const std::string& fname, const char* name, int64_t* len) {
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+    // H5Lexists on "/a/b" fails when "/a" is missing; either way it is missing.
+    throw InputError(fname, 0, name, "dataset missing (not a gtrain prepared file?)");
+  }
+  hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+  if (ds < 0) throw InputError(fname, 0, name, "cannot open dataset");
+  Handle space(H5Dget_space(ds), H5Sclose);
+  if (!space.ok() || H5Sget_simple_extent_ndims(space) != 1) {
+    H5Dclose(ds);
+    throw InputError(fname, 0, name, "expected a one-dimensional dataset");
+  }
+  *len = static_cast<int64_t>(H5Sget_simple_extent_npoints(space));
+  return ds;
+}
+
+template <typename T>
+void read_slice(hid_t ds, const std::string& fname, const char* name, int64_t start, int64_t count,
+                T* dst) {
+  if (count <= 0) return;
+  Handle fs(H5Dget_space(ds), H5Sclose);
+  hsize_t st[1] = {static_cast<hsize_t>(start)}, cnt[1] = {static_cast<hsize_t>(count)};
+  Handle ms(H5Screate_simple(1, cnt, nullptr), H5Sclose);
+  if (!fs.ok() || !ms.ok() || H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, nullptr, cnt, nullptr) < 0 ||
+      H5Dread(ds, H5Types<T>::mem(), ms, fs, H5P_DEFAULT, dst) < 0)
+    throw InputError(fname, 0, name, "cannot read elements [" + std::to_string(start) + ", " +
+                                         std::to_string(start + count) + ")");
+}
+
+// Reads a whole (small) dataset.
+template <typename T>
+std::vector<T> read_all(hid_t file, const std::string& fname, const char* name) {
+  int64_t len = 0;
+  Handle ds(open_dataset(file, fname, name, &len), H5Dclose);
+  std::vector<T> v(static_cast<size_t>(len));
+  read_slice(ds.id, fname, name, 0, len, v.data());
+  return v;
+}
+
+void check_offsets(const std::string& fname, const char* name, const std::vector<int64_t>& off,
+                   int64_t n, int64_t data_len) {
+  if (static_cast<int64_t>(off.size()) != n + 1)
+    throw InputError(fname, 0, name, "has " + std::to_string(off.size()) + " entries, expected " +
+                                         std::to_string(n + 1) + " (num_examples + 1)");
+  if (off[0] != 0) throw InputError(fname, 0, name, "does not start at 0");
+  for (size_t i = 1; i < off.size(); ++i)
+    if (off[i] < off[i - 1]) throw InputError(fname, 0, name, "is not non-decreasing at " + std::to_string(i));
+  if (off.back() != data_len)
+    throw InputError(fname, 0, name, "ends at " + std::to_string(off.back()) +
+                                         " but the data has " + std::to_string(data_len) + " elements");
+}
+
+}  // namespace
+
+// =============================================================================================
+// PreparedWriter
+
+PreparedWriter::PreparedWriter(const std::string& final_path, const PreparedMeta& meta)
+    : final_path_(final_path), tmp_path_(final_path + ".tmp." + std::to_string(::getpid())), meta_(meta) {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  quiet_hdf5();
+  file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0)
+    throw InputError(final_path_, 0, "path",
+                     "cannot create " + tmp_path_ + " (does the directory exist and is it writable?)");
+}
+
+PreparedWriter::~PreparedWriter() {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  discard();
+}
+
+void PreparedWriter::discard() noexcept {
+  if (file_ >= 0) {
+    H5Fclose(file_);
+    file_ = -1;
+  }
+  if (!committed_) std::remove(tmp_path_.c_str());
+}
+
+void PreparedWriter::add(const PreparedExample& ex) {
+  if (committed_) throw std::logic_error("PreparedWriter::add after commit: " + final_path_);
+  const size_t nu = ex.unit_token.size();
+  if (ex.unit_char_start.size() != nu || ex.unit_char_end.size() != nu)
+    throw std::invalid_argument("PreparedWriter::add: unit_token/unit_char_start/unit_char_end sizes differ");
+  tok_ids_.insert(tok_ids_.end(), ex.token_ids.begin(), ex.token_ids.end());
+  tok_off_.push_back(static_cast<int64_t>(tok_ids_.size()));
+  unit_token_.insert(unit_token_.end(), ex.unit_token.begin(), ex.unit_token.end());
+  unit_cs_.insert(unit_cs_.end(), ex.unit_char_start.begin(), ex.unit_char_start.end());
+  unit_ce_.insert(unit_ce_.end(), ex.unit_char_end.begin(), ex.unit_char_end.end());
+  unit_off_.push_back(static_cast<int64_t>(unit_token_.size()));
+  for (const UnitSpan& s : ex.spans) {
+    span_start_.push_back(s.start);
+    span_end_.push_back(s.end);
+    span_label_.push_back(s.label);
+  }
+  span_off_.push_back(static_cast<int64_t>(span_start_.size()));
+  schema_.insert(schema_.end(), ex.schema_labels.begin(), ex.schema_labels.end());
+  schema_off_.push_back(static_cast<int64_t>(schema_.size()));
+  text_.insert(text_.end(), ex.text.begin(), ex.text.end());
+  text_off_.push_back(static_cast<int64_t>(text_.size()));
+  length_tokens_.push_back(static_cast<int32_t>(ex.token_ids.size()));
+  text_char_offset_.push_back(ex.text_char_offset);
+  example_index_.push_back(ex.example_index);
+  source_.push_back(ex.source);
+  weight_.push_back(ex.weight);
+  silver_.push_back(ex.silver);
+}
+
+void PreparedWriter::commit() {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  if (committed_) throw std::logic_error("PreparedWriter::commit called twice: " + final_path_);
+  if (file_ < 0) write_fail(tmp_path_, "file is not open");
+  const hid_t f = file_;
+  const std::string& fn = tmp_path_;
+
+  write_dataset(f, fn, "/tokens/ids", tok_ids_);
+  write_dataset(f, fn, "/tokens/offsets", tok_off_);
+  write_dataset(f, fn, "/units/token", unit_token_);
+  write_dataset(f, fn, "/units/char_start", unit_cs_);
+  write_dataset(f, fn, "/units/char_end", unit_ce_);
+  write_dataset(f, fn, "/units/offsets", unit_off_);
+  write_dataset(f, fn, "/spans/start", span_start_);
+  write_dataset(f, fn, "/spans/end", span_end_);
+  write_dataset(f, fn, "/spans/label", span_label_);
+  write_dataset(f, fn, "/spans/offsets", span_off_);
+  write_dataset(f, fn, "/schema/labels", schema_);
+  write_dataset(f, fn, "/schema/offsets", schema_off_);
+  write_dataset(f, fn, "/text/bytes", text_);
+  write_dataset(f, fn, "/text/offsets", text_off_);
+  write_dataset(f, fn, "/examples/length_tokens", length_tokens_);
+  write_dataset(f, fn, "/examples/text_char_offset", text_char_offset_);
+  write_dataset(f, fn, "/examples/example_index", example_index_);
+  write_dataset(f, fn, "/examples/source", source_);
+  write_dataset(f, fn, "/examples/weight", weight_);
+  write_dataset(f, fn, "/examples/silver", silver_);
+
+  write_scalar_attr<int32_t>(f, fn, "format_version", meta_.format_version);
+  write_string_attr(f, fn, "tokenizer_fingerprint", meta_.tokenizer_fingerprint);
+  write_string_attr(f, fn, "tokenizer_kind", meta_.tokenizer_kind);
+  write_string_attr(f, fn, "unit_mode", meta_.unit_mode);
+  write_string_list_attr(f, fn, "labels", meta_.labels);
+  write_string_list_attr(f, fn, "label_descriptions", meta_.label_descriptions);
+  write_string_list_attr(f, fn, "sources", meta_.sources);
+  write_scalar_attr<int32_t>(f, fn, "max_length", meta_.max_length);
+  write_scalar_attr<int32_t>(f, fn, "max_span_width", meta_.max_span_width);
+  write_scalar_attr<int64_t>(f, fn, "num_examples", static_cast<int64_t>(length_tokens_.size()));
+  write_scalar_attr<int64_t>(f, fn, "num_tokens", static_cast<int64_t>(tok_ids_.size()));
+  write_scalar_attr<int64_t>(f, fn, "num_units", static_cast<int64_t>(unit_token_.size()));
+  write_scalar_attr<int64_t>(f, fn, "num_spans", static_cast<int64_t>(span_start_.size()));
+
+  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) write_fail(fn, "flush");
+  herr_t rc = H5Fclose(f);
+  file_ = -1;
+  if (rc < 0) write_fail(fn, "close");
+  fsync_path(tmp_path_, false);
+  if (std::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
+    write_fail(final_path_, "rename from " + tmp_path_ + ": " + std::strerror(errno));
+  committed_ = true;
+  std::filesystem::path dir = std::filesystem::path(final_path_).parent_path();
+  fsync_path(dir.empty() ? std::string(".") : dir.string(), true);
+}
+
+// =============================================================================================
+// PreparedReader
+
+PreparedReader::PreparedReader(const std::string& path, const std::string& expected_fingerprint)
+    : path_(path) {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  quiet_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec))
+    throw InputError(path_, 0, "path", "file not found (run `gtrain prepare` first?)");
+  if (std::filesystem::is_directory(path_, ec))
+    throw InputError(path_, 0, "path", "is a directory, expected a prepared HDF5 file");
+  if (H5Fis_hdf5(path_.c_str()) <= 0)
+    throw InputError(path_, 0, "path", "not an HDF5 file (expected prepared data written by `gtrain prepare`)");
+  file_ = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file_ < 0) throw InputError(path_, 0, "path", "cannot open HDF5 file");
+  try {
+    const hid_t f = file_;
+    const int64_t version = read_int_attr(f, path_, "format_version");
+    if (version != kPreparedFormatVersion)
+      throw InputError(path_, 0, "format_version",
+                       "found " + std::to_string(version) + ", expected " +
+                           std::to_string(kPreparedFormatVersion) +
+                           " (prepared by another gtrain version; re-run `gtrain prepare`)");
+    meta_.format_version = static_cast<int32_t>(version);
+    meta_.tokenizer_fingerprint = read_string_attr(f, path_, "tokenizer_fingerprint");
+    if (!expected_fingerprint.empty() && meta_.tokenizer_fingerprint != expected_fingerprint)
+      throw InputError(path_, 0, "tokenizer_fingerprint",
+                       "found '" + meta_.tokenizer_fingerprint + "', expected '" + expected_fingerprint +
+                           "' (prepared with another tokenizer; re-run `gtrain prepare`)");
+    meta_.tokenizer_kind = read_string_attr(f, path_, "tokenizer_kind");
+    meta_.unit_mode = read_string_attr(f, path_, "unit_mode");
+    meta_.labels = read_strings_attr(f, path_, "labels");
+    meta_.label_descriptions = read_strings_attr(f, path_, "label_descriptions");
+    meta_.sources = read_strings_attr(f, path_, "sources");
+    meta_.max_length = static_cast<int32_t>(read_int_attr(f, path_, "max_length"));
+    meta_.max_span_width = static_cast<int32_t>(read_int_attr(f, path_, "max_span_width"));
+    meta_.num_examples = read_int_attr(f, path_, "num_examples");
+    meta_.num_tokens = read_int_attr(f, path_, "num_tokens");
+    meta_.num_units = read_int_attr(f, path_, "num_units");
+    meta_.num_spans = read_int_attr(f, path_, "num_spans");
+
+    length_tokens_ = read_all<int32_t>(f, path_, "/examples/length_tokens");
+    n_ = static_cast<int64_t>(length_tokens_.size());
+    if (n_ != meta_.num_examples)
+      throw InputError(path_, 0, "num_examples",
+                       "attribute says " + std::to_string(meta_.num_examples) +
+                           " but /examples/length_tokens has " + std::to_string(n_));
+    auto per_example = [&](const char* name, auto& vec) {
+      using V = typename std::decay_t<decltype(vec)>::value_type;
+      vec = read_all<V>(f, path_, name);
+      if (static_cast<int64_t>(vec.size()) != n_)
+        throw InputError(path_, 0, name, "has " + std::to_string(vec.size()) + " entries, expected " +
+                                             std::to_string(n_));
+    };
+    per_example("/examples/text_char_offset", text_char_offset_);
+    per_example("/examples/example_index", example_index_);
+    per_example("/examples/source", source_);
+    per_example("/examples/weight", weight_);
+    per_example("/examples/silver", silver_);
+
+    int64_t len = 0, len2 = 0;
+    auto open_group = [&](const char* off_name, std::vector<int64_t>* off,
+                          std::initializer_list<std::pair<const char*, int64_t*>> data) {
+      *off = read_all<int64_t>(f, path_, off_name);
+      int64_t first = -1;
+      for (const auto& [name, handle] : data) {
+        *handle = open_dataset(f, path_, name, &len2);
+        if (first < 0) first = len2;
+        else if (len2 != first)
+          throw InputError(path_, 0, name, "has " + std::to_string(len2) + " elements, expected " +
+                                               std::to_string(first));
+      }
+      check_offsets(path_, off_name, *off, n_, first);
+    };
+    open_group("/tokens/offsets", &tok_off_, {{"/tokens/ids", &d_tok_}});
+    open_group("/units/offsets", &unit_off_,
+               {{"/units/token", &d_ut_}, {"/units/char_start", &d_ucs_}, {"/units/char_end", &d_uce_}});
+    open_group("/spans/offsets", &span_off_,
+               {{"/spans/start", &d_ss_}, {"/spans/end", &d_se_}, {"/spans/label", &d_sl_}});
+    open_group("/schema/offsets", &schema_off_, {{"/schema/labels", &d_schema_}});
+    open_group("/text/offsets", &text_off_, {{"/text/bytes", &d_text_}});
+    (void)len;
+    for (int64_t i = 0; i < n_; ++i)
+      if (length_tokens_[static_cast<size_t>(i)] != tok_off_[i + 1] - tok_off_[i])
+        throw InputError(path_, 0, "/examples/length_tokens",
+                         "row " + std::to_string(i) + " disagrees with /tokens/offsets");
+  } catch (...) {
+    close_all();
+    throw;
+  }
+}
+
+void PreparedReader::close_all() noexcept {
+  for (int64_t* d : {&d_tok_, &d_ut_, &d_ucs_, &d_uce_, &d_ss_, &d_se_, &d_sl_, &d_schema_, &d_text_}) {
+    if (*d >= 0) H5Dclose(*d);
+    *d = -1;
+  }
+  if (file_ >= 0) H5Fclose(file_);
+  file_ = -1;
+}
+
+PreparedReader::~PreparedReader() {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  close_all();
+}
+
+void PreparedReader::read_run(int64_t a, int64_t b, std::vector<PreparedExample>* out) {
+  const std::string& fn = path_;
+  // Tokens.
+  const int64_t t0 = tok_off_[a], t1 = tok_off_[b];
+  std::vector<int32_t> tok(static_cast<size_t>(t1 - t0));
+  read_slice(d_tok_, fn, "/tokens/ids", t0, t1 - t0, tok.data());
+  // Units.
+  const int64_t u0 = unit_off_[a], u1 = unit_off_[b];
+  std::vector<int32_t> ut(static_cast<size_t>(u1 - u0)), ucs(ut.size()), uce(ut.size());
+  read_slice(d_ut_, fn, "/units/token", u0, u1 - u0, ut.data());
+  read_slice(d_ucs_, fn, "/units/char_start", u0, u1 - u0, ucs.data());
+  read_slice(d_uce_, fn, "/units/char_end", u0, u1 - u0, uce.data());
+  // Spans.
+  const int64_t s0 = span_off_[a], s1 = span_off_[b];
+  std::vector<int32_t> ss(static_cast<size_t>(s1 - s0)), se(ss.size()), sl(ss.size());
+  read_slice(d_ss_, fn, "/spans/start", s0, s1 - s0, ss.data());
+  read_slice(d_se_, fn, "/spans/end", s0, s1 - s0, se.data());
+  read_slice(d_sl_, fn, "/spans/label", s0, s1 - s0, sl.data());
+  // Schema.
+  const int64_t c0 = schema_off_[a], c1 = schema_off_[b];
+  std::vector<int32_t> sch(static_cast<size_t>(c1 - c0));
+  read_slice(d_schema_, fn, "/schema/labels", c0, c1 - c0, sch.data());
+  // Text.
+  const int64_t x0 = text_off_[a], x1 = text_off_[b];
+  std::vector<uint8_t> txt(static_cast<size_t>(x1 - x0));
+  read_slice(d_text_, fn, "/text/bytes", x0, x1 - x0, txt.data());
+  elements_read_ += (t1 - t0) + 3 * (u1 - u0) + 3 * (s1 - s0) + (c1 - c0) + (x1 - x0);
+
+  for (int64_t i = a; i < b; ++i) {
+    PreparedExample p;
+    p.token_ids.assign(tok.begin() + (tok_off_[i] - t0), tok.begin() + (tok_off_[i + 1] - t0));
+    p.unit_token.assign(ut.begin() + (unit_off_[i] - u0), ut.begin() + (unit_off_[i + 1] - u0));
+    p.unit_char_start.assign(ucs.begin() + (unit_off_[i] - u0), ucs.begin() + (unit_off_[i + 1] - u0));
+    p.unit_char_end.assign(uce.begin() + (unit_off_[i] - u0), uce.begin() + (unit_off_[i + 1] - u0));
+    for (int64_t k = span_off_[i] - s0; k < span_off_[i + 1] - s0; ++k)
+      p.spans.push_back(UnitSpan{ss[k], se[k], sl[k]});
+    p.schema_labels.assign(sch.begin() + (schema_off_[i] - c0), sch.begin() + (schema_off_[i + 1] - c0));
+    p.text.assign(reinterpret_cast<const char*>(txt.data()) + (text_off_[i] - x0),
+                  static_cast<size_t>(text_off_[i + 1] - text_off_[i]));
+    const size_t j = static_cast<size_t>(i);
+    p.text_char_offset = text_char_offset_[j];
+    p.example_index = example_index_[j];
+    p.source = source_[j];
+    p.weight = weight_[j];
+    p.silver = silver_[j];
+    out->push_back(std::move(p));
+  }
+}
+
+PreparedExample PreparedReader::get(int64_t i) {
+  if (i < 0 || i >= n_)
+    throw std::out_of_range(path_ + ": row " + std::to_string(i) + " out of range [0, " +
+                            std::to_string(n_) + ")");
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  std::vector<PreparedExample> out;
+  read_run(i, i + 1, &out);
+  return std::move(out[0]);
+}
+
+std::vector<PreparedExample> PreparedReader::get_many(const std::vector<int64_t>& idx) {
+  std::vector<std::pair<int64_t, size_t>> order;  // (row, position in idx)
+  order.reserve(idx.size());
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (idx[k] < 0 || idx[k] >= n_)
+      throw std::out_of_range(path_ + ": row " + std::to_string(idx[k]) + " out of range [0, " +
+                              std::to_string(n_) + ")");
+    order.emplace_back(idx[k], k);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<int64_t> uniq;
+  for (const auto& o : order)
+    if (uniq.empty() || uniq.back() != o.first) uniq.push_back(o.first);
+
+  std::vector<PreparedExample> rows;  // rows[j] = row uniq[j]
+  rows.reserve(uniq.size());
+  {
+    std::lock_guard<std::mutex> lk(h5_mutex());
+    for (size_t j = 0; j < uniq.size();) {
+      size_t e = j + 1;
+      while (e < uniq.size() && uniq[e] == uniq[e - 1] + 1) ++e;
+      read_run(uniq[j], uniq[e - 1] + 1, &rows);
+      j = e;
+    }
+  }
+  std::vector<PreparedExample> out(idx.size());
+  size_t j = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k > 0 && order[k].first != order[k - 1].first) ++j;
+    const bool last_use = k + 1 == order.size() || order[k + 1].first != order[k].first;
+    if (last_use) out[order[k].second] = std::move(rows[j]);
+    else out[order[k].second] = rows[j];
+  }
+  return out;
+}
+
+}  // namespace gtrain

@@ -1,0 +1,105 @@
+// Prepared-data HDF5 store: an atomic writer and a random-access reader.
+// The on-disk layout is documented in docs/data-format.md ("## HDF5 layout").
+//
+// All HDF5 calls made here are serialised by one process-wide mutex (the Debian HDF5 build is
+// not thread-safe), so writers and readers may be used from several threads (e.g. a data-loader
+// thread); concurrent calls simply take turns.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/prepared.h"
+
+namespace gtrain {
+
+// Writes one prepared split. Rows are buffered in memory (column-wise) and written by commit()
+// into `final_path + ".tmp.<pid>"`, which is flushed, fsync'ed and renamed onto final_path.
+// Destroying the writer without commit() removes the temporary file; an existing final_path is
+// never touched unless commit() succeeds.
+class PreparedWriter {
+ public:
+  // Throws InputError (field "path") when the temporary file cannot be created.
+  PreparedWriter(const std::string& final_path, const PreparedMeta& meta);
+  ~PreparedWriter();
+  PreparedWriter(const PreparedWriter&) = delete;
+  PreparedWriter& operator=(const PreparedWriter&) = delete;
+
+  void add(const PreparedExample& ex);
+  // Writes everything and renames atomically. num_examples/num_tokens/num_units/num_spans are
+  // taken from the added rows (the values in meta are ignored). Calling add/commit after a
+  // commit throws std::logic_error.
+  void commit();
+
+  int64_t size() const { return static_cast<int64_t>(length_tokens_.size()); }
+  const std::string& temp_path() const { return tmp_path_; }
+
+ private:
+  void discard() noexcept;
+
+  std::string final_path_, tmp_path_;
+  PreparedMeta meta_;
+  int64_t file_ = -1;  // hid_t
+  bool committed_ = false;
+
+  std::vector<int32_t> tok_ids_;
+  std::vector<int64_t> tok_off_{0};
+  std::vector<int32_t> unit_token_, unit_cs_, unit_ce_;
+  std::vector<int64_t> unit_off_{0};
+  std::vector<int32_t> span_start_, span_end_, span_label_;
+  std::vector<int64_t> span_off_{0};
+  std::vector<int32_t> schema_;
+  std::vector<int64_t> schema_off_{0};
+  std::vector<uint8_t> text_;
+  std::vector<int64_t> text_off_{0};
+  std::vector<int32_t> length_tokens_, text_char_offset_, example_index_, source_;
+  std::vector<float> weight_;
+  std::vector<uint8_t> silver_;
+};
+
+// Opens a prepared file once and reads rows on demand (hyperslab reads; the whole ragged
+// datasets are never loaded). Offsets and per-example scalars are read eagerly.
+class PreparedReader {
+ public:
+  // Throws InputError naming the file for: missing file (field "path"), a file that is not
+  // HDF5 (field "path"), another format_version (field "format_version"), another tokenizer
+  // fingerprint when expected_fingerprint is non-empty (field "tokenizer_fingerprint"), and
+  // inconsistent datasets (field = the dataset name).
+  explicit PreparedReader(const std::string& path, const std::string& expected_fingerprint = "");
+  ~PreparedReader();
+  PreparedReader(const PreparedReader&) = delete;
+  PreparedReader& operator=(const PreparedReader&) = delete;
+
+  const PreparedMeta& meta() const { return meta_; }
+  const std::string& path() const { return path_; }
+  int64_t size() const { return n_; }
+  int32_t length_tokens(int64_t i) const { return length_tokens_.at(static_cast<size_t>(i)); }
+  const std::vector<int32_t>& lengths_tokens() const { return length_tokens_; }
+
+  PreparedExample get(int64_t i);
+  // Rows in the order of idx (duplicates allowed). Indices are sorted internally and each
+  // contiguous run is read with one hyperslab per dataset.
+  std::vector<PreparedExample> get_many(const std::vector<int64_t>& idx);
+
+  // Number of array elements read from the row datasets so far (for tests / diagnostics).
+  int64_t elements_read() const { return elements_read_; }
+
+ private:
+  void close_all() noexcept;
+  void read_run(int64_t a, int64_t b, std::vector<PreparedExample>* out);  // rows [a, b)
+
+  std::string path_;
+  PreparedMeta meta_;
+  int64_t file_ = -1;  // hid_t
+  int64_t n_ = 0;
+  // Open dataset handles (hid_t) for the ragged data.
+  int64_t d_tok_ = -1, d_ut_ = -1, d_ucs_ = -1, d_uce_ = -1, d_ss_ = -1, d_se_ = -1, d_sl_ = -1,
+          d_schema_ = -1, d_text_ = -1;
+  std::vector<int64_t> tok_off_, unit_off_, span_off_, schema_off_, text_off_;
+  std::vector<int32_t> length_tokens_, text_char_offset_, example_index_, source_;
+  std::vector<float> weight_;
+  std::vector<uint8_t> silver_;
+  int64_t elements_read_ = 0;
+};
+
+}  // namespace gtrain

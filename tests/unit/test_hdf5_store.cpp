@@ -1,0 +1,380 @@
+// PreparedWriter / PreparedReader: round trip, atomic commit, input errors, hyperslab reads.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "data/hdf5_store.h"
+#include "data/input_error.h"
+
+using namespace gtrain;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path dir;
+  TempDir() {
+    static int counter = 0;
+    dir = fs::temp_directory_path() /
+          ("gtrain-h5-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~TempDir() { fs::remove_all(dir); }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+  size_t count() const {
+    size_t n = 0;
+    for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++n;
+    return n;
+  }
+};
+
+PreparedMeta test_meta() {
+  PreparedMeta m;
+  m.format_version = kPreparedFormatVersion;
+  m.tokenizer_fingerprint = "ab12cd34";
+  m.tokenizer_kind = "sentencepiece";
+  m.unit_mode = "char";
+  m.labels = {"PS", "LC", "날짜"};
+  m.label_descriptions = {"person", "", "a date,\nwith a newline"};
+  m.sources = {"klue", "silver-gen"};
+  m.max_length = 512;
+  m.max_span_width = 12;
+  return m;
+}
+
+std::vector<PreparedExample> test_examples() {
+  std::vector<PreparedExample> v;
+  {
+    PreparedExample p;
+    p.text = "이순신은 조선의 장군이다.";
+    p.token_ids = {5, 1234, 77, 8000, 2};
+    p.unit_token = {0, 1, 2, 3};
+    p.unit_char_start = {0, 5, 9, 13};
+    p.unit_char_end = {4, 8, 12, 14};
+    p.spans = {{0, 0, 0}, {1, 1, 1}};
+    p.schema_labels = {0, 1, 2};
+    p.text_char_offset = 0;
+    p.example_index = 0;
+    p.source = 0;
+    p.weight = 1.0f;
+    p.silver = 0;
+    v.push_back(p);
+  }
+  {
+    PreparedExample p;  // no spans, no schema, no tokens: an empty row
+    p.example_index = 1;
+    p.source = 1;
+    p.weight = 0.25f;
+    p.silver = 1;
+    v.push_back(p);
+  }
+  {
+    PreparedExample p;  // spans empty but tokens present
+    p.text = "Seoul is nice";
+    p.token_ids = {-1, 2147483647, 0};
+    p.unit_token = {0, 1, 2};
+    p.unit_char_start = {0, 6, 9};
+    p.unit_char_end = {5, 8, 13};
+    p.schema_labels = {2};
+    p.text_char_offset = 17;
+    p.example_index = 2;
+    p.source = 1;
+    p.weight = 0.1f;  // not exactly representable: must come back bit-exact
+    p.silver = 1;
+    v.push_back(p);
+  }
+  {
+    PreparedExample p;
+    p.text = "서울특별시 ✓ 🙂";
+    p.token_ids = {9, 10};
+    p.unit_token = {0, 0, 1};
+    p.unit_char_start = {0, 6, 8};
+    p.unit_char_end = {5, 7, 9};
+    p.spans = {{0, 0, 1}, {0, 2, 2}, {2, 2, 0}};
+    p.schema_labels = {1, 0, 2};
+    p.text_char_offset = 3;
+    p.example_index = 2;
+    p.source = 0;
+    p.weight = 3.5f;
+    v.push_back(p);
+  }
+  return v;
+}
+
+void expect_same(const PreparedExample& a, const PreparedExample& b) {
+  EXPECT_EQ(a.token_ids, b.token_ids);
+  EXPECT_EQ(a.unit_token, b.unit_token);
+  EXPECT_EQ(a.unit_char_start, b.unit_char_start);
+  EXPECT_EQ(a.unit_char_end, b.unit_char_end);
+  ASSERT_EQ(a.spans.size(), b.spans.size());
+  for (size_t i = 0; i < a.spans.size(); ++i) {
+    EXPECT_EQ(a.spans[i].start, b.spans[i].start);
+    EXPECT_EQ(a.spans[i].end, b.spans[i].end);
+    EXPECT_EQ(a.spans[i].label, b.spans[i].label);
+  }
+  EXPECT_EQ(a.schema_labels, b.schema_labels);
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.text_char_offset, b.text_char_offset);
+  EXPECT_EQ(a.example_index, b.example_index);
+  EXPECT_EQ(a.source, b.source);
+  EXPECT_EQ(0, std::memcmp(&a.weight, &b.weight, sizeof(float)));
+  EXPECT_EQ(a.silver, b.silver);
+}
+
+void write_file(const std::string& path, const PreparedMeta& m, const std::vector<PreparedExample>& rows) {
+  PreparedWriter w(path, m);
+  for (const auto& r : rows) w.add(r);
+  w.commit();
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST(Hdf5Store, RoundTripBitExact) {
+  TempDir t;
+  const std::string path = t.file("train.h5");
+  const auto rows = test_examples();
+  const PreparedMeta m = test_meta();
+  write_file(path, m, rows);
+  EXPECT_EQ(t.count(), 1u);  // no temp file left behind
+
+  PreparedReader r(path, "ab12cd34");
+  ASSERT_EQ(r.size(), static_cast<int64_t>(rows.size()));
+  const PreparedMeta& g = r.meta();
+  EXPECT_EQ(g.format_version, kPreparedFormatVersion);
+  EXPECT_EQ(g.tokenizer_fingerprint, m.tokenizer_fingerprint);
+  EXPECT_EQ(g.tokenizer_kind, m.tokenizer_kind);
+  EXPECT_EQ(g.unit_mode, m.unit_mode);
+  EXPECT_EQ(g.labels, m.labels);
+  EXPECT_EQ(g.label_descriptions, m.label_descriptions);
+  EXPECT_EQ(g.sources, m.sources);
+  EXPECT_EQ(g.max_length, 512);
+  EXPECT_EQ(g.max_span_width, 12);
+  EXPECT_EQ(g.num_examples, 4);
+  EXPECT_EQ(g.num_tokens, 5 + 0 + 3 + 2);
+  EXPECT_EQ(g.num_units, 4 + 0 + 3 + 3);
+  EXPECT_EQ(g.num_spans, 2 + 0 + 0 + 3);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(r.length_tokens(static_cast<int64_t>(i)), static_cast<int32_t>(rows[i].token_ids.size()));
+    expect_same(r.get(static_cast<int64_t>(i)), rows[i]);
+  }
+  // get_many: any order, duplicates allowed.
+  auto many = r.get_many({3, 0, 3, 1, 2});
+  ASSERT_EQ(many.size(), 5u);
+  expect_same(many[0], rows[3]);
+  expect_same(many[1], rows[0]);
+  expect_same(many[2], rows[3]);
+  expect_same(many[3], rows[1]);
+  expect_same(many[4], rows[2]);
+  EXPECT_TRUE(r.get_many({}).empty());
+  EXPECT_THROW(r.get(4), std::out_of_range);
+  EXPECT_THROW(r.get_many({0, -1}), std::out_of_range);
+}
+
+TEST(Hdf5Store, EmptyFileAndEmptyLists) {
+  TempDir t;
+  PreparedMeta m;  // empty labels / sources / descriptions
+  m.format_version = kPreparedFormatVersion;
+  write_file(t.file("empty.h5"), m, {});
+  PreparedReader r(t.file("empty.h5"));
+  EXPECT_EQ(r.size(), 0);
+  EXPECT_TRUE(r.meta().labels.empty());
+  EXPECT_TRUE(r.meta().sources.empty());
+  EXPECT_EQ(r.meta().tokenizer_fingerprint, "");
+  EXPECT_TRUE(r.get_many({}).empty());
+}
+
+TEST(Hdf5Store, WriterWithoutCommitLeavesNothing) {
+  TempDir t;
+  const std::string path = t.file("dev.h5");
+  {
+    PreparedWriter w(path, test_meta());
+    for (const auto& r : test_examples()) w.add(r);
+    EXPECT_TRUE(fs::exists(w.temp_path()));
+    EXPECT_NE(w.temp_path(), path);
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(t.count(), 0u);
+}
+
+TEST(Hdf5Store, FailedWriteKeepsExistingFinalFile) {
+  TempDir t;
+  const std::string path = t.file("dev.h5");
+  auto rows = test_examples();
+  write_file(path, test_meta(), rows);
+  const std::string before = slurp(path);
+  ASSERT_FALSE(before.empty());
+  {
+    PreparedWriter w(path, test_meta());
+    w.add(rows[0]);
+    // Simulated failure: an exception unwinds before commit.
+    try {
+      throw std::runtime_error("boom");
+    } catch (const std::runtime_error&) {
+    }
+  }
+  EXPECT_EQ(slurp(path), before);
+  EXPECT_EQ(t.count(), 1u);
+  PreparedReader r(path);
+  EXPECT_EQ(r.size(), static_cast<int64_t>(rows.size()));
+
+  // A committed rewrite replaces the file atomically.
+  write_file(path, test_meta(), {rows[2]});
+  PreparedReader r2(path);
+  EXPECT_EQ(r2.size(), 1);
+  expect_same(r2.get(0), rows[2]);
+  EXPECT_EQ(t.count(), 1u);
+}
+
+TEST(Hdf5Store, WriterIntoMissingDirectoryThrows) {
+  TempDir t;
+  try {
+    PreparedWriter w(t.file("no/such/dir/x.h5"), test_meta());
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("x.h5"), std::string::npos);
+  }
+}
+
+TEST(Hdf5Store, ReaderErrorMissingFile) {
+  TempDir t;
+  const std::string path = t.file("nope.h5");
+  try {
+    PreparedReader r(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.field(), "path");
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos);
+  }
+}
+
+TEST(Hdf5Store, ReaderErrorNotHdf5) {
+  TempDir t;
+  const std::string path = t.file("train.jsonl");
+  std::ofstream(path) << "{\"text\": \"hello\"}\n";
+  try {
+    PreparedReader r(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.field(), "path");
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("not an HDF5 file"), std::string::npos);
+  }
+}
+
+TEST(Hdf5Store, ReaderErrorWrongFormatVersion) {
+  TempDir t;
+  const std::string path = t.file("old.h5");
+  PreparedMeta m = test_meta();
+  m.format_version = 99;
+  write_file(path, m, test_examples());
+  try {
+    PreparedReader r(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.field(), "format_version");
+    EXPECT_NE(msg.find(path), std::string::npos);
+    EXPECT_NE(msg.find("format_version"), std::string::npos);
+    EXPECT_NE(msg.find("found 99"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("expected " + std::to_string(kPreparedFormatVersion)), std::string::npos) << msg;
+  }
+}
+
+TEST(Hdf5Store, ReaderErrorWrongFingerprint) {
+  TempDir t;
+  const std::string path = t.file("train.h5");
+  write_file(path, test_meta(), test_examples());
+  EXPECT_NO_THROW(PreparedReader(path, ""));
+  EXPECT_NO_THROW(PreparedReader(path, "ab12cd34"));
+  try {
+    PreparedReader r(path, "ffff0000");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.field(), "tokenizer_fingerprint");
+    EXPECT_NE(msg.find(path), std::string::npos);
+    EXPECT_NE(msg.find("tokenizer_fingerprint"), std::string::npos);
+    EXPECT_NE(msg.find("ab12cd34"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("ffff0000"), std::string::npos) << msg;
+  }
+}
+
+TEST(Hdf5Store, GetManyReadsOnlyItsRows) {
+  TempDir t;
+  const std::string path = t.file("big.h5");
+  const int64_t n = 10000;
+  auto make = [](int64_t i) {
+    PreparedExample p;
+    const int32_t len = static_cast<int32_t>(1 + i % 37);
+    for (int32_t k = 0; k < len; ++k) p.token_ids.push_back(static_cast<int32_t>(i * 100 + k));
+    for (int32_t k = 0; k < len; k += 2) {
+      p.unit_token.push_back(k);
+      p.unit_char_start.push_back(k);
+      p.unit_char_end.push_back(k + 1);
+    }
+    if (i % 3 == 0) p.spans.push_back(UnitSpan{0, 0, static_cast<int32_t>(i % 5)});
+    p.schema_labels = {static_cast<int32_t>(i % 7)};
+    p.text = "행 " + std::to_string(i);
+    p.example_index = static_cast<int32_t>(i);
+    p.text_char_offset = static_cast<int32_t>(i % 11);
+    p.weight = 1.0f / static_cast<float>(1 + i);
+    p.silver = static_cast<uint8_t>(i & 1);
+    return p;
+  };
+  {
+    PreparedWriter w(path, test_meta());
+    for (int64_t i = 0; i < n; ++i) w.add(make(i));
+    w.commit();
+  }
+  PreparedReader r(path);
+  ASSERT_EQ(r.size(), n);
+  EXPECT_EQ(r.elements_read(), 0);  // construction reads no row data
+  const std::vector<int64_t> idx = {9999, 17, 5000, 5001, 5002, 18, 0, 7777};
+  auto rows = r.get_many(idx);
+  ASSERT_EQ(rows.size(), idx.size());
+  int64_t expect_elems = 0;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    SCOPED_TRACE(idx[k]);
+    const PreparedExample want = make(idx[k]);
+    expect_same(rows[k], want);
+    EXPECT_EQ(r.length_tokens(idx[k]), static_cast<int32_t>(want.token_ids.size()));
+    expect_elems += static_cast<int64_t>(want.token_ids.size() + 3 * want.unit_token.size() +
+                                         3 * want.spans.size() + want.schema_labels.size() +
+                                         want.text.size());
+  }
+  EXPECT_EQ(r.elements_read(), expect_elems);  // exactly its rows, nothing more
+  expect_same(r.get(4242), make(4242));
+}
+
+TEST(Hdf5Store, ReaderErrorTruncatedFile) {
+  TempDir t;
+  const std::string path = t.file("cut.h5");
+  write_file(path, test_meta(), test_examples());
+  const std::string full = slurp(path);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << full.substr(0, full.size() / 2);
+  try {
+    PreparedReader r(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+  }
+}
