@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Bad configs and inputs fail before writing anything, with a message naming file, line and field.
+set -u
+G=$1; SRC=$2
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+expect_error() {  # expect_error PATTERN CMD...: non-zero exit and PATTERN in stderr
+  local pat=$1; shift
+  if "$@" >"$T/out" 2>"$T/err"; then fail "succeeded: $*"; fi
+  grep -q -- "$pat" "$T/err" || { cat "$T/err"; fail "message lacks '$pat': $*"; }
+}
+printf '{"input": "당뇨병 환자", "output": {"entities": {"Disease": ["당뇨병"]}}}\n' > "$T/ok.jsonl"
+printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n당\n##뇨\n##병\n환\n##자\n' > "$T/vocab.txt"
+
+cat > "$T/typo.yaml" <<Y
+tokenizer: vocab.txt
+outptu: out
+inputs: [{path: ok.jsonl}]
+Y
+expect_error "typo.yaml:2: field 'outptu'" "$G" prepare "$T/typo.yaml"
+expect_error "did you mean 'output'" "$G" prepare "$T/typo.yaml"
+
+cat > "$T/missing.yaml" <<Y
+tokenizer: vocab.txt
+output: out
+inputs: [{path: nope.jsonl}]
+Y
+expect_error "nope.jsonl" "$G" prepare "$T/missing.yaml"
+
+cat > "$T/badtype.yaml" <<Y
+tokenizer: vocab.txt
+output: out
+max_length: lots
+inputs: [{path: ok.jsonl}]
+Y
+expect_error "badtype.yaml:3: field 'max_length'" "$G" prepare "$T/badtype.yaml"
+
+cat > "$T/badmode.yaml" <<Y
+tokenizer: vocab.txt
+output: out
+unit_mode: syllable
+inputs: [{path: ok.jsonl}]
+Y
+expect_error "unit_mode" "$G" prepare "$T/badmode.yaml"
+
+# Unknown label against a configured label set: names the file, line and label; no output left.
+printf '{"input": "아스피린 복용", "output": {"entities": {"Drug": ["아스피린"]}}}\n' > "$T/drug.jsonl"
+expect_error "drug.jsonl:1" "$G" prepare -i "$T/drug.jsonl" -t "$T/vocab.txt" --labels Disease -o "$T/out1"
+[ ! -e "$T/out1/train.h5" ] || fail "half-written output after a failure"
+ls "$T/out1" 2>/dev/null | grep -q tmp && fail "temp file left behind"
+
+# --on-error skip: the bad example goes to rejects.jsonl and the count is printed.
+cat "$T/ok.jsonl" "$T/drug.jsonl" > "$T/mixed.jsonl"
+"$G" prepare -i "$T/mixed.jsonl" -t "$T/vocab.txt" --labels Disease -o "$T/out2" --on-error skip > "$T/out" 2>&1 \
+  || { cat "$T/out"; fail "skip mode failed"; }
+grep -q "rejected examples: 1" "$T/out" || { cat "$T/out"; fail "reject count not printed"; }
+[ "$(wc -l < "$T/out2/rejects.jsonl")" = 1 ] || fail "rejects.jsonl should hold 1 line"
+[ -s "$T/out2/train.h5" ] || fail "train.h5 not written"
+echo "prepare_errors: all checks passed"
