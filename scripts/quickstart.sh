@@ -9,7 +9,7 @@ G=${GTRAIN_BUILD_DIR:-build}/gtrain
 RUN=${GTRAIN_RUN_DIR:-runs/quickstart}
 mkdir -p "$RUN"
 "$G" --version
-"$G" tokenizer train --input data/ko-medical/raw.txt --model-prefix "$RUN/spm" --vocab-size 2000
+"$G" tokenizer train --input data/ko-medical/raw.txt --model-prefix "$RUN/spm" --vocab-size 2000 --vocab-size-is-max
 "$G" prepare configs/quickstart-prepare.yaml --tokenizer "$RUN/spm.model" --output "$RUN/data"
 "$G" data inspect data/ko-medical/test.jsonl --tokenizer "$RUN/spm.model"
 echo "prepared data: $RUN/data/{train,dev,test}.h5"

@@ -11,7 +11,7 @@ void add_tokenizer_command(CLI::App& app) {
   CLI::App* tk = app.add_subcommand("tokenizer", "train or try tokenizers");
   tk->require_subcommand(1);
 
-  struct TrainArgs { std::string input, prefix, type = "unigram"; int vocab = 8000; double coverage = 0.9995; };
+  struct TrainArgs { std::string input, prefix, type = "unigram"; int vocab = 8000; double coverage = 0.9995; bool max_only = false; };
   auto t = std::make_shared<TrainArgs>();
   CLI::App* train = tk->add_subcommand("train", "train a SentencePiece model from raw text (one sentence per line)");
   train->add_option("--input", t->input, "raw text file")->required();
@@ -19,8 +19,9 @@ void add_tokenizer_command(CLI::App& app) {
   train->add_option("--vocab-size", t->vocab, "vocabulary size")->capture_default_str();
   train->add_option("--model-type", t->type, "unigram | bpe | char | word")->capture_default_str();
   train->add_option("--character-coverage", t->coverage, "share of characters covered")->capture_default_str();
+  train->add_flag("--vocab-size-is-max", t->max_only, "allow fewer pieces when the corpus is small");
   train->callback([t] {
-    train_sentencepiece(t->input, t->prefix, t->vocab, t->type, t->coverage);
+    train_sentencepiece(t->input, t->prefix, t->vocab, t->type, t->coverage, !t->max_only);
     std::printf("wrote %s.model and %s.vocab\n", t->prefix.c_str(), t->prefix.c_str());
   });
 

@@ -1,5 +1,8 @@
 #include "data/inspect.h"
 
+#include <memory>
+#include "text/memo_tokenizer.h"
+
 #include <cstdio>
 
 #include "text/unicode_class.h"
@@ -7,12 +10,35 @@
 
 namespace gtrain {
 
+namespace {
+// The words around a missed entity with unit boundaries as '|' and the entity in brackets.
+std::string show_miss(const std::vector<char32_t>& cps, const Units& u, const Entity& e,
+                      const char* why) {
+  const int32_t n = static_cast<int32_t>(cps.size());
+  int32_t b = std::max<int32_t>(0, static_cast<int32_t>(e.start) - 12);
+  int32_t en = std::min<int32_t>(n, static_cast<int32_t>(e.end) + 12);
+  std::vector<bool> cut(n + 1, false);
+  for (size_t k = 0; k < u.size(); ++k) cut[u.char_start[k]] = cut[u.char_end[k]] = true;
+  std::u32string s;
+  for (int32_t i = b; i <= en; ++i) {
+    if (i == static_cast<int32_t>(e.end)) s += U'⟧';
+    if (cut[i] && i > b && i < en && !is_space(cps[i - 1]) && !is_space(cps[i])) s += U'|';
+    if (i == static_cast<int32_t>(e.start)) s += U'⟦';
+    if (i < en) s += cps[i];
+  }
+  return utf8::encode(std::vector<char32_t>(s.begin(), s.end()), 0, static_cast<int32_t>(s.size())) +
+         "  [" + e.label + ", " + why + "]";
+}
+}  // namespace
+
 InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* tok,
-                               int max_span_width) {
+                               int max_span_width, int keep_misses) {
   InspectReport r;
   for (UnitMode m : all_unit_modes())
-    if (m != UnitMode::Subword || tok) r.modes.push_back(UnitModeStats{m});
+    if ((m != UnitMode::Subword && m != UnitMode::Morph) || tok) r.modes.push_back(UnitModeStats{m});
   std::vector<char32_t> cps;
+  std::unique_ptr<MemoTokenizer> memo;
+  if (tok) memo = std::make_unique<MemoTokenizer>(const_cast<Tokenizer*>(tok));
   for (Example& ex : examples) {
     ++r.examples;
     utf8::decode(ex.text, &cps);
@@ -27,18 +53,21 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
       ++r.entities;
     }
     for (UnitModeStats& s : r.modes) {
-      Units u = make_units(cps, s.mode, tok);
+      Units u = make_units(cps, s.mode, memo.get());
       s.units += static_cast<int64_t>(u.size());
       s.tokens += static_cast<int64_t>(u.token_ids.size());
       for (const Entity& e : ex.entities) {
         ++s.entities;
         int32_t f, g;
+        const char* miss = nullptr;
         if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g))
-          ++s.unaligned;
+          ++s.unaligned, miss = "unaligned";
         else if (g - f + 1 > max_span_width)
-          ++s.too_wide;
+          ++s.too_wide, miss = "too-wide";
         else
           ++s.representable;
+        if (miss && static_cast<int>(s.misses.size()) < keep_misses)
+          s.misses.push_back(show_miss(cps, u, e, miss));
       }
     }
   }
@@ -79,6 +108,17 @@ std::string format_inspect_report(const InspectReport& r, int max_span_width) {
                   (long long)s.unaligned, (long long)s.too_wide, per, tper,
                   char_units > 0 ? s.units / char_units : 0.0);
     out += buf;
+  }
+  return out;
+}
+
+std::string format_inspect_misses(const InspectReport& r) {
+  std::string out;
+  for (const auto& s : r.modes) {
+    if (s.misses.empty()) continue;
+    out += "\nentities " + unit_mode_name(s.mode) + " units cannot reach (first " +
+           std::to_string(s.misses.size()) + "; '|' marks unit boundaries):\n";
+    for (const auto& m : s.misses) out += "  " + m + "\n";
   }
   return out;
 }

@@ -17,6 +17,7 @@ struct UnitModeStats {
   int64_t too_wide = 0;
   int64_t units = 0;
   int64_t tokens = 0;         // 0 when no tokenizer was given
+  std::vector<std::string> misses;  // "text ⟦entity⟧ text [unaligned|too-wide]", first few only
   double coverage() const { return entities ? double(representable) / entities : 1.0; }
 };
 
@@ -30,9 +31,11 @@ struct InspectReport {
 };
 
 InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* tok,
-                               int max_span_width);
+                               int max_span_width, int keep_misses = 0);
 
 // Prints the report as plain text tables (the format docs/data-format.md quotes).
 std::string format_inspect_report(const InspectReport& r, int max_span_width);
+// The kept misses of every mode, with the unit boundaries of each shown as '|'.
+std::string format_inspect_misses(const InspectReport& r);
 
 }  // namespace gtrain

@@ -1,4 +1,5 @@
 #include "data/prepare.h"
+#include "text/memo_tokenizer.h"
 
 #include <spdlog/spdlog.h>
 
@@ -171,13 +172,14 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     sr.path = (fs::path(cfg.output_dir) / (split + ".h5")).string();
     std::vector<PreparedExample> rows;
     std::vector<char32_t> cps;
+    MemoTokenizer memo(tok.get());
     for (size_t i = 0; i < all.size(); ++i) {
       if (split_of[i] != split) continue;
       Loaded& l = all[i];
       ++sr.examples;
       utf8::decode(l.ex.text, &cps);
       report.trimmed_entities += trim_entities(cps, &l.ex);
-      Units u = make_units(cps, cfg.unit_mode, tok.get());
+      Units u = make_units(cps, cfg.unit_mode, &memo);
       std::vector<int32_t> schema;
       for (const SchemaLabel& s : l.ex.schema) {
         auto it = label_id.find(s.name);

@@ -163,7 +163,7 @@ Units make_units(const std::vector<char32_t>& text, UnitMode mode, const Tokeniz
       for (const WordSpan& w : split_words(text)) add_segment(text, w.start, w.end, true, tok, &u);
       break;
     case UnitMode::Morph:
-      for (const auto& s : morph_segments(text)) add_segment(text, s.first, s.second, false, tok, &u);
+      for (const auto& s : morph_segments(text)) add_segment(text, s.first, s.second, true, tok, &u);
       break;
     case UnitMode::Char:
       for (int32_t i = 0; i < static_cast<int32_t>(text.size()); ++i)

@@ -3,7 +3,8 @@
 //   word     GLiNER2 1.2.3's own word splitter: what released checkpoints were trained on.
 //   subword  the tokenizer's pieces of each word: a unit per piece that covers characters.
 //   morph    words split further where Korean particles (josa) attach and where Hangul meets
-//            digits/Latin, then each segment tokenized on its own; one unit per segment.
+//            digits/Latin; each segment tokenized on its own, one unit per piece. (Without a
+//            tokenizer, one unit per segment: only the unit tests use that.)
 //   char     every non-space character is its own unit (and its own tokenizer word).
 #pragma once
 #include <cstdint>

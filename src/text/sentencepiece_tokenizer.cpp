@@ -293,7 +293,7 @@ std::vector<int32_t> SentencePieceTokenizer::add_special_tokens(
 
 void train_sentencepiece(const std::string& input_file, const std::string& model_prefix,
                          int vocab_size, const std::string& model_type,
-                         double character_coverage) {
+                         double character_coverage, bool exact_vocab_size) {
   // SentencePiece splits the flag string on spaces, so paths must not contain whitespace.
   for (const auto* p : {&input_file, &model_prefix})
     if (p->empty() || p->find_first_of(" \t\n\r") != std::string::npos)
@@ -317,7 +317,8 @@ void train_sentencepiece(const std::string& input_file, const std::string& model
   args << "--input=" << input_file << " --model_prefix=" << model_prefix
        << " --vocab_size=" << vocab_size << " --model_type=" << model_type
        << " --character_coverage=" << character_coverage
-       << " --pad_id=0 --unk_id=1 --bos_id=-1 --eos_id=-1";
+       << " --pad_id=0 --unk_id=1 --bos_id=-1 --eos_id=-1"
+       << " --hard_vocab_limit=" << (exact_vocab_size ? "true" : "false") << " --minloglevel=1";
   char err[kErrLen] = {0};
   if (shim().train(args.str().c_str(), err, kErrLen) != 0)
     throw std::runtime_error(err[0] ? std::string(err)

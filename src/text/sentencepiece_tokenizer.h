@@ -86,8 +86,9 @@ class SentencePieceTokenizer : public Tokenizer {
 //        --pad_id=0 --unk_id=1 --bos_id=-1 --eos_id=-1
 // i.e. the encoder layout: pad 0, unk 1, no BOS/EOS pieces (CLS/SEP-like tokens are added as
 // special tokens by the caller). Throws std::runtime_error with the shim's message on failure.
+// exact_vocab_size=false makes vocab_size an upper bound (small corpora support fewer pieces).
 void train_sentencepiece(const std::string& input_file, const std::string& model_prefix,
                          int vocab_size, const std::string& model_type = "unigram",
-                         double character_coverage = 0.9995);
+                         double character_coverage = 0.9995, bool exact_vocab_size = true);
 
 }  // namespace gtrain

@@ -1,0 +1,147 @@
+// DeBERTa-v2/v3 encoder (Hugging Face DebertaV2Model, transformers 4.40 "modeling_deberta_v2"),
+// ported op for op so fp32 results match the Python reference to rounding noise.
+//
+// Registered parameter names equal HF's state_dict names exactly, e.g.
+//   embeddings.word_embeddings.weight, embeddings.LayerNorm.{weight,bias},
+//   encoder.layer.N.attention.self.{query_proj,key_proj,value_proj}.{weight,bias},
+//   encoder.layer.N.attention.output.{dense,LayerNorm}.*, encoder.layer.N.intermediate.dense.*,
+//   encoder.layer.N.output.{dense,LayerNorm}.*, encoder.rel_embeddings.weight, encoder.LayerNorm.*
+// (GLiNER2 checkpoints store them under the prefix "encoder.").
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "model/deberta_config.h"
+
+namespace gtrain {
+
+// HF make_log_bucket_position applied element-wise to an int64 tensor of relative distances,
+// computed with the same float32 tensor arithmetic. Returns int64.
+torch::Tensor make_log_bucket_position(const torch::Tensor& relative_pos, int64_t bucket_size,
+                                       int64_t max_position);
+
+// HF build_relative_position without the leading batch dim: [q, k] int64 with
+// out[i][j] = bucket(i - j) (plain i - j when bucket_size <= 0 or max_position <= 0).
+torch::Tensor relative_buckets(int64_t q, int64_t k, int64_t bucket_size, int64_t max_position,
+                               torch::Device device = torch::kCPU);
+
+// XSoftmax forward: scores.masked_fill(!mask, finfo.min) -> softmax(dim) -> masked_fill(!mask, 0).
+// mask broadcasts against scores; fully masked rows come out all zero.
+torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask, int64_t dim);
+
+struct DebertaV2EmbeddingsImpl : torch::nn::Module {
+  explicit DebertaV2EmbeddingsImpl(const DebertaV2Config& cfg);
+  // input_ids [B, T] int64; mask [B, T] (any numeric dtype) or undefined.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& mask);
+
+  DebertaV2Config cfg;
+  torch::nn::Embedding word_embeddings{nullptr};
+  torch::nn::Embedding position_embeddings{nullptr};    // only when position_biased_input
+  torch::nn::Embedding token_type_embeddings{nullptr};  // only when type_vocab_size > 0
+  torch::nn::Linear embed_proj{nullptr};                // only when embedding_size != hidden_size
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(DebertaV2Embeddings);
+
+struct DisentangledSelfAttentionImpl : torch::nn::Module {
+  explicit DisentangledSelfAttentionImpl(const DebertaV2Config& cfg);
+  // hidden [B, T, H]; mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined
+  // without relative attention); rel_embeddings [2*span, H] (normalised table).
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+  torch::Tensor transpose_for_scores(const torch::Tensor& x) const;
+  torch::Tensor disentangled_attention_bias(const torch::Tensor& query_layer, const torch::Tensor& key_layer,
+                                            const torch::Tensor& relative_pos,
+                                            const torch::Tensor& rel_embeddings, int64_t scale_factor);
+
+  DebertaV2Config cfg;
+  int64_t num_heads, head_size, all_head_size, pos_ebd_size;
+  bool c2p, p2c;
+  torch::nn::Linear query_proj{nullptr}, key_proj{nullptr}, value_proj{nullptr};
+  torch::nn::Linear pos_key_proj{nullptr}, pos_query_proj{nullptr};  // only when !share_att_key
+};
+TORCH_MODULE(DisentangledSelfAttention);
+
+struct DebertaV2SelfOutputImpl : torch::nn::Module {
+  explicit DebertaV2SelfOutputImpl(const DebertaV2Config& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
+  double dropout_p;
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(DebertaV2SelfOutput);
+
+struct DebertaV2AttentionImpl : torch::nn::Module {
+  explicit DebertaV2AttentionImpl(const DebertaV2Config& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+  DisentangledSelfAttention self{nullptr};
+  DebertaV2SelfOutput output{nullptr};
+};
+TORCH_MODULE(DebertaV2Attention);
+
+struct DebertaV2IntermediateImpl : torch::nn::Module {
+  explicit DebertaV2IntermediateImpl(const DebertaV2Config& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden);
+  torch::nn::Linear dense{nullptr};
+};
+TORCH_MODULE(DebertaV2Intermediate);
+
+struct DebertaV2OutputImpl : torch::nn::Module {
+  explicit DebertaV2OutputImpl(const DebertaV2Config& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
+  double dropout_p;
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(DebertaV2Output);
+
+struct DebertaV2LayerImpl : torch::nn::Module {
+  explicit DebertaV2LayerImpl(const DebertaV2Config& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+  DebertaV2Attention attention{nullptr};
+  DebertaV2Intermediate intermediate{nullptr};
+  DebertaV2Output output{nullptr};
+};
+TORCH_MODULE(DebertaV2Layer);
+
+struct DebertaV2EncoderImpl : torch::nn::Module {
+  explicit DebertaV2EncoderImpl(const DebertaV2Config& cfg);
+  // hidden [B, T, H] (embedding output); attention_mask [B, T]. Appends the input of every
+  // layer and the final output to *all_hidden_states when given.
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& attention_mask,
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr);
+  // LayerNorm(rel_embeddings.weight) (or the raw table without norm_rel_ebd); undefined without
+  // relative attention.
+  torch::Tensor get_rel_embedding();
+
+  DebertaV2Config cfg;
+  torch::nn::ModuleList layer{nullptr};
+  torch::nn::Embedding rel_embeddings{nullptr};  // only with relative_attention
+  torch::nn::LayerNorm LayerNorm{nullptr};       // only with norm_rel_ebd == layer_norm
+};
+TORCH_MODULE(DebertaV2Encoder);
+
+struct DebertaV2ModelImpl : torch::nn::Module {
+  explicit DebertaV2ModelImpl(const DebertaV2Config& cfg);
+
+  // input_ids [B, T] int64; attention_mask [B, T] (1 = token, 0 = padding; undefined = all ones).
+  // Returns the last hidden state [B, T, H]. When all_hidden_states is given it receives
+  // num_hidden_layers + 1 tensors: the embedding output, then each layer's output.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr);
+
+  // HF _init_weights: Linear/Embedding weights ~ N(0, initializer_range), biases 0, padding row
+  // 0, LayerNorm weight 1 / bias 0.
+  void init_weights();
+
+  DebertaV2Config cfg;
+  DebertaV2Embeddings embeddings{nullptr};
+  DebertaV2Encoder encoder{nullptr};
+  bool gradient_checkpointing = false;  // placeholder, not implemented
+};
+TORCH_MODULE(DebertaV2Model);
+
+}  // namespace gtrain
