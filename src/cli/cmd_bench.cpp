@@ -12,13 +12,14 @@ namespace gtrain::cli {
 void add_bench_command(CLI::App& app) {
   CLI::App* bench = app.add_subcommand("bench", "measure gtrain's own speed");
   bench->require_subcommand(1);
-  struct Args { std::string input, tokenizer, mode = "morph"; int repeat = 3; };
+  struct Args { std::string input, tokenizer, mode = "morph"; int repeat = 3; bool compare_memo = false; };
   auto a = std::make_shared<Args>();
   CLI::App* prep = bench->add_subcommand("prepare", "prepare throughput (sentences/s, one thread)");
   prep->add_option("-i,--input", a->input, "annotated input PATH[:FORMAT]")->required();
   prep->add_option("-t,--tokenizer", a->tokenizer, "tokenizer")->required();
   prep->add_option("--unit-mode", a->mode, "unit mode")->capture_default_str();
   prep->add_option("--repeat", a->repeat, "runs (median reported)")->capture_default_str();
+  prep->add_flag("--compare-memo", a->compare_memo, "alternate runs without and with the word memo");
   prep->callback([a] {
     namespace fs = std::filesystem;
     PrepareConfig c;
@@ -32,17 +33,32 @@ void add_bench_command(CLI::App& app) {
     c.tokenizer = a->tokenizer;
     c.unit_mode = parse_unit_mode(a->mode);
     c.output_dir = (fs::temp_directory_path() / ("gtrain-bench-" + std::to_string(getpid()))).string();
-    std::vector<double> rates;
+    // Runs alternate between variants so both see the same machine state; one warm-up run first.
+    std::vector<bool> variants = a->compare_memo ? std::vector<bool>{false, true} : std::vector<bool>{true};
+    std::vector<std::vector<double>> rates(variants.size());
+    c.memo_words = true;
+    prepare(c);
     for (int r = 0; r < a->repeat; ++r) {
-      PrepareReport rep = prepare(c);
-      rates.push_back(rep.examples / rep.seconds);
-      std::printf("run %d: %lld sentences in %.3f s = %.0f sentences/s\n", r + 1, (long long)rep.examples,
-                  rep.seconds, rates.back());
+      for (size_t v = 0; v < variants.size(); ++v) {
+        c.memo_words = variants[v];
+        PrepareReport rep = prepare(c);
+        rates[v].push_back(rep.examples / rep.seconds);
+        std::printf("run %d%s: %lld sentences in %.3f s = %.0f sentences/s\n", r + 1,
+                    a->compare_memo ? (variants[v] ? " (memo)" : " (no memo)") : "",
+                    (long long)rep.examples, rep.seconds, rates[v].back());
+      }
     }
     fs::remove_all(c.output_dir);
-    std::sort(rates.begin(), rates.end());
-    std::printf("median: %.0f sentences/s (unit mode %s, 1 thread)\ncommand: gtrain bench prepare -i %s -t %s --unit-mode %s --repeat %d\n",
-                rates[rates.size() / 2], a->mode.c_str(), a->input.c_str(), a->tokenizer.c_str(), a->mode.c_str(), a->repeat);
+    std::vector<double> med;
+    for (size_t v = 0; v < variants.size(); ++v) {
+      std::sort(rates[v].begin(), rates[v].end());
+      med.push_back(rates[v][rates[v].size() / 2]);
+      std::printf("median%s: %.0f sentences/s (unit mode %s, 1 thread)\n",
+                  a->compare_memo ? (variants[v] ? " with memo" : " without memo") : "", med.back(), a->mode.c_str());
+    }
+    if (a->compare_memo) std::printf("memo speed-up: %.2fx\n", med[1] / med[0]);
+    std::printf("command: gtrain bench prepare -i %s -t %s --unit-mode %s --repeat %d%s\n", a->input.c_str(),
+                a->tokenizer.c_str(), a->mode.c_str(), a->repeat, a->compare_memo ? " --compare-memo" : "");
   });
 }
 

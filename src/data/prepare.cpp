@@ -179,7 +179,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       ++sr.examples;
       utf8::decode(l.ex.text, &cps);
       report.trimmed_entities += trim_entities(cps, &l.ex);
-      Units u = make_units(cps, cfg.unit_mode, &memo);
+      Units u = make_units(cps, cfg.unit_mode, cfg.memo_words ? static_cast<Tokenizer*>(&memo) : tok.get());
       std::vector<int32_t> schema;
       for (const SchemaLabel& s : l.ex.schema) {
         auto it = label_id.find(s.name);

@@ -33,6 +33,7 @@ struct PrepareConfig {
   uint64_t split_seed = 42;
   std::string output_dir;
   OnError on_error = OnError::Fail;
+  bool memo_words = true;                  // remember each word's pieces (off only to benchmark)
   bool add_gliner2_tokens = true;          // add GLiNER2's ten special tokens to the tokenizer
 };
 
