@@ -94,7 +94,10 @@ void add_segment(const std::vector<char32_t>& t, int32_t b, int32_t e, bool unit
     u->char_end.push_back(e);
     return;
   }
-  std::string word = utf8::encode(t, b, e);
+  // GLiNER2 lower-cases the text before tokenizing (1:1 mapping, so offsets are unchanged).
+  std::vector<char32_t> lower(t.begin() + b, t.begin() + e);
+  for (char32_t& c : lower) c = to_lower(c);
+  std::string word = utf8::encode(lower, 0, lower.size());
   std::vector<Piece> pieces = tok->encode_word(word);
   const int32_t first_token = static_cast<int32_t>(u->token_ids.size());
   for (const Piece& p : pieces) u->token_ids.push_back(p.id);

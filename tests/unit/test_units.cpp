@@ -104,3 +104,18 @@ TEST(Units, ParseModeNames) {
   for (UnitMode m : all_unit_modes()) EXPECT_EQ(parse_unit_mode(unit_mode_name(m)), m);
   EXPECT_THROW(parse_unit_mode("syllable"), std::invalid_argument);
 }
+
+// GLiNER2 lower-cases text before tokenizing; prepared ids must be what it would feed the encoder.
+TEST(Units, TokenizerSeesLowerCasedWordsOffsetsUnchanged) {
+  struct Recorder : PairTokenizer {
+    mutable std::vector<std::string> seen;
+    std::vector<Piece> encode_word(const std::string& w) const override {
+      seen.push_back(w);
+      return PairTokenizer::encode_word(w);
+    }
+  } tok;
+  const std::string s = "CRP 상승";
+  Units u = make_units(cps(s), UnitMode::Word, &tok);
+  EXPECT_EQ(tok.seen, (std::vector<std::string>{"crp", "상승"}));
+  EXPECT_EQ(unit_texts(s, u), (std::vector<std::string>{"CRP", "상승"}));
+}
