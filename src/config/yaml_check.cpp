@@ -19,7 +19,10 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-long line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+long line_of(const YAML::Node& n) {
+  if (!n.IsDefined()) return 0;  // a missing key (yaml-cpp's zombie node has no mark)
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 std::string path_of(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
@@ -87,6 +90,56 @@ long get_int(const YAML::Node& node, const std::string& key, const std::string& 
                      "expected an integer, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
   }
 }
+
+bool get_bool(const YAML::Node& node, const std::string& key, const std::string& file,
+              const std::string& where, bool fallback) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  try {
+    return v.as<bool>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, line_of(v), path_of(where, key),
+                     "expected true or false, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
+  }
+}
+
+std::vector<std::string> get_string_list(const YAML::Node& node, const std::string& key,
+                                         const std::string& file, const std::string& where,
+                                         const std::vector<std::string>& fallback) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  if (!v.IsSequence())
+    throw InputError(file, line_of(v), path_of(where, key), "expected a list of strings");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].IsScalar())
+      throw InputError(file, line_of(v[i]), path_of(where, key) + "[" + std::to_string(i) + "]",
+                       "expected a string");
+    out.push_back(v[i].Scalar());
+  }
+  return out;
+}
+
+std::vector<double> get_double_list(const YAML::Node& node, const std::string& key,
+                                    const std::string& file, const std::string& where,
+                                    const std::vector<double>& fallback) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  if (!v.IsSequence())
+    throw InputError(file, line_of(v), path_of(where, key), "expected a list of numbers");
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    try {
+      out.push_back(v[i].as<double>());
+    } catch (const YAML::Exception&) {
+      throw InputError(file, line_of(v[i]), path_of(where, key) + "[" + std::to_string(i) + "]",
+                       "expected a number, got '" + (v[i].IsScalar() ? v[i].Scalar() : "<non-scalar>") + "'");
+    }
+  }
+  return out;
+}
+
+long yaml_line(const YAML::Node& node) { return line_of(node); }
 
 YAML::Node load_yaml_file(const std::string& path) {
   try {

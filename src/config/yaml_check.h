@@ -22,6 +22,19 @@ double get_double(const YAML::Node& node, const std::string& key, const std::str
                   const std::string& where, double fallback);
 long get_int(const YAML::Node& node, const std::string& key, const std::string& file,
              const std::string& where, long fallback);
+bool get_bool(const YAML::Node& node, const std::string& key, const std::string& file,
+              const std::string& where, bool fallback);
+// Lists: a missing or null key gives the fallback; a present key must be a sequence of scalars
+// (an empty sequence `[]` gives an empty vector: callers decide whether that is allowed).
+std::vector<std::string> get_string_list(const YAML::Node& node, const std::string& key,
+                                         const std::string& file, const std::string& where,
+                                         const std::vector<std::string>& fallback);
+std::vector<double> get_double_list(const YAML::Node& node, const std::string& key,
+                                    const std::string& file, const std::string& where,
+                                    const std::vector<double>& fallback);
+
+// 1-based line of a node (0 when it has none, e.g. a node built in memory by an override).
+long yaml_line(const YAML::Node& node);
 
 YAML::Node load_yaml_file(const std::string& path);  // InputError on missing file or syntax error
 

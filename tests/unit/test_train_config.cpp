@@ -1,0 +1,574 @@
+// The `gtrain train` config: defaults, --set overrides, validation errors (file:line, field, "did
+// you mean"), the resolved-config round trip, the prepare cache key, and every shipped config.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "config/prepare_config.h"
+#include "config/train_config.h"
+#include "data/input_error.h"
+
+using namespace gtrain;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+// A fresh folder per test holding the config and the files it names; removed afterwards.
+class TrainConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("gtrain-train-config-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data");
+    touch("data/train.h5");
+    touch("data/dev.h5");
+    touch("spm.model", "not really a tokenizer");
+    write("data/a.jsonl", "{\"text\": \"a\", \"entities\": []}\n");
+    write("data/b.jsonl", "{\"text\": \"b\", \"entities\": []}\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& rel, const std::string& content) {
+    const fs::path p = dir_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream f(p, std::ios::binary);
+    f << content;
+    return p.string();
+  }
+  void touch(const std::string& rel, const std::string& content = "") { write(rel, content); }
+  std::string abs(const std::string& rel) const { return (dir_ / rel).lexically_normal().string(); }
+
+  // Loads expecting an InputError; returns it.
+  InputError load_error(const std::string& path, const std::vector<std::string>& overrides = {},
+                        bool check_files = true) {
+    try {
+      load_train_config(path, overrides, check_files);
+    } catch (const InputError& e) {
+      return e;
+    }
+    ADD_FAILURE() << "expected InputError loading " << path;
+    return InputError(path, -1, "", "none");
+  }
+  // Writes `yaml` as config.yaml and expects loading it to fail.
+  InputError config_error(const std::string& yaml) { return load_error(write("config.yaml", yaml)); }
+
+  fs::path dir_;
+};
+
+const char* kMinimal =
+    "model:\n"
+    "  tokenizer: spm.model\n"
+    "data:\n"
+    "  train: data/train.h5\n";
+
+const char* kInline =
+    "model:\n"
+    "  encoder: {hidden_size: 64, num_layers: 2, num_heads: 2, intermediate_size: 128}\n"
+    "data:\n"
+    "  prepare:\n"
+    "    tokenizer: spm.model\n"
+    "    unit_mode: morph\n"
+    "    labels:\n"
+    "      - {name: Disease, description: 질병 또는 진단명}\n"
+    "      - Drug\n"
+    "    inputs:\n"
+    "      - {path: data/a.jsonl, format: offsets, split: train}\n"
+    "      - {path: data/b.jsonl, format: offsets, split: dev, tag: silver, weight: 0.3}\n";
+
+}  // namespace
+
+TEST_F(TrainConfigTest, Defaults) {
+  const TrainConfig c = load_train_config(write("config.yaml", kMinimal));
+  const TrainConfig d;  // the struct's own defaults
+  EXPECT_EQ(c.model.source, "");
+  EXPECT_EQ(c.model.tokenizer, abs("spm.model"));  // relative to the config's folder, absolute
+  EXPECT_EQ(c.model.encoder.hidden_size, 256);
+  EXPECT_EQ(c.model.encoder.num_layers, 4);
+  EXPECT_EQ(c.model.encoder.num_heads, 4);
+  EXPECT_EQ(c.model.encoder.intermediate_size, 1024);
+  EXPECT_EQ(c.model.encoder.position_buckets, 64);
+  EXPECT_EQ(c.model.encoder.max_relative_positions, -1);
+  EXPECT_EQ(c.model.max_width, 8);
+  EXPECT_EQ(c.model.counting_layer, "count_lstm");
+  EXPECT_FALSE(c.model.gradient_checkpointing);
+  EXPECT_FALSE(c.model.lora.enabled);
+  EXPECT_EQ(c.model.lora.r, 16);
+  EXPECT_EQ(c.model.lora.alpha, 32);
+  EXPECT_EQ(c.model.lora.dropout, 0.0);
+  EXPECT_EQ(c.model.lora.targets,
+            (std::vector<std::string>{"encoder", "span_rep", "classifier", "count_embed", "count_pred"}));
+  EXPECT_EQ(c.data.train, abs("data/train.h5"));
+  EXPECT_EQ(c.data.dev, "");
+  EXPECT_FALSE(c.data.prepare.has_value());
+  EXPECT_EQ(c.data.cache_dir, abs("runs/cache"));
+  EXPECT_TRUE(c.data.labels.empty());
+  EXPECT_EQ(c.optim.encoder_lr, 2e-5);
+  EXPECT_EQ(c.optim.head_lr, 5e-4);
+  EXPECT_EQ(c.optim.weight_decay, 0.01);
+  EXPECT_EQ(c.optim.no_decay, (std::vector<std::string>{"bias", "LayerNorm"}));
+  EXPECT_EQ(c.optim.warmup_ratio, 0.1);
+  EXPECT_EQ(c.optim.schedule, LrSchedule::Linear);
+  EXPECT_EQ(c.optim.epochs, 15);
+  EXPECT_EQ(c.optim.batch_size, 8);
+  EXPECT_EQ(c.optim.grad_accum, 2);
+  EXPECT_EQ(c.optim.max_grad_norm, 1.0);
+  EXPECT_EQ(c.optim.seed, 42u);
+  EXPECT_EQ(c.optim.token_budget, 0);
+  EXPECT_EQ(c.precision, Precision::FP32);
+  EXPECT_EQ(c.early_stopping.patience, 3);
+  EXPECT_EQ(c.early_stopping.min_delta, 0.0);
+  EXPECT_EQ(c.early_stopping.metric, "micro_f1");
+  EXPECT_EQ(c.eval.every_steps, 0);
+  EXPECT_EQ(c.eval.thresholds, (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}));
+  EXPECT_EQ(c.eval.batch_size, 16);
+  EXPECT_EQ(c.checkpoint.every_steps, 0);
+  EXPECT_EQ(c.checkpoint.keep_last, 2);
+  EXPECT_TRUE(c.checkpoint.keep_best);
+  EXPECT_EQ(c.log.every_steps, 10);
+  EXPECT_TRUE(c.log.tensorboard);
+  EXPECT_EQ(c.log.progress, ProgressMode::Auto);
+  EXPECT_EQ(c.output_dir, abs("runs/train"));
+  EXPECT_EQ(c.comm.backend, CommBackend::Auto);
+  EXPECT_EQ(c.comm.bucket_mb, 25);
+  EXPECT_TRUE(c.comm.overlap);
+  EXPECT_EQ(c.comm.timeout_s, 300);
+  // Everything that is not a path equals the struct defaults.
+  TrainConfig same = c;
+  same.model.tokenizer = d.model.tokenizer;
+  same.data.train = d.data.train;
+  same.data.cache_dir = d.data.cache_dir;
+  same.output_dir = d.output_dir;
+  EXPECT_EQ(same, d);
+}
+
+TEST_F(TrainConfigTest, InlinePrepareUsesThePrepareParser) {
+  const TrainConfig c = load_train_config(write("config.yaml", kInline));
+  ASSERT_TRUE(c.data.prepare.has_value());
+  const PrepareConfig& p = *c.data.prepare;
+  EXPECT_EQ(p.tokenizer, abs("spm.model"));
+  EXPECT_EQ(p.unit_mode, UnitMode::Morph);
+  EXPECT_EQ(p.max_length, 384);
+  EXPECT_EQ(p.max_span_width, 8);  // defaults to model.max_width
+  EXPECT_EQ(p.output_dir, "");     // optional inline: the cache folder is used
+  ASSERT_EQ(p.labels.size(), 2u);
+  EXPECT_EQ(p.labels[0].description, "질병 또는 진단명");
+  EXPECT_EQ(p.labels[1].name, "Drug");
+  ASSERT_EQ(p.inputs.size(), 2u);
+  EXPECT_EQ(p.inputs[0].path, abs("data/a.jsonl"));
+  EXPECT_EQ(p.inputs[1].split, "dev");
+  EXPECT_TRUE(p.inputs[1].silver);
+  EXPECT_FLOAT_EQ(p.inputs[1].weight, 0.3f);
+  // From scratch without model.tokenizer: the prepare section's tokenizer.
+  EXPECT_EQ(c.model.tokenizer, abs("spm.model"));
+  EXPECT_EQ(c.model.encoder.hidden_size, 64);
+
+  // model.max_width carries over to the prepared span width; a wider prepare width is an error.
+  write("wide.yaml", std::string(kInline) + "  cache_dir: cache\n");
+  TrainConfig w = load_train_config(abs("wide.yaml"), {"model.max_width=12"});
+  EXPECT_EQ(w.data.prepare->max_span_width, 12);
+  InputError e = load_error(abs("wide.yaml"), {"data.prepare.max_span_width=9"});
+  EXPECT_EQ(e.field(), "data.prepare.max_span_width");
+  EXPECT_TRUE(has(e.what(), "model.max_width (8)")) << e.what();
+
+  // Same keys and errors as `gtrain prepare`, with the section's path in the field.
+  e = config_error(std::string(kInline) + "    max_lenght: 512\n");
+  EXPECT_EQ(e.field(), "data.prepare.max_lenght");
+  EXPECT_EQ(e.line(), 13);
+  EXPECT_TRUE(has(e.what(), "did you mean 'max_length'")) << e.what();
+  e = config_error(std::string(kInline) + "    overflow: wrap\n");
+  EXPECT_EQ(e.field(), "data.prepare.overflow");
+  EXPECT_TRUE(has(e.what(), "must be 'window' or 'truncate'")) << e.what();
+  e = config_error(std::string(kInline) + "    split: {dev: 0.1, tset: 0.1}\n");
+  EXPECT_EQ(e.field(), "data.prepare.split.tset");
+  EXPECT_TRUE(has(e.what(), "did you mean 'test'")) << e.what();
+
+  // Both an inline section and prepared files; an inline section with no train input.
+  e = config_error(std::string(kInline) + "  train: data/train.h5\n");
+  EXPECT_EQ(e.field(), "data.prepare");
+  EXPECT_TRUE(has(e.what(), "not both")) << e.what();
+  e = load_error(abs("wide.yaml"), {"data.prepare.inputs=[{path: data/a.jsonl, split: dev}]"});
+  EXPECT_EQ(e.field(), "data.prepare.inputs");
+  EXPECT_TRUE(has(e.what(), "train split")) << e.what();
+}
+
+TEST_F(TrainConfigTest, OverridesOfEveryKind) {
+  const std::string path = write("config.yaml", std::string(kMinimal) + "optim:\n  epochs: 3\n");
+  const TrainConfig c = load_train_config(
+      path, {
+                "optim.encoder_lr=3e-5",              // float
+                "optim.epochs = 7",                   // int, spaces around '='
+                "optim.schedule=cosine",              // enum
+                "precision=bf16",                     // top-level key
+                "model.gradient_checkpointing=true",  // bool
+                "model.lora.enabled=yes",             // a section missing from the file
+                "model.lora.targets=[encoder, count_pred]",  // flow sequence of strings
+                "eval.thresholds=[0.3,0.5]",          // flow sequence of numbers
+                "data.labels=[Disease, {name: Drug, description: 약물}]",  // label list
+                "data.dev=data/dev.h5",               // path: relative to the config's folder
+                "output_dir=out/run1",
+                "model.encoder={hidden_size: 128, num_heads: 2}",  // a whole section as a flow map
+                "log.progress=plain",
+            });
+  EXPECT_EQ(c.optim.encoder_lr, 3e-5);
+  EXPECT_EQ(c.optim.epochs, 7);
+  EXPECT_EQ(c.optim.schedule, LrSchedule::Cosine);
+  EXPECT_EQ(c.precision, Precision::BF16);
+  EXPECT_TRUE(c.model.gradient_checkpointing);
+  EXPECT_TRUE(c.model.lora.enabled);
+  EXPECT_EQ(c.model.lora.targets, (std::vector<std::string>{"encoder", "count_pred"}));
+  EXPECT_EQ(c.eval.thresholds, (std::vector<double>{0.3, 0.5}));
+  ASSERT_EQ(c.data.labels.size(), 2u);
+  EXPECT_EQ(c.data.labels[0].name, "Disease");
+  EXPECT_EQ(c.data.labels[1].description, "약물");
+  EXPECT_EQ(c.data.dev, abs("data/dev.h5"));
+  EXPECT_EQ(c.output_dir, abs("out/run1"));
+  EXPECT_EQ(c.model.encoder.hidden_size, 128);
+  EXPECT_EQ(c.model.encoder.num_heads, 2);
+  EXPECT_EQ(c.model.encoder.num_layers, 4);  // untouched keys keep their defaults
+  EXPECT_EQ(c.log.progress, ProgressMode::Plain);
+  EXPECT_EQ(c.model.tokenizer, abs("spm.model"));
+
+  // apply_override on a tree directly; a later override wins; an empty value is "".
+  YAML::Node root = YAML::Load("optim: {epochs: 3}\n");
+  apply_override(root, "optim.epochs=4");
+  apply_override(root, "optim.epochs=5");
+  apply_override(root, "model.source=");
+  EXPECT_EQ(root["optim"]["epochs"].as<int>(), 5);
+  EXPECT_TRUE(root["model"]["source"].IsScalar());
+  EXPECT_EQ(root["model"]["source"].as<std::string>(), "");
+  // An inline prepare key.
+  const TrainConfig p = load_train_config(write("inline.yaml", kInline), {"data.prepare.max_length=512"});
+  EXPECT_EQ(p.data.prepare->max_length, 512);
+}
+
+TEST_F(TrainConfigTest, OverrideErrors) {
+  YAML::Node root = YAML::Load(kMinimal);
+  auto override_error = [&](const std::string& a) {
+    try {
+      apply_override(root, a);
+    } catch (const InputError& e) {
+      return e;
+    }
+    ADD_FAILURE() << "expected InputError for --set " << a;
+    return InputError("", -1, "", "none");
+  };
+  InputError e = override_error("optim.encoder_lrr=3e-5");
+  EXPECT_EQ(e.file(), "--set");
+  EXPECT_EQ(e.field(), "optim.encoder_lrr");
+  EXPECT_TRUE(has(e.what(), "unknown key 'optim.encoder_lrr'")) << e.what();
+  EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr'")) << e.what();
+  e = override_error("encoder_lr=3e-5");  // section left out
+  EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr'")) << e.what();
+  e = override_error("lora.r=8");
+  EXPECT_TRUE(has(e.what(), "did you mean 'model.lora.r'")) << e.what();
+  e = override_error("every_steps=5");  // every section that has the key
+  EXPECT_TRUE(has(e.what(), "'eval.every_steps' or 'checkpoint.every_steps' or 'log.every_steps'")) << e.what();
+  e = override_error("optim.lr=1e-4");
+  EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr' or 'optim.head_lr'")) << e.what();
+  e = override_error("optm.epochs=3");
+  EXPECT_TRUE(has(e.what(), "did you mean 'optim'")) << e.what();
+  e = override_error("data.prepare.max_lenght=512");
+  EXPECT_TRUE(has(e.what(), "did you mean 'data.prepare.max_length'")) << e.what();
+  e = override_error("optim.epochs.x=3");
+  EXPECT_TRUE(has(e.what(), "is a value, not a section")) << e.what();
+  e = override_error("optim.epochs");
+  EXPECT_TRUE(has(e.what(), "expected KEY=VALUE")) << e.what();
+  e = override_error("eval.thresholds=[0.3,");
+  EXPECT_TRUE(has(e.what(), "as YAML")) << e.what();
+
+  // A wrongly typed value from --set: the error names --set and the field, not the file.
+  const std::string path = write("config.yaml", kMinimal);
+  e = load_error(path, {"optim.epochs=ten"});
+  EXPECT_EQ(e.file(), "--set");
+  EXPECT_EQ(e.field(), "optim.epochs");
+  EXPECT_TRUE(has(e.what(), "expected an integer, got 'ten'")) << e.what();
+  e = load_error(path, {"eval.thresholds=[0.3, high]"});
+  EXPECT_EQ(e.file(), "--set");
+  EXPECT_EQ(e.field(), "eval.thresholds[1]");
+  e = load_error(path, {"precision=fp15"});
+  EXPECT_EQ(e.file(), "--set");
+  EXPECT_TRUE(has(e.what(), "did you mean 'fp16'")) << e.what();
+}
+
+TEST_F(TrainConfigTest, UnknownKeySuggestsTheClosest) {
+  InputError e = config_error(std::string(kMinimal) + "optim:\n  epochs: 2\n  encoder_lrr: 3e-5\n");
+  const std::string path = abs("config.yaml");
+  EXPECT_EQ(e.file(), path);
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_EQ(e.field(), "optim.encoder_lrr");
+  EXPECT_TRUE(has(e.what(), path + ":7: field 'optim.encoder_lrr'")) << e.what();
+  EXPECT_TRUE(has(e.what(), "did you mean 'encoder_lr'")) << e.what();
+
+  e = config_error(std::string(kMinimal) + "early_stoping:\n  patience: 2\n");
+  EXPECT_EQ(e.line(), 5);
+  EXPECT_TRUE(has(e.what(), path + ":5:")) << e.what();
+  EXPECT_TRUE(has(e.what(), "did you mean 'early_stopping'")) << e.what();
+
+  e = config_error("model:\n  tokenizer: spm.model\n  encoder:\n    hiden_size: 64\ndata: {train: data/train.h5}\n");
+  EXPECT_EQ(e.field(), "model.encoder.hiden_size");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_TRUE(has(e.what(), "did you mean 'hidden_size'")) << e.what();
+}
+
+TEST_F(TrainConfigTest, WrongTypes) {
+  InputError e = config_error(std::string(kMinimal) + "optim:\n  epochs: ten\n");
+  EXPECT_EQ(e.field(), "optim.epochs");
+  EXPECT_EQ(e.line(), 6);
+  EXPECT_TRUE(has(e.what(), "expected an integer, got 'ten'")) << e.what();
+  e = config_error(std::string(kMinimal) + "optim:\n  encoder_lr: fast\n");
+  EXPECT_TRUE(has(e.what(), "field 'optim.encoder_lr': expected a number")) << e.what();
+  e = config_error(std::string(kMinimal) + "eval:\n  thresholds: 0.5\n");
+  EXPECT_TRUE(has(e.what(), "field 'eval.thresholds': expected a list of numbers")) << e.what();
+  e = config_error(std::string(kMinimal) + "log:\n  tensorboard: maybe\n");
+  EXPECT_TRUE(has(e.what(), "field 'log.tensorboard': expected true or false")) << e.what();
+  e = config_error(std::string(kMinimal) + "comm: nccl\n");
+  EXPECT_TRUE(has(e.what(), "field 'comm': expected a mapping")) << e.what();
+  e = config_error(std::string(kMinimal) + "output_dir: [a, b]\n");
+  EXPECT_TRUE(has(e.what(), "field 'output_dir': expected a string")) << e.what();
+  e = config_error(std::string(kMinimal) + "precision: fp8\n");
+  EXPECT_TRUE(has(e.what(), "must be one of fp32, fp16, bf16")) << e.what();
+  e = config_error(std::string(kMinimal) + "optim:\n  schedule: cosin\n");
+  EXPECT_TRUE(has(e.what(), "did you mean 'cosine'")) << e.what();
+  e = config_error(std::string(kMinimal) + "optim:\n  no_decay: [bias, [x]]\n");
+  EXPECT_EQ(e.field(), "optim.no_decay[1]");
+}
+
+TEST_F(TrainConfigTest, RangesAndRequiredKeys) {
+  struct Case { std::string yaml, field, message; };
+  const std::vector<Case> cases = {
+      {"optim: {encoder_lr: 0}", "optim.encoder_lr", "must be in (0, 1], got 0"},
+      {"optim: {head_lr: 2}", "optim.head_lr", "must be in (0, 1], got 2"},
+      {"optim: {batch_size: 0}", "optim.batch_size", "must be between 1 and"},
+      {"optim: {epochs: -1}", "optim.epochs", "got -1"},
+      {"optim: {grad_accum: 0}", "optim.grad_accum", "must be between 1"},
+      {"optim: {warmup_ratio: 1}", "optim.warmup_ratio", "must be in [0, 1)"},
+      {"optim: {seed: -3}", "optim.seed", "must be at least 0"},
+      {"optim: {token_budget: -1}", "optim.token_budget", "must be at least 0"},
+      {"eval: {thresholds: [0.5, 0.3]}", "eval.thresholds[1]", "strictly increasing"},
+      {"eval: {thresholds: [0.5, 1.0]}", "eval.thresholds[1]", "must be in (0, 1)"},
+      {"eval: {thresholds: []}", "eval.thresholds", "at least one"},
+      {"eval: {batch_size: 0}", "eval.batch_size", "must be between 1"},
+      {"log: {every_steps: 0}", "log.every_steps", "must be at least 1"},
+      {"early_stopping: {metric: f1}", "early_stopping.metric", "must be one of micro_f1"},
+      {"model: {encoder: {hidden_size: 100, num_heads: 3}}", "model.encoder.num_heads", "divisible"},
+      {"model: {max_width: 0}", "model.max_width", "must be between 1 and 128"},
+      {"model: {counting_layer: count_lstmv2}", "model.counting_layer", "did you mean 'count_lstm_v2'"},
+      {"model: {lora: {targets: [encoder, span_repr]}}", "model.lora.targets[1]", "did you mean 'span_rep'"},
+      {"model: {lora: {dropout: 1}}", "model.lora.dropout", "must be in [0, 1)"},
+      {"comm: {backend: gloo}", "comm.backend", "must be one of auto, mpi, nccl"},
+      {"comm: {bucket_mb: 0}", "comm.bucket_mb", "must be in (0,"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.yaml);
+    // A case with its own model section gets the tokenizer through --set (its map stays whole).
+    if (k.yaml.rfind("model:", 0) == 0) {
+      const std::string yaml = "data:\n  train: data/train.h5\n" + k.yaml + "\n";
+      InputError e = load_error(write("config.yaml", yaml), {"model.tokenizer=spm.model"});
+      EXPECT_EQ(e.field(), k.field);
+      EXPECT_TRUE(has(e.what(), k.message)) << e.what();
+      continue;
+    }
+    const std::string yaml = std::string(kMinimal) + k.yaml + "\n";
+    InputError e = config_error(yaml);
+    EXPECT_EQ(e.field(), k.field);
+    EXPECT_TRUE(has(e.what(), k.message)) << e.what();
+  }
+
+  // fp16 / bf16 are accepted here (the device check comes later).
+  for (const char* p : {"fp16", "bf16", "fp32"})
+    EXPECT_NO_THROW(load_train_config(write("config.yaml", std::string(kMinimal) + "precision: " + p + "\n")));
+
+  InputError e = config_error("model:\n  tokenizer: spm.model\n");
+  EXPECT_EQ(e.field(), "data");
+  EXPECT_TRUE(has(e.what(), "data.train")) << e.what();
+  e = config_error("data:\n  train: data/train.h5\n");
+  EXPECT_EQ(e.field(), "model.tokenizer");
+  EXPECT_TRUE(has(e.what(), "required when model.source is empty")) << e.what();
+  e = config_error("");
+  EXPECT_TRUE(has(e.what(), "empty")) << e.what();
+}
+
+TEST_F(TrainConfigTest, MissingDataFiles) {
+  InputError e = config_error("model: {tokenizer: spm.model}\ndata:\n  train: data/train.h5\n  dev: data/missing.h5\n");
+  EXPECT_EQ(e.field(), "data.dev");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_TRUE(has(e.what(), "not found: " + abs("data/missing.h5"))) << e.what();
+
+  e = config_error("model: {tokenizer: nope.model}\ndata: {train: data/train.h5}\n");
+  EXPECT_EQ(e.field(), "model.tokenizer");
+  EXPECT_TRUE(has(e.what(), abs("nope.model"))) << e.what();
+
+  e = config_error("model: {source: models/gliner2-korean}\ndata: {train: data/train.h5}\n");
+  EXPECT_EQ(e.field(), "model.source");
+  EXPECT_TRUE(has(e.what(), abs("models/gliner2-korean"))) << e.what();
+
+  e = config_error("model: {tokenizer: spm.model}\ndata: {train: data}\n");
+  EXPECT_EQ(e.field(), "data.train");
+  EXPECT_TRUE(has(e.what(), "got a directory")) << e.what();
+
+  std::string inline_missing = kInline;
+  inline_missing.replace(inline_missing.find("data/b.jsonl"), 12, "data/c.jsonl");
+  e = config_error(inline_missing);
+  EXPECT_EQ(e.field(), "data.prepare.inputs[1].path");
+  EXPECT_EQ(e.line(), 12);
+  EXPECT_TRUE(has(e.what(), "input file not found: " + abs("data/c.jsonl"))) << e.what();
+
+  // Without the file check the same configs parse (used for configs whose files come later).
+  EXPECT_NO_THROW(load_train_config(abs("config.yaml"), {}, false));
+}
+
+TEST_F(TrainConfigTest, EmptyLabelSet) {
+  InputError e = config_error(std::string(kMinimal) + "  labels: []\n");
+  EXPECT_EQ(e.field(), "data.labels");
+  EXPECT_EQ(e.line(), 5);
+  EXPECT_TRUE(has(e.what(), "the label set is empty")) << e.what();
+  e = load_error(write("config.yaml", kMinimal), {"data.labels=[]"});
+  EXPECT_EQ(e.file(), "--set");
+  EXPECT_TRUE(has(e.what(), "the label set is empty")) << e.what();
+  e = config_error(std::string(kMinimal) + "  labels: [Disease, Disease]\n");
+  EXPECT_TRUE(has(e.what(), "listed twice")) << e.what();
+  // Inline prepare: the prepare parser's own message.
+  std::string inline_empty = kInline;
+  const size_t from = inline_empty.find("    labels:\n");
+  const size_t to = inline_empty.find("    inputs:\n");
+  inline_empty.replace(from, to - from, "    labels: []\n");
+  e = config_error(inline_empty);
+  EXPECT_EQ(e.field(), "data.prepare.labels");
+  EXPECT_TRUE(has(e.what(), "must be a non-empty list")) << e.what();
+}
+
+TEST_F(TrainConfigTest, ResolvedConfigRoundTrip) {
+  // Non-default values everywhere, strings YAML would otherwise read as other types.
+  const std::string yaml = std::string(kInline) +
+                           "    split: {dev: 0.1, test: 0.05, seed: 7}\n"
+                           "    on_error: skip\n"
+                           "  cache_dir: ../shared-cache\n"
+                           "  labels: [{name: 'null', description: 'yes'}, {name: '1e3', description: \"a: b # c\"}]\n"
+                           "optim: {encoder_lr: 3.3e-5, head_lr: 0.0007, weight_decay: 0.1, no_decay: [bias],\n"
+                           "        warmup_ratio: 0.06, schedule: cosine, epochs: 3, batch_size: 4,\n"
+                           "        grad_accum: 1, max_grad_norm: 0.5, seed: 1234567890123, token_budget: 4096}\n"
+                           "precision: bf16\n"
+                           "early_stopping: {patience: 0, min_delta: 0.001, metric: loss}\n"
+                           "eval: {every_steps: 250, thresholds: [0.15, 0.35, 0.7], batch_size: 3}\n"
+                           "checkpoint: {every_steps: 500, keep_last: 0, keep_best: false}\n"
+                           "log: {every_steps: 1, tensorboard: false, progress: bar}\n"
+                           "output_dir: runs/x\n"
+                           "comm: {backend: nccl, bucket_mb: 12.5, overlap: false, timeout_s: 60}\n";
+  const TrainConfig a = load_train_config(write("config.yaml", yaml), {"model.lora.enabled=true", "model.lora.alpha=8.5"});
+  ASSERT_EQ(a.data.labels.size(), 2u);
+  EXPECT_EQ(a.data.labels[0].name, "null");
+  EXPECT_EQ(a.data.labels[1].name, "1e3");
+
+  const std::string out = abs("runs/x/resolved.yaml");
+  save_resolved_config(a, out);
+  ASSERT_TRUE(fs::exists(out));
+  for (const auto& f : fs::directory_iterator(dir_ / "runs/x"))
+    EXPECT_EQ(f.path().filename(), "resolved.yaml") << "temp file left behind";
+  const TrainConfig b = load_train_config(out);
+  EXPECT_EQ(a, b) << train_config_to_yaml(a) << "\n---\n" << train_config_to_yaml(b);
+  EXPECT_EQ(train_config_to_yaml(a), train_config_to_yaml(b));  // stable text
+  // Every path in the resolved file is absolute.
+  EXPECT_TRUE(has(train_config_to_yaml(a), "\"" + abs("data/a.jsonl") + "\"")) << train_config_to_yaml(a);
+  EXPECT_EQ(b.data.cache_dir, (dir_.parent_path() / "shared-cache").string());
+
+  // Prepared files and defaults round-trip too; saving again replaces the file.
+  const TrainConfig c = load_train_config(write("config.yaml", kMinimal), {"data.dev=data/dev.h5"});
+  save_resolved_config(c, out);
+  EXPECT_EQ(load_train_config(out), c);
+  EXPECT_NE(load_train_config(out), a);
+}
+
+TEST_F(TrainConfigTest, PrepareCacheKey) {
+  const TrainConfig c = load_train_config(write("config.yaml", std::string(kInline) + "  cache_dir: cache\n"));
+  const std::string key = prepare_cache_key(*c.data.prepare);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(prepare_cache_key(*c.data.prepare), key);  // stable
+  EXPECT_EQ(prepared_data_dir(c.data), abs("cache/" + key.substr(0, 16)));
+
+  PrepareConfig p = *c.data.prepare;
+  p.output_dir = "/somewhere/else";  // not part of the key
+  p.memo_words = false;
+  EXPECT_EQ(prepare_cache_key(p), key);
+  p.max_length = 512;
+  EXPECT_NE(prepare_cache_key(p), key);
+  p = *c.data.prepare;
+  p.labels[0].description = "other";
+  EXPECT_NE(prepare_cache_key(p), key);
+
+  // The inputs' bytes count, their modification time does not.
+  fs::last_write_time(abs("data/a.jsonl"), fs::last_write_time(abs("data/a.jsonl")) + std::chrono::hours(1));
+  EXPECT_EQ(prepare_cache_key(*c.data.prepare), key);
+  write("data/a.jsonl", "{\"text\": \"x\", \"entities\": []}\n");
+  EXPECT_NE(prepare_cache_key(*c.data.prepare), key);
+  write("data/a.jsonl", "{\"text\": \"a\", \"entities\": []}\n");
+  EXPECT_EQ(prepare_cache_key(*c.data.prepare), key);
+  write("spm.model", "another tokenizer");
+  EXPECT_NE(prepare_cache_key(*c.data.prepare), key);
+
+  // An explicit output folder wins over the cache; prepared files have no inline folder.
+  const TrainConfig o = load_train_config(abs("config.yaml"), {"data.prepare.output=prepared"});
+  EXPECT_EQ(prepared_data_dir(o.data), abs("prepared"));
+  EXPECT_EQ(prepared_data_dir(load_train_config(write("min.yaml", kMinimal)).data), "");
+
+  fs::remove(abs("data/b.jsonl"));
+  try {
+    prepare_cache_key(*c.data.prepare);
+    ADD_FAILURE() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "data.prepare.inputs[1].path");
+  }
+}
+
+TEST_F(TrainConfigTest, ShippedConfigsParse) {
+  const fs::path configs = fs::path(GTRAIN_SOURCE_DIR) / "configs";
+  std::vector<std::string> names;
+  for (const auto& f : fs::directory_iterator(configs)) {
+    const std::string name = f.path().filename().string();
+    if (f.path().extension() != ".yaml" || name == "quickstart-prepare.yaml") continue;
+    names.push_back(name);
+    SCOPED_TRACE(name);
+    // The files they name (data, tokenizer, model) are produced later: parse without the check.
+    TrainConfig c;
+    EXPECT_NO_THROW(c = load_train_config(f.path().string(), {}, false));
+    // The resolved form of each round-trips too.
+    const std::string out = (dir_ / (name + ".resolved.yaml")).string();
+    save_resolved_config(c, out);
+    EXPECT_EQ(load_train_config(out, {}, false), c);
+  }
+  std::sort(names.begin(), names.end());
+  for (const char* expected : {"a100-multinode.yaml", "a100-node.yaml", "a10g-single.yaml",
+                               "quickstart.yaml", "t4-single.yaml"})
+    EXPECT_TRUE(std::find(names.begin(), names.end(), expected) != names.end()) << expected;
+
+  const TrainConfig q = load_train_config((configs / "quickstart.yaml").string(), {}, false);
+  EXPECT_EQ(q.precision, Precision::FP32);
+  EXPECT_TRUE(q.model.source.empty());
+  ASSERT_TRUE(q.data.prepare.has_value());
+  ASSERT_EQ(q.data.prepare->inputs.size(), 3u);
+  EXPECT_EQ(q.data.prepare->unit_mode, UnitMode::Morph);
+  EXPECT_EQ(q.data.prepare->inputs[0].path, (configs.parent_path() / "data/ko-medical/train.jsonl").lexically_normal().string());
+  EXPECT_EQ(q.data.prepare->inputs[2].split, "test");
+  EXPECT_EQ(q.data.prepare->tokenizer, (configs.parent_path() / "runs/quickstart/spm.model").lexically_normal().string());
+
+  const TrainConfig t4 = load_train_config((configs / "t4-single.yaml").string(), {}, false);
+  EXPECT_EQ(t4.precision, Precision::FP16);
+  EXPECT_EQ(t4.optim.batch_size, 8);
+  EXPECT_EQ(t4.optim.grad_accum, 2);
+  EXPECT_EQ(t4.optim.encoder_lr, 2e-5);
+  EXPECT_EQ(t4.optim.head_lr, 5e-4);
+  ASSERT_TRUE(t4.data.prepare.has_value());
+  EXPECT_EQ(t4.data.prepare->max_length, 512);
+  EXPECT_FALSE(t4.model.source.empty());
+  EXPECT_EQ(load_train_config((configs / "a10g-single.yaml").string(), {}, false).precision, Precision::BF16);
+
+  // The standalone prepare config still loads through the same parser.
+  EXPECT_NO_THROW(load_prepare_config((configs / "quickstart-prepare.yaml").string()));
+}
