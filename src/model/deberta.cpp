@@ -30,9 +30,9 @@ torch::nn::LayerNorm make_ln(int64_t h, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
 }
 
-torch::nn::Linear make_linear(int64_t in, int64_t out, bool bias = true) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
-}
+// gtrain::Linear (same parameter names and default init as torch::nn::Linear, plus the LoRA
+// slot that src/model/lora.h fills).
+Linear make_linear(int64_t in, int64_t out, bool bias = true) { return Linear(in, out, bias); }
 
 }  // namespace
 
@@ -359,7 +359,7 @@ void DebertaV2ModelImpl::init_weights() {
   torch::NoGradGuard no_grad;
   const double std = cfg.initializer_range;
   for (auto& m : modules(/*include_self=*/false)) {
-    if (auto* lin = m->as<torch::nn::LinearImpl>()) {
+    if (auto* lin = m->as<LinearImpl>()) {  // gtrain::Linear; LoRA adapters untouched
       lin->weight.normal_(0.0, std);
       if (lin->bias.defined()) lin->bias.zero_();
     } else if (auto* emb = m->as<torch::nn::EmbeddingImpl>()) {

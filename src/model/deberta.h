@@ -6,13 +6,15 @@
 //   encoder.layer.N.attention.self.{query_proj,key_proj,value_proj}.{weight,bias},
 //   encoder.layer.N.attention.output.{dense,LayerNorm}.*, encoder.layer.N.intermediate.dense.*,
 //   encoder.layer.N.output.{dense,LayerNorm}.*, encoder.rel_embeddings.weight, encoder.LayerNorm.*
-// (GLiNER2 checkpoints store them under the prefix "encoder.").
+// (GLiNER2 checkpoints store them under the prefix "encoder."). Every linear layer is a
+// gtrain::Linear, so LoRA adapters (src/model/lora.h) attach to it in place.
 #pragma once
 #include <torch/torch.h>
 
 #include <vector>
 
 #include "model/deberta_config.h"
+#include "model/linear.h"
 
 namespace gtrain {
 
@@ -39,7 +41,7 @@ struct DebertaV2EmbeddingsImpl : torch::nn::Module {
   torch::nn::Embedding word_embeddings{nullptr};
   torch::nn::Embedding position_embeddings{nullptr};    // only when position_biased_input
   torch::nn::Embedding token_type_embeddings{nullptr};  // only when type_vocab_size > 0
-  torch::nn::Linear embed_proj{nullptr};                // only when embedding_size != hidden_size
+  Linear embed_proj{nullptr};                           // only when embedding_size != hidden_size
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(DebertaV2Embeddings);
@@ -58,8 +60,8 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
   DebertaV2Config cfg;
   int64_t num_heads, head_size, all_head_size, pos_ebd_size;
   bool c2p, p2c;
-  torch::nn::Linear query_proj{nullptr}, key_proj{nullptr}, value_proj{nullptr};
-  torch::nn::Linear pos_key_proj{nullptr}, pos_query_proj{nullptr};  // only when !share_att_key
+  Linear query_proj{nullptr}, key_proj{nullptr}, value_proj{nullptr};
+  Linear pos_key_proj{nullptr}, pos_query_proj{nullptr};  // only when !share_att_key
 };
 TORCH_MODULE(DisentangledSelfAttention);
 
@@ -67,7 +69,7 @@ struct DebertaV2SelfOutputImpl : torch::nn::Module {
   explicit DebertaV2SelfOutputImpl(const DebertaV2Config& cfg);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
   double dropout_p;
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(DebertaV2SelfOutput);
@@ -84,7 +86,7 @@ TORCH_MODULE(DebertaV2Attention);
 struct DebertaV2IntermediateImpl : torch::nn::Module {
   explicit DebertaV2IntermediateImpl(const DebertaV2Config& cfg);
   torch::Tensor forward(const torch::Tensor& hidden);
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
 };
 TORCH_MODULE(DebertaV2Intermediate);
 
@@ -92,7 +94,7 @@ struct DebertaV2OutputImpl : torch::nn::Module {
   explicit DebertaV2OutputImpl(const DebertaV2Config& cfg);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
   double dropout_p;
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(DebertaV2Output);
@@ -133,7 +135,7 @@ struct DebertaV2ModelImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
                         std::vector<torch::Tensor>* all_hidden_states = nullptr);
 
-  // HF _init_weights: Linear/Embedding weights ~ N(0, initializer_range), biases 0, padding row
+  // HF _init_weights: Linear (gtrain::Linear) / Embedding weights ~ N(0, initializer_range), biases 0, padding row
   // 0, LayerNorm weight 1 / bias 0.
   void init_weights();
 
