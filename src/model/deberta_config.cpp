@@ -177,8 +177,38 @@ DebertaV2Config DebertaV2Config::from_file(const std::string& path) {
 }
 
 nlohmann::json DebertaV2Config::to_json() const {
+  // A config read from a file is written back as read (some fields are resolved at load, e.g.
+  // max_relative_positions -1 -> 512), with only vocab_size updated; keys the file lacks and every
+  // key of a config built in code (a from-scratch encoder) are written from the fields.
   nlohmann::json j = raw.is_object() ? raw : nlohmann::json::object();
-  if (!j.contains("vocab_size") || j["vocab_size"] != vocab_size) j["vocab_size"] = vocab_size;
+  j["vocab_size"] = vocab_size;
+  auto put = [&j](const char* key, const nlohmann::json& v) {
+    if (!j.contains(key)) j[key] = v;
+  };
+  put("model_type", model_type);
+  put("hidden_size", hidden_size);
+  put("num_hidden_layers", num_hidden_layers);
+  put("num_attention_heads", num_attention_heads);
+  if (attention_head_size > 0) put("attention_head_size", attention_head_size);
+  put("intermediate_size", intermediate_size);
+  put("hidden_act", hidden_act);
+  put("vocab_size", vocab_size);
+  put("max_position_embeddings", max_position_embeddings);
+  put("type_vocab_size", type_vocab_size);
+  put("relative_attention", relative_attention);
+  put("max_relative_positions", max_relative_positions);
+  put("position_buckets", position_buckets);
+  put("pos_att_type", pos_att_type);
+  put("share_att_key", share_att_key);
+  put("norm_rel_ebd", norm_rel_ebd);
+  put("position_biased_input", position_biased_input);
+  put("layer_norm_eps", layer_norm_eps);
+  put("pad_token_id", pad_token_id);
+  if (embedding_size > 0 && (embedding_size != hidden_size || j.contains("embedding_size")))
+    put("embedding_size", embedding_size);
+  put("hidden_dropout_prob", hidden_dropout_prob);
+  put("attention_probs_dropout_prob", attention_probs_dropout_prob);
+  put("initializer_range", initializer_range);
   return j;
 }
 

@@ -1,0 +1,263 @@
+#include "model/hf_checkpoint.h"
+
+#include <fcntl.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "model/linear.h"
+#include "model/state_dict.h"
+#include "model/tensor_io.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+const char* kWordEmb = "encoder.embeddings.word_embeddings.weight";
+
+[[noreturn]] void fail(const fs::path& file, const std::string& what) {
+  throw std::runtime_error("GLiNER2 checkpoint " + file.string() + ": " + what);
+}
+
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+// fsync a file or directory (best effort for directories).
+void sync_path(const fs::path& p, bool must) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (must) fail(p, std::string("cannot open for fsync: ") + std::strerror(errno));
+    return;
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0 && must) fail(p, std::string("fsync failed: ") + std::strerror(err));
+}
+
+std::string dtype_label(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return "F32";
+    case torch::kFloat16: return "F16";
+    case torch::kBFloat16: return "BF16";
+    case torch::kFloat64: return "F64";
+    default: return c10::toString(t);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& gliner2_tokenizer_files() {
+  static const std::vector<std::string> f = {"spm.model",         "tokenizer.json",        "vocab.txt",
+                                             "added_tokens.json", "tokenizer_config.json", "special_tokens_map.json"};
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gliner2LoadOptions& opts) {
+  const fs::path dir(dir_in);
+  if (!fs::is_directory(dir)) fail(dir, "not a directory");
+  Gliner2Checkpoint ck;
+  ck.dir = dir.string();
+
+  const fs::path cfg_path = dir / "config.json";
+  if (!fs::exists(cfg_path)) fail(cfg_path, "missing (not a GLiNER2 checkpoint directory)");
+  ck.config = ExtractorConfig::from_file(cfg_path.string());
+  if (opts.max_width) {
+    if (*opts.max_width < 1) throw std::invalid_argument("load_gliner2_checkpoint: max_width must be >= 1");
+    ck.config.max_width = *opts.max_width;
+  }
+
+  const fs::path enc_path = dir / "encoder_config" / "config.json";
+  if (!fs::exists(enc_path)) fail(enc_path, "missing (GLiNER2 stores the encoder configuration here)");
+  ck.encoder_config = DebertaV2Config::from_file(enc_path.string());
+
+  // Tokenizer: what is in the directory, plus GLiNER2's special tokens (no-op when present).
+  for (const auto& name : gliner2_tokenizer_files())
+    if (fs::exists(dir / name)) ck.tokenizer_files.push_back(name);
+  if (!fs::exists(dir / "spm.model") && !fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt"))
+    fail(dir, "no tokenizer: expected spm.model, tokenizer.json or vocab.txt");
+  try {
+    ck.tokenizer = std::shared_ptr<Tokenizer>(open_tokenizer(dir.string()).release());
+  } catch (const std::exception& e) {
+    fail(dir, std::string("cannot open the tokenizer: ") + e.what());
+  }
+  const int32_t before = ck.tokenizer->vocab_size();
+  ck.tokenizer->add_special_tokens(gliner2_special_tokens());
+  const int64_t n_tok = ck.tokenizer->vocab_size();
+  if (n_tok != before)
+    spdlog::info("{}: added {} GLiNER2 special tokens to the tokenizer ({} -> {})", dir.string(), n_tok - before,
+                 before, n_tok);
+
+  // Weights.
+  const fs::path st_path = dir / "model.safetensors";
+  if (!fs::exists(st_path)) {
+    if (fs::exists(dir / "pytorch_model.bin"))
+      fail(dir / "pytorch_model.bin",
+           "PyTorch pickle checkpoints are not supported; convert it to model.safetensors first, e.g. "
+           "python -c \"import torch; from safetensors.torch import save_file; "
+           "save_file(torch.load('pytorch_model.bin', map_location='cpu'), 'model.safetensors')\"");
+    fail(st_path, "missing (no model weights in the directory)");
+  }
+  std::map<std::string, torch::Tensor> tensors;
+  try {
+    tensors = load_safetensors(st_path.string());
+  } catch (const std::exception& e) {
+    fail(st_path, e.what());
+  }
+  auto it = tensors.find(kWordEmb);
+  if (it == tensors.end()) fail(st_path, std::string("tensor '") + kWordEmb + "' is missing");
+  torch::Tensor emb = it->second;
+  if (emb.dim() != 2) fail(st_path, std::string("tensor '") + kWordEmb + "' must be 2-D");
+  if (!emb.is_floating_point()) fail(st_path, std::string("tensor '") + kWordEmb + "' is not floating point");
+  ck.weights_dtype = dtype_label(emb.scalar_type());
+  ck.saved_embedding_rows = emb.size(0);
+  if (ck.saved_embedding_rows < n_tok) {
+    const int64_t extra = n_tok - ck.saved_embedding_rows;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(opts.new_row_seed);
+    torch::Tensor rows = torch::randn({extra, emb.size(1)}, gen, torch::kFloat32) * 0.02;
+    it->second = torch::cat({emb.to(torch::kFloat32), rows}, 0);
+    ck.appended_embedding_rows = extra;
+    spdlog::warn("{}: '{}' has {} rows but the tokenizer has {} tokens; appended {} rows ~ N(0, 0.02^2) (seed {})",
+                 st_path.string(), kWordEmb, ck.saved_embedding_rows, n_tok, extra, opts.new_row_seed);
+  } else if (ck.saved_embedding_rows > n_tok) {
+    spdlog::warn("{}: '{}' has {} rows, more than the tokenizer's {} tokens; keeping all rows", st_path.string(),
+                 kWordEmb, ck.saved_embedding_rows, n_tok);
+  }
+  const int64_t rows = it->second.size(0);
+  if (ck.encoder_config.vocab_size != rows)
+    spdlog::info("{}: vocab_size {} -> {} (embedding rows)", enc_path.string(), ck.encoder_config.vocab_size, rows);
+  ck.encoder_config.vocab_size = rows;
+
+  // The counting layer named in config.json must be the one stored.
+  bool has_v1 = false, has_v2 = false, has_moe = false;
+  for (const auto& kv : tensors) {
+    has_v1 = has_v1 || starts_with(kv.first, "count_embed.projector.");
+    has_v2 = has_v2 || starts_with(kv.first, "count_embed.transformer.");
+    has_moe = has_moe || starts_with(kv.first, "count_embed.router.") || kv.first == "count_embed.w1";
+  }
+  const std::string stored = has_moe ? "count_lstm_moe" : has_v2 ? "count_lstm_v2" : has_v1 ? "count_lstm" : "";
+  if (!stored.empty() && stored != ck.config.counting_layer)
+    fail(cfg_path, "field 'counting_layer' is \"" + ck.config.counting_layer + "\" but " + st_path.string() +
+                       " holds the weights of \"" + stored + "\"");
+
+  ck.model = Extractor(ck.config, ck.encoder_config);
+  try {
+    ck.model->load_checkpoint_tensors(tensors, /*strict=*/true);
+  } catch (const std::exception& e) {
+    fail(st_path, e.what());
+  }
+  ck.model->to(opts.device);
+  if (opts.eval) ck.model->eval();
+  else ck.model->train();
+  return ck;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+std::vector<std::pair<std::string, torch::Tensor>> gliner2_export_tensors(ExtractorImpl& model,
+                                                                         torch::ScalarType dtype) {
+  if (dtype != torch::kFloat32 && dtype != torch::kFloat16 && dtype != torch::kBFloat16)
+    throw std::invalid_argument("GLiNER2 export: dtype must be float32, float16 or bfloat16, got " +
+                                std::string(c10::toString(dtype)));
+  torch::NoGradGuard no_grad;
+  // Linear layers carrying a LoRA adapter: their merged weights replace the base ones.
+  std::map<std::string, torch::Tensor> merged;
+  for (const auto& kv : model.named_modules("", /*include_self=*/false)) {
+    auto* lin = kv.value()->as<LinearImpl>();
+    if (!lin || !lin->has_lora()) continue;
+    torch::Tensor delta = torch::mm(lin->lora.B.to(torch::kFloat32), lin->lora.A.to(torch::kFloat32)) * lin->lora.scale;
+    merged[kv.key() + ".weight"] = (lin->weight.to(torch::kFloat32) + delta.to(lin->weight.device()));
+  }
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& kv : state_dict(model)) {
+    const std::string& name = kv.first;
+    if (ends_with(name, ".lora_A") || ends_with(name, ".lora_B") || name == "lora_A" || name == "lora_B") continue;
+    torch::Tensor t = kv.second.detach();
+    auto m = merged.find(name);
+    if (m != merged.end()) t = m->second;
+    t = t.to(torch::kCPU);
+    if (t.is_floating_point()) t = t.to(dtype);
+    out.emplace_back(name, t.contiguous());
+  }
+  return out;
+}
+
+void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenizer_dir, const std::string& out_dir_in,
+                               const Gliner2ExportOptions& opts) {
+  fs::path out = fs::path(out_dir_in).lexically_normal();
+  if (out.has_filename() == false) out = out.parent_path();  // "dir/" -> "dir"
+  if (out.empty()) throw std::invalid_argument("GLiNER2 export: empty output directory");
+  if (fs::exists(out) && !opts.overwrite) fail(out, "already exists (overwrite disabled)");
+  if (fs::exists(out) && !fs::is_directory(out)) fail(out, "exists and is not a directory");
+  const fs::path tok_dir(tokenizer_dir);
+  if (!fs::exists(tok_dir / "spm.model") && !fs::exists(tok_dir / "tokenizer.json") &&
+      !fs::exists(tok_dir / "vocab.txt"))
+    fail(tok_dir, "no tokenizer to copy: expected spm.model, tokenizer.json or vocab.txt");
+
+  const std::string pid = std::to_string(::getpid());
+  const fs::path tmp = out.string() + ".tmp." + pid;
+  const fs::path old = out.string() + ".old." + pid;
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  try {
+    if (out.has_parent_path()) fs::create_directories(out.parent_path());
+    fs::create_directories(tmp / "encoder_config");
+
+    std::vector<std::pair<std::string, torch::Tensor>> tensors = gliner2_export_tensors(model, opts.dtype);
+    int64_t rows = -1;
+    for (const auto& kv : tensors)
+      if (kv.first == kWordEmb) rows = kv.second.size(0);
+    if (rows < 0) fail(out, std::string("the model has no '") + kWordEmb + "'");
+
+    model.config.save((tmp / "config.json").string());
+    DebertaV2Config enc = model.encoder_config;
+    enc.vocab_size = rows;
+    enc.save((tmp / "encoder_config" / "config.json").string());
+    save_safetensors((tmp / "model.safetensors").string(), tensors, opts.metadata);
+    for (const auto& name : gliner2_tokenizer_files()) {
+      if (!fs::exists(tok_dir / name)) continue;
+      fs::copy_file(tok_dir / name, tmp / name, fs::copy_options::overwrite_existing);
+      sync_path(tmp / name, true);
+    }
+    sync_path(tmp / "config.json", true);
+    sync_path(tmp / "encoder_config" / "config.json", true);
+    sync_path(tmp / "encoder_config", false);
+    sync_path(tmp, false);
+
+    if (fs::exists(out)) {
+      fs::remove_all(old, ec);
+      fs::rename(out, old);
+      try {
+        fs::rename(tmp, out);
+      } catch (...) {
+        fs::rename(old, out, ec);  // put the previous checkpoint back
+        throw;
+      }
+      fs::remove_all(old, ec);
+    } else {
+      fs::rename(tmp, out);
+    }
+    sync_path(out.has_parent_path() ? out.parent_path() : fs::path("."), false);
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp, ec);
+    if (dynamic_cast<const fs::filesystem_error*>(&e)) fail(out, e.what());
+    throw;
+  }
+  spdlog::info("exported GLiNER2 checkpoint to {} ({})", out.string(), dtype_label(opts.dtype));
+}
+
+}  // namespace gtrain
