@@ -99,9 +99,9 @@ std::vector<Candidate> collect(const SpanScores& s, const DecodeText& t, const P
   return out;
 }
 
-// Greedy per-type overlap removal, then case-insensitive text dedupe, at threshold t.
+// Greedy per-type overlap removal, then (GLiNER2) case-insensitive text dedupe, at threshold t.
 void select(const std::vector<Candidate>& cands, float t, int32_t type, const std::string& label,
-            std::vector<DecodedEntity>* out) {
+            std::vector<DecodedEntity>* out, bool dedupe_text) {
   std::vector<const Candidate*> kept;
   for (const Candidate& c : cands) {
     if (!(c.score >= t)) continue;
@@ -116,7 +116,7 @@ void select(const std::vector<Candidate>& cands, float t, int32_t type, const st
   std::vector<const std::string*> seen;
   for (const Candidate* c : kept) {
     bool dup = false;
-    for (const std::string* s : seen)
+    for (const std::string* s : dedupe_text ? seen : std::vector<const std::string*>{})
       if (*s == c->lower) {
         dup = true;
         break;
@@ -166,7 +166,7 @@ std::vector<DecodedEntity> decode_entities(const SpanScores& scores, const Decod
   if (pred_count <= 0) return out;
   for (int32_t k = 0; k < scores.num_types; ++k) {
     const float t = effective_threshold(options, k);
-    select(collect(scores, text, p, k, t), t, k, labels[k], &out);
+    select(collect(scores, text, p, k, t), t, k, labels[k], &out, options.dedupe_text);
   }
   return out;
 }
@@ -175,7 +175,7 @@ std::vector<std::vector<DecodedEntity>> decode_entities_sweep(const SpanScores& 
                                                               const DecodeText& text,
                                                               const std::vector<std::string>& labels,
                                                               const std::vector<float>& thresholds,
-                                                              int32_t pred_count) {
+                                                              int32_t pred_count, bool dedupe_text) {
   const Prepared p = prepare(scores, text, labels);
   std::vector<std::vector<DecodedEntity>> out(thresholds.size());
   if (pred_count <= 0 || thresholds.empty()) return out;
@@ -186,7 +186,7 @@ std::vector<std::vector<DecodedEntity>> decode_entities_sweep(const SpanScores& 
   }
   for (int32_t k = 0; k < scores.num_types; ++k) {
     const std::vector<Candidate> cands = collect(scores, text, p, k, min_t);
-    for (size_t i = 0; i < thresholds.size(); ++i) select(cands, thresholds[i], k, labels[k], &out[i]);
+    for (size_t i = 0; i < thresholds.size(); ++i) select(cands, thresholds[i], k, labels[k], &out[i], dedupe_text);
   }
   return out;
 }

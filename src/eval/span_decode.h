@@ -53,6 +53,9 @@ struct DecodeOptions {
   // Optional per-type override (size num_types). A value <= 0 or NaN falls back to threshold, as
   // GLiNER2's `meta.get("threshold") or threshold` does.
   std::vector<float> type_thresholds;
+  // GLiNER2 returns each entity text once per type (case-insensitive). Offset-level evaluation
+  // turns that off: a repeated mention is a separate gold entity at its own offsets.
+  bool dedupe_text = true;
 };
 
 // torch.sigmoid in float32.
@@ -74,6 +77,6 @@ std::vector<std::vector<DecodedEntity>> decode_entities_sweep(const SpanScores& 
                                                               const DecodeText& text,
                                                               const std::vector<std::string>& labels,
                                                               const std::vector<float>& thresholds,
-                                                              int32_t pred_count = 1);
+                                                              int32_t pred_count = 1, bool dedupe_text = true);
 
 }  // namespace gtrain

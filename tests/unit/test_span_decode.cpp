@@ -274,3 +274,27 @@ TEST(SpanDecode, BadInputsAreErrors) {
   EXPECT_THROW(gtrain::decode_entities(s, DecodeText{&text, &st2, &en2}, {"x"}, DecodeOptions{}),
                std::invalid_argument);
 }
+
+// Offset-level evaluation keeps every occurrence of a repeated mention; GLiNER2 keeps the first.
+TEST(SpanDecodeDedupe, RepeatedMentionKeptWithoutTextDedupe) {
+  const std::string text = "aspirin then aspirin";
+  const std::vector<int32_t> ws = {0, 8, 13}, we = {7, 12, 20};
+  // one type, 3 words, width 1: words 0 and 2 score high
+  std::vector<float> probs(3 * 1, 0.0f);
+  probs[0] = 0.9f;
+  probs[2] = 0.8f;
+  gtrain::SpanScores sc{probs.data(), 1, 3, 1, false};
+  gtrain::DecodeText dt{&text, &ws, &we};
+  gtrain::DecodeOptions o;
+  o.threshold = 0.5f;
+  auto gliner = gtrain::decode_entities(sc, dt, {"Drug"}, o);
+  ASSERT_EQ(gliner.size(), 1u);
+  EXPECT_EQ(gliner[0].start, 0);
+  o.dedupe_text = false;
+  auto all = gtrain::decode_entities(sc, dt, {"Drug"}, o);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].start, 13);
+  auto sweep = gtrain::decode_entities_sweep(sc, dt, {"Drug"}, {0.5f, 0.85f}, 1, false);
+  EXPECT_EQ(sweep[0].size(), 2u);
+  EXPECT_EQ(sweep[1].size(), 1u);
+}
