@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "data/prepare.h"
+#include "train/step_bench.h"
 
 namespace gtrain::cli {
 
@@ -59,6 +60,20 @@ void add_bench_command(CLI::App& app) {
     if (a->compare_memo) std::printf("memo speed-up: %.2fx\n", med[1] / med[0]);
     std::printf("command: gtrain bench prepare -i %s -t %s --unit-mode %s --repeat %d%s\n", a->input.c_str(),
                 a->tokenizer.c_str(), a->mode.c_str(), a->repeat, a->compare_memo ? " --compare-memo" : "");
+  });
+
+  auto so = std::make_shared<StepBenchOptions>();
+  CLI::App* step = bench->add_subcommand("step", "training step time (forward, backward, AdamW) at a model shape");
+  step->add_option("--shape", so->shape, "toy | xsmall | small | base")->capture_default_str();
+  step->add_option("--batch-size", so->batch_size, "examples per step")->capture_default_str();
+  step->add_option("--steps", so->steps, "timed steps")->capture_default_str();
+  step->add_option("--warmup", so->warmup, "untimed steps first")->capture_default_str();
+  step->add_option("--threads", so->threads, "torch intra-op threads (0 = default)")->capture_default_str();
+  step->add_flag("--sorted", so->sort_by_length, "length-sorted batches (less padding)");
+  step->callback([so] {
+    run_step_bench(*so);
+    std::printf("command: gtrain bench step --shape %s --batch-size %d --steps %d --warmup %d --threads %d%s\n",
+                so->shape.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->sort_by_length ? " --sorted" : "");
   });
 }
 

@@ -8,6 +8,9 @@ void add_prepare_command(CLI::App& app);
 void add_data_command(CLI::App& app);        // data inspect
 void add_tokenizer_command(CLI::App& app);   // tokenizer train | encode
 void add_bench_command(CLI::App& app);       // bench prepare
+void add_train_command(CLI::App& app);       // train
+void add_eval_command(CLI::App& app);        // eval
+void add_predict_command(CLI::App& app);     // predict
 std::string version_text();
 
 }  // namespace gtrain::cli

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   gtrain::cli::add_data_command(app);
   gtrain::cli::add_tokenizer_command(app);
   gtrain::cli::add_bench_command(app);
+  gtrain::cli::add_train_command(app);
+  gtrain::cli::add_eval_command(app);
+  gtrain::cli::add_predict_command(app);
   app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
   try {
     app.parse(argc, argv);

@@ -1,0 +1,81 @@
+// gtrain eval MODEL DATA: entity-level P/R/F1 per label over a threshold sweep. DATA is a prepared
+// HDF5 split, or an annotated file (any reader format) prepared on the fly with the model's
+// tokenizer and unit mode.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "data/hdf5_store.h"
+#include "data/prepare.h"
+#include "train/evaluator.h"
+#include "train/predictor.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain::cli {
+
+void add_eval_command(CLI::App& app) {
+  struct Args {
+    std::string model, data, format, output;
+    std::vector<float> thresholds = ThresholdSweep::default_thresholds();
+    int batch_size = 16;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("eval", "score a model on labelled data (threshold sweep, per-label P/R/F1)");
+  cmd->add_option("model", a->model, "model directory (a run's best/ or a GLiNER2 checkpoint)")->required();
+  cmd->add_option("data", a->data, "prepared .h5 split, or an annotated file")->required();
+  cmd->add_option("--format", a->format, "format of an annotated file (default: guessed)");
+  cmd->add_option("--thresholds", a->thresholds, "thresholds to sweep")->delimiter(',');
+  cmd->add_option("-o,--output", a->output, "write eval_report.json and eval_report.md into this directory");
+  cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")->capture_default_str();
+  cmd->callback([a] {
+    Predictor p(a->model);
+    std::string h5 = a->data;
+    fs::path tmp;
+    if (fs::path(a->data).extension() != ".h5") {
+      tmp = fs::temp_directory_path() / ("gtrain-eval-" + std::to_string(::getpid()));
+      PrepareConfig pc;
+      PrepareInput in;
+      in.path = a->data;
+      in.format = a->format;
+      in.split = "eval";
+      pc.inputs.push_back(in);
+      pc.tokenizer = a->model;
+      pc.unit_mode = p.info().unit_mode;
+      pc.max_length = p.info().max_length;
+      for (size_t i = 0; i < p.info().labels.size(); ++i)
+        pc.labels.push_back(SchemaLabel{p.info().labels[i], p.info().descriptions[i]});
+      pc.output_dir = tmp.string();
+      prepare(pc);
+      h5 = (tmp / "eval.h5").string();
+    }
+    struct Cleanup {
+      fs::path d;
+      ~Cleanup() {
+        std::error_code ec;
+        if (!d.empty()) fs::remove_all(d, ec);
+      }
+    } cleanup{tmp};
+    PreparedReader reader(h5, p.tokenizer().fingerprint());
+    bool any_desc = false;
+    for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
+    BatchBuilder builder(p.tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);
+    EvalOptions eo;
+    eo.thresholds = a->thresholds;
+    eo.batch_size = a->batch_size;
+    EvalResult r = evaluate(p.model(), reader, builder, eo);
+    std::printf("%s\n", text_report(r.sweep).c_str());
+    if (!a->output.empty()) {
+      fs::create_directories(a->output);
+      write_eval_report((fs::path(a->output) / "eval_report.json").string(), r.sweep,
+                        {{"model", a->model}, {"data", a->data}});
+      write_text_file_atomic((fs::path(a->output) / "eval_report.md").string(), markdown_report(r.sweep));
+      spdlog::info("wrote {}/eval_report.{{json,md}}", a->output);
+    }
+  });
+}
+
+}  // namespace gtrain::cli

@@ -1,0 +1,107 @@
+// gtrain predict MODEL --labels A,B [--input FILE] [--output FILE]: text lines or JSONL in, JSONL out.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "data/input_error.h"
+#include "eval/metrics.h"
+#include "train/predictor.h"
+
+namespace gtrain::cli {
+
+namespace {
+std::vector<std::string> split_list(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  struct Args {
+    std::string model, labels, input = "-", output = "-";
+    std::vector<std::string> descriptions;
+    float threshold = -1.0f;
+    int batch_size = 8;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("predict", "extract entities from text lines or JSONL");
+  cmd->add_option("model", a->model, "model directory (a trained run's best/ or a GLiNER2 checkpoint)")->required();
+  cmd->add_option("--labels", a->labels, "comma-separated entity types (default: the model's training labels)");
+  cmd->add_option("--description", a->descriptions, "LABEL=description (repeatable; default: the training descriptions)");
+  cmd->add_option("-i,--input", a->input, "text lines, or JSONL with \"text\" or \"input\" (- = stdin)")->capture_default_str();
+  cmd->add_option("-o,--output", a->output, "JSONL output (- = stdout)")->capture_default_str();
+  cmd->add_option("--threshold", a->threshold, "score threshold (default: the dev-selected one stored with the model)");
+  cmd->add_option("--batch-size", a->batch_size, "texts per forward pass")->capture_default_str();
+  cmd->callback([a] {
+    Predictor p(a->model);
+    std::vector<SchemaField> labels;
+    std::vector<std::string> names = a->labels.empty() ? p.info().labels : split_list(a->labels, ',');
+    if (names.empty()) throw std::runtime_error("--labels: the model stores no labels; name them, e.g. --labels Disease,Drug");
+    for (const std::string& n : names) {
+      SchemaField f{n, ""};
+      for (size_t i = 0; i < p.info().labels.size(); ++i)
+        if (p.info().labels[i] == n) f.description = p.info().descriptions[i];
+      labels.push_back(f);
+    }
+    for (const std::string& d : a->descriptions) {
+      const size_t eq = d.find('=');
+      if (eq == std::string::npos) throw std::runtime_error("--description '" + d + "': expected LABEL=text");
+      bool found = false;
+      for (auto& f : labels)
+        if (f.name == d.substr(0, eq)) f.description = d.substr(eq + 1), found = true;
+      if (!found) throw std::runtime_error("--description: label '" + d.substr(0, eq) + "' is not in --labels");
+    }
+    std::ifstream fin;
+    std::istream* in = &std::cin;
+    if (a->input != "-") {
+      fin.open(a->input);
+      if (!fin) throw InputError(a->input, 0, "", "cannot open");
+      in = &fin;
+    }
+    std::vector<std::string> texts, raw;
+    std::string line;
+    long ln = 0;
+    while (std::getline(*in, line)) {
+      ++ln;
+      if (line.empty()) continue;
+      if (line[0] == '{') {
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) throw InputError(a->input, ln, "", "malformed JSON");
+        const char* key = j.contains("text") ? "text" : "input";
+        if (!j.contains(key) || !j[key].is_string()) throw InputError(a->input, ln, "text", "needs a string \"text\" or \"input\"");
+        texts.push_back(j[key].get<std::string>());
+      } else {
+        texts.push_back(line);
+      }
+    }
+    auto result = p.predict(texts, labels, a->threshold, a->batch_size);
+    std::string out;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      nlohmann::json ents = nlohmann::json::array();
+      for (const auto& e : result[i])
+        ents.push_back({{"text", e.text}, {"label", e.label}, {"start", e.start}, {"end", e.end}, {"score", e.score}});
+      out += nlohmann::json{{"text", texts[i]}, {"entities", ents}}.dump() + "\n";
+    }
+    if (a->output == "-") {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    } else {
+      write_text_file_atomic(a->output, out);
+      spdlog::info("wrote {} predictions to {}", texts.size(), a->output);
+    }
+  });
+}
+
+}  // namespace gtrain::cli

@@ -1,0 +1,43 @@
+// Training checkpoints: a directory per checkpoint, written to DIR.tmp.<pid> and renamed into
+// place (a crash or kill -9 mid-write leaves the previous checkpoints untouched):
+//   model.safetensors   every parameter and buffer (LoRA adapters included), fp32
+//   optimizer.pt        AdamW state (torch::serialize archive)
+//   rng.safetensors     CPU generator states: torch's default (dropout) and the trainer's own
+//                       (negative-span masking)
+//   state.json          step, epoch, next batch of the epoch, best score/threshold/step, early-
+//                       stopping counter, loss scale, config digest
+#pragma once
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace gtrain {
+
+struct TrainState {
+  int64_t step = 0;          // optimizer steps done
+  int64_t epoch = 0;         // current epoch
+  int64_t batch_in_epoch = 0;  // micro-batches of `epoch` already consumed
+  double best_score = -1.0;
+  double best_threshold = 0.5;
+  int64_t best_step = -1;
+  int64_t evals_without_improvement = 0;
+  double loss_scale = 65536.0;
+  bool finished = false;
+  nlohmann::json to_json() const;
+  static TrainState from_json(const nlohmann::json& j);
+};
+
+void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
+                     const TrainState& state, at::Generator& mask_gen);
+// Restores into an already built model/optimizer (same parameter set). Throws naming the file.
+TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer* opt,
+                           at::Generator* mask_gen);
+
+// checkpoint-<step> directories under run_dir, oldest first.
+std::vector<std::string> list_checkpoints(const std::string& run_dir);
+// Removes all but the newest keep_last (keep_last <= 0: keep all); never removes `protect`.
+void prune_checkpoints(const std::string& run_dir, int keep_last, const std::string& protect = "");
+
+}  // namespace gtrain

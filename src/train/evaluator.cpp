@@ -1,0 +1,69 @@
+#include "train/evaluator.h"
+
+#include "data/sharding.h"
+#include "eval/span_decode.h"
+
+namespace gtrain {
+
+std::vector<Entity> row_gold_entities(const PreparedExample& row, const std::vector<std::string>& labels) {
+  std::vector<Entity> gold;
+  for (const UnitSpan& s : row.spans)
+    gold.push_back(Entity{row.unit_char_start.at(static_cast<size_t>(s.start)),
+                          row.unit_char_end.at(static_cast<size_t>(s.end)),
+                          labels.at(static_cast<size_t>(s.label))});
+  return gold;
+}
+
+EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& builder,
+                    const EvalOptions& opts, const std::vector<int64_t>& indices) {
+  EvalResult r{ThresholdSweep(builder.labels(), opts.thresholds)};
+  std::vector<int64_t> rows = indices;
+  if (rows.empty())
+    for (int64_t i = 0; i < reader.size(); ++i) rows.push_back(i);
+  std::vector<int32_t> lengths;
+  for (int64_t i : rows) lengths.push_back(reader.length_tokens(i));
+  const BatchPlan plan = eval_batches(lengths, 0, 1, opts.batch_size);
+
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  for (const auto& batch_idx : plan.batches) {
+    std::vector<int64_t> idx;
+    for (int64_t k : batch_idx) idx.push_back(rows[static_cast<size_t>(k)]);
+    std::vector<PreparedExample> ex = reader.get_many(idx);
+    std::vector<Gliner2Input> inputs;
+    std::vector<std::vector<int32_t>> types;
+    Gliner2Batch b = builder.build(ex, &inputs, &types);
+    b.input_ids = b.input_ids.to(opts.device);
+    b.attention_mask = b.attention_mask.to(opts.device);
+    Gliner2ForwardOptions fo;
+    fo.count_logits = opts.count_gate;
+    Gliner2Output out = model.forward(b, fo);
+    Gliner2LossOptions lo;
+    lo.mask_negatives = false;
+    lo.apply_weights = false;
+    r.loss += model.loss(out, b, lo).total.item<double>();
+    torch::Tensor count = opts.count_gate ? out.count_logits.argmax(-1).cpu() : torch::Tensor();
+    for (size_t i = 0; i < ex.size(); ++i) {
+      torch::Tensor logits = out.example_span_logits(static_cast<int64_t>(i)).to(torch::kCPU, torch::kFloat32).contiguous();
+      std::vector<std::string> names;
+      for (int32_t id : types[i]) names.push_back(builder.labels().at(static_cast<size_t>(id)));
+      SpanScores sc{logits.data_ptr<float>(), static_cast<int32_t>(logits.size(0)),
+                    static_cast<int32_t>(logits.size(1)), static_cast<int32_t>(logits.size(2)), true};
+      // The period word that normalisation appends sits just past the text.
+      std::string text = ex[i].text + (inputs[i].period_appended ? "." : "");
+      DecodeText dt{&text, &inputs[i].word_char_start, &inputs[i].word_char_end};
+      const int32_t pred_count = opts.count_gate ? static_cast<int32_t>(count[static_cast<int64_t>(i)].item<int64_t>()) : 1;
+      // Exact match on offsets: every occurrence of a repeated mention is its own entity.
+      auto per_threshold = decode_entities_sweep(sc, dt, names, opts.thresholds, pred_count, /*dedupe_text=*/false);
+      const std::vector<Entity> gold = row_gold_entities(ex[i], builder.labels());
+      for (size_t t = 0; t < per_threshold.size(); ++t) r.sweep.add_at(t, gold, per_threshold[t]);
+    }
+    r.rows += static_cast<int64_t>(ex.size());
+  }
+  if (r.rows) r.loss /= static_cast<double>(r.rows);
+  if (was_training) model.train();
+  return r;
+}
+
+}  // namespace gtrain

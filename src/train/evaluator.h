@@ -1,0 +1,36 @@
+// Evaluation of a model on prepared rows: forward in eval mode without gradients, entity decoding
+// at every threshold of the sweep, entity-level exact match on character offsets (eval/metrics.h).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "data/hdf5_store.h"
+#include "eval/metrics.h"
+#include "model/gliner2_model.h"
+#include "train/batch_builder.h"
+
+namespace gtrain {
+
+struct EvalOptions {
+  std::vector<float> thresholds = ThresholdSweep::default_thresholds();
+  int batch_size = 16;
+  // GLiNER2 inference returns entities only when count_pred's argmax is > 0. The entity loss never
+  // trains that head, so a model trained here from scratch would be gated at random: off by default.
+  bool count_gate = false;
+  torch::Device device = torch::kCPU;
+};
+
+struct EvalResult {
+  ThresholdSweep sweep;
+  double loss = 0.0;       // summed eval-mode loss / number of rows
+  int64_t rows = 0;
+};
+
+// Evaluates rows [given by indices] of reader; indices empty = all rows.
+EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& builder,
+                    const EvalOptions& opts, const std::vector<int64_t>& indices = {});
+
+// Gold entities of a prepared row, as code-point offsets into the row's text.
+std::vector<Entity> row_gold_entities(const PreparedExample& row, const std::vector<std::string>& labels);
+
+}  // namespace gtrain

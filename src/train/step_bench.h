@@ -1,0 +1,23 @@
+// `gtrain bench step`: the training step (forward, loss, backward, AdamW) of a randomly
+// initialised GLiNER2 model at a named shape, on synthetic batches with Korean-sentence lengths
+// (40-120 text tokens, one word per 1-3 tokens, plus a 4-label entity prompt). Prints the time
+// split, tokens/s, the padding share and the peak RSS.
+#pragma once
+#include <string>
+
+namespace gtrain {
+
+struct StepBenchOptions {
+  std::string shape = "small";  // toy | xsmall | small | base
+  int batch_size = 8;
+  int warmup = 2;
+  int steps = 10;
+  int threads = 0;              // 0 = torch's default
+  uint64_t seed = 0;
+  bool sort_by_length = false;  // length-bucketed batches (less padding), as the trainer builds them
+};
+
+// Runs the benchmark and prints its report to stdout.
+void run_step_bench(const StepBenchOptions& opts);
+
+}  // namespace gtrain

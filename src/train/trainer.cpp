@@ -1,0 +1,396 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <spdlog/spdlog.h>
+
+#include "data/hdf5_store.h"
+#include "data/prepare.h"
+#include "data/sharding.h"
+#include "io/metrics_log.h"
+#include "io/tensorboard_writer.h"
+#include "model/hf_checkpoint.h"
+#include "model/lora.h"
+#include "model/tensor_io.h"
+#include "model/state_dict.h"
+#include "train/batch_builder.h"
+#include "train/checkpoint.h"
+#include "train/evaluator.h"
+#include "train/lr_schedule.h"
+#include "train/optimizer.h"
+#include "train/threads.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct DataPaths {
+  std::string train, dev, test;
+};
+
+// Prepared files: given directly, or an inline prepare section prepared once into its cache dir.
+DataPaths resolve_data(const TrainConfig& cfg) {
+  DataPaths p{cfg.data.train, cfg.data.dev, cfg.data.test};
+  if (!cfg.data.prepare) return p;
+  const std::string dir = prepared_data_dir(cfg.data);
+  if (fs::exists(fs::path(dir) / "train.h5")) {
+    spdlog::info("prepared data: {} (cached; delete it to prepare again)", dir);
+  } else {
+    PrepareConfig pc = *cfg.data.prepare;
+    pc.output_dir = dir;
+    PrepareReport rep = prepare(pc);
+    spdlog::info("prepared {} examples into {} in {:.2f} s", rep.examples, dir, rep.seconds);
+  }
+  auto pick = [&](const std::string& given, const char* split) {
+    if (!given.empty()) return given;
+    const fs::path f = fs::path(dir) / (std::string(split) + ".h5");
+    return fs::exists(f) ? f.string() : std::string();
+  };
+  p.train = pick(p.train, "train");
+  p.dev = pick(p.dev, "dev");
+  p.test = pick(p.test, "test");
+  return p;
+}
+
+DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab) {
+  DebertaV2Config c;  // DeBERTa-v3 layout (what GLiNER2 ships), at the configured size
+  c.hidden_size = s.hidden_size;
+  c.num_hidden_layers = s.num_layers;
+  c.num_attention_heads = s.num_heads;
+  c.intermediate_size = s.intermediate_size;
+  c.vocab_size = vocab;
+  c.relative_attention = true;
+  c.position_buckets = s.position_buckets;
+  c.max_relative_positions = s.max_relative_positions;
+  c.pos_att_type = {"p2c", "c2p"};
+  c.share_att_key = true;
+  c.norm_rel_ebd = "layer_norm";
+  c.position_biased_input = false;
+  c.embedding_size = s.hidden_size;
+  return c;
+}
+
+double metric_of(const ThresholdScores& s, double loss, const std::string& metric) {
+  if (metric == "macro_f1") return s.macro.f1;
+  if (metric == "micro_precision") return s.micro.precision;
+  if (metric == "micro_recall") return s.micro.recall;
+  if (metric == "loss") return -loss;  // higher is better everywhere below
+  return s.micro.f1;
+}
+
+// A terminal gets one self-updating line; logs (CI, Slurm) get plain periodic lines.
+class Progress {
+ public:
+  Progress(ProgressMode mode, int64_t total) : total_(total) {
+    bar_ = mode == ProgressMode::Bar || (mode == ProgressMode::Auto && ::isatty(2));
+  }
+  void update(int64_t epoch, int64_t epochs, int64_t step, double loss, double lr, double samples_per_s,
+              double elapsed, bool log_line) {
+    const double eta = step > 0 ? elapsed / static_cast<double>(step) * static_cast<double>(total_ - step) : 0.0;
+    if (bar_) {
+      const int width = 24;
+      const int filled = total_ > 0 ? static_cast<int>(width * step / total_) : 0;
+      std::fprintf(stderr, "\r[%s%s] epoch %lld/%lld step %lld/%lld loss %.4f lr %.2e %.1f samples/s ETA %s ",
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                   (long long)epoch + 1, (long long)epochs, (long long)step, (long long)total_, loss, lr,
+                   samples_per_s, fmt_time(eta).c_str());
+      std::fflush(stderr);
+      dirty_ = true;
+    } else if (log_line) {
+      spdlog::info("epoch {}/{} step {}/{} loss {:.4f} lr {:.2e} {:.1f} samples/s ETA {}", epoch + 1, epochs, step,
+                   total_, loss, lr, samples_per_s, fmt_time(eta));
+    }
+  }
+  void end_line() {
+    if (dirty_) std::fprintf(stderr, "\n");
+    dirty_ = false;
+  }
+
+ private:
+  static std::string fmt_time(double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%d:%02d", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    return b;
+  }
+  int64_t total_;
+  bool bar_ = false, dirty_ = false;
+};
+
+// GLiNER2's added_tokens.json, for exports whose tokenizer folder had none (from-scratch models).
+void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
+  const fs::path f = fs::path(dir) / "added_tokens.json";
+  if (fs::exists(f)) return;
+  nlohmann::json j = nlohmann::json::object();
+  for (const std::string& t : gliner2_special_tokens()) j[t] = tok.piece_to_id(t);
+  write_text_file_atomic(f.string(), j.dump(2) + "\n");
+}
+
+}  // namespace
+
+TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
+  if (cfg.precision != Precision::FP32)
+    throw std::runtime_error("precision " + precision_name(cfg.precision) +
+                             " needs a CUDA device; this build trains on the CPU: set precision: fp32");
+  TrainSummary sum;
+  sum.run_dir = cfg.output_dir;
+  fs::create_directories(cfg.output_dir);
+  save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
+  torch::manual_seed(cfg.optim.seed);
+  spdlog::info("torch: {} intra-op threads", configure_torch_threads());
+
+  // ---- data ----
+  const DataPaths data = resolve_data(cfg);
+  if (data.train.empty()) throw std::runtime_error("data: no training split (data.train or a 'train' split)");
+
+  // ---- tokenizer and model ----
+  std::shared_ptr<Tokenizer> tok;
+  Extractor model{nullptr};
+  std::string tokenizer_dir;
+  if (!cfg.model.source.empty()) {
+    Gliner2LoadOptions lo;
+    lo.eval = false;
+    lo.max_width = cfg.model.max_width;
+    Gliner2Checkpoint ck = load_gliner2_checkpoint(cfg.model.source, lo);
+    tok = ck.tokenizer;
+    model = ck.model;
+    tokenizer_dir = cfg.model.source;
+    spdlog::info("model: {} ({} encoder layers, hidden {})", cfg.model.source, ck.encoder_config.num_hidden_layers,
+                 ck.encoder_config.hidden_size);
+  } else {
+    std::string tpath = cfg.model.tokenizer;
+    if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
+    if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
+    tok = open_tokenizer(tpath);
+    tok->add_special_tokens(gliner2_special_tokens());
+    tokenizer_dir = fs::is_directory(tpath) ? tpath : fs::path(tpath).parent_path().string();
+    ExtractorConfig ec;
+    ec.model_name = "gtrain-scratch";
+    ec.max_width = cfg.model.max_width;
+    ec.counting_layer = cfg.model.counting_layer;
+    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size()));
+    model->init_weights();
+    spdlog::info("model: from scratch, hidden {} x {} layers, vocab {}", cfg.model.encoder.hidden_size,
+                 cfg.model.encoder.num_layers, tok->vocab_size());
+  }
+  if (cfg.model.lora.enabled) {
+    LoraConfig lc;
+    lc.r = cfg.model.lora.r;
+    lc.alpha = cfg.model.lora.alpha;
+    lc.dropout = cfg.model.lora.dropout;
+    lc.target_modules = cfg.model.lora.targets;
+    lc.seed = static_cast<int64_t>(cfg.optim.seed);
+    auto names = apply_lora(*model, lc);
+    spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lc.r, lc.alpha);
+  }
+  model->train();
+
+  PreparedReader train(data.train, tok->fingerprint());
+  std::unique_ptr<PreparedReader> dev, test;
+  if (!data.dev.empty()) dev = std::make_unique<PreparedReader>(data.dev, tok->fingerprint());
+  if (!data.test.empty()) test = std::make_unique<PreparedReader>(data.test, tok->fingerprint());
+  const PreparedMeta& meta = train.meta();
+  bool any_desc = false;
+  for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
+  BatchBuilder builder(*tok, meta.labels, meta.label_descriptions, any_desc);
+  spdlog::info("data: train {} rows{}{}, labels {}", train.size(),
+               dev ? ", dev " + std::to_string(dev->size()) : "", test ? ", test " + std::to_string(test->size()) : "",
+               fmt::join(meta.labels, ","));
+
+  // ---- optimizer and schedule ----
+  TrainOptimizer opt = make_optimizer(*model, cfg.optim);
+  for (const auto& g : opt.groups)
+    spdlog::info("param group {}: {} tensors, {} elements, lr {:.1e}", g.name, g.tensors, g.elements, g.base_lr);
+  const uint64_t seed = cfg.optim.seed;
+  const int accum = std::max(1, cfg.optim.grad_accum);
+  auto plan_of = [&](int64_t epoch) {
+    return train_batches(train.lengths_tokens(), 0, 1, seed, epoch, cfg.optim.batch_size, cfg.optim.token_budget);
+  };
+  const int64_t micro_per_epoch = static_cast<int64_t>(plan_of(0).batches.size());
+  const int64_t steps_per_epoch = (micro_per_epoch + accum - 1) / accum;
+  const int64_t total_steps = steps_per_epoch * cfg.optim.epochs;
+  const int64_t warmup = static_cast<int64_t>(cfg.optim.warmup_ratio * static_cast<double>(total_steps));
+  spdlog::info("schedule: {} epochs x {} steps = {} steps ({} warmup), batch {} x accumulation {}", cfg.optim.epochs,
+               steps_per_epoch, total_steps, warmup, cfg.optim.batch_size, accum);
+
+  // ---- state, resume ----
+  at::Generator mask_gen = at::detail::createCPUGenerator(seed ^ 0x9E3779B97F4A7C15ULL);
+  TrainState st;
+  if (opts.resume) {
+    auto cks = list_checkpoints(cfg.output_dir);
+    if (cks.empty()) throw std::runtime_error("--resume: no checkpoint-* in " + cfg.output_dir);
+    st = load_checkpoint(cks.back(), *model, opt.adamw.get(), &mask_gen);
+    spdlog::info("resumed from {} (step {}, epoch {}, batch {})", cks.back(), st.step, st.epoch + 1, st.batch_in_epoch);
+  }
+  std::map<std::string, torch::Tensor> best_weights;
+  if (opts.resume && fs::exists(fs::path(cfg.output_dir) / "best_state.safetensors"))
+    best_weights = load_safetensors((fs::path(cfg.output_dir) / "best_state.safetensors").string());
+
+  MetricsLog metrics((fs::path(cfg.output_dir) / "metrics.jsonl").string());
+  std::unique_ptr<TensorBoardWriter> tb;
+  if (cfg.log.tensorboard) tb = std::make_unique<TensorBoardWriter>((fs::path(cfg.output_dir) / "tensorboard").string());
+  Progress progress(cfg.log.progress, total_steps);
+  EvalOptions eo;
+  eo.thresholds.assign(cfg.eval.thresholds.begin(), cfg.eval.thresholds.end());
+  eo.batch_size = cfg.eval.batch_size;
+
+  auto checkpoint = [&]() {
+    const std::string dir = (fs::path(cfg.output_dir) / ("checkpoint-" + std::to_string(st.step))).string();
+    save_checkpoint(dir, *model, *opt.adamw, st, mask_gen);
+    prune_checkpoints(cfg.output_dir, cfg.checkpoint.keep_last);
+  };
+  // Evaluates on dev; returns true when training should stop early.
+  auto evaluate_dev = [&](double epoch_pos) -> bool {
+    if (!dev) return false;
+    progress.end_line();
+    auto t0 = Clock::now();
+    EvalResult r = evaluate(*model, *dev, builder, eo);
+    const size_t bi = r.sweep.best_index();
+    const ThresholdScores s = r.sweep.scores(bi);
+    const double score = metric_of(s, r.loss, cfg.early_stopping.metric);
+    spdlog::info("eval step {}: loss {:.4f} micro-F1 {:.4f} (P {:.4f} R {:.4f}) macro-F1 {:.4f} at threshold {:.2f} ({:.1f} s)",
+                 st.step, r.loss, s.micro.f1, s.micro.precision, s.micro.recall, s.macro.f1, r.sweep.thresholds()[bi],
+                 seconds_since(t0));
+    metrics.log(st.step, epoch_pos, "dev",
+                {{"loss", r.loss}, {"micro_f1", s.micro.f1}, {"macro_f1", s.macro.f1},
+                 {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
+                 {"threshold", r.sweep.thresholds()[bi]}});
+    if (tb) tb->add_scalars(st.step, {{"dev/loss", r.loss}, {"dev/micro_f1", s.micro.f1}, {"dev/macro_f1", s.macro.f1}});
+    if (score > st.best_score + cfg.early_stopping.min_delta) {
+      st.best_score = score;
+      st.best_threshold = r.sweep.thresholds()[bi];
+      st.best_step = st.step;
+      st.evals_without_improvement = 0;
+      best_weights.clear();
+      for (auto& [n, t] : state_dict(*model)) best_weights[n] = t.detach().clone();
+      save_safetensors((fs::path(cfg.output_dir) / "best_state.safetensors").string(),
+                       std::vector<std::pair<std::string, torch::Tensor>>(best_weights.begin(), best_weights.end()));
+      write_eval_report((fs::path(cfg.output_dir) / "dev_report.json").string(), r.sweep,
+                        {{"step", st.step}, {"split", "dev"}});
+    } else {
+      ++st.evals_without_improvement;
+    }
+    return cfg.early_stopping.patience > 0 && st.evals_without_improvement >= cfg.early_stopping.patience;
+  };
+
+  // ---- the loop ----
+  auto t_start = Clock::now();
+  int64_t samples_since_log = 0;
+  auto t_log = Clock::now();
+  double loss_since_log = 0.0;
+  int64_t micro_since_log = 0;
+  bool stop = false;
+  for (int64_t epoch = st.epoch; epoch < cfg.optim.epochs && !stop; ++epoch) {
+    st.epoch = epoch;
+    const BatchPlan plan = plan_of(epoch);
+    const int64_t nb = static_cast<int64_t>(plan.batches.size());
+    for (int64_t bi = st.batch_in_epoch; bi < nb && !stop; ++bi) {
+      std::vector<PreparedExample> rows = train.get_many(plan.batches[static_cast<size_t>(bi)]);
+      Gliner2Batch batch = builder.build(rows);
+      Gliner2ForwardOptions fo;
+      fo.count_logits = false;
+      Gliner2Output out = model->forward(batch, fo);
+      Gliner2LossOptions lo;
+      lo.generator = mask_gen;
+      torch::Tensor loss = model->loss(out, batch, lo).total;
+      (loss / static_cast<double>(accum)).backward();
+      const double lv = loss.item<double>();
+      if (!std::isfinite(lv))
+        throw std::runtime_error("loss is " + std::to_string(lv) + " at step " + std::to_string(st.step) +
+                                 " (diverged: lower the learning rate)");
+      loss_since_log += lv;
+      ++micro_since_log;
+      samples_since_log += static_cast<int64_t>(rows.size());
+      const bool group_end = (bi + 1) % accum == 0 || bi + 1 == nb;
+      if (!group_end) continue;
+
+      const double factor = lr_factor(cfg.optim.schedule, st.step, warmup, total_steps);
+      opt.set_lr_factor(factor);
+      if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(opt.params, cfg.optim.max_grad_norm);
+      opt.adamw->step();
+      for (auto& p : opt.params) p.mutable_grad() = torch::Tensor();
+      ++st.step;
+      st.batch_in_epoch = bi + 1;
+
+      const bool log_now = st.step % std::max<int64_t>(1, cfg.log.every_steps) == 0;
+      const double dt = seconds_since(t_log);
+      const double mean_loss = loss_since_log / std::max<int64_t>(1, micro_since_log);
+      progress.update(epoch, cfg.optim.epochs, st.step, mean_loss, opt.groups.back().base_lr * factor,
+                      samples_since_log / std::max(dt, 1e-9), seconds_since(t_start), log_now);
+      if (log_now) {
+        metrics.log(st.step, epoch + static_cast<double>(bi + 1) / nb, "train",
+                    {{"loss", mean_loss}, {"lr_head", opt.groups.back().base_lr * factor},
+                     {"samples_per_s", samples_since_log / std::max(dt, 1e-9)}});
+        if (tb) tb->add_scalars(st.step, {{"train/loss", mean_loss}, {"train/lr_head", opt.groups.back().base_lr * factor}});
+        loss_since_log = 0;
+        micro_since_log = 0;
+        samples_since_log = 0;
+        t_log = Clock::now();
+      }
+      if (cfg.eval.every_steps > 0 && st.step % cfg.eval.every_steps == 0)
+        stop = evaluate_dev(epoch + static_cast<double>(bi + 1) / nb);
+      if (cfg.checkpoint.every_steps > 0 && st.step % cfg.checkpoint.every_steps == 0) checkpoint();
+      if (opts.stop_after_steps > 0 && st.step >= opts.stop_after_steps) {
+        progress.end_line();
+        checkpoint();
+        spdlog::info("stopped after {} steps (checkpoint written; continue with --resume)", st.step);
+        sum.steps = st.step;
+        return sum;
+      }
+    }
+    if (stop) break;
+    st.batch_in_epoch = 0;
+    st.epoch = epoch + 1;
+    if (cfg.eval.every_steps == 0) stop = evaluate_dev(static_cast<double>(epoch + 1));
+    if (cfg.checkpoint.every_steps == 0) checkpoint();
+    if (stop) spdlog::info("early stopping: no improvement in {} evaluations", st.evals_without_improvement);
+  }
+  progress.end_line();
+  st.finished = true;
+  sum.steps = st.step;
+  sum.best_score = st.best_score;
+  sum.best_threshold = st.best_threshold;
+
+  // ---- the best model: exported, then scored on the test split at its dev threshold ----
+  if (!best_weights.empty()) load_state(*model, best_weights, "", true);
+  if (cfg.model.lora.enabled) merge_lora(*model);
+  sum.best_model_dir = (fs::path(cfg.output_dir) / "best").string();
+  export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir);
+  ensure_added_tokens(sum.best_model_dir, *tok);
+  {
+    nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
+                        {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
+                        {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
+                        {"max_length", meta.max_length}};
+    write_text_file_atomic((fs::path(sum.best_model_dir) / "gtrain.json").string(), j.dump(2) + "\n");
+  }
+  spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
+               st.best_score, st.best_threshold, sum.best_model_dir);
+  if (test) {
+    EvalResult r = evaluate(*model, *test, builder, eo);
+    size_t ti = 0;
+    for (size_t i = 0; i < r.sweep.thresholds().size(); ++i)
+      if (std::fabs(r.sweep.thresholds()[i] - st.best_threshold) < 1e-6) ti = i;
+    sum.test_micro_f1 = r.sweep.scores(ti).micro.f1;
+    sum.report_path = (fs::path(cfg.output_dir) / "eval_report.json").string();
+    write_eval_report(sum.report_path, r.sweep, {{"split", "test"}, {"dev_threshold", st.best_threshold}});
+    write_text_file_atomic((fs::path(cfg.output_dir) / "eval_report.md").string(), markdown_report(r.sweep));
+    std::printf("\nTest split (%s), threshold sweep (the tables mark the test split's own best threshold):\n%s\n",
+                data.test.c_str(), text_report(r.sweep).c_str());
+    std::printf("test micro-F1 at threshold %.2f: %.4f\nreport: %s\nmodel:  %s\n", st.best_threshold,
+                sum.test_micro_f1, sum.report_path.c_str(), sum.best_model_dir.c_str());
+  }
+  return sum;
+}
+
+}  // namespace gtrain

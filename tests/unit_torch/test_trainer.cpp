@@ -1,0 +1,232 @@
+// The trainer end to end on a tiny from-scratch model: resume determinism, overfitting a few
+// examples, TensorBoard/metrics output, checkpoint atomicity under kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "config/train_config.h"
+#include "data/prepare.h"
+#include "io/tensorboard_writer.h"
+#include "model/state_dict.h"
+#include "model/tensor_io.h"
+#include "text/sentencepiece_tokenizer.h"
+#include "train/checkpoint.h"
+#include "train/predictor.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+using namespace gtrain;
+
+namespace {
+
+const std::string kSrc = GTRAIN_SOURCE_DIR;
+
+// One tokenizer and one small prepared dataset for the whole binary.
+struct TinyData {
+  std::string dir, spm, train_h5, dev_h5, overfit_h5;
+};
+
+void head_lines(const std::string& from, const std::string& to, int n) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  std::string line;
+  for (int i = 0; i < n && std::getline(in, line); ++i) out << line << "\n";
+}
+
+const TinyData& tiny_data() {
+  static TinyData d = [] {
+    TinyData t;
+    t.dir = (fs::temp_directory_path() / ("gtrain-trainer-test-" + std::to_string(::getpid()))).string();
+    fs::create_directories(t.dir);
+    train_sentencepiece(kSrc + "/data/ko-medical/raw.txt", t.dir + "/spm", 400, "unigram", 0.9995, false);
+    t.spm = t.dir + "/spm.model";
+    head_lines(kSrc + "/data/ko-medical/train.jsonl", t.dir + "/train.jsonl", 48);
+    head_lines(kSrc + "/data/ko-medical/dev.jsonl", t.dir + "/dev.jsonl", 16);
+    head_lines(kSrc + "/data/ko-medical/train.jsonl", t.dir + "/overfit.jsonl", 6);
+    PrepareConfig pc;
+    pc.tokenizer = t.spm;
+    pc.inputs = {PrepareInput{t.dir + "/train.jsonl", "gliner2", "", 1.0f, false, "train"},
+                 PrepareInput{t.dir + "/dev.jsonl", "gliner2", "", 1.0f, false, "dev"},
+                 PrepareInput{t.dir + "/overfit.jsonl", "gliner2", "", 1.0f, false, "overfit"}};
+    pc.output_dir = t.dir + "/data";
+    prepare(pc);
+    t.train_h5 = pc.output_dir + "/train.h5";
+    t.dev_h5 = pc.output_dir + "/dev.h5";
+    t.overfit_h5 = pc.output_dir + "/overfit.h5";
+    return t;
+  }();
+  return d;
+}
+
+TrainConfig tiny_config(const std::string& out) {
+  const TinyData& d = tiny_data();
+  TrainConfig c;
+  c.model.tokenizer = d.spm;
+  c.model.encoder = EncoderShape{32, 1, 2, 64, 16, -1};
+  c.data.train = d.train_h5;
+  c.data.dev = d.dev_h5;
+  c.optim.epochs = 2;
+  c.optim.batch_size = 8;
+  c.optim.grad_accum = 2;
+  c.optim.encoder_lr = 1e-3;
+  c.optim.head_lr = 1e-3;
+  c.log.every_steps = 1;
+  c.log.progress = ProgressMode::Plain;
+  c.early_stopping.patience = 0;
+  c.checkpoint.keep_last = 0;
+  c.output_dir = out;
+  return c;
+}
+
+std::vector<double> train_losses(const std::string& run_dir) {
+  std::ifstream f(run_dir + "/metrics.jsonl");
+  std::vector<double> v;
+  std::string line;
+  while (std::getline(f, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["split"] == "train") v.push_back(j["loss"].get<double>());
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST(Trainer, ResumeContinuesExactly) {
+  const std::string base = tiny_data().dir;
+  TrainConfig a = tiny_config(base + "/run-straight");
+  TrainSummary sa = run_training(a, {});
+  ASSERT_GT(sa.steps, 3);
+
+  TrainConfig b = tiny_config(base + "/run-resumed");
+  TrainOptions first;
+  first.stop_after_steps = sa.steps / 2;
+  TrainSummary sb1 = run_training(b, first);
+  EXPECT_EQ(sb1.steps, sa.steps / 2);
+  TrainOptions second;
+  second.resume = true;
+  TrainSummary sb2 = run_training(b, second);
+  EXPECT_EQ(sb2.steps, sa.steps);
+
+  const std::vector<double> la = train_losses(a.output_dir), lb = train_losses(b.output_dir);
+  ASSERT_EQ(la.size(), static_cast<size_t>(sa.steps));
+  ASSERT_EQ(lb.size(), la.size());
+  for (size_t i = 0; i < la.size(); ++i) EXPECT_EQ(la[i], lb[i]) << "step " << i + 1;
+
+  const std::string last = "/checkpoint-" + std::to_string(sa.steps) + "/model.safetensors";
+  auto wa = load_safetensors(a.output_dir + last), wb = load_safetensors(b.output_dir + last);
+  ASSERT_EQ(wa.size(), wb.size());
+  for (auto& [name, t] : wa) EXPECT_TRUE(torch::equal(t, wb.at(name))) << name;
+}
+
+TEST(Trainer, OverfitsAFewExamplesToF1One) {
+  const TinyData& d = tiny_data();
+  TrainConfig c = tiny_config(d.dir + "/run-overfit");
+  c.model.encoder = EncoderShape{64, 1, 2, 128, 16, -1};
+  c.data.train = d.overfit_h5;
+  c.data.dev = d.overfit_h5;
+  c.optim.epochs = 200;
+  c.optim.batch_size = 6;
+  c.optim.grad_accum = 1;
+  c.optim.encoder_lr = 3e-3;
+  c.optim.head_lr = 3e-3;
+  c.optim.warmup_ratio = 0.05;
+  c.optim.schedule = LrSchedule::Constant;
+  c.eval.every_steps = 25;
+  c.early_stopping.patience = 0;
+  c.log.every_steps = 25;
+  c.checkpoint.every_steps = 1000;
+  c.checkpoint.keep_last = 1;
+  TrainSummary s = run_training(c, {});
+  EXPECT_DOUBLE_EQ(s.best_score, 1.0) << "micro-F1 on the training examples";
+}
+
+TEST(Trainer, WritesTensorBoardAndMetricsThatAgree) {
+  const std::string run = tiny_data().dir + "/run-straight";
+  if (!fs::exists(run + "/metrics.jsonl")) GTEST_SKIP() << "needs ResumeContinuesExactly's run";
+  std::string tb_file;
+  for (const auto& e : fs::directory_iterator(run + "/tensorboard")) tb_file = e.path().string();
+  ASSERT_FALSE(tb_file.empty());
+  auto scalars = read_tensorboard_scalars(tb_file);
+  const std::vector<double> losses = train_losses(run);
+  std::vector<std::pair<int64_t, float>> tb_losses;
+  int dev_f1 = 0;
+  for (const auto& s : scalars) {
+    if (s.tag == "train/loss") tb_losses.emplace_back(s.step, s.value);
+    if (s.tag == "dev/micro_f1") ++dev_f1;
+  }
+  ASSERT_EQ(tb_losses.size(), losses.size());
+  for (size_t i = 0; i < losses.size(); ++i) {
+    EXPECT_EQ(tb_losses[i].first, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(tb_losses[i].second, static_cast<float>(losses[i]));
+  }
+  EXPECT_EQ(dev_f1, 2) << "one dev evaluation per epoch";
+  // The exported best model loads back and predicts.
+  Predictor p(run + "/best");
+  EXPECT_EQ(p.info().unit_mode, UnitMode::Morph);
+  auto out = p.predict({"당뇨병 환자에게 메트포르민을 투여하였다."}, {{"Disease", ""}, {"Drug", ""}}, 0.0f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].empty()) << "threshold 0 keeps every non-overlapping span";
+}
+
+// Child side of the kill test: writes checkpoints forever into $GTRAIN_KILL_DIR (run through
+// exec of this binary, so the child is a fresh process rather than a fork of a threaded one).
+TEST(Trainer, CheckpointWriterChild) {
+  const char* dir = std::getenv("GTRAIN_KILL_DIR");
+  if (!dir) GTEST_SKIP() << "only runs as the child of KillDuringCheckpointWriteKeepsPreviousLoadable";
+  torch::manual_seed(1);
+  torch::nn::Linear lin(256, 256);
+  torch::optim::AdamW opt(lin->parameters(), torch::optim::AdamWOptions(1e-3));
+  at::Generator gen = at::detail::createCPUGenerator(5);
+  TrainState st;
+  const int64_t base = std::atoll(std::getenv("GTRAIN_KILL_BASE"));
+  for (int64_t s = 1;; ++s) {
+    st.step = base + s;
+    save_checkpoint(std::string(dir) + "/checkpoint-" + std::to_string(base + s), *lin, opt, st, gen);
+  }
+}
+
+// A process killed at a random point of writing checkpoints must leave every listed checkpoint
+// complete and loadable (never a half-written checkpoint-N directory).
+TEST(Trainer, KillDuringCheckpointWriteKeepsPreviousLoadable) {
+  const std::string dir = tiny_data().dir + "/kill";
+  fs::create_directories(dir);
+  torch::manual_seed(1);
+  torch::nn::Linear ref(256, 256);
+  int64_t written = 0;
+  for (int round = 0; round < 4; ++round) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::setenv("GTRAIN_KILL_DIR", dir.c_str(), 1);
+      ::setenv("GTRAIN_KILL_BASE", std::to_string(round * 100000).c_str(), 1);
+      ::execl("/proc/self/exe", "gtrain_torch_tests", "--gtest_filter=Trainer.CheckpointWriterChild", nullptr);
+      ::_exit(127);
+    }
+    // Wait until this child has completed a checkpoint (start-up time varies with load), then
+    // kill it at an arbitrary point of a later write.
+    auto has_own = [&] {
+      for (const std::string& ck : list_checkpoints(dir))
+        if (std::stoll(ck.substr(ck.rfind('-') + 1)) > round * 100000) return true;
+      return false;
+    };
+    for (int i = 0; i < 12000 && !has_own(); ++i) ::usleep(5000);
+    ::usleep(1000 + 7919 * round % 20000);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer should have been killed, not exited";
+    auto cks = list_checkpoints(dir);
+    written = static_cast<int64_t>(cks.size());
+    for (const std::string& ck : cks) {
+      torch::nn::Linear other(256, 256);
+      EXPECT_NO_THROW(load_checkpoint(ck, *other, nullptr, nullptr)) << ck;
+      EXPECT_TRUE(torch::equal(other->weight, ref->weight)) << ck;
+    }
+  }
+  EXPECT_GT(written, 4) << "the children completed too few checkpoints: the test would prove little";
+}
