@@ -11,6 +11,8 @@ void add_bench_command(CLI::App& app);       // bench prepare
 void add_train_command(CLI::App& app);       // train
 void add_eval_command(CLI::App& app);        // eval
 void add_predict_command(CLI::App& app);     // predict
+void add_swap_encoder_command(CLI::App& app);  // swap-encoder
+void add_export_command(CLI::App& app);      // export
 std::string version_text();
 
 }  // namespace gtrain::cli

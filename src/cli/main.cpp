@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   gtrain::cli::add_train_command(app);
   gtrain::cli::add_eval_command(app);
   gtrain::cli::add_predict_command(app);
+  gtrain::cli::add_swap_encoder_command(app);
+  gtrain::cli::add_export_command(app);
   app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
   try {
     app.parse(argc, argv);

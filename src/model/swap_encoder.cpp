@@ -1,0 +1,467 @@
+#include "model/swap_encoder.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "model/deberta_config.h"
+#include "model/gliner2_config.h"
+#include "model/gliner2_model.h"
+#include "model/hf_checkpoint.h"
+#include "model/state_dict.h"
+#include "model/tensor_io.h"
+#include "text/tokenizer.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+const char* kWordEmb = "encoder.embeddings.word_embeddings.weight";
+const char* kWordEmbSuffix = "embeddings.word_embeddings.weight";
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("swap-encoder: " + what); }
+[[noreturn]] void fail(const fs::path& file, const std::string& what) { fail(file.string() + ": " + what); }
+
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  if (!f) fail(p, "cannot open");
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    fail(p, std::string("invalid JSON: ") + e.what());
+  }
+}
+
+std::string dtype_label(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return "F32";
+    case torch::kFloat16: return "F16";
+    case torch::kBFloat16: return "BF16";
+    case torch::kFloat64: return "F64";
+    default: return c10::toString(t);
+  }
+}
+
+std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std::string& what) {
+  const fs::path st = dir / "model.safetensors";
+  if (!fs::exists(st)) {
+    if (fs::exists(dir / "pytorch_model.bin"))
+      fail(dir / "pytorch_model.bin",
+           "PyTorch pickle checkpoints are not supported; convert the " + what +
+               " to model.safetensors first, e.g. python -c \"import torch; from safetensors.torch import save_file; "
+               "save_file(torch.load('pytorch_model.bin', map_location='cpu'), 'model.safetensors')\"");
+    fail(st, "missing (no " + what + " weights in the directory)");
+  }
+  try {
+    return load_safetensors(st.string());
+  } catch (const std::exception& e) {
+    fail(st, e.what());
+  }
+}
+
+// A special-token value of special_tokens_map.json / tokenizer_config.json: "[MASK]" or
+// {"content": "[MASK]", ...}; null = none.
+std::optional<std::string> token_value(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& v, size_t max_items, const std::string& sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? sep : "") + v[i];
+  if (v.size() > max_items) out += sep + "... (" + std::to_string(v.size() - max_items) + " more)";
+  return out;
+}
+
+std::string with_commas(int64_t n) {
+  std::string s = std::to_string(n), out;
+  const int lead = static_cast<int>(s.size()) % 3;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (static_cast<int>(i) - lead) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+// Removes a directory tree when it goes out of scope.
+struct DirGuard {
+  fs::path p;
+  ~DirGuard() {
+    std::error_code ec;
+    if (!p.empty()) fs::remove_all(p, ec);
+  }
+};
+
+// The special tokens Hugging Face's tokenizer adds on top of the tokenizer files (see the header).
+void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderReport& r) {
+  const fs::path tcfg_path = enc / "tokenizer_config.json";
+  const fs::path stm_path = enc / "special_tokens_map.json";
+  nlohmann::json tcfg = fs::exists(tcfg_path) ? read_json(tcfg_path) : nlohmann::json::object();
+  nlohmann::json stm = fs::exists(stm_path) ? read_json(stm_path) : nlohmann::json::object();
+  if (!tcfg.is_object()) fail(tcfg_path, "not a JSON object");
+  if (!stm.is_object()) fail(stm_path, "not a JSON object");
+  const std::set<std::string> gliner2(gliner2_special_tokens().begin(), gliner2_special_tokens().end());
+
+  auto add = [&](const std::string& token, const std::string& source) {
+    const int32_t id = tok.add_special_tokens({token}).at(0);
+    if (!gliner2.count(token)) r.tokens.push_back({token, id, true, source});
+  };
+
+  // transformers >= 4.34 records every added token with its id.
+  if (tcfg.contains("added_tokens_decoder") && tcfg["added_tokens_decoder"].is_object() &&
+      !tcfg["added_tokens_decoder"].empty()) {
+    std::map<int64_t, std::string> by_id;
+    for (auto it = tcfg["added_tokens_decoder"].begin(); it != tcfg["added_tokens_decoder"].end(); ++it) {
+      int64_t id = -1;
+      try {
+        size_t used = 0;
+        id = std::stoll(it.key(), &used);
+        if (used != it.key().size()) id = -1;
+      } catch (...) {
+      }
+      const auto content = token_value(it.value());
+      if (id < 0 || !content)
+        fail(tcfg_path, "added_tokens_decoder entry \"" + it.key() + "\" is not {id: {\"content\": token}}");
+      by_id[id] = *content;
+    }
+    for (const auto& [id, token] : by_id) {
+      const int32_t have = tok.piece_to_id(token);
+      if (have == id) continue;
+      if (have >= 0)
+        fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
+                            " but the tokenizer files give it id " + std::to_string(have));
+      if (id != tok.vocab_size())
+        fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
+                            " but the next free id of the tokenizer is " + std::to_string(tok.vocab_size()));
+      add(token, "tokenizer_config.json added_tokens_decoder");
+    }
+    return;
+  }
+  if (tok.kind() != "sentencepiece") return;  // tokenizer.json / vocab.txt carry their specials
+
+  // DebertaV2Tokenizer(vocab_file=spm.model): its special tokens that the model lacks become added
+  // tokens, in the order of SPECIAL_TOKENS_ATTRIBUTES (in practice only [MASK]).
+  static const std::vector<std::pair<std::string, std::string>> kDefaults = {
+      {"bos_token", "[CLS]"}, {"eos_token", "[SEP]"}, {"unk_token", "[UNK]"}, {"sep_token", "[SEP]"},
+      {"pad_token", "[PAD]"}, {"cls_token", "[CLS]"}, {"mask_token", "[MASK]"}};
+  std::vector<std::pair<std::string, std::string>> wanted;  // token, source
+  for (const auto& [key, def] : kDefaults) {
+    if (stm.contains(key)) {
+      if (auto v = token_value(stm[key])) wanted.emplace_back(*v, "special_tokens_map.json " + key);
+    } else if (tcfg.contains(key)) {
+      if (auto v = token_value(tcfg[key])) wanted.emplace_back(*v, "tokenizer_config.json " + key);
+    } else {
+      wanted.emplace_back(def, "DebertaV2Tokenizer default " + key);
+    }
+  }
+  const nlohmann::json* extra = stm.contains("additional_special_tokens")    ? &stm["additional_special_tokens"]
+                                : tcfg.contains("additional_special_tokens") ? &tcfg["additional_special_tokens"]
+                                                                             : nullptr;
+  if (extra && extra->is_array())
+    for (const auto& e : *extra)
+      if (auto v = token_value(e)) wanted.emplace_back(*v, "additional_special_tokens");
+  for (const auto& [token, source] : wanted)
+    if (tok.piece_to_id(token) < 0) add(token, source);
+}
+
+}  // namespace
+
+SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string& encoder_dir,
+                               const std::string& out_dir, uint64_t seed) {
+  SwapEncoderReport r;
+  r.gliner2_dir = gliner2_dir;
+  r.encoder_dir = encoder_dir;
+  r.out_dir = out_dir;
+  r.seed = seed;
+  const fs::path g2(gliner2_dir), enc(encoder_dir);
+  fs::path out = fs::path(out_dir).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();
+  if (out.empty()) fail("empty output directory");
+  if (!fs::is_directory(g2)) fail(g2, "not a directory (expected a GLiNER2 checkpoint)");
+  if (!fs::is_directory(enc)) fail(enc, "not a directory (expected a Hugging Face encoder)");
+  if (fs::exists(out)) {
+    std::error_code ec;
+    if (fs::equivalent(out, g2, ec) || fs::equivalent(out, enc, ec))
+      fail(out, "the output directory must differ from the input directories");
+    if (!fs::is_directory(out)) fail(out, "exists and is not a directory");
+    if (!fs::is_empty(out) && !fs::exists(out / "config.json"))
+      fail(out, "exists, is not empty and holds no config.json; refusing to replace it");
+  }
+
+  // ---- configurations ----------------------------------------------------------------------
+  const fs::path g2_cfg_path = g2 / "config.json", g2_enc_path = g2 / "encoder_config" / "config.json";
+  if (!fs::exists(g2_cfg_path)) fail(g2_cfg_path, "missing (not a GLiNER2 checkpoint directory)");
+  if (!fs::exists(g2_enc_path)) fail(g2_enc_path, "missing (GLiNER2 stores the encoder configuration here)");
+  ExtractorConfig cfg = ExtractorConfig::from_file(g2_cfg_path.string());
+  const DebertaV2Config g2_enc = DebertaV2Config::from_file(g2_enc_path.string());
+  r.counting_layer = cfg.counting_layer;
+  r.previous_model_name = cfg.model_name;
+
+  const fs::path enc_cfg_path = enc / "config.json";
+  if (!fs::exists(enc_cfg_path)) fail(enc_cfg_path, "missing (the encoder's Hugging Face config.json)");
+  const nlohmann::json ej = read_json(enc_cfg_path);
+  if (!ej.is_object()) fail(enc_cfg_path, "not a JSON object");
+  if (!ej.contains("model_type") || !ej["model_type"].is_string())
+    fail(enc_cfg_path, "no \"model_type\"; swap-encoder takes DeBERTa-v2/v3 encoders (model_type \"deberta-v2\")");
+  const std::string model_type = ej["model_type"].get<std::string>();
+  if (model_type != "deberta-v2") {
+    std::string why = "model_type is \"" + model_type +
+                      "\"; swap-encoder takes DeBERTa-v2/v3 encoders only (model_type \"deberta-v2\", "
+                      "DebertaV2Config), the architecture GLiNER2's encoder and gtrain implement";
+    if (ej.contains("architectures") && ej["architectures"].is_array() && !ej["architectures"].empty())
+      why += " (architectures " + ej["architectures"].dump() + ")";
+    fail(enc_cfg_path, why);
+  }
+  DebertaV2Config enc_cfg = DebertaV2Config::from_json(ej, enc_cfg_path.string());
+  if (enc_cfg.hidden_size != g2_enc.hidden_size)
+    fail("hidden_size mismatch: the encoder has hidden_size " + std::to_string(enc_cfg.hidden_size) + " (" +
+         enc_cfg_path.string() + ") but the GLiNER2 heads take hidden_size " + std::to_string(g2_enc.hidden_size) +
+         " (" + g2_enc_path.string() + "); pick an encoder of the same width (e.g. a -base encoder for " +
+         "gliner2-base)");
+  r.hidden_size = enc_cfg.hidden_size;
+  r.encoder_layers = enc_cfg.num_hidden_layers;
+  r.config_vocab_size = enc_cfg.vocab_size;
+  r.init_std = enc_cfg.initializer_range;
+  if (ej.contains("_name_or_path") && ej["_name_or_path"].is_string() &&
+      !ej["_name_or_path"].get<std::string>().empty())
+    r.model_name = ej["_name_or_path"].get<std::string>();
+  else
+    r.model_name = fs::absolute(enc).lexically_normal().string();
+
+  // ---- tokenizer ---------------------------------------------------------------------------
+  std::unique_ptr<Tokenizer> tok;
+  try {
+    tok = open_tokenizer(enc.string());
+  } catch (const std::exception& e) {
+    fail(enc, std::string("cannot open the encoder's tokenizer: ") + e.what());
+  }
+  for (const auto& name : gliner2_tokenizer_files())
+    if (fs::exists(enc / name)) r.tokenizer_files.push_back(name);
+  r.tokenizer_kind = tok->kind();
+  r.tokenizer_file_vocab = tok->vocab_size();
+  add_hf_special_tokens(*tok, enc, r);
+  const std::vector<int32_t> g2_ids = tok->add_special_tokens(gliner2_special_tokens());
+  for (size_t i = 0; i < g2_ids.size(); ++i)
+    r.tokens.push_back({gliner2_special_tokens()[i], g2_ids[i], g2_ids[i] >= r.tokenizer_file_vocab, "GLiNER2"});
+  const int64_t n_tok = tok->vocab_size();
+
+  // ---- weights -----------------------------------------------------------------------------
+  const fs::path g2_st = g2 / "model.safetensors", enc_st = enc / "model.safetensors";
+  std::map<std::string, torch::Tensor> combined;
+  {
+    std::map<std::string, torch::Tensor> g2w = load_weights(g2, "GLiNER2 checkpoint");
+    for (auto& kv : g2w) {
+      if (starts_with(kv.first, "encoder.")) {
+        ++r.discarded_gliner2_encoder_tensors;
+        continue;
+      }
+      r.kept.push_back(kv.first);
+      r.kept_by_module[kv.first.substr(0, kv.first.find('.'))]++;
+      r.kept_parameters += kv.second.numel();
+      combined.emplace(kv.first, std::move(kv.second));
+    }
+  }
+  if (r.kept.empty()) fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
+  {
+    std::map<std::string, torch::Tensor> ew = load_weights(enc, "encoder");
+    std::vector<std::string> emb_keys;
+    for (const auto& kv : ew)
+      if (ends_with(kv.first, kWordEmbSuffix) &&
+          (kv.first.size() == std::strlen(kWordEmbSuffix) || kv.first[kv.first.size() - std::strlen(kWordEmbSuffix) - 1] == '.'))
+        emb_keys.push_back(kv.first);
+    if (emb_keys.empty())
+      fail(enc_st, std::string("no word embeddings: expected a tensor named '") + kWordEmbSuffix +
+                       "' (DebertaV2Model) or 'deberta." + kWordEmbSuffix + "' (DebertaV2ForMaskedLM)");
+    if (emb_keys.size() > 1)
+      fail(enc_st, "several word-embedding tensors (" + join(emb_keys, 10) + "); cannot tell which is the encoder");
+    r.encoder_prefix = emb_keys[0].substr(0, emb_keys[0].size() - std::strlen(kWordEmbSuffix));
+    r.encoder_dtype = dtype_label(ew.at(emb_keys[0]).scalar_type());
+    for (auto& kv : ew) {
+      const std::string& k = kv.first;
+      if (starts_with(k, r.encoder_prefix)) {
+        const std::string rest = k.substr(r.encoder_prefix.size());
+        if ((starts_with(rest, "embeddings.") || starts_with(rest, "encoder.")) && rest != "embeddings.position_ids") {
+          if (!kv.second.is_floating_point())
+            fail(enc_st, "tensor '" + k + "' is " + dtype_label(kv.second.scalar_type()) + ", expected floating point");
+          r.replaced.push_back("encoder." + rest);
+          combined.emplace("encoder." + rest, std::move(kv.second));
+          continue;
+        }
+      }
+      r.dropped.push_back(k);
+    }
+  }
+
+  // ---- word embeddings: resize to len(tokenizer) --------------------------------------------
+  {
+    torch::Tensor& emb = combined.at(kWordEmb);
+    if (emb.dim() != 2) fail(enc_st, "tensor '" + r.encoder_prefix + kWordEmbSuffix + "' must be 2-D");
+    r.checkpoint_rows = emb.size(0);
+    torch::Tensor e32 = emb.to(torch::kFloat32);
+    if (r.checkpoint_rows < n_tok) {
+      r.appended_rows = n_tok - r.checkpoint_rows;
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+      torch::Tensor rows = torch::randn({r.appended_rows, emb.size(1)}, gen, torch::kFloat32) * r.init_std;
+      emb = torch::cat({e32, rows}, 0);
+    } else if (r.checkpoint_rows > n_tok) {
+      r.truncated_rows = r.checkpoint_rows - n_tok;
+      emb = e32.narrow(0, 0, n_tok).clone();
+    }
+    r.rows = emb.size(0);
+  }
+  for (const auto& name : r.replaced) r.replaced_parameters += combined.at(name).numel();
+
+  // ---- the new model -----------------------------------------------------------------------
+  enc_cfg.vocab_size = r.rows;
+  cfg.model_name = r.model_name;
+  Extractor model(cfg, enc_cfg);
+  LoadStateReport lr;
+  try {
+    lr = load_state(*model, combined, "", /*strict=*/false);
+  } catch (const std::exception& e) {
+    fail(std::string(e.what()) + " (heads from " + g2_st.string() + ", encoder from " + enc_st.string() +
+         " with config " + enc_cfg_path.string() + ")");
+  }
+  {
+    std::vector<std::string> miss_enc, miss_head, extra_enc, extra_head;
+    for (const auto& k : lr.missing) (starts_with(k, "encoder.") ? miss_enc : miss_head).push_back(k);
+    for (const auto& k : lr.unexpected) (starts_with(k, "encoder.") ? extra_enc : extra_head).push_back(k);
+    std::string msg;
+    auto strip = [](std::vector<std::string> v, const std::string& prefix) {
+      for (auto& s : v) s = prefix + s.substr(8);  // "encoder." -> the file's prefix
+      return v;
+    };
+    if (!miss_enc.empty())
+      msg += " " + enc_st.string() + " lacks " + std::to_string(miss_enc.size()) + " encoder tensor(s) that " +
+             enc_cfg_path.string() + " implies: " + join(strip(miss_enc, r.encoder_prefix), 20) + ".";
+    if (!extra_enc.empty())
+      msg += " " + enc_st.string() + " has " + std::to_string(extra_enc.size()) + " encoder tensor(s) that " +
+             enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), 20) + ".";
+    if (!miss_head.empty())
+      msg += " " + g2_st.string() + " lacks " + std::to_string(miss_head.size()) + " head tensor(s): " +
+             join(miss_head, 20) + ".";
+    if (!extra_head.empty())
+      msg += " " + g2_st.string() + " has " + std::to_string(extra_head.size()) + " head tensor(s) that " +
+             g2_cfg_path.string() + " (counting_layer \"" + cfg.counting_layer + "\") has no place for: " +
+             join(extra_head, 20) + ".";
+    if (!msg.empty()) fail("the new model cannot be filled strictly:" + msg);
+  }
+
+  // ---- tokenizer files for the output ------------------------------------------------------
+  DirGuard stage;
+  fs::path tok_src = enc;
+  if (n_tok > r.tokenizer_file_vocab) {
+    static std::atomic<int> counter{0};
+    stage.p = fs::temp_directory_path() /
+              ("gtrain-swap-encoder-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(stage.p);
+    fs::create_directories(stage.p);
+    for (const auto& name : r.tokenizer_files)
+      if (name != "added_tokens.json") fs::copy_file(enc / name, stage.p / name);
+    nlohmann::json added = nlohmann::json::object();
+    if (fs::exists(enc / "added_tokens.json")) {
+      added = read_json(enc / "added_tokens.json");
+      if (!added.is_object()) fail(enc / "added_tokens.json", "not a JSON object");
+    }
+    for (int32_t id = r.tokenizer_file_vocab; id < n_tok; ++id) added[tok->id_to_piece(id)] = id;
+    for (const auto& t : r.tokens) added[t.token] = t.id;
+    {
+      std::ofstream f(stage.p / "added_tokens.json");
+      f << added.dump(2) << "\n";
+      if (!f) fail(stage.p / "added_tokens.json", "write failed");
+    }
+    r.wrote_added_tokens_json = true;
+    tok_src = stage.p;
+    // The output's tokenizer must read back as the one the embeddings were sized for.
+    std::unique_ptr<Tokenizer> check;
+    try {
+      check = open_tokenizer(stage.p.string());
+    } catch (const std::exception& e) {
+      fail(std::string("the tokenizer written for the output does not open: ") + e.what());
+    }
+    if (check->vocab_size() != n_tok)
+      fail("the tokenizer written for the output has " + std::to_string(check->vocab_size()) + " tokens, expected " +
+           std::to_string(n_tok));
+    for (const auto& t : r.tokens)
+      if (check->piece_to_id(t.token) != t.id)
+        fail("the tokenizer written for the output gives '" + t.token + "' id " +
+             std::to_string(check->piece_to_id(t.token)) + ", expected " + std::to_string(t.id));
+  }
+
+  export_gliner2_checkpoint(*model, tok_src.string(), out.string());
+  r.out_dir = out.string();
+  return r;
+}
+
+std::string format_swap_report(const SwapEncoderReport& r) {
+  std::ostringstream o;
+  const std::string g2_st = (fs::path(r.gliner2_dir) / "model.safetensors").string();
+  const std::string enc_st = (fs::path(r.encoder_dir) / "model.safetensors").string();
+  o << "swap-encoder: heads of " << r.gliner2_dir << " + encoder of " << r.encoder_dir << " -> " << r.out_dir << "\n";
+  {
+    std::vector<std::string> groups;
+    for (const auto& kv : r.kept_by_module) groups.push_back(kv.first + " " + std::to_string(kv.second));
+    o << "  kept      " << r.kept.size() << " head tensors (" << with_commas(r.kept_parameters)
+      << " parameters) unchanged from " << g2_st << ": " << join(groups, 20) << "; counting_layer "
+      << r.counting_layer << ", hidden_size " << r.hidden_size << "\n";
+  }
+  o << "  replaced  " << r.replaced.size() << " encoder tensors (" << with_commas(r.replaced_parameters)
+    << " parameters, " << r.encoder_layers << " layers) from " << enc_st << " (names '"
+    << r.encoder_prefix << "embeddings.*' / '" << r.encoder_prefix << "encoder.*', " << r.encoder_dtype
+    << "); the " << r.discarded_gliner2_encoder_tensors << " encoder tensors of " << g2_st << " are discarded\n";
+  if (r.dropped.empty())
+    o << "  dropped   nothing (every tensor of " << enc_st << " is part of the encoder)\n";
+  else
+    o << "  dropped   " << r.dropped.size() << " tensor(s) of " << enc_st
+      << " outside the encoder: " << join(r.dropped, 12) << "\n";
+  o << "  tokenizer " << r.tokenizer_kind << " (" << join(r.tokenizer_files, 10) << "): "
+    << r.tokenizer_file_vocab << " tokens in the files, " << r.rows << " with the special tokens\n";
+  {
+    std::vector<std::string> added, present;
+    for (const auto& t : r.tokens) {
+      std::string s = t.token + "=" + std::to_string(t.id);
+      if (t.source != "GLiNER2") s += " (" + t.source + ")";
+      (t.added ? added : present).push_back(s);
+    }
+    o << "  added     " << added.size() << " token(s): " << (added.empty() ? "none" : join(added, 30)) << "\n";
+    if (!present.empty()) o << "  present   " << join(present, 30) << " (already in the tokenizer files)\n";
+  }
+  o << (r.checkpoint_rows == r.rows ? "  embedding" : "  resized  ") << " word embeddings " << r.checkpoint_rows << " -> " << r.rows << " rows";
+  if (r.appended_rows > 0) {
+    std::ostringstream sd;
+    sd << r.init_std;
+    o << ": " << r.checkpoint_rows << " rows of the checkpoint kept, " << r.appended_rows << " new rows ~ N(0, "
+      << sd.str() << "^2) (seed " << r.seed << ")";
+  } else if (r.truncated_rows > 0) {
+    o << ": " << r.truncated_rows << " trailing row(s) no token id reaches dropped (resize to len(tokenizer))";
+  } else {
+    o << " (unchanged)";
+  }
+  o << "; encoder_config vocab_size " << r.config_vocab_size << " -> " << r.rows << "\n";
+  o << "  wrote     " << r.out_dir << ": config.json (model_name \"" << r.model_name
+    << "\"), encoder_config/config.json, model.safetensors (F32), tokenizer files"
+    << (r.wrote_added_tokens_json ? " + added_tokens.json" : "") << "\n";
+  return o.str();
+}
+
+}  // namespace gtrain
