@@ -6,7 +6,7 @@
 # keeps the best model) and prints the per-label F1 table of the test split.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+GTRAIN_BUILD_TARGET=gtrain bash scripts/setup.sh   # the binary only; scripts/test.sh builds the tests
 G=${GTRAIN_BUILD_DIR:-build}/gtrain
 RUN=${GTRAIN_RUN_DIR:-runs/quickstart}
 mkdir -p "$RUN"

@@ -43,5 +43,7 @@ JOBS=${GTRAIN_JOBS:-$(nproc)}
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build "$BUILD_DIR" -j "$JOBS"
-echo "[setup] built $BUILD_DIR/gtrain"
+# GTRAIN_BUILD_TARGET=gtrain builds just the binary (the quickstart), skipping the test suites.
+TARGET=${GTRAIN_BUILD_TARGET:-all}
+cmake --build "$BUILD_DIR" -j "$JOBS" --target "$TARGET"
+echo "[setup] built $BUILD_DIR ($TARGET)"

@@ -363,7 +363,15 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
 
   // ---- the best model: exported, then scored on the test split at its dev threshold ----
   if (!best_weights.empty()) load_state(*model, best_weights, "", true);
-  if (cfg.model.lora.enabled) merge_lora(*model);
+  if (cfg.model.lora.enabled) {  // the adapters alone, then merged into the exported weights
+    LoraConfig lc;
+    lc.r = cfg.model.lora.r;
+    lc.alpha = cfg.model.lora.alpha;
+    lc.dropout = cfg.model.lora.dropout;
+    lc.target_modules = cfg.model.lora.targets;
+    save_lora_adapters(*model, (fs::path(cfg.output_dir) / "best_adapters").string(), lc);
+    merge_lora(*model);
+  }
   sum.best_model_dir = (fs::path(cfg.output_dir) / "best").string();
   export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir);
   ensure_added_tokens(sum.best_model_dir, *tok);
