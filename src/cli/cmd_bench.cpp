@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "data/prepare.h"
+#include "dist/allreduce_bench.h"
 #include "train/step_bench.h"
 
 namespace gtrain::cli {
@@ -74,6 +75,29 @@ void add_bench_command(CLI::App& app) {
     run_step_bench(*so);
     std::printf("command: gtrain bench step --shape %s --batch-size %d --steps %d --warmup %d --threads %d%s\n",
                 so->shape.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->sort_by_length ? " --sorted" : "");
+  });
+
+  auto ao = std::make_shared<dist::AllreduceBenchOptions>();
+  auto backend = std::make_shared<std::string>("auto");
+  CLI::App* ar = bench->add_subcommand("allreduce", "all-reduce time and bus bandwidth per message size (run under mpirun)");
+  ar->add_option("--min-bytes", ao->min_bytes, "smallest message")->capture_default_str();
+  ar->add_option("--max-bytes", ao->max_bytes, "largest message")->capture_default_str();
+  ar->add_option("--factor", ao->factor, "size multiplier between rows")->capture_default_str();
+  ar->add_option("--iters", ao->iters, "timed all-reduces per size")->capture_default_str();
+  ar->add_option("--warmup", ao->warmup, "untimed all-reduces per size")->capture_default_str();
+  ar->add_option("--dtype", ao->dtype, "float | half | bfloat16 | double")->capture_default_str();
+  ar->add_option("--backend", *backend, "auto | mpi | nccl")->capture_default_str();
+  ar->callback([ao, backend] {
+    if (*backend == "mpi") ao->backend = CommBackend::Mpi;
+    else if (*backend == "nccl") ao->backend = CommBackend::Nccl;
+    else if (*backend != "auto") throw std::invalid_argument("--backend must be auto, mpi or nccl");
+    dist::Group& g = dist::world();
+    dist::run_allreduce_bench(g, *ao);
+    if (g.rank() == 0)
+      std::printf("command: mpirun -np %d gtrain bench allreduce --min-bytes %lld --max-bytes %lld --factor %d --iters %d "
+                  "--warmup %d --dtype %s --backend %s\n",
+                  g.size(), (long long)ao->min_bytes, (long long)ao->max_bytes, ao->factor, ao->iters, ao->warmup,
+                  ao->dtype.c_str(), backend->c_str());
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "config/train_config.h"
+#include "dist/group.h"
 #include "train/trainer.h"
 
 namespace gtrain::cli {
@@ -25,7 +26,12 @@ void add_train_command(CLI::App& app) {
     TrainOptions o;
     o.resume = a->resume;
     o.stop_after_steps = a->stop_after;
+    o.group = &dist::world();
     TrainSummary s = run_training(cfg, o);
+    if (s.stop_signal) {
+      spdlog::warn("interrupted by signal {} after {} steps; run directory {}", s.stop_signal, s.steps, s.run_dir);
+      throw ExitCode{128 + s.stop_signal};
+    }
     spdlog::info("done: {} steps; run directory {}", s.steps, s.run_dir);
   });
 }

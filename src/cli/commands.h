@@ -7,12 +7,18 @@ namespace gtrain::cli {
 void add_prepare_command(CLI::App& app);
 void add_data_command(CLI::App& app);        // data inspect
 void add_tokenizer_command(CLI::App& app);   // tokenizer train | encode
-void add_bench_command(CLI::App& app);       // bench prepare
+void add_bench_command(CLI::App& app);       // bench prepare | step | allreduce
 void add_train_command(CLI::App& app);       // train
 void add_eval_command(CLI::App& app);        // eval
 void add_predict_command(CLI::App& app);     // predict
 void add_swap_encoder_command(CLI::App& app);  // swap-encoder
 void add_export_command(CLI::App& app);      // export
 std::string version_text();
+
+// Thrown by a command that ends without an error but with a non-zero exit code (a training run
+// stopped by SIGTERM exits 143, so a job script can tell it to resume).
+struct ExitCode {
+  int code;
+};
 
 }  // namespace gtrain::cli

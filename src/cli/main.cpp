@@ -1,15 +1,28 @@
 // gtrain: one binary, subcommands. Errors about input end the process with exit code 2 and a
-// message naming file, line and field; anything else with exit code 1.
+// message naming file, line and field; anything else with exit code 1. Under a launcher (mpirun,
+// srun) MPI is initialised first; an error on any rank then ends every rank (MPI_Abort) with a
+// message naming the rank, never leaving the others waiting in a collective.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "cli/commands.h"
 #include "data/input_error.h"
+#include "dist/group.h"
 #include "io/logging.h"
 
 int main(int argc, char** argv) {
   gtrain::setup_logging(gtrain::launcher_rank());
+  gtrain::dist::Group& world = gtrain::dist::init_world(&argc, &argv);
+  // On several ranks a failure must take the whole job down, not leave the others in a collective.
+  auto fail = [&](const std::string& what, int code) {
+    if (world.distributed())
+      gtrain::dist::abort_job("rank " + std::to_string(world.rank()) + " failed: " + what + " (ending all " +
+                                  std::to_string(world.size()) + " ranks)",
+                              code);
+    spdlog::error("{}", what);
+    return code;
+  };
   CLI::App app{"gtrain: GLiNER2 span-NER training (schema-driven, Korean-first)"};
   app.require_subcommand(0, 1);
   bool version = false;
@@ -25,25 +38,32 @@ int main(int argc, char** argv) {
   gtrain::cli::add_predict_command(app);
   gtrain::cli::add_swap_encoder_command(app);
   gtrain::cli::add_export_command(app);
-  app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  auto* level_opt = app.get_option("--log-level");
+  app.parse_complete_callback([&, level_opt] {
+    // Ranks other than 0 repeat rank 0's story: they log warnings and errors unless asked for more.
+    const bool quiet_rank = world.rank() > 0 && level_opt->count() == 0;
+    spdlog::set_level(spdlog::level::from_str(quiet_rank ? std::string("warn") : log_level));
+  });
   try {
     app.parse(argc, argv);
     if (version) {
       std::cout << gtrain::cli::version_text();
-      return 0;
-    }
-    if (app.get_subcommands().empty()) {
+    } else if (app.get_subcommands().empty()) {
       std::cout << app.help();
-      return 0;
     }
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int rc = app.exit(e);
+    if (rc != 0 && world.distributed()) gtrain::dist::abort_job("rank " + std::to_string(world.rank()) + ": bad command line", rc);
+    gtrain::dist::finalize_world();
+    return rc;
+  } catch (const gtrain::cli::ExitCode& e) {
+    gtrain::dist::finalize_world();
+    return e.code;
   } catch (const gtrain::InputError& e) {
-    spdlog::error("{}", e.what());
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return 1;
+    return fail(e.what(), 1);
   }
+  gtrain::dist::finalize_world();
   return 0;
 }

@@ -50,20 +50,20 @@ const Key& schema() {
                                                    "intermediate_size", "position_buckets",
                                                    "max_relative_positions"}),
                           leaf("tokenizer"), leaf("max_width"), leaf("counting_layer"),
-                          leaf("gradient_checkpointing"),
+                          leaf("gradient_checkpointing"), leaf("dropout"),
                           leaf_section("lora", {"enabled", "r", "alpha", "dropout", "targets"})}),
         section("data", {leaf("train"), leaf("dev"), leaf("test"), section("prepare", prepare),
                          leaf("cache_dir"), leaf("labels")}),
         leaf_section("optim", {"encoder_lr", "head_lr", "weight_decay", "no_decay", "warmup_ratio",
                                "schedule", "epochs", "batch_size", "grad_accum", "max_grad_norm",
-                               "seed", "token_budget"}),
-        leaf("precision"),
+                               "seed", "token_budget", "negative_masking_rate"}),
+        leaf("precision"), leaf("device"),
         leaf_section("early_stopping", {"patience", "min_delta", "metric"}),
         leaf_section("eval", {"every_steps", "thresholds", "batch_size"}),
         leaf_section("checkpoint", {"every_steps", "keep_last", "keep_best"}),
         leaf_section("log", {"every_steps", "tensorboard", "progress"}),
         leaf("output_dir"),
-        leaf_section("comm", {"backend", "bucket_mb", "overlap", "timeout_s"}),
+        leaf_section("comm", {"backend", "bucket_mb", "overlap", "timeout_s", "compression"}),
     });
   }();
   return root;
@@ -204,6 +204,8 @@ const std::vector<std::string> kSchedules = {"linear", "cosine", "constant"};
 const std::vector<std::string> kPrecisions = {"fp32", "fp16", "bf16"};
 const std::vector<std::string> kProgress = {"auto", "bar", "plain"};
 const std::vector<std::string> kBackends = {"auto", "mpi", "nccl"};
+const std::vector<std::string> kCompressions = {"none", "fp16", "bf16"};
+const std::vector<std::string> kDevices = {"auto", "cpu", "cuda"};
 const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2", "count_lstm_moe"};
 const std::vector<std::string> kLoraTargets = {"encoder", "span_rep", "classifier", "count_embed", "count_pred"};
 const std::vector<std::string> kMetrics = {"micro_f1", "macro_f1", "micro_precision", "micro_recall", "loss"};
@@ -267,6 +269,9 @@ void parse_model(const YAML::Node& root, const Ctx& c, ModelConfig* m) {
   m->max_width = static_cast<int>(int_in(n, "max_width", c, "model", m->max_width, 1, 128));
   m->counting_layer = kCountingLayers[choice(n, "counting_layer", c, "model", m->counting_layer, kCountingLayers)];
   m->gradient_checkpointing = get_bool(n, "gradient_checkpointing", c.file, "model", m->gradient_checkpointing);
+  m->dropout = double_in(n, "dropout", c, "model", m->dropout, -1, false, 1, true);
+  if (m->dropout < 0 && m->dropout != -1)
+    throw InputError(c.file, yaml_line(n["dropout"]), "model.dropout", "must be -1 (the model's own) or in [0, 1)");
 
   const YAML::Node l = sub(n, "lora");
   const std::string lw = "model.lora";
@@ -362,10 +367,12 @@ void parse_optim(const YAML::Node& root, const Ctx& c, OptimConfig* o) {
   o->max_grad_norm = double_in(n, "max_grad_norm", c, w, o->max_grad_norm, 0, false, INFINITY, false);
   o->seed = static_cast<uint64_t>(int_in(n, "seed", c, w, static_cast<long>(o->seed), 0, LONG_MAX));
   o->token_budget = int_in(n, "token_budget", c, w, o->token_budget, 0, LONG_MAX);
+  o->negative_masking_rate = double_in(n, "negative_masking_rate", c, w, o->negative_masking_rate, 0, false, 1, true);
 }
 
 void parse_rest(const YAML::Node& root, const Ctx& c, TrainConfig* cfg) {
   cfg->precision = static_cast<Precision>(choice(root, "precision", c, "", precision_name(cfg->precision), kPrecisions));
+  cfg->device = static_cast<DeviceKind>(choice(root, "device", c, "", device_kind_name(cfg->device), kDevices));
 
   {
     const std::string w = "early_stopping";
@@ -425,6 +432,8 @@ void parse_rest(const YAML::Node& root, const Ctx& c, TrainConfig* cfg) {
     m.bucket_mb = double_in(n, "bucket_mb", c, w, m.bucket_mb, 0, true, 65536, false);
     m.overlap = get_bool(n, "overlap", c.file, w, m.overlap);
     m.timeout_s = static_cast<int>(int_in(n, "timeout_s", c, w, m.timeout_s, 1, 1000000));
+    m.compression =
+        static_cast<GradCompression>(choice(n, "compression", c, w, compression_name(m.compression), kCompressions));
   }
 }
 
@@ -542,6 +551,8 @@ std::string schedule_name(LrSchedule s) { return kSchedules[static_cast<size_t>(
 std::string precision_name(Precision p) { return kPrecisions[static_cast<size_t>(p)]; }
 std::string progress_name(ProgressMode m) { return kProgress[static_cast<size_t>(m)]; }
 std::string comm_backend_name(CommBackend b) { return kBackends[static_cast<size_t>(b)]; }
+std::string compression_name(GradCompression c) { return kCompressions[static_cast<size_t>(c)]; }
+std::string device_kind_name(DeviceKind d) { return kDevices[static_cast<size_t>(d)]; }
 
 bool operator==(const TrainConfig& a, const TrainConfig& b) {
   const ModelConfig &ma = a.model, &mb = b.model;
@@ -549,7 +560,7 @@ bool operator==(const TrainConfig& a, const TrainConfig& b) {
   const bool model =
       ma.source == mb.source && ea.hidden_size == eb.hidden_size && ea.num_layers == eb.num_layers &&
       ea.num_heads == eb.num_heads && ea.intermediate_size == eb.intermediate_size &&
-      ea.position_buckets == eb.position_buckets && ea.max_relative_positions == eb.max_relative_positions &&
+      ea.position_buckets == eb.position_buckets && ea.max_relative_positions == eb.max_relative_positions && ma.dropout == mb.dropout &&
       ma.tokenizer == mb.tokenizer && ma.max_width == mb.max_width && ma.counting_layer == mb.counting_layer &&
       ma.gradient_checkpointing == mb.gradient_checkpointing && ma.lora.enabled == mb.lora.enabled &&
       ma.lora.r == mb.lora.r && ma.lora.alpha == mb.lora.alpha && ma.lora.dropout == mb.lora.dropout &&
@@ -565,16 +576,18 @@ bool operator==(const TrainConfig& a, const TrainConfig& b) {
                      oa.warmup_ratio == ob.warmup_ratio && oa.schedule == ob.schedule &&
                      oa.epochs == ob.epochs && oa.batch_size == ob.batch_size &&
                      oa.grad_accum == ob.grad_accum && oa.max_grad_norm == ob.max_grad_norm &&
-                     oa.seed == ob.seed && oa.token_budget == ob.token_budget;
+                     oa.seed == ob.seed && oa.token_budget == ob.token_budget &&
+                     oa.negative_masking_rate == ob.negative_masking_rate;
   const bool rest =
-      a.precision == b.precision && a.early_stopping.patience == b.early_stopping.patience &&
+      a.precision == b.precision && a.device == b.device && a.early_stopping.patience == b.early_stopping.patience &&
       a.early_stopping.min_delta == b.early_stopping.min_delta && a.early_stopping.metric == b.early_stopping.metric &&
       a.eval.every_steps == b.eval.every_steps && a.eval.thresholds == b.eval.thresholds &&
       a.eval.batch_size == b.eval.batch_size && a.checkpoint.every_steps == b.checkpoint.every_steps &&
       a.checkpoint.keep_last == b.checkpoint.keep_last && a.checkpoint.keep_best == b.checkpoint.keep_best &&
       a.log.every_steps == b.log.every_steps && a.log.tensorboard == b.log.tensorboard &&
       a.log.progress == b.log.progress && a.output_dir == b.output_dir && a.comm.backend == b.comm.backend &&
-      a.comm.bucket_mb == b.comm.bucket_mb && a.comm.overlap == b.comm.overlap && a.comm.timeout_s == b.comm.timeout_s;
+      a.comm.bucket_mb == b.comm.bucket_mb && a.comm.overlap == b.comm.overlap && a.comm.timeout_s == b.comm.timeout_s &&
+      a.comm.compression == b.comm.compression;
   return model && data && optim && rest;
 }
 
@@ -729,6 +742,7 @@ std::string train_config_to_yaml(const TrainConfig& cfg) {
   kv(out, "max_width", m.max_width);
   kv_word(out, "counting_layer", m.counting_layer);
   kv(out, "gradient_checkpointing", m.gradient_checkpointing);
+  kv(out, "dropout", m.dropout);
   out << YAML::Key << "lora" << YAML::Value << YAML::BeginMap;
   kv(out, "enabled", m.lora.enabled);
   kv(out, "r", m.lora.r);
@@ -765,9 +779,11 @@ std::string train_config_to_yaml(const TrainConfig& cfg) {
   kv(out, "max_grad_norm", o.max_grad_norm);
   kv(out, "seed", static_cast<long long>(o.seed));
   kv(out, "token_budget", static_cast<long long>(o.token_budget));
+  kv(out, "negative_masking_rate", o.negative_masking_rate);
   out << YAML::EndMap;
 
   kv_word(out, "precision", precision_name(cfg.precision));
+  kv_word(out, "device", device_kind_name(cfg.device));
 
   out << YAML::Key << "early_stopping" << YAML::Value << YAML::BeginMap;
   kv(out, "patience", cfg.early_stopping.patience);
@@ -800,6 +816,7 @@ std::string train_config_to_yaml(const TrainConfig& cfg) {
   kv(out, "bucket_mb", cfg.comm.bucket_mb);
   kv(out, "overlap", cfg.comm.overlap);
   kv(out, "timeout_s", cfg.comm.timeout_s);
+  kv_word(out, "compression", compression_name(cfg.comm.compression));
   out << YAML::EndMap;
 
   out << YAML::EndMap;

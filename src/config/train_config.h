@@ -41,6 +41,9 @@ struct ModelConfig {
   int max_width = 8;       // longest span, in units
   std::string counting_layer = "count_lstm";  // count_lstm | count_lstm_v2 | count_lstm_moe
   bool gradient_checkpointing = false;
+  // Dropout of the encoder (hidden + attention) and of the span head; -1 = the model's own
+  // (config.json's for a loaded encoder, 0.1 from scratch; GLiNER2's 0.1 in the span head).
+  double dropout = -1;
   LoraSettings lora;
 };
 
@@ -55,6 +58,8 @@ enum class LrSchedule { Linear, Cosine, Constant };
 enum class Precision { FP32, FP16, BF16 };
 enum class ProgressMode { Auto, Bar, Plain };
 enum class CommBackend { Auto, Mpi, Nccl };
+enum class GradCompression { None, FP16, BF16 };
+enum class DeviceKind { Auto, Cpu, Cuda };
 
 struct OptimConfig {
   double encoder_lr = 2e-5;
@@ -69,6 +74,8 @@ struct OptimConfig {
   double max_grad_norm = 1.0;  // 0 = no clipping
   uint64_t seed = 42;
   int64_t token_budget = 0;  // tokens per micro-batch (replaces batch_size when > 0); 0 = off
+  // GLiNER2 drops each negative span cell from the training loss with this probability; 0 = off.
+  double negative_masking_rate = 0.5;
 };
 
 struct EarlyStoppingConfig {
@@ -100,6 +107,7 @@ struct CommConfig {
   double bucket_mb = 25;
   bool overlap = true;
   int timeout_s = 300;
+  GradCompression compression = GradCompression::None;  // wire dtype of the gradient all-reduce
 };
 
 struct TrainConfig {
@@ -107,6 +115,7 @@ struct TrainConfig {
   DataConfig data;
   OptimConfig optim;
   Precision precision = Precision::FP32;
+  DeviceKind device = DeviceKind::Auto;  // auto: cuda:<local rank> when a GPU is visible, else cpu
   EarlyStoppingConfig early_stopping;
   EvalConfig eval;
   CheckpointConfig checkpoint;
@@ -122,6 +131,8 @@ std::string schedule_name(LrSchedule s);
 std::string precision_name(Precision p);
 std::string progress_name(ProgressMode m);
 std::string comm_backend_name(CommBackend b);
+std::string compression_name(GradCompression c);
+std::string device_kind_name(DeviceKind d);
 
 // Applies one `--set` override, "dotted.key=value", to the YAML tree before it is parsed. The
 // value is read as YAML (scalar, flow sequence `[0.3, 0.5]` or flow map); an empty value is the

@@ -132,6 +132,14 @@ BatchPlan train_batches(const std::vector<int32_t>& lengths, int rank, int world
   return plan;
 }
 
+std::vector<int64_t> rank_share(const std::vector<int64_t>& global_batch, int rank, int world) {
+  check_args(rank, world, 1);
+  std::vector<int64_t> out;
+  for (size_t i = static_cast<size_t>(rank); i < global_batch.size(); i += static_cast<size_t>(world))
+    out.push_back(global_batch[i]);
+  return out;
+}
+
 BatchPlan eval_batches(const std::vector<int32_t>& lengths, int rank, int world, int batch_size) {
   check_args(rank, world, batch_size);
   BatchPlan plan;

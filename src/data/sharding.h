@@ -39,6 +39,15 @@ struct BatchPlan {
 BatchPlan train_batches(const std::vector<int32_t>& lengths, int rank, int world, uint64_t seed,
                         int64_t epoch, int batch_size, int64_t token_budget /*0 = off*/);
 
+// This rank's share of one global batch (data-parallel training): the examples at positions
+// rank, rank + W, rank + 2W, ... Dealing round-robin keeps the shares' length mixes alike (a batch
+// is length-sorted). With world == 1 the batch itself. A share may be empty (a global batch
+// smaller than the world): that rank still takes part in the gradient all-reduce, with zeros.
+// The trainer cuts global batches of batch_size * world examples (token_budget * world tokens)
+// with train_batches(..., 0, 1, ...) and hands each rank its share, so W ranks of batch B see the
+// same examples per step as one process of batch W * B.
+std::vector<int64_t> rank_share(const std::vector<int64_t>& global_batch, int rank, int world);
+
 // Evaluation batches: all examples sorted by length (ties by index), cut into batches of
 // batch_size, dealt round-robin (rank r gets batches r, r + W, ...). Every example appears
 // exactly once over all ranks, without padding duplicates, so ranks may get different numbers

@@ -21,6 +21,7 @@ struct ExtractorConfig {
   std::string token_pooling = "first";        // only "first" is supported
   std::optional<int64_t> max_len;             // v1.2.5+ (null = no word truncation)
   nlohmann::json raw;                         // the file as read, written back with updates
+  double head_dropout = 0.1;  // span_rep's dropout: fixed in GLiNER2, not in config.json (runtime only)
 
   CountingLayer counting() const {
     return counting_layer == "count_lstm_v2" ? CountingLayer::CountLstmV2 : CountingLayer::CountLstm;

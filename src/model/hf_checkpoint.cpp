@@ -153,7 +153,15 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
     fail(cfg_path, "field 'counting_layer' is \"" + ck.config.counting_layer + "\" but " + st_path.string() +
                        " holds the weights of \"" + stored + "\"");
 
-  ck.model = Extractor(ck.config, ck.encoder_config);
+  if (opts.dropout) {  // the model (and so an export of it) then carries the override
+    DebertaV2Config enc = ck.encoder_config;
+    enc.hidden_dropout_prob = enc.attention_probs_dropout_prob = *opts.dropout;
+    ExtractorConfig ec = ck.config;
+    ec.head_dropout = *opts.dropout;
+    ck.model = Extractor(ec, enc);
+  } else {
+    ck.model = Extractor(ck.config, ck.encoder_config);
+  }
   try {
     ck.model->load_checkpoint_tensors(tensors, /*strict=*/true);
   } catch (const std::exception& e) {

@@ -37,6 +37,7 @@ struct Gliner2LoadOptions {
   uint64_t new_row_seed = 0;         // seed of the N(0, 0.02²) rows appended to the embeddings
   std::optional<int64_t> max_width;  // override config.max_width (no weight depends on it)
   bool eval = true;                  // leave the model in eval mode (false: training mode)
+  std::optional<double> dropout;     // override the encoder's and the span head's dropout
 };
 
 struct Gliner2Checkpoint {

@@ -17,7 +17,7 @@ nlohmann::json TrainState::to_json() const {
   return {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch},
           {"best_score", best_score}, {"best_threshold", best_threshold}, {"best_step", best_step},
           {"evals_without_improvement", evals_without_improvement}, {"loss_scale", loss_scale},
-          {"finished", finished}};
+          {"world_size", world_size}, {"global_micro_batch", global_micro_batch}, {"finished", finished}};
 }
 
 TrainState TrainState::from_json(const nlohmann::json& j) {
@@ -30,6 +30,8 @@ TrainState TrainState::from_json(const nlohmann::json& j) {
   s.best_step = j.at("best_step");
   s.evals_without_improvement = j.at("evals_without_improvement");
   s.loss_scale = j.value("loss_scale", 65536.0);
+  s.world_size = j.value("world_size", int64_t{1});
+  s.global_micro_batch = j.value("global_micro_batch", int64_t{0});
   s.finished = j.value("finished", false);
   return s;
 }

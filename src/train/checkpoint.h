@@ -24,6 +24,8 @@ struct TrainState {
   int64_t best_step = -1;
   int64_t evals_without_improvement = 0;
   double loss_scale = 65536.0;
+  int64_t world_size = 1;          // ranks that wrote it (batch_in_epoch counts global micro-batches)
+  int64_t global_micro_batch = 0;  // examples per global micro-batch when written (0 = unknown)
   bool finished = false;
   nlohmann::json to_json() const;
   static TrainState from_json(const nlohmann::json& j);

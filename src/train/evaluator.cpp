@@ -22,7 +22,8 @@ EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& 
     for (int64_t i = 0; i < reader.size(); ++i) rows.push_back(i);
   std::vector<int32_t> lengths;
   for (int64_t i : rows) lengths.push_back(reader.length_tokens(i));
-  const BatchPlan plan = eval_batches(lengths, 0, 1, opts.batch_size);
+  const int rank = opts.group ? opts.group->rank() : 0, world = opts.group ? opts.group->size() : 1;
+  const BatchPlan plan = eval_batches(lengths, rank, world, opts.batch_size);
 
   const bool was_training = model.is_training();
   model.eval();
@@ -60,6 +61,15 @@ EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& 
       for (size_t t = 0; t < per_threshold.size(); ++t) r.sweep.add_at(t, gold, per_threshold[t]);
     }
     r.rows += static_cast<int64_t>(ex.size());
+  }
+  if (world > 1) {
+    std::vector<int64_t> counts = r.sweep.to_counts();
+    opts.group->allreduce(counts, dist::ReduceOp::Sum, "evaluation counts all-reduce");
+    r.sweep = ThresholdSweep::from_counts(r.sweep.labels(), r.sweep.thresholds(), counts);
+    std::vector<double> lr = {r.loss, static_cast<double>(r.rows)};
+    opts.group->allreduce(lr, dist::ReduceOp::Sum, "evaluation loss all-reduce");
+    r.loss = lr[0];
+    r.rows = static_cast<int64_t>(lr[1]);
   }
   if (r.rows) r.loss /= static_cast<double>(r.rows);
   if (was_training) model.train();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/hdf5_store.h"
+#include "dist/group.h"
 #include "eval/metrics.h"
 #include "model/gliner2_model.h"
 #include "train/batch_builder.h"
@@ -18,6 +19,10 @@ struct EvalOptions {
   // trains that head, so a model trained here from scratch would be gated at random: off by default.
   bool count_gate = false;
   torch::Device device = torch::kCPU;
+  // Data-parallel evaluation: each rank scores its share of the batches (eval_batches) and the
+  // counts and loss are all-reduced, so every example counts once and every rank gets the
+  // result. nullptr = this process alone.
+  dist::Group* group = nullptr;
 };
 
 struct EvalResult {

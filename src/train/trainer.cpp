@@ -17,11 +17,17 @@
 #include "model/lora.h"
 #include "model/tensor_io.h"
 #include "model/state_dict.h"
+#include "dist/communicator.h"
+#include "dist/grad_reducer.h"
+#include "dist/param_sync.h"
 #include "train/batch_builder.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
 #include "train/lr_schedule.h"
+#include "train/mixed_precision.h"
 #include "train/optimizer.h"
+#include "train/fault_injection.h"
+#include "train/stop_request.h"
 #include "train/threads.h"
 
 namespace fs = std::filesystem;
@@ -63,7 +69,7 @@ DataPaths resolve_data(const TrainConfig& cfg) {
   return p;
 }
 
-DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab) {
+DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab, double dropout) {
   DebertaV2Config c;  // DeBERTa-v3 layout (what GLiNER2 ships), at the configured size
   c.hidden_size = s.hidden_size;
   c.num_hidden_layers = s.num_layers;
@@ -78,6 +84,7 @@ DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab) {
   c.norm_rel_ebd = "layer_norm";
   c.position_biased_input = false;
   c.embedding_size = s.hidden_size;
+  if (dropout >= 0) c.hidden_dropout_prob = c.attention_probs_dropout_prob = dropout;
   return c;
 }
 
@@ -92,11 +99,13 @@ double metric_of(const ThresholdScores& s, double loss, const std::string& metri
 // A terminal gets one self-updating line; logs (CI, Slurm) get plain periodic lines.
 class Progress {
  public:
-  Progress(ProgressMode mode, int64_t total) : total_(total) {
+  // enabled = false (ranks other than 0): prints nothing.
+  Progress(ProgressMode mode, int64_t total, bool enabled) : total_(total), enabled_(enabled) {
     bar_ = mode == ProgressMode::Bar || (mode == ProgressMode::Auto && ::isatty(2));
   }
   void update(int64_t epoch, int64_t epochs, int64_t step, double loss, double lr, double samples_per_s,
               double elapsed, bool log_line) {
+    if (!enabled_) return;
     const double eta = step > 0 ? elapsed / static_cast<double>(step) * static_cast<double>(total_ - step) : 0.0;
     if (bar_) {
       const int width = 24;
@@ -124,8 +133,31 @@ class Progress {
     return b;
   }
   int64_t total_;
+  bool enabled_;
   bool bar_ = false, dirty_ = false;
 };
+
+torch::Device pick_device(DeviceKind kind, int local_rank) {
+  if (kind == DeviceKind::Cpu) return torch::kCPU;
+  const bool cuda = torch::cuda::is_available();
+  if (kind == DeviceKind::Cuda && !cuda)
+    throw std::invalid_argument("device: cuda, but no CUDA device is visible (a CPU build of LibTorch, or no GPU/driver)");
+  if (!cuda) return torch::kCPU;
+  // One GPU per rank: the launcher starts as many ranks per node as there are GPUs.
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % static_cast<int>(torch::cuda::device_count())));
+}
+
+// Seed of one micro-batch's negative-span masking draws: a function of where the micro-batch is
+// (not of a generator's history), so a resumed run, or one on another number of ranks, draws
+// what it would have drawn, and ranks draw independently.
+uint64_t masking_seed(uint64_t seed, int64_t epoch, int64_t micro, int rank) {
+  uint64_t x = seed ^ 0x9E3779B97F4A7C15ULL;
+  for (uint64_t v : {static_cast<uint64_t>(epoch), static_cast<uint64_t>(micro), static_cast<uint64_t>(rank)}) {
+    x ^= v + 0x9E3779B97F4A7C15ULL + (x << 6) + (x >> 2);
+    x = (x ^ (x >> 31)) * 0xBF58476D1CE4E5B9ULL;
+  }
+  return x;
+}
 
 // GLiNER2's added_tokens.json, for exports whose tokenizer folder had none (from-scratch models).
 void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
@@ -139,18 +171,34 @@ void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
 }  // namespace
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
-  if (cfg.precision != Precision::FP32)
-    throw std::runtime_error("precision " + precision_name(cfg.precision) +
-                             " needs a CUDA device; this build trains on the CPU: set precision: fp32");
+  dist::Group alone;
+  dist::Group& group = opts.group ? *opts.group : alone;
+  const int rank = group.rank(), world = group.size();
+  const bool leader = rank == 0;  // only rank 0 writes files
+  group.set_timeout_s(cfg.comm.timeout_s);
+  const torch::Device device = pick_device(cfg.device, group.local_rank());
+  check_precision(cfg.precision, device);
+  if (cfg.model.gradient_checkpointing)
+    throw std::invalid_argument("model.gradient_checkpointing: not implemented yet in gtrain; set it to false");
+  install_stop_handlers();
+
   TrainSummary sum;
   sum.run_dir = cfg.output_dir;
-  fs::create_directories(cfg.output_dir);
-  save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
+  if (leader) {
+    fs::create_directories(cfg.output_dir);
+    save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
+  }
   torch::manual_seed(cfg.optim.seed);
-  spdlog::info("torch: {} intra-op threads", configure_torch_threads());
+  spdlog::info("torch: {} intra-op threads, device {}{}", configure_torch_threads(0, group.local_size()), device.str(),
+               world > 1 ? fmt::format(", rank {} of {} on {} (local rank {}, pid {})", rank, world, group.host(),
+                                       group.local_rank(), ::getpid())
+                         : "");
 
-  // ---- data ----
-  const DataPaths data = resolve_data(cfg);
+  // ---- data (rank 0 prepares an inline section; the others then find it cached) ----
+  DataPaths data;
+  if (leader) data = resolve_data(cfg);
+  group.barrier("barrier after data preparation");
+  if (!leader) data = resolve_data(cfg);
   if (data.train.empty()) throw std::runtime_error("data: no training split (data.train or a 'train' split)");
 
   // ---- tokenizer and model ----
@@ -161,6 +209,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     Gliner2LoadOptions lo;
     lo.eval = false;
     lo.max_width = cfg.model.max_width;
+    if (cfg.model.dropout >= 0) lo.dropout = cfg.model.dropout;
     Gliner2Checkpoint ck = load_gliner2_checkpoint(cfg.model.source, lo);
     tok = ck.tokenizer;
     model = ck.model;
@@ -178,22 +227,35 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     ec.model_name = "gtrain-scratch";
     ec.max_width = cfg.model.max_width;
     ec.counting_layer = cfg.model.counting_layer;
-    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size()));
+    if (cfg.model.dropout >= 0) ec.head_dropout = cfg.model.dropout;
+    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), cfg.model.dropout));
     model->init_weights();
     spdlog::info("model: from scratch, hidden {} x {} layers, vocab {}", cfg.model.encoder.hidden_size,
                  cfg.model.encoder.num_layers, tok->vocab_size());
   }
+  LoraConfig lora;
+  lora.r = cfg.model.lora.r;
+  lora.alpha = cfg.model.lora.alpha;
+  lora.dropout = cfg.model.lora.dropout;
+  lora.target_modules = cfg.model.lora.targets;
+  lora.seed = static_cast<int64_t>(cfg.optim.seed);
   if (cfg.model.lora.enabled) {
-    LoraConfig lc;
-    lc.r = cfg.model.lora.r;
-    lc.alpha = cfg.model.lora.alpha;
-    lc.dropout = cfg.model.lora.dropout;
-    lc.target_modules = cfg.model.lora.targets;
-    lc.seed = static_cast<int64_t>(cfg.optim.seed);
-    auto names = apply_lora(*model, lc);
-    spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lc.r, lc.alpha);
+    auto names = apply_lora(*model, lora);
+    spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lora.r, lora.alpha);
   }
+  model->to(device);
   model->train();
+
+  // ---- communication: rank 0's weights everywhere, checked ----
+  std::unique_ptr<dist::Communicator> comm;
+  if (world > 1) {
+    comm = dist::make_communicator(group, cfg.comm.backend, device);
+    std::vector<torch::Tensor> all;
+    for (auto& kv : state_dict(*model)) all.push_back(kv.second);
+    dist::broadcast_tensors(all, *comm, 0);
+    dist::check_same_on_all_ranks(all, group, "initial parameter check");
+    spdlog::info("dist: {} ranks, backend {}, initial weights broadcast from rank 0 and checked", world, comm->backend());
+  }
 
   PreparedReader train(data.train, tok->fingerprint());
   std::unique_ptr<PreparedReader> dev, test;
@@ -213,43 +275,87 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     spdlog::info("param group {}: {} tensors, {} elements, lr {:.1e}", g.name, g.tensors, g.elements, g.base_lr);
   const uint64_t seed = cfg.optim.seed;
   const int accum = std::max(1, cfg.optim.grad_accum);
+  // One global micro-batch = batch_size examples on each of the W ranks (token_budget likewise).
+  const int64_t global_micro = static_cast<int64_t>(cfg.optim.batch_size) * world;
   auto plan_of = [&](int64_t epoch) {
-    return train_batches(train.lengths_tokens(), 0, 1, seed, epoch, cfg.optim.batch_size, cfg.optim.token_budget);
+    return train_batches(train.lengths_tokens(), 0, 1, seed, epoch, static_cast<int>(global_micro),
+                         cfg.optim.token_budget * world);
   };
-  const int64_t micro_per_epoch = static_cast<int64_t>(plan_of(0).batches.size());
+  BatchPlan plan = plan_of(0);
+  const int64_t micro_per_epoch = static_cast<int64_t>(plan.batches.size());
   const int64_t steps_per_epoch = (micro_per_epoch + accum - 1) / accum;
   const int64_t total_steps = steps_per_epoch * cfg.optim.epochs;
   const int64_t warmup = static_cast<int64_t>(cfg.optim.warmup_ratio * static_cast<double>(total_steps));
-  spdlog::info("schedule: {} epochs x {} steps = {} steps ({} warmup), batch {} x accumulation {}", cfg.optim.epochs,
-               steps_per_epoch, total_steps, warmup, cfg.optim.batch_size, accum);
+  spdlog::info("schedule: {} epochs x {} steps = {} steps ({} warmup), batch {} x {} rank(s) x accumulation {}",
+               cfg.optim.epochs, steps_per_epoch, total_steps, warmup, cfg.optim.batch_size, world, accum);
 
   // ---- state, resume ----
   at::Generator mask_gen = at::detail::createCPUGenerator(seed ^ 0x9E3779B97F4A7C15ULL);
   TrainState st;
-  if (opts.resume) {
+  if (opts.resume) {  // every rank reads the checkpoint (output_dir is on a shared filesystem)
     auto cks = list_checkpoints(cfg.output_dir);
     if (cks.empty()) throw std::runtime_error("--resume: no checkpoint-* in " + cfg.output_dir);
     st = load_checkpoint(cks.back(), *model, opt.adamw.get(), &mask_gen);
+    if (st.world_size != world || (st.global_micro_batch > 0 && st.global_micro_batch != global_micro)) {
+      // The epoch's plan is cut for another global batch: continue after as many examples as
+      // were consumed (this epoch may repeat or skip a few; the next ones are exact again).
+      const int64_t consumed = st.batch_in_epoch * (st.global_micro_batch > 0 ? st.global_micro_batch : global_micro);
+      const int64_t bi = std::min<int64_t>(micro_per_epoch, consumed / global_micro);
+      spdlog::warn("resuming a checkpoint written by {} rank(s) (global micro-batch {}) on {} rank(s) (global micro-batch "
+                   "{}): epoch {} continues at micro-batch {} of {}",
+                   st.world_size, st.global_micro_batch, world, global_micro, st.epoch + 1, bi, micro_per_epoch);
+      st.batch_in_epoch = bi;
+    }
     spdlog::info("resumed from {} (step {}, epoch {}, batch {})", cks.back(), st.step, st.epoch + 1, st.batch_in_epoch);
   }
+  st.world_size = world;
+  st.global_micro_batch = global_micro;
+  // Dropout draws: rank 0 continues the default generator; the others get their own stream.
+  if (rank > 0) torch::manual_seed(masking_seed(seed + 1, st.step, 0, rank));
   std::map<std::string, torch::Tensor> best_weights;
   if (opts.resume && fs::exists(fs::path(cfg.output_dir) / "best_state.safetensors"))
     best_weights = load_safetensors((fs::path(cfg.output_dir) / "best_state.safetensors").string());
 
-  MetricsLog metrics((fs::path(cfg.output_dir) / "metrics.jsonl").string());
+  std::unique_ptr<dist::GradReducer> reducer;
+  if (world > 1) {
+    dist::ReducerOptions ro;
+    ro.bucket_mb = cfg.comm.bucket_mb;
+    ro.first_bucket_mb = std::min(1.0, cfg.comm.bucket_mb);
+    ro.overlap = cfg.comm.overlap;
+    ro.wire_dtype = cfg.comm.compression == GradCompression::FP16   ? torch::kHalf
+                    : cfg.comm.compression == GradCompression::BF16 ? torch::kBFloat16
+                                                                    : torch::kFloat;
+    ro.grad_scale = 1.0;  // the loss sums over examples: the sum over ranks is the global-batch gradient
+    reducer = std::make_unique<dist::GradReducer>(opt.params, *comm, ro);
+    spdlog::info("dist: {} gradient buckets ({} MB, overlap {}, wire {})", reducer->num_buckets(), cfg.comm.bucket_mb,
+                 cfg.comm.overlap ? "on" : "off", compression_name(cfg.comm.compression));
+  }
+  LossScaler scaler(cfg.precision == Precision::FP16, st.loss_scale);
+
+  std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<TensorBoardWriter> tb;
-  if (cfg.log.tensorboard) tb = std::make_unique<TensorBoardWriter>((fs::path(cfg.output_dir) / "tensorboard").string());
-  Progress progress(cfg.log.progress, total_steps);
+  if (leader) {
+    metrics = std::make_unique<MetricsLog>((fs::path(cfg.output_dir) / "metrics.jsonl").string());
+    if (cfg.log.tensorboard)
+      tb = std::make_unique<TensorBoardWriter>((fs::path(cfg.output_dir) / "tensorboard").string());
+  }
+  Progress progress(cfg.log.progress, total_steps, leader);
   EvalOptions eo;
   eo.thresholds.assign(cfg.eval.thresholds.begin(), cfg.eval.thresholds.end());
   eo.batch_size = cfg.eval.batch_size;
+  eo.device = device;
+  eo.group = world > 1 ? &group : nullptr;
 
   auto checkpoint = [&]() {
-    const std::string dir = (fs::path(cfg.output_dir) / ("checkpoint-" + std::to_string(st.step))).string();
-    save_checkpoint(dir, *model, *opt.adamw, st, mask_gen);
-    prune_checkpoints(cfg.output_dir, cfg.checkpoint.keep_last);
+    st.loss_scale = scaler.scale();
+    if (leader) {
+      const std::string dir = (fs::path(cfg.output_dir) / ("checkpoint-" + std::to_string(st.step))).string();
+      save_checkpoint(dir, *model, *opt.adamw, st, mask_gen);
+      prune_checkpoints(cfg.output_dir, cfg.checkpoint.keep_last);
+    }
   };
-  // Evaluates on dev; returns true when training should stop early.
+  // Evaluates on dev (sharded over the ranks; every rank gets the same scores); returns true when
+  // training should stop early.
   auto evaluate_dev = [&](double epoch_pos) -> bool {
     if (!dev) return false;
     progress.end_line();
@@ -261,22 +367,25 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     spdlog::info("eval step {}: loss {:.4f} micro-F1 {:.4f} (P {:.4f} R {:.4f}) macro-F1 {:.4f} at threshold {:.2f} ({:.1f} s)",
                  st.step, r.loss, s.micro.f1, s.micro.precision, s.micro.recall, s.macro.f1, r.sweep.thresholds()[bi],
                  seconds_since(t0));
-    metrics.log(st.step, epoch_pos, "dev",
-                {{"loss", r.loss}, {"micro_f1", s.micro.f1}, {"macro_f1", s.macro.f1},
-                 {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
-                 {"threshold", r.sweep.thresholds()[bi]}});
+    if (metrics)
+      metrics->log(st.step, epoch_pos, "dev",
+                   {{"loss", r.loss}, {"micro_f1", s.micro.f1}, {"macro_f1", s.macro.f1},
+                    {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
+                    {"threshold", r.sweep.thresholds()[bi]}});
     if (tb) tb->add_scalars(st.step, {{"dev/loss", r.loss}, {"dev/micro_f1", s.micro.f1}, {"dev/macro_f1", s.macro.f1}});
     if (score > st.best_score + cfg.early_stopping.min_delta) {
       st.best_score = score;
       st.best_threshold = r.sweep.thresholds()[bi];
       st.best_step = st.step;
       st.evals_without_improvement = 0;
-      best_weights.clear();
-      for (auto& [n, t] : state_dict(*model)) best_weights[n] = t.detach().clone();
-      save_safetensors((fs::path(cfg.output_dir) / "best_state.safetensors").string(),
-                       std::vector<std::pair<std::string, torch::Tensor>>(best_weights.begin(), best_weights.end()));
-      write_eval_report((fs::path(cfg.output_dir) / "dev_report.json").string(), r.sweep,
-                        {{"step", st.step}, {"split", "dev"}});
+      best_weights.clear();  // host copies: the best model must not cost device memory
+      for (auto& [n, t] : state_dict(*model)) best_weights[n] = t.detach().to(torch::kCPU, false, /*copy=*/true);
+      if (leader) {
+        save_safetensors((fs::path(cfg.output_dir) / "best_state.safetensors").string(),
+                         std::vector<std::pair<std::string, torch::Tensor>>(best_weights.begin(), best_weights.end()));
+        write_eval_report((fs::path(cfg.output_dir) / "dev_report.json").string(), r.sweep,
+                          {{"step", st.step}, {"split", "dev"}});
+      }
     } else {
       ++st.evals_without_improvement;
     }
@@ -285,66 +394,120 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
 
   // ---- the loop ----
   auto t_start = Clock::now();
-  int64_t samples_since_log = 0;
   auto t_log = Clock::now();
-  double loss_since_log = 0.0;
-  int64_t micro_since_log = 0;
+  double loss_since_log = 0.0;    // summed over ranks: the global micro-batches' losses
+  int64_t micro_since_log = 0, samples_since_log = 0, steps_since_log = 0;
   bool stop = false;
   for (int64_t epoch = st.epoch; epoch < cfg.optim.epochs && !stop; ++epoch) {
     st.epoch = epoch;
-    const BatchPlan plan = plan_of(epoch);
+    if (epoch != 0) plan = plan_of(epoch);
     const int64_t nb = static_cast<int64_t>(plan.batches.size());
+    double group_loss = 0.0;
+    int64_t group_samples = 0, group_micro = 0;
+    bool group_bad = false;
     for (int64_t bi = st.batch_in_epoch; bi < nb && !stop; ++bi) {
-      std::vector<PreparedExample> rows = train.get_many(plan.batches[static_cast<size_t>(bi)]);
-      Gliner2Batch batch = builder.build(rows);
-      Gliner2ForwardOptions fo;
-      fo.count_logits = false;
-      Gliner2Output out = model->forward(batch, fo);
-      Gliner2LossOptions lo;
-      lo.generator = mask_gen;
-      torch::Tensor loss = model->loss(out, batch, lo).total;
-      (loss / static_cast<double>(accum)).backward();
-      const double lv = loss.item<double>();
-      if (!std::isfinite(lv))
-        throw std::runtime_error("loss is " + std::to_string(lv) + " at step " + std::to_string(st.step) +
-                                 " (diverged: lower the learning rate)");
-      loss_since_log += lv;
-      ++micro_since_log;
-      samples_since_log += static_cast<int64_t>(rows.size());
       const bool group_end = (bi + 1) % accum == 0 || bi + 1 == nb;
+      const std::vector<int64_t> mine = rank_share(plan.batches[static_cast<size_t>(bi)], rank, world);
+      if (group_end && reducer) reducer->prepare();
+      if (!mine.empty()) {  // a rank whose share is empty still joins the all-reduce (with zeros)
+        std::vector<PreparedExample> rows = train.get_many(mine);
+        Gliner2Batch batch = builder.build(rows);
+        batch.input_ids = batch.input_ids.to(device);
+        batch.attention_mask = batch.attention_mask.to(device);
+        Gliner2ForwardOptions fo;
+        fo.count_logits = false;
+        Gliner2LossOptions lo;
+        mask_gen.set_current_seed(masking_seed(seed, epoch, bi, rank));
+        lo.generator = mask_gen;
+        lo.masking_rate = cfg.optim.negative_masking_rate;
+        torch::Tensor loss;
+        {
+          AutocastScope autocast(cfg.precision, device);
+          Gliner2Output out = model->forward(batch, fo);
+          loss = model->loss(out, batch, lo).total;
+        }
+        (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+        const double lv = loss.item<double>();
+        group_bad |= !std::isfinite(lv);
+        group_loss += lv;
+        group_samples += static_cast<int64_t>(rows.size());
+      }
+      ++group_micro;
       if (!group_end) continue;
 
+      if (reducer) reducer->finish();
+      // One small all-reduce per step: losses, samples, divergence and stop requests of all ranks.
+      std::vector<double> stats = {group_loss, static_cast<double>(group_samples), group_bad ? 1.0 : 0.0,
+                                   stop_signal_number().load() ? 1.0 : 0.0};
+      group.allreduce(stats, dist::ReduceOp::Sum, "step statistics all-reduce");
+      if (stats[2] > 0 && !scaler.enabled())
+        throw std::runtime_error("loss is not finite at step " + std::to_string(st.step) +
+                                 " (diverged: lower the learning rate)");
       const double factor = lr_factor(cfg.optim.schedule, st.step, warmup, total_steps);
       opt.set_lr_factor(factor);
-      if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(opt.params, cfg.optim.max_grad_norm);
-      opt.adamw->step();
+      const bool finite = scaler.unscale_and_check(opt.params);
+      if (finite) {
+        if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(opt.params, cfg.optim.max_grad_norm);
+        opt.adamw->step();
+      } else {
+        spdlog::warn("step {}: gradients overflowed at loss scale {:.0f}; step skipped", st.step, scaler.scale());
+      }
+      scaler.update(finite);
       for (auto& p : opt.params) p.mutable_grad() = torch::Tensor();
       ++st.step;
       st.batch_in_epoch = bi + 1;
+      maybe_inject_fault(rank, st.step);
+      loss_since_log += stats[0];
+      micro_since_log += group_micro;
+      samples_since_log += static_cast<int64_t>(stats[1]);
+      ++steps_since_log;
+      group_loss = 0.0;
+      group_samples = group_micro = 0;
+      group_bad = false;
 
       const bool log_now = st.step % std::max<int64_t>(1, cfg.log.every_steps) == 0;
       const double dt = seconds_since(t_log);
-      const double mean_loss = loss_since_log / std::max<int64_t>(1, micro_since_log);
-      progress.update(epoch, cfg.optim.epochs, st.step, mean_loss, opt.groups.back().base_lr * factor,
-                      samples_since_log / std::max(dt, 1e-9), seconds_since(t_start), log_now);
+      const double mean_loss = loss_since_log / static_cast<double>(std::max<int64_t>(1, micro_since_log));
+      const double lr_head = opt.groups.back().base_lr * factor;
+      progress.update(epoch, cfg.optim.epochs, st.step, mean_loss, lr_head, samples_since_log / std::max(dt, 1e-9),
+                      seconds_since(t_start), log_now);
       if (log_now) {
-        metrics.log(st.step, epoch + static_cast<double>(bi + 1) / nb, "train",
-                    {{"loss", mean_loss}, {"lr_head", opt.groups.back().base_lr * factor},
-                     {"samples_per_s", samples_since_log / std::max(dt, 1e-9)}});
-        if (tb) tb->add_scalars(st.step, {{"train/loss", mean_loss}, {"train/lr_head", opt.groups.back().base_lr * factor}});
+        std::vector<std::pair<std::string, double>> m = {
+            {"loss", mean_loss}, {"lr_head", lr_head}, {"samples_per_s", samples_since_log / std::max(dt, 1e-9)}};
+        if (scaler.enabled()) m.push_back({"loss_scale", scaler.scale()});
+        if (reducer) {  // where a step's time went (this rank; rank 0 logs)
+          const double n = static_cast<double>(steps_since_log);
+          const dist::ReducerStats& rs = reducer->stats();
+          const double step_ms = dt / n * 1e3, comm_ms = rs.comm_s / n * 1e3, exposed_ms = rs.exposed_s / n * 1e3;
+          spdlog::info("step time {:.1f} ms: compute {:.1f} ms, communication {:.1f} ms of which exposed {:.1f} ms "
+                       "({} buckets, overlap {})",
+                       step_ms, step_ms - exposed_ms, comm_ms, exposed_ms, reducer->num_buckets(),
+                       cfg.comm.overlap ? "on" : "off");
+          m.insert(m.end(), {{"step_ms", step_ms}, {"comm_ms", comm_ms}, {"exposed_comm_ms", exposed_ms}});
+          reducer->reset_stats();
+        }
+        if (metrics) metrics->log(st.step, epoch + static_cast<double>(bi + 1) / nb, "train", m);
+        if (tb) tb->add_scalars(st.step, {{"train/loss", mean_loss}, {"train/lr_head", lr_head}});
         loss_since_log = 0;
-        micro_since_log = 0;
-        samples_since_log = 0;
+        micro_since_log = samples_since_log = steps_since_log = 0;
         t_log = Clock::now();
       }
       if (cfg.eval.every_steps > 0 && st.step % cfg.eval.every_steps == 0)
         stop = evaluate_dev(epoch + static_cast<double>(bi + 1) / nb);
       if (cfg.checkpoint.every_steps > 0 && st.step % cfg.checkpoint.every_steps == 0) checkpoint();
-      if (opts.stop_after_steps > 0 && st.step >= opts.stop_after_steps) {
+      const bool signalled = stats[3] > 0;
+      if (signalled || (opts.stop_after_steps > 0 && st.step >= opts.stop_after_steps)) {
         progress.end_line();
         checkpoint();
-        spdlog::info("stopped after {} steps (checkpoint written; continue with --resume)", st.step);
+        group.barrier("barrier after the final checkpoint");
         sum.steps = st.step;
+        if (signalled) {
+          sum.stop_signal = stop_signal_number().load() ? stop_signal_number().load() : SIGTERM;
+          spdlog::warn("stop requested (signal on {} rank(s)): stopped after step {}, checkpoint written; continue "
+                       "with --resume", static_cast<int>(stats[3]), st.step);
+        } else {
+          spdlog::info("stopped after {} steps (checkpoint written; continue with --resume)", st.step);
+        }
         return sum;
       }
     }
@@ -361,29 +524,24 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   sum.best_score = st.best_score;
   sum.best_threshold = st.best_threshold;
 
-  // ---- the best model: exported, then scored on the test split at its dev threshold ----
+  // ---- the best model: exported (rank 0), then scored on the test split at its dev threshold ----
   if (!best_weights.empty()) load_state(*model, best_weights, "", true);
   if (cfg.model.lora.enabled) {  // the adapters alone, then merged into the exported weights
-    LoraConfig lc;
-    lc.r = cfg.model.lora.r;
-    lc.alpha = cfg.model.lora.alpha;
-    lc.dropout = cfg.model.lora.dropout;
-    lc.target_modules = cfg.model.lora.targets;
-    save_lora_adapters(*model, (fs::path(cfg.output_dir) / "best_adapters").string(), lc);
+    if (leader) save_lora_adapters(*model, (fs::path(cfg.output_dir) / "best_adapters").string(), lora);
     merge_lora(*model);
   }
   sum.best_model_dir = (fs::path(cfg.output_dir) / "best").string();
-  export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir);
-  ensure_added_tokens(sum.best_model_dir, *tok);
-  {
+  if (leader) {
+    export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir);
+    ensure_added_tokens(sum.best_model_dir, *tok);
     nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
                         {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
                         {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
                         {"max_length", meta.max_length}};
     write_text_file_atomic((fs::path(sum.best_model_dir) / "gtrain.json").string(), j.dump(2) + "\n");
+    spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
+                 st.best_score, st.best_threshold, sum.best_model_dir);
   }
-  spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
-               st.best_score, st.best_threshold, sum.best_model_dir);
   if (test) {
     EvalResult r = evaluate(*model, *test, builder, eo);
     size_t ti = 0;
@@ -391,13 +549,16 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
       if (std::fabs(r.sweep.thresholds()[i] - st.best_threshold) < 1e-6) ti = i;
     sum.test_micro_f1 = r.sweep.scores(ti).micro.f1;
     sum.report_path = (fs::path(cfg.output_dir) / "eval_report.json").string();
-    write_eval_report(sum.report_path, r.sweep, {{"split", "test"}, {"dev_threshold", st.best_threshold}});
-    write_text_file_atomic((fs::path(cfg.output_dir) / "eval_report.md").string(), markdown_report(r.sweep));
-    std::printf("\nTest split (%s), threshold sweep (the tables mark the test split's own best threshold):\n%s\n",
-                data.test.c_str(), text_report(r.sweep).c_str());
-    std::printf("test micro-F1 at threshold %.2f: %.4f\nreport: %s\nmodel:  %s\n", st.best_threshold,
-                sum.test_micro_f1, sum.report_path.c_str(), sum.best_model_dir.c_str());
+    if (leader) {
+      write_eval_report(sum.report_path, r.sweep, {{"split", "test"}, {"dev_threshold", st.best_threshold}});
+      write_text_file_atomic((fs::path(cfg.output_dir) / "eval_report.md").string(), markdown_report(r.sweep));
+      std::printf("\nTest split (%s), threshold sweep (the tables mark the test split's own best threshold):\n%s\n",
+                  data.test.c_str(), text_report(r.sweep).c_str());
+      std::printf("test micro-F1 at threshold %.2f: %.4f\nreport: %s\nmodel:  %s\n", st.best_threshold,
+                  sum.test_micro_f1, sum.report_path.c_str(), sum.best_model_dir.c_str());
+    }
   }
+  group.barrier("barrier at the end of training");
   return sum;
 }
 

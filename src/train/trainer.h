@@ -5,16 +5,22 @@
 //   -> epochs of length-bucketed batches, gradient accumulation, clipping
 //   -> evaluation (threshold sweep) on the dev split, early stopping, checkpoints
 //   -> best checkpoint evaluated on the test split and exported in the GLiNER2 layout.
+// Data parallel (a group of W ranks, dist/group.h): each step's global micro-batch of W x
+// batch_size examples is cut once and dealt out (rank_share); gradients are summed over the ranks
+// by dist::GradReducer (overlapped with backward); evaluation is sharded and its counts reduced;
+// only rank 0 writes files. A single-rank group makes no MPI or NCCL call.
 #pragma once
 #include <string>
 
 #include "config/train_config.h"
+#include "dist/group.h"
 
 namespace gtrain {
 
 struct TrainOptions {
   bool resume = false;          // continue from the newest checkpoint in output_dir
   int64_t stop_after_steps = 0; // > 0: checkpoint and stop after this many optimizer steps (tests)
+  dist::Group* group = nullptr; // the ranks training together; nullptr = this process alone
 };
 
 struct TrainSummary {
@@ -23,6 +29,7 @@ struct TrainSummary {
   double best_threshold = 0.5;
   double test_micro_f1 = -1.0;   // -1 when there is no test split
   std::string run_dir, best_model_dir, report_path;
+  int stop_signal = 0;           // SIGTERM/SIGUSR1 ended training early (checkpoint written)
 };
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts);

@@ -153,3 +153,26 @@ TEST(Sharding, EvalEveryExampleExactlyOnce) {
     }
   }
 }
+
+// Data-parallel shares: every example of a global batch goes to exactly one rank, in the
+// round-robin pattern; small batches leave some ranks empty; bad ranks are refused.
+TEST(Sharding, RankSharesPartitionAGlobalBatch) {
+  const std::vector<int64_t> batch = {10, 11, 12, 13, 14, 15, 16, 17};
+  for (int world : {1, 2, 3, 5, 8, 9}) {
+    std::vector<int64_t> all;
+    size_t largest = 0, smallest = batch.size();
+    for (int r = 0; r < world; ++r) {
+      std::vector<int64_t> s = rank_share(batch, r, world);
+      for (size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s[i], batch[static_cast<size_t>(r) + i * world]);
+      largest = std::max(largest, s.size());
+      smallest = std::min(smallest, s.size());
+      all.insert(all.end(), s.begin(), s.end());
+    }
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all, batch) << "world " << world;
+    EXPECT_LE(largest - smallest, 1u) << "world " << world;
+  }
+  EXPECT_EQ(rank_share(batch, 0, 1), batch);
+  EXPECT_TRUE(rank_share({1, 2}, 2, 3).empty());
+  EXPECT_THROW(rank_share(batch, 3, 3), std::invalid_argument);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every rank failure ends the whole job with a message naming the rank, never a hang:
+#   an exception on rank 1          -> "rank 1 failed: ..." and a non-zero exit, quickly;
+#   rank 1 stuck (hangs forever)    -> rank 0's collective times out after comm.timeout_s;
+#   rank 1 exits without a word     -> the launcher ends the job.
+G=$1; SRC=$2; DIFF=$3
+source "$(dirname "$0")/common.sh"
+setup_tiny_run 47
+cd "$T"
+drill() {  # drill NAME FAULT MAX_SECONDS PATTERN
+  local name=$1 fault=$2 max=$3 pat=$4
+  local t0 rc dt
+  t0=$(date +%s)
+  GTRAIN_FAULT=$fault timeout 120 "${MPIRUN[@]}" -np 2 "$G" train tiny.yaml --set optim.epochs=50 \
+    --set comm.timeout_s=10 --set output_dir="$name" >"$name.log" 2>&1
+  rc=$?
+  dt=$(( $(date +%s) - t0 ))
+  echo "$name: exit $rc after $dt s"
+  [ "$rc" != 0 ] || fail "$name: job exited 0"
+  [ "$rc" != 124 ] || { tail -n 20 "$name.log"; fail "$name: job hung (killed by timeout 120)"; }
+  [ "$dt" -le "$max" ] || fail "$name: took $dt s (> $max s)"
+  grep -Eq "$pat" "$name.log" || { tail -n 20 "$name.log"; fail "$name: no message matching '$pat'"; }
+  grep -E "$pat" "$name.log" | head -n 2
+}
+drill throw 1:3:throw 60 "rank 1 failed: injected fault"
+drill hang 1:3:hang 60 "rank 0: .* did not finish within 10 s"
+drill crash 1:3:exit 60 "exited|non-zero|returned"
+echo "PASS"
