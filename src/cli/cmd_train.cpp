@@ -1,9 +1,10 @@
-// gtrain train CONFIG [--set key=value ...] [--resume]
+// gtrain train CONFIG [--set key=value ...] [--resume | --auto-resume]
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "config/train_config.h"
 #include "dist/group.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 namespace gtrain::cli {
@@ -12,7 +13,7 @@ void add_train_command(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> overrides;
-    bool resume = false;
+    bool resume = false, auto_resume = false;
     int64_t stop_after = 0;
   };
   auto a = std::make_shared<Args>();
@@ -20,11 +21,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("config", a->config, "training config (YAML, docs/configuration.md)")->required();
   cmd->add_option("--set", a->overrides, "override a config key, e.g. --set optim.encoder_lr=3e-5");
   cmd->add_flag("--resume", a->resume, "continue from the newest checkpoint in output_dir");
+  cmd->add_flag("--auto-resume", a->auto_resume,
+                "continue from the newest checkpoint when output_dir has one, else start (job scripts, requeues)");
   cmd->add_option("--stop-after-steps", a->stop_after, "checkpoint and stop after N optimizer steps");
   cmd->callback([a] {
     TrainConfig cfg = load_train_config(a->config, a->overrides);
     TrainOptions o;
-    o.resume = a->resume;
+    o.resume = a->resume || (a->auto_resume && !list_checkpoints(cfg.output_dir).empty());
     o.stop_after_steps = a->stop_after;
     o.group = &dist::world();
     TrainSummary s = run_training(cfg, o);

@@ -453,15 +453,22 @@ TEST_F(TrainConfigTest, ResolvedConfigRoundTrip) {
                            "  labels: [{name: 'null', description: 'yes'}, {name: '1e3', description: \"a: b # c\"}]\n"
                            "optim: {encoder_lr: 3.3e-5, head_lr: 0.0007, weight_decay: 0.1, no_decay: [bias],\n"
                            "        warmup_ratio: 0.06, schedule: cosine, epochs: 3, batch_size: 4,\n"
-                           "        grad_accum: 1, max_grad_norm: 0.5, seed: 1234567890123, token_budget: 4096}\n"
+                           "        grad_accum: 1, max_grad_norm: 0.5, seed: 1234567890123, token_budget: 4096,\n"
+                           "        negative_masking_rate: 0.25}\n"
                            "precision: bf16\n"
+                           "device: cuda\n"
                            "early_stopping: {patience: 0, min_delta: 0.001, metric: loss}\n"
                            "eval: {every_steps: 250, thresholds: [0.15, 0.35, 0.7], batch_size: 3}\n"
                            "checkpoint: {every_steps: 500, keep_last: 0, keep_best: false}\n"
                            "log: {every_steps: 1, tensorboard: false, progress: bar}\n"
                            "output_dir: runs/x\n"
-                           "comm: {backend: nccl, bucket_mb: 12.5, overlap: false, timeout_s: 60}\n";
-  const TrainConfig a = load_train_config(write("config.yaml", yaml), {"model.lora.enabled=true", "model.lora.alpha=8.5"});
+                           "comm: {backend: nccl, bucket_mb: 12.5, overlap: false, timeout_s: 60, compression: bf16}\n";
+  const TrainConfig a = load_train_config(write("config.yaml", yaml),
+                                          {"model.lora.enabled=true", "model.lora.alpha=8.5", "model.dropout=0.2"});
+  EXPECT_EQ(a.model.dropout, 0.2);
+  EXPECT_EQ(a.optim.negative_masking_rate, 0.25);
+  EXPECT_EQ(a.device, DeviceKind::Cuda);
+  EXPECT_EQ(a.comm.compression, GradCompression::BF16);
   ASSERT_EQ(a.data.labels.size(), 2u);
   EXPECT_EQ(a.data.labels[0].name, "null");
   EXPECT_EQ(a.data.labels[1].name, "1e3");
