@@ -1,5 +1,7 @@
 #include "model/deberta.h"
 
+#include "model/activation_checkpoint.h"
+
 #include <limits>
 #include <stdexcept>
 
@@ -329,7 +331,14 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
   torch::Tensor output_states = hidden;
   for (size_t i = 0; i < layer->size(); ++i) {
     if (all_hidden_states) all_hidden_states->push_back(output_states);
-    output_states = layer->ptr<DebertaV2LayerImpl>(i)->forward(output_states, mask4, relative_pos, rel_emb);
+    DebertaV2LayerImpl* l = layer->ptr<DebertaV2LayerImpl>(i).get();
+    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
+      output_states = checkpointed(
+          [l, mask4, relative_pos](const std::vector<torch::Tensor>& in) { return l->forward(in[0], mask4, relative_pos, in[1]); },
+          {output_states, rel_emb});
+    } else {
+      output_states = l->forward(output_states, mask4, relative_pos, rel_emb);
+    }
   }
   if (all_hidden_states) all_hidden_states->push_back(output_states);
   return output_states;

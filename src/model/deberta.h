@@ -120,6 +120,8 @@ struct DebertaV2EncoderImpl : torch::nn::Module {
   torch::Tensor get_rel_embedding();
 
   DebertaV2Config cfg;
+  // Recompute each layer's activations in backward instead of keeping them (training only).
+  bool gradient_checkpointing = false;
   torch::nn::ModuleList layer{nullptr};
   torch::nn::Embedding rel_embeddings{nullptr};  // only with relative_attention
   torch::nn::LayerNorm LayerNorm{nullptr};       // only with norm_rel_ebd == layer_norm
@@ -142,7 +144,6 @@ struct DebertaV2ModelImpl : torch::nn::Module {
   DebertaV2Config cfg;
   DebertaV2Embeddings embeddings{nullptr};
   DebertaV2Encoder encoder{nullptr};
-  bool gradient_checkpointing = false;  // placeholder, not implemented
 };
 TORCH_MODULE(DebertaV2Model);
 

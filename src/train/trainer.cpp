@@ -178,8 +178,6 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   group.set_timeout_s(cfg.comm.timeout_s);
   const torch::Device device = pick_device(cfg.device, group.local_rank());
   check_precision(cfg.precision, device);
-  if (cfg.model.gradient_checkpointing)
-    throw std::invalid_argument("model.gradient_checkpointing: not implemented yet in gtrain; set it to false");
   install_stop_handlers();
 
   TrainSummary sum;
@@ -243,6 +241,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     auto names = apply_lora(*model, lora);
     spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lora.r, lora.alpha);
   }
+  model->encoder->encoder->gradient_checkpointing = cfg.model.gradient_checkpointing;
   model->to(device);
   model->train();
 

@@ -152,6 +152,10 @@ TEST(Trainer, OverfitsAFewExamplesToF1One) {
   c.log.every_steps = 25;
   c.checkpoint.every_steps = 1000;
   c.checkpoint.keep_last = 1;
+  // Memorisation without regularisation: with dropout this 200-step run reaches F1 = 1 for some
+  // seeds and not others (measured over seeds 42, 1, 2, 3: 0.93 / 0.85 / 1.0 / 0.74); with
+  // dropout 0 every one of them does. Negative-span masking stays at its default.
+  c.model.dropout = 0;
   TrainSummary s = run_training(c, {});
   EXPECT_DOUBLE_EQ(s.best_score, 1.0) << "micro-F1 on the training examples";
 }

@@ -1,0 +1,116 @@
+#include "model/activation_checkpoint.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+namespace gtrain {
+
+namespace {
+
+struct AutocastState {
+  bool on = false;
+  at::ScalarType dtype = at::kHalf;
+};
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+AutocastState autocast_state() { return {at::autocast::is_autocast_enabled(at::kCUDA), at::autocast::get_autocast_dtype(at::kCUDA)}; }
+void set_autocast(const AutocastState& s) {
+  at::autocast::set_autocast_dtype(at::kCUDA, s.dtype);
+  at::autocast::set_autocast_enabled(at::kCUDA, s.on);
+}
+#else
+AutocastState autocast_state() { return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()}; }
+void set_autocast(const AutocastState& s) {
+  at::autocast::set_autocast_gpu_dtype(s.dtype);
+  at::autocast::set_enabled(s.on);
+}
+#endif
+
+// The generator states a block's dropout draws from.
+struct RngStates {
+  torch::Tensor cpu, cuda;
+  int cuda_index = -1;
+  static RngStates capture(const std::vector<torch::Tensor>& inputs) {
+    RngStates s;
+    s.cpu = at::detail::getDefaultCPUGenerator().get_state();
+    for (const auto& t : inputs)
+      if (t.defined() && t.is_cuda()) {
+        s.cuda_index = t.device().index();
+        s.cuda = at::globalContext().defaultGenerator(t.device()).get_state();
+        break;
+      }
+    return s;
+  }
+  void restore() const {
+    at::Generator cpu_gen = at::detail::getDefaultCPUGenerator();
+    cpu_gen.set_state(cpu);
+    if (cuda_index >= 0) {
+      at::Generator g = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(cuda_index)));
+      g.set_state(cuda);
+    }
+  }
+};
+
+// What backward needs besides the inputs; kept in the autograd context as a capsule, so it lives
+// exactly as long as the graph node does.
+struct Saved : torch::CustomClassHolder {
+  CheckpointBlock block;
+  RngStates rng;
+  AutocastState autocast;
+};
+
+// Two differentiable inputs (the encoder's hidden states and relative embeddings); either may be
+// undefined.
+struct Checkpoint : torch::autograd::Function<Checkpoint> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, c10::intrusive_ptr<Saved> saved,
+                               const torch::Tensor& a, const torch::Tensor& b) {
+    const std::vector<torch::Tensor> inputs = {a, b};
+    saved->rng = RngStates::capture(inputs);
+    saved->autocast = autocast_state();
+    ctx->save_for_backward({a, b});
+    torch::NoGradGuard ng;
+    torch::Tensor out = saved->block(inputs);
+    ctx->saved_data["saved"] = c10::IValue::make_capsule(std::move(saved));
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    c10::intrusive_ptr<Saved> saved = c10::static_intrusive_pointer_cast<Saved>(ctx->saved_data["saved"].toCapsule());
+    std::vector<torch::Tensor> inputs;
+    for (const auto& t : ctx->get_saved_variables())
+      inputs.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
+
+    // Replay the forward with the first run's generator states and autocast, then put the
+    // current states back so the rest of the step draws as it would have.
+    const RngStates now = RngStates::capture(inputs);
+    const AutocastState ac_now = autocast_state();
+    saved->rng.restore();
+    set_autocast(saved->autocast);
+    torch::Tensor out;
+    {
+      torch::AutoGradMode grad_on(true);
+      out = saved->block(inputs);
+    }
+    set_autocast(ac_now);
+    now.restore();
+    torch::autograd::backward({out}, {grad_out[0]});
+
+    torch::autograd::variable_list grads;
+    grads.push_back(torch::Tensor());  // for `saved`
+    for (const auto& t : inputs) grads.push_back(t.defined() && t.requires_grad() ? t.grad() : torch::Tensor());
+    return grads;
+  }
+};
+
+}  // namespace
+
+torch::Tensor checkpointed(const CheckpointBlock& block, const std::vector<torch::Tensor>& inputs) {
+  if (!torch::GradMode::is_enabled()) return block(inputs);
+  if (inputs.empty() || inputs.size() > 2) throw std::invalid_argument("checkpointed: one or two inputs");
+  auto saved = c10::make_intrusive<Saved>();
+  saved->block = block;
+  return Checkpoint::apply(saved, inputs[0], inputs.size() > 1 ? inputs[1] : torch::Tensor());
+}
+
+}  // namespace gtrain

@@ -1,0 +1,43 @@
+#include "search/journal.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace gtrain {
+
+SweepJournal::SweepJournal(const std::string& path) : path_(path) {
+  f_ = std::fopen(path.c_str(), "a");
+  if (!f_) throw std::runtime_error("sweep journal " + path + ": cannot open for appending");
+}
+
+SweepJournal::~SweepJournal() {
+  if (f_) std::fclose(f_);
+}
+
+void SweepJournal::write(const nlohmann::json& record) {
+  const std::string line = record.dump() + "\n";
+  if (std::fwrite(line.data(), 1, line.size(), f_) != line.size() || std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0)
+    throw std::runtime_error("sweep journal " + path_ + ": write failed");
+}
+
+std::vector<nlohmann::json> SweepJournal::read(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  long n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const std::exception&) {
+      if (in.peek() == EOF) break;  // a record torn by a crash mid-write: the last line only
+      throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON record");
+    }
+  }
+  return out;
+}
+
+}  // namespace gtrain
