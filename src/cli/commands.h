@@ -13,6 +13,7 @@ void add_eval_command(CLI::App& app);        // eval
 void add_predict_command(CLI::App& app);     // predict
 void add_swap_encoder_command(CLI::App& app);  // swap-encoder
 void add_export_command(CLI::App& app);      // export
+void add_sweep_command(CLI::App& app);       // sweep
 std::string version_text();
 
 // Thrown by a command that ends without an error but with a non-zero exit code (a training run

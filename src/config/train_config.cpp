@@ -351,8 +351,9 @@ void parse_optim(const YAML::Node& root, const Ctx& c, OptimConfig* o) {
   const std::string w = "optim";
   const YAML::Node n = sub(root, w);
   check_keys(n, keys_at(w), c.file, w);
-  o->encoder_lr = double_in(n, "encoder_lr", c, w, o->encoder_lr, 0, true, 1, false);
-  o->head_lr = double_in(n, "head_lr", c, w, o->head_lr, 0, true, 1, false);
+  // Any positive finite rate: a sweep may try absurd ones on purpose (the trainer warns above 1).
+  o->encoder_lr = double_in(n, "encoder_lr", c, w, o->encoder_lr, 0, true, INFINITY, false);
+  o->head_lr = double_in(n, "head_lr", c, w, o->head_lr, 0, true, INFINITY, false);
   o->weight_decay = double_in(n, "weight_decay", c, w, o->weight_decay, 0, false, 1, false);
   o->no_decay = get_string_list(n, "no_decay", c.file, w, o->no_decay);
   for (size_t i = 0; i < o->no_decay.size(); ++i)

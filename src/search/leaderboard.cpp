@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "config/train_config.h"
-#include "data/prepare.h"
+#include "eval/metrics.h"
 
 namespace fs = std::filesystem;
 

@@ -269,6 +269,9 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
                fmt::join(meta.labels, ","));
 
   // ---- optimizer and schedule ----
+  if (cfg.optim.encoder_lr > 1 || cfg.optim.head_lr > 1)
+    spdlog::warn("learning rates {:.3g} (encoder) / {:.3g} (heads) are above 1: expect divergence (typo for e-?)",
+                 cfg.optim.encoder_lr, cfg.optim.head_lr);
   TrainOptimizer opt = make_optimizer(*model, cfg.optim);
   for (const auto& g : opt.groups)
     spdlog::info("param group {}: {} tensors, {} elements, lr {:.1e}", g.name, g.tensors, g.elements, g.base_lr);
@@ -372,7 +375,8 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
                     {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
                     {"threshold", r.sweep.thresholds()[bi]}});
     if (tb) tb->add_scalars(st.step, {{"dev/loss", r.loss}, {"dev/micro_f1", s.micro.f1}, {"dev/macro_f1", s.macro.f1}});
-    if (score > st.best_score + cfg.early_stopping.min_delta) {
+    // The first evaluation is always the best so far (for the loss metric scores are negative).
+    if (st.best_step < 0 || score > st.best_score + cfg.early_stopping.min_delta) {
       st.best_score = score;
       st.best_threshold = r.sweep.thresholds()[bi];
       st.best_step = st.step;
@@ -387,6 +391,11 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
       }
     } else {
       ++st.evals_without_improvement;
+    }
+    if (opts.on_eval && !opts.on_eval(st.step, epoch_pos, score)) {
+      sum.stopped_by_callback = true;
+      spdlog::info("stopped at step {} by the caller (e.g. a sweep's ASHA rung)", st.step);
+      return true;
     }
     return cfg.early_stopping.patience > 0 && st.evals_without_improvement >= cfg.early_stopping.patience;
   };
@@ -515,11 +524,14 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     st.epoch = epoch + 1;
     if (cfg.eval.every_steps == 0) stop = evaluate_dev(static_cast<double>(epoch + 1));
     if (cfg.checkpoint.every_steps == 0) checkpoint();
-    if (stop) spdlog::info("early stopping: no improvement in {} evaluations", st.evals_without_improvement);
+    if (stop && !sum.stopped_by_callback) spdlog::info("early stopping: no improvement in {} evaluations", st.evals_without_improvement);
   }
   progress.end_line();
   st.finished = true;
   sum.steps = st.step;
+  sum.epochs_trained = static_cast<double>(st.epoch) + (micro_per_epoch > 0 && st.batch_in_epoch > 0 && st.epoch < cfg.optim.epochs
+                                                           ? static_cast<double>(st.batch_in_epoch) / static_cast<double>(micro_per_epoch)
+                                                           : 0.0);
   sum.best_score = st.best_score;
   sum.best_threshold = st.best_threshold;
 

@@ -10,6 +10,7 @@
 // by dist::GradReducer (overlapped with backward); evaluation is sharded and its counts reduced;
 // only rank 0 writes files. A single-rank group makes no MPI or NCCL call.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "config/train_config.h"
@@ -21,6 +22,10 @@ struct TrainOptions {
   bool resume = false;          // continue from the newest checkpoint in output_dir
   int64_t stop_after_steps = 0; // > 0: checkpoint and stop after this many optimizer steps (tests)
   dist::Group* group = nullptr; // the ranks training together; nullptr = this process alone
+  // Called on every rank after each dev evaluation with (step, epoch position, score; higher is
+  // better: the loss is negated); returning false stops training there, as early stopping
+  // does (sweeps: ASHA). It must return the same on every rank of the group.
+  std::function<bool(int64_t step, double epoch, double score)> on_eval;
 };
 
 struct TrainSummary {
@@ -30,6 +35,8 @@ struct TrainSummary {
   double test_micro_f1 = -1.0;   // -1 when there is no test split
   std::string run_dir, best_model_dir, report_path;
   int stop_signal = 0;           // SIGTERM/SIGUSR1 ended training early (checkpoint written)
+  bool stopped_by_callback = false;  // on_eval returned false
+  double epochs_trained = 0;     // epoch position at the end
 };
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts);

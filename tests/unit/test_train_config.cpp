@@ -343,8 +343,9 @@ TEST_F(TrainConfigTest, WrongTypes) {
 TEST_F(TrainConfigTest, RangesAndRequiredKeys) {
   struct Case { std::string yaml, field, message; };
   const std::vector<Case> cases = {
-      {"optim: {encoder_lr: 0}", "optim.encoder_lr", "must be in (0, 1], got 0"},
-      {"optim: {head_lr: 2}", "optim.head_lr", "must be in (0, 1], got 2"},
+      {"optim: {encoder_lr: 0}", "optim.encoder_lr", "must be in (0, inf), got 0"},
+      {"optim: {head_lr: -2}", "optim.head_lr", "must be in (0, inf), got -2"},
+      {"optim: {head_lr: .inf}", "optim.head_lr", "must be in (0, inf)"},
       {"optim: {batch_size: 0}", "optim.batch_size", "must be between 1 and"},
       {"optim: {epochs: -1}", "optim.epochs", "got -1"},
       {"optim: {grad_accum: 0}", "optim.grad_accum", "must be between 1"},

@@ -1,0 +1,48 @@
+// gtrain sweep SWEEP.yaml [--ranks-per-trial G] [--resume]   (docs/sweeps.md)
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "dist/group.h"
+#include "search/sweep_runner.h"
+
+namespace gtrain::cli {
+
+void add_sweep_command(CLI::App& app) {
+  struct Args {
+    std::string file;
+    int ranks_per_trial = 1;
+    bool resume = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("sweep", "hyperparameter search: trial groups over the MPI ranks, ASHA, a journal (docs/sweeps.md)");
+  cmd->add_option("sweep", a->file, "sweep file (YAML)")->required();
+  cmd->add_option("--ranks-per-trial", a->ranks_per_trial, "ranks that train one trial together (data parallel)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", a->resume, "continue the sweep in output_dir from its journal");
+  cmd->callback([a] {
+    const SweepConfig s = load_sweep_config(a->file);
+    dist::Group& world = dist::world();
+    SweepOptions o;
+    o.ranks_per_trial = a->ranks_per_trial;
+    o.resume = a->resume;
+    if (world.rank() == 0)
+      spdlog::info("sweep: {} trials ({} configurations x {} repeats) on {} rank(s) in groups of {}", make_trials(s).size(),
+                   make_trials(s).size() / static_cast<size_t>(s.repeats), s.repeats, world.size(), a->ranks_per_trial);
+    SweepSummary r;
+    try {
+      r = run_sweep(s, world, o);
+    } catch (const SweepInterrupted& e) {
+      spdlog::warn("{}", e.what());
+      throw ExitCode{128 + e.signal};
+    }
+    if (world.rank() == 0) {
+      std::printf("\n%s\n", r.leaderboard_md.c_str());
+      std::printf("sweep: %d trials: %d completed, %d stopped by ASHA, %d failed (%d already done before this run)\n"
+                  "leaderboard: %s/leaderboard.md (.csv); best config: %s/best_config.yaml; journal: %s/journal.jsonl\n",
+                  r.trials, r.completed, r.stopped, r.failed, r.skipped_done, r.output_dir.c_str(), r.output_dir.c_str(),
+                  r.output_dir.c_str());
+    }
+  });
+}
+
+}  // namespace gtrain::cli

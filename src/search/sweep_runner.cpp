@@ -1,0 +1,409 @@
+#include "search/sweep_runner.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "config/train_config.h"
+#include "search/asha.h"
+#include "search/journal.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr int kTagRequest = 7101, kTagReply = 7102;
+
+std::string join_ranks(const std::vector<int>& r) {
+  std::string s;
+  for (size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + std::to_string(r[i]);
+  return s;
+}
+
+// The sweep's state, on world rank 0. Every public call is thread-safe; rung() may have to wait
+// (deterministic ASHA): callers that must not block use try_rung().
+class Coordinator {
+ public:
+  Coordinator(const SweepConfig& s, std::vector<TrialSpec> trials, int groups, bool resume)
+      : s_(s), trials_(std::move(trials)), groups_(groups), asha_(s.asha.rungs(), s.asha.reduction_factor) {
+    fs::create_directories(s.output_dir);
+    const std::string jpath = (fs::path(s.output_dir) / "journal.jsonl").string();
+    const std::vector<json> old = SweepJournal::read(jpath);
+    if (!old.empty() && !resume)
+      throw std::runtime_error("sweep: " + jpath + " exists (an earlier sweep): pass --resume to continue it, or choose another output_dir");
+    std::map<int64_t, std::vector<std::pair<size_t, double>>> rungs;
+    for (const json& r : old) {
+      const std::string ev = r.value("event", "");
+      if (ev == "rung") rungs[r.at("trial").get<int64_t>()].push_back({r.at("rung").get<size_t>(), r.at("goal").get<double>()});
+      if (ev == "trial_end") {
+        TrialResult t;
+        t.spec = trials_.at(r.at("trial").get<size_t>());
+        t.status = r.at("status");
+        t.metric = r.value("metric", 0.0);
+        t.threshold = r.value("threshold", 0.0);
+        t.steps = r.value("steps", int64_t{0});
+        t.budget = r.value("budget", 0.0);
+        t.ranks = r.value("ranks", 0);
+        t.error = r.value("error", "");
+        results_[t.spec.id] = t;
+      }
+    }
+    for (auto& [id, t] : results_) {  // only ended trials' rungs count: the others run again
+      for (auto& [k, g] : rungs[id]) asha_.report(id, k, g);
+      asha_.ended(id);
+    }
+    for (const TrialSpec& t : trials_)
+      if (!results_.count(t.id)) pending_.push_back(t.id);
+    skipped_done_ = static_cast<int>(results_.size());
+    journal_ = std::make_unique<SweepJournal>(jpath);
+    journal_->write({{"event", "sweep"}, {"resumed", resume && !old.empty()}, {"file", s.file}, {"trials", trials_.size()},
+                     {"groups", groups}, {"already_ended", skipped_done_}, {"asha", s.asha.enabled},
+                     {"rungs", s.asha.rungs()}});
+    if (skipped_done_) spdlog::info("sweep: resuming: {} trial(s) already ended, {} to run", skipped_done_, pending_.size());
+  }
+
+  // The next trial for a group (or none when every trial has been handed out).
+  std::optional<TrialSpec> next(int group, const std::vector<int>& ranks) {
+    std::lock_guard<std::mutex> l(m_);
+    if (pending_.empty()) {
+      ++groups_done_;
+      return std::nullopt;
+    }
+    const int64_t id = pending_.front();
+    pending_.erase(pending_.begin());
+    journal_->write({{"event", "trial_start"}, {"trial", id}, {"group", group}, {"ranks", ranks},
+                     {"params", trials_[static_cast<size_t>(id)].params}, {"repeat", trials_[static_cast<size_t>(id)].repeat}});
+    spdlog::info("sweep: trial {} -> group {} ({} ranks: {}) {}", id, group, ranks.size(), join_ranks(ranks),
+                 fmt::join(trials_[static_cast<size_t>(id)].params, " "));
+    return trials_[static_cast<size_t>(id)];
+  }
+
+  void report_rung(int64_t trial, size_t rung, double goal, double budget) {
+    std::lock_guard<std::mutex> l(m_);
+    asha_.report(trial, rung, goal);
+    journal_->write({{"event", "rung"}, {"trial", trial}, {"rung", rung}, {"budget", budget}, {"goal", goal}});
+    cv_.notify_all();
+  }
+  // nullopt while the decision must wait for lower-numbered trials.
+  std::optional<bool> try_decide(int64_t trial, size_t rung) {
+    std::lock_guard<std::mutex> l(m_);
+    double cutoff = 0;
+    std::optional<bool> d = asha_.decide(trial, rung, &cutoff);
+    if (d) {
+      journal_->write({{"event", "decision"}, {"trial", trial}, {"rung", rung}, {"decision", *d ? "continue" : "stop"},
+                       {"cutoff", cutoff}});
+      if (!*d) spdlog::info("sweep: ASHA stops trial {} at rung {} (below the cutoff {:.4f})", trial, rung, cutoff);
+    }
+    return d;
+  }
+  bool decide_blocking(int64_t trial, size_t rung) {
+    for (;;) {
+      if (auto d = try_decide(trial, rung)) return *d;
+      std::unique_lock<std::mutex> l(m_);
+      cv_.wait_for(l, std::chrono::milliseconds(50));
+    }
+  }
+
+  void end(const TrialResult& r) {
+    std::lock_guard<std::mutex> l(m_);
+    asha_.ended(r.spec.id);
+    results_[r.spec.id] = r;
+    json j = {{"event", "trial_end"}, {"trial", r.spec.id}, {"status", r.status}, {"metric", r.metric},
+              {"threshold", r.threshold}, {"steps", r.steps}, {"budget", r.budget}, {"ranks", r.ranks}};
+    if (!r.error.empty()) j["error"] = r.error;
+    journal_->write(j);
+    spdlog::info("sweep: trial {} {} ({} {:.4f}, {} steps on {} ranks){}", r.spec.id, r.status, s_.metric, r.metric,
+                 r.steps, r.ranks, r.error.empty() ? "" : ": " + r.error);
+    cv_.notify_all();
+  }
+
+  bool all_groups_done() {
+    std::lock_guard<std::mutex> l(m_);
+    return groups_done_ >= groups_;
+  }
+  std::vector<TrialResult> results() {
+    std::lock_guard<std::mutex> l(m_);
+    std::vector<TrialResult> v;
+    for (auto& [id, r] : results_) v.push_back(r);
+    return v;
+  }
+  int skipped_done() const { return skipped_done_; }
+
+ private:
+  const SweepConfig& s_;
+  std::vector<TrialSpec> trials_;
+  int groups_;
+  AshaScheduler asha_;
+  std::vector<int64_t> pending_;
+  std::map<int64_t, TrialResult> results_;
+  int groups_done_ = 0, skipped_done_ = 0;
+  std::unique_ptr<SweepJournal> journal_;
+  std::mutex m_;
+  std::condition_variable cv_;
+};
+
+// How a group leader talks to the coordinator: directly on world rank 0, over MPI elsewhere.
+class CoordinatorLink {
+ public:
+  CoordinatorLink(Coordinator* local, MPI_Comm comm) : local_(local), comm_(comm) {}
+  json call(const json& req) {
+    if (local_) return serve(*local_, req, /*may_block=*/true).value();
+    const std::string b = req.dump();
+    MPI_Send(b.data(), static_cast<int>(b.size()), MPI_CHAR, 0, kTagRequest, comm_);
+    MPI_Status st;
+    MPI_Probe(0, kTagReply, comm_, &st);
+    int n = 0;
+    MPI_Get_count(&st, MPI_CHAR, &n);
+    std::string r(static_cast<size_t>(n), '\0');
+    MPI_Recv(r.data(), n, MPI_CHAR, 0, kTagReply, comm_, MPI_STATUS_IGNORE);
+    return json::parse(r);
+  }
+
+  // One request; nullopt when it is a rung decision that has to wait (may_block = false).
+  static std::optional<json> serve(Coordinator& c, const json& req, bool may_block) {
+    const std::string type = req.at("type");
+    if (type == "next") {
+      auto t = c.next(req.at("group"), req.at("ranks").get<std::vector<int>>());
+      if (!t) return json{{"type", "done"}};
+      return json{{"type", "trial"}, {"id", t->id}, {"config", t->config_index}, {"repeat", t->repeat}, {"params", t->params}};
+    }
+    if (type == "rung") {
+      const int64_t trial = req.at("trial");
+      const size_t rung = req.at("rung");
+      if (!req.value("reported", false)) c.report_rung(trial, rung, req.at("goal"), req.at("budget"));
+      if (may_block) return json{{"continue", c.decide_blocking(trial, rung)}};
+      if (auto d = c.try_decide(trial, rung)) return json{{"continue", *d}};
+      return std::nullopt;
+    }
+    if (type == "end") {
+      TrialResult r;
+      r.spec.id = req.at("trial");
+      r.spec.config_index = req.at("config");
+      r.spec.repeat = req.at("repeat");
+      r.spec.params = req.at("params").get<std::vector<std::string>>();
+      r.status = req.at("status");
+      r.metric = req.at("metric");
+      r.threshold = req.at("threshold");
+      r.steps = req.at("steps");
+      r.budget = req.at("budget");
+      r.ranks = req.at("ranks");
+      r.error = req.value("error", "");
+      c.end(r);
+      return json{{"ok", true}};
+    }
+    throw std::runtime_error("sweep coordinator: unknown request " + type);
+  }
+
+ private:
+  Coordinator* local_;
+  MPI_Comm comm_;
+};
+
+// World rank 0's server thread: answers the other leaders; rung decisions that must wait are
+// kept and answered as soon as they can be.
+void serve_remote(Coordinator& c, MPI_Comm comm, std::atomic<bool>& stop) {
+  std::vector<std::pair<int, json>> waiting;  // (source rank, rung request already reported)
+  auto reply = [&](int to, const json& j) {
+    const std::string b = j.dump();
+    MPI_Send(b.data(), static_cast<int>(b.size()), MPI_CHAR, to, kTagReply, comm);
+  };
+  while (!stop.load()) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, comm, &flag, &st);
+    if (flag) {
+      int n = 0;
+      MPI_Get_count(&st, MPI_CHAR, &n);
+      std::string b(static_cast<size_t>(n), '\0');
+      MPI_Recv(b.data(), n, MPI_CHAR, st.MPI_SOURCE, kTagRequest, comm, MPI_STATUS_IGNORE);
+      json req = json::parse(b);
+      if (auto r = CoordinatorLink::serve(c, req, false)) {
+        reply(st.MPI_SOURCE, *r);
+      } else {
+        req["reported"] = true;
+        waiting.emplace_back(st.MPI_SOURCE, req);
+      }
+    }
+    for (size_t i = 0; i < waiting.size();) {
+      if (auto r = CoordinatorLink::serve(c, waiting[i].second, false)) {
+        reply(waiting[i].first, *r);
+        waiting.erase(waiting.begin() + static_cast<long>(i));
+      } else {
+        ++i;
+      }
+    }
+    if (!flag) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOptions& opts) {
+  const int G = opts.ranks_per_trial;
+  if (G < 1 || world.size() % G != 0)
+    throw std::invalid_argument("sweep: --ranks-per-trial " + std::to_string(G) + " must divide the " +
+                                std::to_string(world.size()) + " ranks");
+  if (world.distributed()) {
+    int level = 0;
+    MPI_Query_thread(&level);
+    if (level < MPI_THREAD_MULTIPLE)
+      throw std::runtime_error("sweep: the coordinator thread needs MPI_THREAD_MULTIPLE; this MPI provides level " +
+                               std::to_string(level));
+  }
+  const int groups = world.size() / G;
+  const int group_index = world.rank() / G;
+  const std::vector<TrialSpec> trials = make_trials(s);
+  const TrainConfig base = load_train_config(s.base_config, s.fixed_overrides, /*check_files=*/false);
+  const uint64_t base_seed = base.optim.seed;
+  const double max_budget = s.asha.max_budget > 0 ? s.asha.max_budget
+                            : s.asha.unit == "epochs" ? static_cast<double>(base.optim.epochs) : 0.0;
+  const std::vector<double> rungs = s.asha.enabled ? AshaSettings{true, s.asha.grace_period, s.asha.reduction_factor,
+                                                                  max_budget, s.asha.unit}.rungs()
+                                                   : std::vector<double>{};
+  SweepConfig sc = s;
+  sc.asha.max_budget = max_budget;
+  if (!s.asha.enabled) sc.asha.grace_period = max_budget + 1;  // no rungs
+
+  std::unique_ptr<dist::Group> group = world.split(group_index, world.rank());
+  MPI_Comm coord = MPI_COMM_NULL;
+  if (world.distributed()) MPI_Comm_dup(world.comm(), &coord);
+
+  std::unique_ptr<Coordinator> coordinator;
+  std::exception_ptr setup_error;
+  if (world.rank() == 0) {
+    try {
+      coordinator = std::make_unique<Coordinator>(sc, trials, groups, opts.resume);
+    } catch (...) {
+      setup_error = std::current_exception();
+    }
+  }
+  std::vector<int64_t> ok = {setup_error ? 0 : 1};
+  world.allreduce(ok, dist::ReduceOp::Min, "sweep start");
+  if (setup_error) std::rethrow_exception(setup_error);
+  if (!ok[0]) throw std::runtime_error("sweep: rank 0 could not start the sweep (see its message)");
+
+  std::atomic<bool> stop_server{false};
+  std::thread server;
+  if (coordinator && world.distributed()) server = std::thread([&] { serve_remote(*coordinator, coord, stop_server); });
+
+  // This group's world ranks (for the journal and the log).
+  std::vector<int> ranks;
+  for (const std::string& r : group->allgather(std::to_string(world.rank()), "sweep group ranks"))
+    ranks.push_back(std::stoi(r));
+  const bool leader = group->rank() == 0;
+  CoordinatorLink link(world.rank() == 0 ? coordinator.get() : nullptr, coord);
+
+  for (;;) {
+    std::string msg;
+    if (leader) msg = link.call({{"type", "next"}, {"group", group_index}, {"ranks", ranks}}).dump();
+    group->broadcast(msg, 0, "sweep trial broadcast");
+    const json t = json::parse(msg);
+    if (t.at("type") == "done") break;
+    TrialSpec spec;
+    spec.id = t.at("id");
+    spec.config_index = t.at("config");
+    spec.repeat = t.at("repeat");
+    spec.params = t.at("params").get<std::vector<std::string>>();
+
+    TrialResult res;
+    res.spec = spec;
+    res.ranks = group->size();
+    try {
+      std::vector<std::string> ov = s.fixed_overrides;
+      ov.insert(ov.end(), spec.params.begin(), spec.params.end());
+      char trial_dir[32];
+      std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
+      ov.push_back("optim.seed=" + std::to_string(base_seed + static_cast<uint64_t>(spec.repeat)));
+      ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
+      ov.push_back("early_stopping.metric=" + s.metric);
+      ov.push_back("log.progress=plain");
+      if (s.asha.unit == "epochs" && max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(max_budget))));
+      const TrainConfig cfg = load_train_config(s.base_config, ov);
+      if (group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
+      group->barrier("sweep trial start");
+      size_t next_rung = 0;
+      TrainOptions to;
+      to.group = group.get();
+      to.on_eval = [&](int64_t step, double epoch, double score) {
+        const double budget = s.asha.unit == "epochs" ? epoch : static_cast<double>(step);
+        while (next_rung < rungs.size() && budget >= rungs[next_rung] - 1e-9) {
+          std::string d;
+          if (leader)
+            d = link.call({{"type", "rung"}, {"trial", spec.id}, {"rung", next_rung}, {"goal", score}, {"budget", budget}})
+                        .at("continue")
+                        .get<bool>()
+                    ? "1"
+                    : "0";
+          // Deterministic ASHA may wait for lower-numbered trials: no collective timeout here.
+          const double t = group->timeout_s();
+          group->set_timeout_s(0);
+          group->broadcast(d, 0, "sweep rung decision broadcast");
+          group->set_timeout_s(t);
+          if (d != "1") return false;
+          ++next_rung;
+        }
+        return true;
+      };
+      const TrainSummary sum = run_training(cfg, to);
+      if (sum.stop_signal) {
+        // Preempted (or the launcher is ending the job): the trial did not end; it is not
+        // recorded, so --resume runs it again. Other groups are mid-trial: end them all.
+        const std::string why = "sweep interrupted by signal " + std::to_string(sum.stop_signal) + " during trial " +
+                                std::to_string(spec.id) + " (not recorded; continue with --resume)";
+        if (world.distributed()) dist::abort_job(why, 128 + sum.stop_signal);
+        throw SweepInterrupted(why, sum.stop_signal);
+      }
+      res.status = sum.stopped_by_callback ? "stopped" : "completed";
+      res.metric = s.metric == "loss" ? -sum.best_score : sum.best_score;
+      res.threshold = sum.best_threshold;
+      res.steps = sum.steps;
+      res.budget = s.asha.unit == "epochs" ? sum.epochs_trained : static_cast<double>(sum.steps);
+    } catch (const SweepInterrupted&) {
+      throw;
+    } catch (const std::exception& e) {
+      res.status = "failed";
+      res.error = e.what();
+      spdlog::warn("sweep: trial {} failed: {}", spec.id, e.what());
+    }
+    if (leader)
+      link.call({{"type", "end"}, {"trial", spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat},
+                 {"params", spec.params}, {"status", res.status}, {"metric", res.metric}, {"threshold", res.threshold},
+                 {"steps", res.steps}, {"budget", res.budget}, {"ranks", res.ranks}, {"error", res.error}});
+  }
+
+  SweepSummary out;
+  out.output_dir = s.output_dir;
+  if (coordinator) {
+    while (!coordinator->all_groups_done()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  world.set_timeout_s(0);  // groups finish at their own pace: no collective timeout here
+  world.barrier("sweep end");
+  if (server.joinable()) {
+    stop_server = true;
+    server.join();
+  }
+  if (coord != MPI_COMM_NULL) MPI_Comm_free(&coord);
+  if (coordinator) {
+    const std::vector<TrialResult> results = coordinator->results();
+    out.trials = static_cast<int>(results.size());
+    for (const TrialResult& r : results) {
+      out.completed += r.status == "completed";
+      out.stopped += r.status == "stopped";
+      out.failed += r.status == "failed";
+    }
+    out.skipped_done = coordinator->skipped_done();
+    out.leaderboard_md = write_leaderboard(s, results, s.output_dir);
+  }
+  return out;
+}
+
+}  // namespace gtrain

@@ -1,0 +1,168 @@
+// Sweep pieces without training: sweep-file errors, trial generation (grid, random, repeats),
+// deterministic ASHA decisions, the journal's torn-line tolerance, the leaderboard.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/input_error.h"
+#include "search/asha.h"
+#include "search/journal.h"
+#include "search/leaderboard.h"
+#include "search/sweep_config.h"
+
+namespace fs = std::filesystem;
+using namespace gtrain;
+
+namespace {
+
+struct SweepTest : ::testing::Test {
+  fs::path dir;
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("gtrain-sweep-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "base.yaml") << "model: {tokenizer: spm.model}\ndata: {train: train.h5}\noptim: {seed: 40, epochs: 6}\noutput_dir: run\n";
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string write(const std::string& text) {
+    const std::string p = (dir / "sweep.yaml").string();
+    std::ofstream(p) << text;
+    return p;
+  }
+  void expect_error(const std::string& text, const std::string& needle) {
+    try {
+      load_sweep_config(write(text));
+      FAIL() << "accepted:\n" << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_F(SweepTest, RandomTrialsAreReproducibleInRangeAndRepeated) {
+  const std::string p = write(
+      "base: base.yaml\nspace:\n  optim.head_lr: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}\n"
+      "  optim.batch_size: {type: int, low: 4, high: 6}\n  optim.schedule: {type: choice, values: [linear, cosine]}\n"
+      "  optim.warmup_ratio: {type: uniform, low: 0.0, high: 0.2}\n"
+      "trials: 5\nrepeats: 3\nseed: 9\nasha: {grace_period: 1, reduction_factor: 2, max_budget: 8}\n");
+  const SweepConfig s = load_sweep_config(p);
+  EXPECT_TRUE(s.asha.enabled);
+  EXPECT_EQ(s.asha.rungs(), (std::vector<double>{1, 2, 4}));
+  const auto a = make_trials(s), b = make_trials(load_sweep_config(p));
+  ASSERT_EQ(a.size(), 15u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].id, static_cast<int64_t>(i));
+    EXPECT_EQ(a[i].config_index, static_cast<int64_t>(i / 3));
+    EXPECT_EQ(a[i].repeat, static_cast<int64_t>(i % 3));
+    EXPECT_EQ(a[i].params, b[i].params);                 // same file, same trials
+    EXPECT_EQ(a[i].params, a[i - i % 3].params);          // repeats share the configuration
+    ASSERT_EQ(a[i].params.size(), 4u);
+    const double lr = std::stod(a[i].params[0].substr(a[i].params[0].find('=') + 1));
+    EXPECT_GE(lr, 1e-4);
+    EXPECT_LE(lr, 1e-2);
+    const int bs = std::stoi(a[i].params[1].substr(a[i].params[1].find('=') + 1));
+    EXPECT_TRUE(bs >= 4 && bs <= 6) << a[i].params[1];
+  }
+  EXPECT_NE(a[0].params, a[3].params);
+}
+
+TEST_F(SweepTest, GridIsTheProduct) {
+  const SweepConfig s = load_sweep_config(write(
+      "base: base.yaml\nmethod: grid\nspace:\n  optim.encoder_lr: {type: choice, values: [1.0e-5, 2.0e-5]}\n"
+      "  optim.grad_accum: {type: int, low: 1, high: 3}\n"));
+  const auto t = make_trials(s);
+  ASSERT_EQ(t.size(), 6u);
+  EXPECT_EQ(t[0].params, (std::vector<std::string>{"optim.encoder_lr=1.0e-5", "optim.grad_accum=1"}));
+  EXPECT_EQ(t[5].params, (std::vector<std::string>{"optim.encoder_lr=2.0e-5", "optim.grad_accum=3"}));
+}
+
+TEST_F(SweepTest, BadFilesNameTheKey) {
+  expect_error("base: base.yaml\nspace: {optim.head_lr: {type: log_uniform, low: 0, high: 1}}\n", "space.optim.head_lr.low");
+  expect_error("base: base.yaml\nspace: {optim.head_lr: {type: log_unifrom, low: 0, high: 1}}\n", "did you mean 'log_uniform'");
+  expect_error("base: base.yaml\nspace: {}\n", "space");
+  expect_error("base: nowhere.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\n", "nowhere.yaml");
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nrepats: 3\n", "did you mean 'repeats'");
+  expect_error("base: base.yaml\nmethod: grid\nspace: {optim.head_lr: {type: uniform, low: 0.1, high: 1}}\n", "grid search");
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nmetric: f1\n", "metric");
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {reduction_factor: 1}\n",
+               "asha.reduction_factor");
+}
+
+TEST(Asha, DecisionsAreDeterministicAndWaitForLowerTrials) {
+  AshaScheduler a({1, 2}, 2.0);
+  a.report(0, 0, 0.5);
+  EXPECT_EQ(a.decide(0, 0), std::optional<bool>(true));  // alone: the cutoff is itself
+  a.report(2, 0, 0.9);
+  EXPECT_EQ(a.decide(2, 0), std::nullopt);               // trial 1 may still report at rung 0
+  a.report(1, 0, 0.1);
+  double cutoff = 0;
+  EXPECT_EQ(a.decide(1, 0, &cutoff), std::optional<bool>(false));  // below the median of {0.5, 0.1}
+  EXPECT_DOUBLE_EQ(cutoff, 0.3);
+  EXPECT_EQ(a.decide(2, 0), std::optional<bool>(true));   // 0.9 >= median of {0.5, 0.1, 0.9}
+  a.ended(1);                                             // stopped at rung 0: never reaches rung 1
+  a.report(2, 1, 0.8);
+  EXPECT_EQ(a.decide(2, 1), std::nullopt);                // trial 0 still running
+  a.report(0, 1, 0.7);
+  EXPECT_EQ(a.decide(2, 1), std::optional<bool>(true));
+  EXPECT_EQ(a.decide(0, 1), std::optional<bool>(true));
+  // The same reports in another order give the same decisions.
+  AshaScheduler b({1, 2}, 2.0);
+  b.report(1, 0, 0.1);
+  b.report(2, 0, 0.9);
+  b.report(0, 0, 0.5);
+  EXPECT_EQ(b.decide(1, 0), std::optional<bool>(false));
+  EXPECT_EQ(b.decide(2, 0), std::optional<bool>(true));
+  EXPECT_THROW(b.decide(3, 0), std::logic_error);
+}
+
+TEST_F(SweepTest, JournalSkipsATornLastLine) {
+  const std::string p = (dir / "journal.jsonl").string();
+  {
+    SweepJournal j(p);
+    j.write({{"event", "a"}, {"n", 1}});
+    j.write({{"event", "b"}});
+  }
+  std::ofstream(p, std::ios::app) << "{\"event\":\"tor";
+  const auto r = SweepJournal::read(p);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1]["event"], "b");
+  std::ofstream(p, std::ios::app) << "\n{\"event\":\"c\"}\n";
+  EXPECT_THROW(SweepJournal::read(p), std::runtime_error);  // a bad line that is not the last
+  EXPECT_TRUE(SweepJournal::read((dir / "none.jsonl").string()).empty());
+}
+
+TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
+  const SweepConfig s = load_sweep_config(write(
+      "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n"
+      "output_dir: out\n"));
+  const auto t = make_trials(s);
+  std::vector<TrialResult> r(4);
+  const double m[4] = {0.7, 0.8, 0.9, 0.5};
+  const char* st[4] = {"completed", "completed", "completed", "failed"};
+  for (int i = 0; i < 4; ++i) {
+    r[static_cast<size_t>(i)].spec = t[static_cast<size_t>(i)];
+    r[static_cast<size_t>(i)].status = st[i];
+    r[static_cast<size_t>(i)].metric = m[i];
+    r[static_cast<size_t>(i)].ranks = 2;
+  }
+  r[3].error = "loss is not finite";
+  const auto sums = summarize(s, r);
+  ASSERT_EQ(sums.size(), 2u);
+  EXPECT_EQ(sums[0].config_index, 1);  // 0.9 (one completed) beats 0.75 ± 0.07
+  EXPECT_DOUBLE_EQ(sums[1].mean, 0.75);
+  EXPECT_NEAR(sums[1].std, 0.0707107, 1e-6);
+  const std::string md = write_leaderboard(s, r, s.output_dir);
+  EXPECT_NE(md.find("| 1 | 2 | 1 | 0 | completed | 0.9000"), std::string::npos) << md;
+  EXPECT_NE(md.find("failed: loss is not finite"), std::string::npos) << md;
+  std::ifstream csv(fs::path(s.output_dir) / "leaderboard.csv");
+  std::string header, first;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  EXPECT_EQ(first.substr(0, 16), "1,2,1,0,complete");
+  std::ifstream best(fs::path(s.output_dir) / "best_config.yaml");
+  std::string text((std::istreambuf_iterator<char>(best)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("head_lr: 0.002"), std::string::npos) << text;
+}
