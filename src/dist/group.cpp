@@ -41,20 +41,25 @@ std::unique_ptr<Group>& world_ptr() {
 
 LaunchInfo detect_launch() {
   LaunchInfo li;
-  struct Source { const char *rank, *size, *name; };
-  for (const Source& s : {Source{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "openmpi"},
-                          Source{"PMIX_RANK", "PMIX_SIZE", "pmix"}, Source{"PMI_RANK", "PMI_SIZE", "pmi"},
-                          Source{"SLURM_PROCID", "SLURM_NTASKS", "slurm"}}) {
+  struct Source { const char *rank, *name; };
+  for (const Source& s : {Source{"OMPI_COMM_WORLD_RANK", "openmpi"}, Source{"PMIX_RANK", "pmix"},
+                          Source{"PMI_RANK", "pmi"}, Source{"SLURM_PROCID", "slurm"}}) {
     if (!std::getenv(s.rank)) continue;
     li.rank = env_int(s.rank, 0);
-    li.world = env_int(s.size, 1);
     li.launcher = s.name;
     break;
   }
-  // Slurm sets SLURM_NTASKS inside an allocation even for a plain process; only srun's tasks
-  // have SLURM_STEP_ID, so SLURM_* alone counts only with it.
-  if (li.launcher == "slurm" && !std::getenv("SLURM_STEP_ID")) li = LaunchInfo{};
-  li.launched = li.world > 1;
+  // The size: Open MPI's and PMI's own variables, else the Slurm step's task count. Slurm sets
+  // SLURM_PROCID/SLURM_NTASKS inside an allocation even for a plain process; only srun's tasks
+  // have SLURM_STEP_ID, so Slurm's variables count only with it.
+  const bool srun_task = std::getenv("SLURM_STEP_ID") != nullptr;
+  int size = env_int("OMPI_COMM_WORLD_SIZE", 0);
+  if (!size) size = env_int("PMI_SIZE", 0);
+  if (!size && srun_task) size = env_int("SLURM_STEP_NUM_TASKS", env_int("SLURM_NTASKS", 0));
+  if (li.launcher == "slurm" && !srun_task) li = LaunchInfo{};
+  li.world = size > 0 ? size : 1;
+  // PMIx without a size variable (srun --mpi=pmix of another MPI): let MPI tell.
+  li.launched = li.world > 1 || (li.launcher == "pmix" && size == 0);
   return li;
 }
 

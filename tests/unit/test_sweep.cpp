@@ -166,3 +166,17 @@ TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
   std::string text((std::istreambuf_iterator<char>(best)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("head_lr: 0.002"), std::string::npos) << text;
 }
+
+TEST(ShippedSweeps, ParseAndGenerateTrials) {
+  const fs::path dir = fs::path(GTRAIN_SOURCE_DIR) / "configs" / "sweeps";
+  int n = 0;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    if (f.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(f.path().string());
+    SweepConfig s;
+    ASSERT_NO_THROW(s = load_sweep_config(f.path().string()));
+    EXPECT_FALSE(make_trials(s).empty());
+    ++n;
+  }
+  EXPECT_GE(n, 3);
+}
