@@ -44,6 +44,15 @@ GradReducer::GradReducer(const std::vector<torch::Tensor>& params, Communicator&
 GradReducer::~GradReducer() {
   if (opts_.overlap)
     for (Slot& s : slots_) s.param.remove_hook(s.hook);
+  // A failed step (an exception between prepare() and finish()) may leave all-reduces in flight:
+  // let them finish before the buckets go (the other ranks wait for them too).
+  for (Bucket& b : buckets_) {
+    if (!b.work) continue;
+    try {
+      b.work->wait();
+    } catch (...) {
+    }
+  }
 }
 
 std::vector<int64_t> GradReducer::bucket_sizes() const {
@@ -86,7 +95,10 @@ void GradReducer::fill(size_t i, const torch::Tensor* incoming) {
 
 void GradReducer::on_grad(size_t i, const torch::Tensor& g) {
   std::lock_guard<std::mutex> l(m_);
-  if (!armed_ || slots_[i].ready) return;
+  if (!armed_) return;
+  if (slots_[i].ready)  // its bucket may already be on the wire: the second gradient would be lost
+    throw std::logic_error("GradReducer: a parameter got two gradients in one backward (a weight used in two "
+                           "places of the graph); set comm.overlap: false");
   fill(i, &g);
   launch_in_order();
 }
@@ -129,6 +141,7 @@ void GradReducer::finish() {
   for (Bucket& b : buckets_) {
     b.work->wait();
     stats_.comm_s += b.work->seconds();
+    b.work.reset();
     if (b.wire.defined()) b.flat.copy_(b.wire);
     if (opts_.grad_scale != 1.0) b.flat.mul_(opts_.grad_scale);
   }

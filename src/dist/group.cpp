@@ -192,6 +192,10 @@ std::unique_ptr<Group> Group::split(int color, int key) const {
     g = from_comm(sub, timeout_s_);
   }
   MPI_Comm_free(&sub);
+  // Node-local rank and size stay those of this (parent) group: they pick the GPU and share the
+  // node's cores among all the processes on the node, whatever group each trains in.
+  g->local_rank_ = local_rank_;
+  g->local_size_ = local_size_;
   return g;
 }
 

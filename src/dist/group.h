@@ -39,7 +39,9 @@ class Group {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
-  int local_rank() const { return local_rank_; }  // rank among the group's ranks on this node
+  // Rank among the processes on this node, and their number (for a split group: those of the
+  // group it was split from, so trial groups pick distinct GPUs).
+  int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
   bool distributed() const { return size_ > 1; }
   const std::string& host() const { return host_; }

@@ -52,13 +52,16 @@ MPI_Datatype mpi_type(const torch::Tensor& t) {
   }
 }
 
-MPI_Op mpi_op(const torch::Tensor& t, ReduceOp op) {
+void check_op(const torch::Tensor& t, ReduceOp op) {
   const bool is16 = t.scalar_type() == torch::kFloat16 || t.scalar_type() == torch::kBFloat16;
-  if (is16) {
-    if (op != ReduceOp::Sum && op != ReduceOp::Avg)
-      throw std::invalid_argument("mpi backend: 16-bit tensors support only sum and average");
-    return t.scalar_type() == torch::kFloat16 ? half_sum_op() : bf16_sum_op();
-  }
+  if (is16 && op != ReduceOp::Sum && op != ReduceOp::Avg)
+    throw std::invalid_argument("mpi backend: 16-bit tensors support only sum and average");
+}
+
+// Called on the comm thread (MPI_Op_create is an MPI call: SERIALIZED allows it only there).
+MPI_Op mpi_op(torch::ScalarType dtype, ReduceOp op) {
+  if (dtype == torch::kFloat16) return half_sum_op();
+  if (dtype == torch::kBFloat16) return bf16_sum_op();
   switch (op) {
     case ReduceOp::Max: return MPI_MAX;
     case ReduceOp::Min: return MPI_MIN;
@@ -108,13 +111,16 @@ MpiCommunicator::MpiCommunicator(Group& group) : Communicator(group) {
 
 std::shared_ptr<Work> MpiCommunicator::all_reduce(torch::Tensor t, ReduceOp op) {
   check_tensor(t, "all-reduce");
+  check_op(t, op);
   const MPI_Datatype type = mpi_type(t);
-  const MPI_Op mop = mpi_op(t, op);
+  const torch::ScalarType dtype = t.scalar_type();
   MPI_Comm comm = group_.comm();
-  void* ptr = t.data_ptr();
   const int n = static_cast<int>(t.numel());
   const std::string what = describe("all-reduce", t);
-  auto job = group_.thread()->submit(what, [=] { check(MPI_Allreduce(MPI_IN_PLACE, ptr, n, type, mop, comm), what); });
+  // The job holds the tensor: its memory lives until the all-reduce is done, whatever the caller does.
+  auto job = group_.thread()->submit(what, [=] {
+    check(MPI_Allreduce(MPI_IN_PLACE, t.data_ptr(), n, type, mpi_op(dtype, op), comm), what);
+  });
   return std::make_shared<MpiWork>(std::move(job), t, op == ReduceOp::Avg ? static_cast<double>(size()) : 1.0);
 }
 

@@ -55,6 +55,7 @@ struct RngStates {
 // exactly as long as the graph node does.
 struct Saved : torch::CustomClassHolder {
   CheckpointBlock block;
+  bool has_b = true;  // autograd cannot take an undefined input: a placeholder goes in its place
   RngStates rng;
   AutocastState autocast;
 };
@@ -64,7 +65,7 @@ struct Saved : torch::CustomClassHolder {
 struct Checkpoint : torch::autograd::Function<Checkpoint> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, c10::intrusive_ptr<Saved> saved,
                                const torch::Tensor& a, const torch::Tensor& b) {
-    const std::vector<torch::Tensor> inputs = {a, b};
+    const std::vector<torch::Tensor> inputs = {a, saved->has_b ? b : torch::Tensor()};
     saved->rng = RngStates::capture(inputs);
     saved->autocast = autocast_state();
     ctx->save_for_backward({a, b});
@@ -80,6 +81,7 @@ struct Checkpoint : torch::autograd::Function<Checkpoint> {
     std::vector<torch::Tensor> inputs;
     for (const auto& t : ctx->get_saved_variables())
       inputs.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
+    if (!saved->has_b) inputs[1] = torch::Tensor();
 
     // Replay the forward with the first run's generator states and autocast, then put the
     // current states back so the rest of the step draws as it would have.
@@ -93,6 +95,9 @@ struct Checkpoint : torch::autograd::Function<Checkpoint> {
       out = saved->block(inputs);
     }
     set_autocast(ac_now);
+    // The recomputation filled autocast's cast cache with this step's weights; left there, the
+    // next step's forward would read stale copies after the optimizer updated the weights.
+    if (saved->autocast.on) at::autocast::clear_cache();
     now.restore();
     torch::autograd::backward({out}, {grad_out[0]});
 
@@ -110,7 +115,15 @@ torch::Tensor checkpointed(const CheckpointBlock& block, const std::vector<torch
   if (inputs.empty() || inputs.size() > 2) throw std::invalid_argument("checkpointed: one or two inputs");
   auto saved = c10::make_intrusive<Saved>();
   saved->block = block;
-  return Checkpoint::apply(saved, inputs[0], inputs.size() > 1 ? inputs[1] : torch::Tensor());
+  torch::Tensor a = inputs[0], b = inputs.size() > 1 ? inputs[1] : torch::Tensor();
+  // With frozen inputs (LoRA: every base weight frozen) the Function's output would need no
+  // gradient and backward would never reach the block's trainable weights: make the input a
+  // leaf that needs one (what Hugging Face's enable_input_require_grads does).
+  if (!(a.defined() && a.requires_grad()) && !(b.defined() && b.requires_grad()) && a.defined())
+    a = a.detach().requires_grad_(true);
+  saved->has_b = b.defined();
+  if (!saved->has_b) b = torch::zeros({0}, a.options().requires_grad(false));
+  return Checkpoint::apply(saved, a, b);
 }
 
 }  // namespace gtrain

@@ -2,12 +2,25 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
 namespace gtrain {
 
 SweepJournal::SweepJournal(const std::string& path) : path_(path) {
+  // A record torn by a crash (no final newline) is cut off first, so the next record starts on a
+  // line of its own and the journal stays readable.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!all.empty() && all.back() != '\n') {
+      const size_t keep = all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1;
+      std::filesystem::resize_file(path, keep, ec);
+      if (ec) throw std::runtime_error("sweep journal " + path + ": cannot cut a torn last record: " + ec.message());
+    }
+  }
   f_ = std::fopen(path.c_str(), "a");
   if (!f_) throw std::runtime_error("sweep journal " + path + ": cannot open for appending");
 }

@@ -43,6 +43,7 @@ class Coordinator {
     std::map<int64_t, std::vector<std::pair<size_t, double>>> rungs;
     for (const json& r : old) {
       const std::string ev = r.value("event", "");
+      if (ev == "trial_start") rungs[r.at("trial").get<int64_t>()].clear();  // only the last attempt counts
       if (ev == "rung") rungs[r.at("trial").get<int64_t>()].push_back({r.at("rung").get<size_t>(), r.at("goal").get<double>()});
       if (ev == "trial_end") {
         TrialResult t;
@@ -274,6 +275,14 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
   if (!s.asha.enabled) sc.asha.grace_period = max_budget + 1;  // no rungs
 
   std::unique_ptr<dist::Group> group = world.split(group_index, world.rank());
+  // The sweep's own messages within a group (trial hand-out, rung decisions) travel on a
+  // communicator of their own: should one rank of a group fail where the others are inside a
+  // training collective, the leader's next message cannot be matched with that collective; the
+  // others' wait then ends at comm.timeout_s with a message instead.
+  std::unique_ptr<dist::Group> control = group->split(0, group->rank());
+  // Its waits have no timeout: a leader may wait for a deterministic ASHA decision for as long as
+  // a lower-numbered trial takes to reach its rung (a dead rank still ends the job: the launcher).
+  control->set_timeout_s(0);
   MPI_Comm coord = MPI_COMM_NULL;
   if (world.distributed()) MPI_Comm_dup(world.comm(), &coord);
 
@@ -293,11 +302,18 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
 
   std::atomic<bool> stop_server{false};
   std::thread server;
-  if (coordinator && world.distributed()) server = std::thread([&] { serve_remote(*coordinator, coord, stop_server); });
+  if (coordinator && world.distributed())
+    server = std::thread([&] {
+      try {
+        serve_remote(*coordinator, coord, stop_server);
+      } catch (const std::exception& e) {
+        dist::abort_job(std::string("sweep coordinator failed: ") + e.what());
+      }
+    });
 
   // This group's world ranks (for the journal and the log).
   std::vector<int> ranks;
-  for (const std::string& r : group->allgather(std::to_string(world.rank()), "sweep group ranks"))
+  for (const std::string& r : control->allgather(std::to_string(world.rank()), "sweep group ranks"))
     ranks.push_back(std::stoi(r));
   const bool leader = group->rank() == 0;
   CoordinatorLink link(world.rank() == 0 ? coordinator.get() : nullptr, coord);
@@ -305,7 +321,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
   for (;;) {
     std::string msg;
     if (leader) msg = link.call({{"type", "next"}, {"group", group_index}, {"ranks", ranks}}).dump();
-    group->broadcast(msg, 0, "sweep trial broadcast");
+    control->broadcast(msg, 0, "sweep trial broadcast");
     const json t = json::parse(msg);
     if (t.at("type") == "done") break;
     TrialSpec spec;
@@ -329,7 +345,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
       if (s.asha.unit == "epochs" && max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(max_budget))));
       const TrainConfig cfg = load_train_config(s.base_config, ov);
       if (group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
-      group->barrier("sweep trial start");
+      control->barrier("sweep trial start");
       size_t next_rung = 0;
       TrainOptions to;
       to.group = group.get();
@@ -343,11 +359,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
                         .get<bool>()
                     ? "1"
                     : "0";
-          // Deterministic ASHA may wait for lower-numbered trials: no collective timeout here.
-          const double t = group->timeout_s();
-          group->set_timeout_s(0);
-          group->broadcast(d, 0, "sweep rung decision broadcast");
-          group->set_timeout_s(t);
+          control->broadcast(d, 0, "sweep rung decision broadcast");
           if (d != "1") return false;
           ++next_rung;
         }

@@ -178,6 +178,9 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   group.set_timeout_s(cfg.comm.timeout_s);
   const torch::Device device = pick_device(cfg.device, group.local_rank());
   check_precision(cfg.precision, device);
+  if (cfg.precision == Precision::FP16 && cfg.comm.compression == GradCompression::FP16)
+    throw std::invalid_argument("comm.compression: fp16 with precision: fp16 sends loss-scaled gradients through fp16 "
+                                "and overflows; use comm.compression: bf16 (or none)");
   install_stop_handlers();
 
   TrainSummary sum;
@@ -454,6 +457,10 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
       const double factor = lr_factor(cfg.optim.schedule, st.step, warmup, total_steps);
       opt.set_lr_factor(factor);
       const bool finite = scaler.unscale_and_check(opt.params);
+      if (!scaler.enabled() && cfg.comm.compression == GradCompression::FP16 && world > 1 &&
+          !LossScaler(true, 1.0).unscale_and_check(opt.params))  // scale 1: a finiteness check only
+        throw std::runtime_error("gradients not finite after the fp16 all-reduce at step " + std::to_string(st.step) +
+                                 " (fp16 tops out at 65504): use comm.compression: bf16");
       if (finite) {
         if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(opt.params, cfg.optim.max_grad_norm);
         opt.adamw->step();

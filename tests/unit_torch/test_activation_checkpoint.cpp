@@ -95,3 +95,16 @@ TEST(ActivationCheckpoint, KeepsFewerActivationsAndIsPlainWithoutGrad) {
     EXPECT_EQ(calls, 1);
   }
 }
+
+TEST(ActivationCheckpoint, TrainsWeightsInsideWhenTheInputsAreFrozen) {
+  // LoRA: the hidden states entering a layer need no gradient, the adapters inside do.
+  torch::Tensor w = torch::randn({4, 4}).set_requires_grad(true);
+  CheckpointBlock block = [&](const std::vector<torch::Tensor>& in) { return torch::tanh(torch::matmul(in[0], w)); };
+  torch::Tensor x = torch::randn({3, 4});
+  checkpointed(block, {x}).pow(2).sum().backward();
+  ASSERT_TRUE(w.grad().defined()) << "no gradient reached the weight inside the checkpointed block";
+  torch::Tensor got = w.grad().clone();
+  w.mutable_grad() = torch::Tensor();
+  block({x}).pow(2).sum().backward();
+  EXPECT_TRUE(torch::allclose(got, w.grad()));
+}
