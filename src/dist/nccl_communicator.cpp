@@ -4,6 +4,7 @@
 #include <nccl.h>
 
 #include <chrono>
+#include <functional>
 #include <cstring>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
@@ -121,6 +122,20 @@ class NcclWork : public Work {
   double seconds_ = 0;
 };
 
+// One NCCL call on the communicator's stream: after the work already queued on the compute
+// stream, between two timing events.
+std::shared_ptr<NcclWork> enqueue(const std::shared_ptr<NcclCommunicator::State>& s, std::string what,
+                                  const char* name, const std::function<ncclResult_t()>& call) {
+  cudaEvent_t start, end;
+  cuda_check(cudaEventCreate(&start), "cudaEventCreate");
+  cuda_check(cudaEventCreate(&end), "cudaEventCreate");
+  s->after_compute();
+  cuda_check(cudaEventRecord(start, s->stream), "cudaEventRecord");
+  nccl_check(call(), name);
+  cuda_check(cudaEventRecord(end, s->stream), "cudaEventRecord");
+  return std::make_shared<NcclWork>(s, start, end, std::move(what));
+}
+
 }  // namespace
 
 int cuda_device_count() {
@@ -171,32 +186,20 @@ NcclCommunicator::~NcclCommunicator() {
 
 std::shared_ptr<Work> NcclCommunicator::all_reduce(torch::Tensor t, ReduceOp op) {
   check_tensor(t, "all-reduce");
-  cudaEvent_t start, end;
-  cuda_check(cudaEventCreate(&start), "cudaEventCreate");
-  cuda_check(cudaEventCreate(&end), "cudaEventCreate");
-  s_->after_compute();
-  cuda_check(cudaEventRecord(start, s_->stream), "cudaEventRecord");
-  nccl_check(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), nccl_op(op),
-                           s_->comm, s_->stream),
-             "ncclAllReduce");
-  cuda_check(cudaEventRecord(end, s_->stream), "cudaEventRecord");
   char what[96];
   std::snprintf(what, sizeof what, "all-reduce of %.2f MB (nccl)", static_cast<double>(t.nbytes()) / 1e6);
-  return std::make_shared<NcclWork>(s_, start, end, what);
+  return enqueue(s_, what, "ncclAllReduce", [&] {
+    return ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), nccl_op(op),
+                         s_->comm, s_->stream);
+  });
 }
 
 void NcclCommunicator::broadcast(torch::Tensor t, int root) {
   check_tensor(t, "broadcast");
-  cudaEvent_t start, end;
-  cuda_check(cudaEventCreate(&start), "cudaEventCreate");
-  cuda_check(cudaEventCreate(&end), "cudaEventCreate");
-  s_->after_compute();
-  cuda_check(cudaEventRecord(start, s_->stream), "cudaEventRecord");
-  nccl_check(ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root, s_->comm,
-                           s_->stream),
-             "ncclBroadcast");
-  cuda_check(cudaEventRecord(end, s_->stream), "cudaEventRecord");
-  NcclWork(s_, start, end, "broadcast (nccl)").wait();
+  enqueue(s_, "broadcast (nccl)", "ncclBroadcast", [&] {
+    return ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root, s_->comm,
+                         s_->stream);
+  })->wait();
 }
 
 torch::Tensor NcclCommunicator::all_gather(const torch::Tensor& t) {
@@ -205,16 +208,10 @@ torch::Tensor NcclCommunicator::all_gather(const torch::Tensor& t) {
   std::vector<int64_t> shape{size()};
   for (int64_t d : in.sizes()) shape.push_back(d);
   torch::Tensor out = torch::empty(shape, in.options());
-  cudaEvent_t start, end;
-  cuda_check(cudaEventCreate(&start), "cudaEventCreate");
-  cuda_check(cudaEventCreate(&end), "cudaEventCreate");
-  s_->after_compute();
-  cuda_check(cudaEventRecord(start, s_->stream), "cudaEventRecord");
-  nccl_check(ncclAllGather(in.data_ptr(), out.data_ptr(), static_cast<size_t>(in.numel()), nccl_type(in), s_->comm,
-                           s_->stream),
-             "ncclAllGather");
-  cuda_check(cudaEventRecord(end, s_->stream), "cudaEventRecord");
-  NcclWork(s_, start, end, "all-gather (nccl)").wait();
+  enqueue(s_, "all-gather (nccl)", "ncclAllGather", [&] {
+    return ncclAllGather(in.data_ptr(), out.data_ptr(), static_cast<size_t>(in.numel()), nccl_type(in), s_->comm,
+                         s_->stream);
+  })->wait();
   return out;
 }
 
