@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake pkg-config ccache git
+  build-essential cmake ninja-build pkg-config ccache git
   libtorch-dev libopenblas0-openmp          # OpenBLAS: reference BLAS makes a step ~13x slower
   libopenmpi-dev openmpi-bin
   libhdf5-dev
@@ -41,7 +41,11 @@ esac
 BUILD_DIR=${GTRAIN_BUILD_DIR:-build}
 JOBS=${GTRAIN_JOBS:-$(nproc)}
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  # Ninja starts a library's sources as soon as their headers exist (Make waits for whole
+  # targets), which keeps both cores of a small machine busy.
+  GEN=()
+  command -v ninja >/dev/null && GEN=(-G Ninja)
+  cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release
 fi
 # GTRAIN_BUILD_TARGET=gtrain builds just the binary (the quickstart), skipping the test suites.
 TARGET=${GTRAIN_BUILD_TARGET:-all}

@@ -8,9 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "data/hdf5_store.h"
 #include "data/prepare.h"
-#include "train/evaluator.h"
 #include "train/predictor.h"
 
 namespace fs = std::filesystem;
@@ -59,20 +57,13 @@ void add_eval_command(CLI::App& app) {
         if (!d.empty()) fs::remove_all(d, ec);
       }
     } cleanup{tmp};
-    PreparedReader reader(h5, p.tokenizer().fingerprint());
-    bool any_desc = false;
-    for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
-    BatchBuilder builder(p.tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);
-    EvalOptions eo;
-    eo.thresholds = a->thresholds;
-    eo.batch_size = a->batch_size;
-    EvalResult r = evaluate(p.model(), reader, builder, eo);
-    std::printf("%s\n", text_report(r.sweep).c_str());
+    const ThresholdSweep sweep = p.evaluate(h5, a->thresholds, a->batch_size);
+    std::printf("%s\n", text_report(sweep).c_str());
     if (!a->output.empty()) {
       fs::create_directories(a->output);
-      write_eval_report((fs::path(a->output) / "eval_report.json").string(), r.sweep,
+      write_eval_report((fs::path(a->output) / "eval_report.json").string(), sweep,
                         {{"model", a->model}, {"data", a->data}});
-      write_text_file_atomic((fs::path(a->output) / "eval_report.md").string(), markdown_report(r.sweep));
+      write_text_file_atomic((fs::path(a->output) / "eval_report.md").string(), markdown_report(sweep));
       spdlog::info("wrote {}/eval_report.{{json,md}}", a->output);
     }
   });

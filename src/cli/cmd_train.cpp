@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "config/train_config.h"
 #include "dist/group.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint_dirs.h"
 #include "train/trainer.h"
 
 namespace gtrain::cli {

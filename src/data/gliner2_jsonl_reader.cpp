@@ -18,7 +18,7 @@ struct Occ {
   size_t mention_id;
 };
 
-Example parse_line(const std::string& line, const std::string& file, long ln) {
+Example parse_gliner2_line(const std::string& line, const std::string& file, long ln) {
   json j;
   try {
     j = json::parse(line);
@@ -126,7 +126,7 @@ ReadResult read_gliner2_jsonl(const std::string& path, const ReadOptions& opt) {
     Example ex;
     if (reader_detail::attempt(opt, &r, path, ln, line, [&] {
           lr.check_utf8();
-          ex = parse_line(line, path, ln);
+          ex = parse_gliner2_line(line, path, ln);
           reader_detail::finish_example(&ex, path, ln, opt);
         }))
       r.examples.push_back(std::move(ex));

@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-Example parse_line(const std::string& line, const std::string& file, long ln) {
+Example parse_offset_line(const std::string& line, const std::string& file, long ln) {
   json j;
   try {
     j = json::parse(line);
@@ -84,7 +84,7 @@ ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt) {
     Example ex;
     if (reader_detail::attempt(opt, &r, path, ln, line, [&] {
           lr.check_utf8();
-          ex = parse_line(line, path, ln);
+          ex = parse_offset_line(line, path, ln);
           reader_detail::finish_example(&ex, path, ln, opt);
         }))
       r.examples.push_back(std::move(ex));

@@ -69,7 +69,7 @@ MPI_Op mpi_op(torch::ScalarType dtype, ReduceOp op) {
   }
 }
 
-void check_tensor(const torch::Tensor& t, const char* op) {
+void check_cpu_tensor(const torch::Tensor& t, const char* op) {
   if (!t.device().is_cpu())
     throw std::invalid_argument(std::string("mpi backend: ") + op + " of a " + t.device().str() +
                                 " tensor; use comm.backend: nccl for GPU tensors");
@@ -110,7 +110,7 @@ MpiCommunicator::MpiCommunicator(Group& group) : Communicator(group) {
 }
 
 std::shared_ptr<Work> MpiCommunicator::all_reduce(torch::Tensor t, ReduceOp op) {
-  check_tensor(t, "all-reduce");
+  check_cpu_tensor(t, "all-reduce");
   check_op(t, op);
   const MPI_Datatype type = mpi_type(t);
   const torch::ScalarType dtype = t.scalar_type();
@@ -125,7 +125,7 @@ std::shared_ptr<Work> MpiCommunicator::all_reduce(torch::Tensor t, ReduceOp op) 
 }
 
 void MpiCommunicator::broadcast(torch::Tensor t, int root) {
-  check_tensor(t, "broadcast");
+  check_cpu_tensor(t, "broadcast");
   const MPI_Datatype type = mpi_type(t);
   MPI_Comm comm = group_.comm();
   void* ptr = t.data_ptr();
@@ -136,7 +136,7 @@ void MpiCommunicator::broadcast(torch::Tensor t, int root) {
 
 torch::Tensor MpiCommunicator::all_gather(const torch::Tensor& t) {
   torch::Tensor in = t.contiguous();
-  check_tensor(in, "all-gather");
+  check_cpu_tensor(in, "all-gather");
   std::vector<int64_t> shape{size()};
   for (int64_t d : in.sizes()) shape.push_back(d);
   torch::Tensor out = torch::empty(shape, in.options());

@@ -43,7 +43,7 @@ ncclRedOp_t nccl_op(ReduceOp op) {
   }
 }
 
-void check_tensor(const torch::Tensor& t, const char* op) {
+void check_cuda_tensor(const torch::Tensor& t, const char* op) {
   if (!t.is_cuda())
     throw std::invalid_argument(std::string("nccl backend: ") + op + " of a " + t.device().str() +
                                 " tensor; use comm.backend: mpi for CPU tensors");
@@ -185,7 +185,7 @@ NcclCommunicator::~NcclCommunicator() {
 }
 
 std::shared_ptr<Work> NcclCommunicator::all_reduce(torch::Tensor t, ReduceOp op) {
-  check_tensor(t, "all-reduce");
+  check_cuda_tensor(t, "all-reduce");
   char what[96];
   std::snprintf(what, sizeof what, "all-reduce of %.2f MB (nccl)", static_cast<double>(t.nbytes()) / 1e6);
   return enqueue(s_, what, "ncclAllReduce", [&] {
@@ -195,7 +195,7 @@ std::shared_ptr<Work> NcclCommunicator::all_reduce(torch::Tensor t, ReduceOp op)
 }
 
 void NcclCommunicator::broadcast(torch::Tensor t, int root) {
-  check_tensor(t, "broadcast");
+  check_cuda_tensor(t, "broadcast");
   enqueue(s_, "broadcast (nccl)", "ncclBroadcast", [&] {
     return ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root, s_->comm,
                          s_->stream);
@@ -204,7 +204,7 @@ void NcclCommunicator::broadcast(torch::Tensor t, int root) {
 
 torch::Tensor NcclCommunicator::all_gather(const torch::Tensor& t) {
   torch::Tensor in = t.contiguous();
-  check_tensor(in, "all-gather");
+  check_cuda_tensor(in, "all-gather");
   std::vector<int64_t> shape{size()};
   for (int64_t d : in.sizes()) shape.push_back(d);
   torch::Tensor out = torch::empty(shape, in.options());

@@ -6,47 +6,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/json_fields.h"
+
 namespace gtrain {
 
 namespace {
-
-[[noreturn]] void fail(const std::string& src, const std::string& key, const std::string& what) {
-  throw std::runtime_error("DeBERTa config " + src + ": key '" + key + "': " + what);
-}
-
-int64_t get_int(const nlohmann::json& j, const std::string& src, const std::string& key, int64_t def) {
-  if (!j.contains(key) || j[key].is_null()) return def;
-  const auto& v = j[key];
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_float()) {
-    double d = v.get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
-  }
-  fail(src, key, "expected an integer, got " + v.dump());
-}
-
-double get_num(const nlohmann::json& j, const std::string& src, const std::string& key, double def) {
-  if (!j.contains(key) || j[key].is_null()) return def;
-  const auto& v = j[key];
-  if (v.is_number()) return v.get<double>();
-  fail(src, key, "expected a number, got " + v.dump());
-}
-
-bool get_bool(const nlohmann::json& j, const std::string& src, const std::string& key, bool def) {
-  if (!j.contains(key) || j[key].is_null()) return def;
-  const auto& v = j[key];
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_number_integer()) return v.get<int64_t>() != 0;  // Python truthiness of 0/1
-  fail(src, key, "expected a boolean, got " + v.dump());
-}
-
-std::string get_str(const nlohmann::json& j, const std::string& src, const std::string& key,
-                    const std::string& def) {
-  if (!j.contains(key) || j[key].is_null()) return def;
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  fail(src, key, "expected a string, got " + v.dump());
-}
 
 std::string lower_strip(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -74,34 +38,35 @@ bool DebertaV2Config::has_p2c() const {
 }
 
 DebertaV2Config DebertaV2Config::from_json(const nlohmann::json& j, const std::string& src) {
+  const JsonFields f(j, "DeBERTa config", src);
   if (!j.is_object()) throw std::runtime_error("DeBERTa config " + src + ": not a JSON object");
   DebertaV2Config c;
   c.raw = j;
-  c.model_type = get_str(j, src, "model_type", c.model_type);
+  c.model_type = f.get_str("model_type", c.model_type);
   if (c.model_type != "deberta-v2")
-    fail(src, "model_type", "expected \"deberta-v2\" (DeBERTa-v2/v3), got \"" + c.model_type + "\"");
-  c.hidden_size = get_int(j, src, "hidden_size", c.hidden_size);
-  c.num_hidden_layers = get_int(j, src, "num_hidden_layers", c.num_hidden_layers);
-  c.num_attention_heads = get_int(j, src, "num_attention_heads", c.num_attention_heads);
-  c.attention_head_size = get_int(j, src, "attention_head_size", 0);
-  c.intermediate_size = get_int(j, src, "intermediate_size", c.intermediate_size);
-  c.hidden_act = get_str(j, src, "hidden_act", c.hidden_act);
-  c.vocab_size = get_int(j, src, "vocab_size", c.vocab_size);
-  c.max_position_embeddings = get_int(j, src, "max_position_embeddings", c.max_position_embeddings);
-  c.type_vocab_size = get_int(j, src, "type_vocab_size", c.type_vocab_size);
-  c.relative_attention = get_bool(j, src, "relative_attention", c.relative_attention);
-  c.max_relative_positions = get_int(j, src, "max_relative_positions", -1);
+    f.fail("model_type", "expected \"deberta-v2\" (DeBERTa-v2/v3), got \"" + c.model_type + "\"");
+  c.hidden_size = f.get_int("hidden_size", c.hidden_size);
+  c.num_hidden_layers = f.get_int("num_hidden_layers", c.num_hidden_layers);
+  c.num_attention_heads = f.get_int("num_attention_heads", c.num_attention_heads);
+  c.attention_head_size = f.get_int("attention_head_size", 0);
+  c.intermediate_size = f.get_int("intermediate_size", c.intermediate_size);
+  c.hidden_act = f.get_str("hidden_act", c.hidden_act);
+  c.vocab_size = f.get_int("vocab_size", c.vocab_size);
+  c.max_position_embeddings = f.get_int("max_position_embeddings", c.max_position_embeddings);
+  c.type_vocab_size = f.get_int("type_vocab_size", c.type_vocab_size);
+  c.relative_attention = f.get_bool("relative_attention", c.relative_attention);
+  c.max_relative_positions = f.get_int("max_relative_positions", -1);
   if (c.max_relative_positions < 1) c.max_relative_positions = c.max_position_embeddings;
-  c.position_buckets = get_int(j, src, "position_buckets", -1);
-  c.share_att_key = get_bool(j, src, "share_att_key", false);
-  c.position_biased_input = get_bool(j, src, "position_biased_input", true);
-  c.layer_norm_eps = get_num(j, src, "layer_norm_eps", c.layer_norm_eps);
-  c.pad_token_id = get_int(j, src, "pad_token_id", 0);
-  c.embedding_size = get_int(j, src, "embedding_size", c.hidden_size);
-  c.hidden_dropout_prob = get_num(j, src, "hidden_dropout_prob", c.hidden_dropout_prob);
+  c.position_buckets = f.get_int("position_buckets", -1);
+  c.share_att_key = f.get_bool("share_att_key", false);
+  c.position_biased_input = f.get_bool("position_biased_input", true);
+  c.layer_norm_eps = f.get_num("layer_norm_eps", c.layer_norm_eps);
+  c.pad_token_id = f.get_int("pad_token_id", 0);
+  c.embedding_size = f.get_int("embedding_size", c.hidden_size);
+  c.hidden_dropout_prob = f.get_num("hidden_dropout_prob", c.hidden_dropout_prob);
   c.attention_probs_dropout_prob =
-      get_num(j, src, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
-  c.initializer_range = get_num(j, src, "initializer_range", c.initializer_range);
+      f.get_num("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  c.initializer_range = f.get_num("initializer_range", c.initializer_range);
 
   // pos_att_type: list, "p2c|c2p" string, or null.
   c.pos_att_type.clear();
@@ -112,55 +77,55 @@ DebertaV2Config DebertaV2Config::from_json(const nlohmann::json& j, const std::s
       items = split_bar(v.get<std::string>());
     } else if (v.is_array()) {
       for (const auto& e : v) {
-        if (!e.is_string()) fail(src, "pos_att_type", "list entries must be strings, got " + e.dump());
+        if (!e.is_string()) f.fail("pos_att_type", "list entries must be strings, got " + e.dump());
         items.push_back(e.get<std::string>());
       }
     } else {
-      fail(src, "pos_att_type", "expected a list or a \"p2c|c2p\" string, got " + v.dump());
+      f.fail("pos_att_type", "expected a list or a \"p2c|c2p\" string, got " + v.dump());
     }
     for (const auto& s : items) {
       if (s != "c2p" && s != "p2c")
-        fail(src, "pos_att_type", "unsupported entry \"" + s + "\" (only c2p and p2c)");
+        f.fail("pos_att_type", "unsupported entry \"" + s + "\" (only c2p and p2c)");
       c.pos_att_type.push_back(s);
     }
   }
 
   // norm_rel_ebd: "layer_norm", "none" (HF splits on '|').
   {
-    std::string v = get_str(j, src, "norm_rel_ebd", "none");
+    std::string v = f.get_str("norm_rel_ebd", "none");
     bool ln = false;
     for (const auto& s : split_bar(v)) {
       if (s == "layer_norm") ln = true;
       else if (s != "none" && !s.empty())
-        fail(src, "norm_rel_ebd", "unsupported value \"" + v + "\" (expected \"layer_norm\" or \"none\")");
+        f.fail("norm_rel_ebd", "unsupported value \"" + v + "\" (expected \"layer_norm\" or \"none\")");
     }
     c.norm_rel_ebd = ln ? "layer_norm" : "none";
   }
 
   // Unsupported features.
   if (c.hidden_act != "gelu")
-    fail(src, "hidden_act", "only \"gelu\" (exact erf) is supported, got \"" + c.hidden_act + "\"");
-  if (get_int(j, src, "conv_kernel_size", 0) > 0)
-    fail(src, "conv_kernel_size", "the convolution layer (DeBERTa-v2 xlarge style) is not supported");
-  if (c.hidden_size <= 0) fail(src, "hidden_size", "must be positive");
-  if (c.num_hidden_layers < 0) fail(src, "num_hidden_layers", "must be >= 0");
-  if (c.num_attention_heads <= 0) fail(src, "num_attention_heads", "must be positive");
+    f.fail("hidden_act", "only \"gelu\" (exact erf) is supported, got \"" + c.hidden_act + "\"");
+  if (f.get_int("conv_kernel_size", 0) > 0)
+    f.fail("conv_kernel_size", "the convolution layer (DeBERTa-v2 xlarge style) is not supported");
+  if (c.hidden_size <= 0) f.fail("hidden_size", "must be positive");
+  if (c.num_hidden_layers < 0) f.fail("num_hidden_layers", "must be >= 0");
+  if (c.num_attention_heads <= 0) f.fail("num_attention_heads", "must be positive");
   if (c.attention_head_size <= 0 && c.hidden_size % c.num_attention_heads != 0)
-    fail(src, "num_attention_heads", "hidden_size " + std::to_string(c.hidden_size) +
+    f.fail("num_attention_heads", "hidden_size " + std::to_string(c.hidden_size) +
                                          " is not a multiple of " + std::to_string(c.num_attention_heads));
-  if (c.intermediate_size <= 0) fail(src, "intermediate_size", "must be positive");
-  if (c.vocab_size <= 0) fail(src, "vocab_size", "must be positive");
-  if (c.embedding_size <= 0) fail(src, "embedding_size", "must be positive");
-  if (c.type_vocab_size < 0) fail(src, "type_vocab_size", "must be >= 0");
+  if (c.intermediate_size <= 0) f.fail("intermediate_size", "must be positive");
+  if (c.vocab_size <= 0) f.fail("vocab_size", "must be positive");
+  if (c.embedding_size <= 0) f.fail("embedding_size", "must be positive");
+  if (c.type_vocab_size < 0) f.fail("type_vocab_size", "must be >= 0");
   if (c.position_biased_input && c.max_position_embeddings <= 0)
-    fail(src, "max_position_embeddings", "must be positive");
-  if (!(c.layer_norm_eps > 0)) fail(src, "layer_norm_eps", "must be positive");
+    f.fail("max_position_embeddings", "must be positive");
+  if (!(c.layer_norm_eps > 0)) f.fail("layer_norm_eps", "must be positive");
   if (c.hidden_dropout_prob < 0 || c.hidden_dropout_prob >= 1)
-    fail(src, "hidden_dropout_prob", "must be in [0, 1)");
+    f.fail("hidden_dropout_prob", "must be in [0, 1)");
   if (c.attention_probs_dropout_prob < 0 || c.attention_probs_dropout_prob >= 1)
-    fail(src, "attention_probs_dropout_prob", "must be in [0, 1)");
+    f.fail("attention_probs_dropout_prob", "must be in [0, 1)");
   if (c.relative_attention && c.pos_ebd_size() <= 0)
-    fail(src, "max_relative_positions", "relative attention needs a positive table size");
+    f.fail("max_relative_positions", "relative attention needs a positive table size");
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "text/strings.h"
 
 namespace fs = std::filesystem;
 
@@ -21,15 +22,8 @@ namespace gtrain {
 
 namespace {
 
-const char* kWordEmb = "encoder.embeddings.word_embeddings.weight";
-
 [[noreturn]] void fail(const fs::path& file, const std::string& what) {
   throw std::runtime_error("GLiNER2 checkpoint " + file.string() + ": " + what);
-}
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
 
 // fsync a file or directory (best effort for directories).
@@ -45,6 +39,8 @@ void sync_path(const fs::path& p, bool must) {
   if (rc != 0 && must) fail(p, std::string("fsync failed: ") + std::strerror(err));
 }
 
+}  // namespace
+
 std::string dtype_label(torch::ScalarType t) {
   switch (t) {
     case torch::kFloat32: return "F32";
@@ -54,8 +50,6 @@ std::string dtype_label(torch::ScalarType t) {
     default: return c10::toString(t);
   }
 }
-
-}  // namespace
 
 const std::vector<std::string>& gliner2_tokenizer_files() {
   static const std::vector<std::string> f = {"spm.model",         "tokenizer.json",        "vocab.txt",
@@ -117,11 +111,11 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
   } catch (const std::exception& e) {
     fail(st_path, e.what());
   }
-  auto it = tensors.find(kWordEmb);
-  if (it == tensors.end()) fail(st_path, std::string("tensor '") + kWordEmb + "' is missing");
+  auto it = tensors.find(kWordEmbeddingsKey);
+  if (it == tensors.end()) fail(st_path, std::string("tensor '") + kWordEmbeddingsKey + "' is missing");
   torch::Tensor emb = it->second;
-  if (emb.dim() != 2) fail(st_path, std::string("tensor '") + kWordEmb + "' must be 2-D");
-  if (!emb.is_floating_point()) fail(st_path, std::string("tensor '") + kWordEmb + "' is not floating point");
+  if (emb.dim() != 2) fail(st_path, std::string("tensor '") + kWordEmbeddingsKey + "' must be 2-D");
+  if (!emb.is_floating_point()) fail(st_path, std::string("tensor '") + kWordEmbeddingsKey + "' is not floating point");
   ck.weights_dtype = dtype_label(emb.scalar_type());
   ck.saved_embedding_rows = emb.size(0);
   if (ck.saved_embedding_rows < n_tok) {
@@ -131,10 +125,10 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
     it->second = torch::cat({emb.to(torch::kFloat32), rows}, 0);
     ck.appended_embedding_rows = extra;
     spdlog::warn("{}: '{}' has {} rows but the tokenizer has {} tokens; appended {} rows ~ N(0, 0.02^2) (seed {})",
-                 st_path.string(), kWordEmb, ck.saved_embedding_rows, n_tok, extra, opts.new_row_seed);
+                 st_path.string(), kWordEmbeddingsKey, ck.saved_embedding_rows, n_tok, extra, opts.new_row_seed);
   } else if (ck.saved_embedding_rows > n_tok) {
     spdlog::warn("{}: '{}' has {} rows, more than the tokenizer's {} tokens; keeping all rows", st_path.string(),
-                 kWordEmb, ck.saved_embedding_rows, n_tok);
+                 kWordEmbeddingsKey, ck.saved_embedding_rows, n_tok);
   }
   const int64_t rows = it->second.size(0);
   if (ck.encoder_config.vocab_size != rows)
@@ -228,8 +222,8 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
     std::vector<std::pair<std::string, torch::Tensor>> tensors = gliner2_export_tensors(model, opts.dtype);
     int64_t rows = -1;
     for (const auto& kv : tensors)
-      if (kv.first == kWordEmb) rows = kv.second.size(0);
-    if (rows < 0) fail(out, std::string("the model has no '") + kWordEmb + "'");
+      if (kv.first == kWordEmbeddingsKey) rows = kv.second.size(0);
+    if (rows < 0) fail(out, std::string("the model has no '") + kWordEmbeddingsKey + "'");
 
     model.config.save((tmp / "config.json").string());
     DebertaV2Config enc = model.encoder_config;

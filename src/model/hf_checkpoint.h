@@ -29,6 +29,12 @@
 
 namespace gtrain {
 
+// The word-embedding matrix of a GLiNER2 checkpoint; its rows are the tokenizer's vocabulary.
+inline constexpr const char* kWordEmbeddingsKey = "encoder.embeddings.word_embeddings.weight";
+
+// "F32", "F16", "BF16", "F64": safetensors' names for a dtype, for logs and reports.
+std::string dtype_label(torch::ScalarType t);
+
 // Tokenizer files a checkpoint directory may hold; export copies the ones present.
 const std::vector<std::string>& gliner2_tokenizer_files();
 

@@ -22,6 +22,7 @@
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "text/strings.h"
 
 namespace gtrain {
 
@@ -33,11 +34,6 @@ namespace {
 const char* const kConfigFile = "adapter_config.json";
 const char* const kWeightsFile = "adapter_weights.safetensors";
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
 
 std::string local_name(const std::string& full) {
   const size_t dot = full.rfind('.');
@@ -63,12 +59,6 @@ std::vector<std::pair<std::string, LinearImpl*>> linears(const torch::nn::Module
   for (const auto& kv : root.named_modules(/*name_prefix=*/"", /*include_self=*/false))
     if (auto* lin = kv.value()->as<LinearImpl>()) out.emplace_back(kv.key(), lin);
   return out;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-  return s;
 }
 
 std::string utc_now_iso() {
@@ -112,12 +102,6 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   }
   if (::close(fd) != 0) fail("cannot close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename into " + path + ":");
-}
-
-std::string shape_str(torch::IntArrayRef s) {
-  std::ostringstream o;
-  o << s;
-  return o.str();
 }
 
 }  // namespace
@@ -356,8 +340,8 @@ LoraConfig load_lora_adapters(torch::nn::Module& root, const std::string& dir) {
     }
     const std::vector<int64_t> wa{cfg.r, p.lin->in}, wb{p.lin->out, cfg.r};
     if (p.A.sizes() != torch::IntArrayRef(wa) || p.B.sizes() != torch::IntArrayRef(wb))
-      errors.push_back("'" + kv.first + "': lora_A " + shape_str(p.A.sizes()) + " / lora_B " +
-                       shape_str(p.B.sizes()) + ", expected " + shape_str(wa) + " / " + shape_str(wb) +
+      errors.push_back("'" + kv.first + "': lora_A " + shape_string(p.A.sizes()) + " / lora_B " +
+                       shape_string(p.B.sizes()) + ", expected " + shape_string(wa) + " / " + shape_string(wb) +
                        " (lora_r " + std::to_string(cfg.r) + ")");
     else if (!p.A.is_floating_point() || !p.B.is_floating_point())
       errors.push_back("'" + kv.first + "': adapter tensors must be floating point");

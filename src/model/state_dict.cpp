@@ -8,14 +8,6 @@ namespace gtrain {
 
 namespace {
 
-std::string shape_str(torch::IntArrayRef s) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
-  o << "]";
-  return o.str();
-}
-
 std::string join_list(const std::vector<std::string>& v, size_t max_items = 50) {
   std::string out;
   for (size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? ", " : "") + v[i];
@@ -51,8 +43,8 @@ LoadStateReport load_state(torch::nn::Module& module, const std::map<std::string
     if (!it->second.defined()) throw std::runtime_error("load_state: tensor '" + key + "' is undefined");
     if (it->second.sizes() != kv.second.sizes())
       throw std::runtime_error("load_state: shape mismatch for '" + key + "': checkpoint has " +
-                               shape_str(it->second.sizes()) + ", model expects " +
-                               shape_str(kv.second.sizes()));
+                               shape_string(it->second.sizes()) + ", model expects " +
+                               shape_string(kv.second.sizes()));
   }
   for (const auto& kv : tensors)
     if (kv.first.compare(0, prefix.size(), prefix) == 0 && !wanted.count(kv.first))
@@ -76,6 +68,14 @@ LoadStateReport load_state(torch::nn::Module& module, const std::map<std::string
     rep.loaded.push_back(key);
   }
   return rep;
+}
+
+std::string shape_string(torch::IntArrayRef s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+  o << "]";
+  return o.str();
 }
 
 }  // namespace gtrain

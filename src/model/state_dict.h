@@ -26,4 +26,7 @@ LoadStateReport load_state(torch::nn::Module& module, const std::map<std::string
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module,
                                                               const std::string& prefix = "");
 
+// "[2, 3]": a tensor shape for error messages.
+std::string shape_string(torch::IntArrayRef shape);
+
 }  // namespace gtrain

@@ -23,6 +23,7 @@
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
 #include "text/tokenizer.h"
+#include "text/strings.h"
 
 namespace fs = std::filesystem;
 
@@ -30,34 +31,18 @@ namespace gtrain {
 
 namespace {
 
-const char* kWordEmb = "encoder.embeddings.word_embeddings.weight";
 const char* kWordEmbSuffix = "embeddings.word_embeddings.weight";
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("swap-encoder: " + what); }
-[[noreturn]] void fail(const fs::path& file, const std::string& what) { fail(file.string() + ": " + what); }
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
+[[noreturn]] void swap_fail(const std::string& what) { throw std::runtime_error("swap-encoder: " + what); }
+[[noreturn]] void swap_fail(const fs::path& file, const std::string& what) { swap_fail(file.string() + ": " + what); }
 
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream f(p);
-  if (!f) fail(p, "cannot open");
+  if (!f) swap_fail(p, "cannot open");
   try {
     return nlohmann::json::parse(f);
   } catch (const std::exception& e) {
-    fail(p, std::string("invalid JSON: ") + e.what());
-  }
-}
-
-std::string dtype_label(torch::ScalarType t) {
-  switch (t) {
-    case torch::kFloat32: return "F32";
-    case torch::kFloat16: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kFloat64: return "F64";
-    default: return c10::toString(t);
+    swap_fail(p, std::string("invalid JSON: ") + e.what());
   }
 }
 
@@ -65,16 +50,16 @@ std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std
   const fs::path st = dir / "model.safetensors";
   if (!fs::exists(st)) {
     if (fs::exists(dir / "pytorch_model.bin"))
-      fail(dir / "pytorch_model.bin",
+      swap_fail(dir / "pytorch_model.bin",
            "PyTorch pickle checkpoints are not supported; convert the " + what +
                " to model.safetensors first, e.g. python -c \"import torch; from safetensors.torch import save_file; "
                "save_file(torch.load('pytorch_model.bin', map_location='cpu'), 'model.safetensors')\"");
-    fail(st, "missing (no " + what + " weights in the directory)");
+    swap_fail(st, "missing (no " + what + " weights in the directory)");
   }
   try {
     return load_safetensors(st.string());
   } catch (const std::exception& e) {
-    fail(st, e.what());
+    swap_fail(st, e.what());
   }
 }
 
@@ -84,13 +69,6 @@ std::optional<std::string> token_value(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
   return std::nullopt;
-}
-
-std::string join(const std::vector<std::string>& v, size_t max_items, const std::string& sep = ", ") {
-  std::string out;
-  for (size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? sep : "") + v[i];
-  if (v.size() > max_items) out += sep + "... (" + std::to_string(v.size() - max_items) + " more)";
-  return out;
 }
 
 std::string with_commas(int64_t n) {
@@ -118,8 +96,8 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
   const fs::path stm_path = enc / "special_tokens_map.json";
   nlohmann::json tcfg = fs::exists(tcfg_path) ? read_json(tcfg_path) : nlohmann::json::object();
   nlohmann::json stm = fs::exists(stm_path) ? read_json(stm_path) : nlohmann::json::object();
-  if (!tcfg.is_object()) fail(tcfg_path, "not a JSON object");
-  if (!stm.is_object()) fail(stm_path, "not a JSON object");
+  if (!tcfg.is_object()) swap_fail(tcfg_path, "not a JSON object");
+  if (!stm.is_object()) swap_fail(stm_path, "not a JSON object");
   const std::set<std::string> gliner2(gliner2_special_tokens().begin(), gliner2_special_tokens().end());
 
   auto add = [&](const std::string& token, const std::string& source) {
@@ -141,17 +119,17 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
       }
       const auto content = token_value(it.value());
       if (id < 0 || !content)
-        fail(tcfg_path, "added_tokens_decoder entry \"" + it.key() + "\" is not {id: {\"content\": token}}");
+        swap_fail(tcfg_path, "added_tokens_decoder entry \"" + it.key() + "\" is not {id: {\"content\": token}}");
       by_id[id] = *content;
     }
     for (const auto& [id, token] : by_id) {
       const int32_t have = tok.piece_to_id(token);
       if (have == id) continue;
       if (have >= 0)
-        fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
+        swap_fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
                             " but the tokenizer files give it id " + std::to_string(have));
       if (id != tok.vocab_size())
-        fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
+        swap_fail(tcfg_path, "added token '" + token + "' is recorded with id " + std::to_string(id) +
                             " but the next free id of the tokenizer is " + std::to_string(tok.vocab_size()));
       add(token, "tokenizer_config.json added_tokens_decoder");
     }
@@ -196,33 +174,33 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   const fs::path g2(gliner2_dir), enc(encoder_dir);
   fs::path out = fs::path(out_dir).lexically_normal();
   if (!out.has_filename()) out = out.parent_path();
-  if (out.empty()) fail("empty output directory");
-  if (!fs::is_directory(g2)) fail(g2, "not a directory (expected a GLiNER2 checkpoint)");
-  if (!fs::is_directory(enc)) fail(enc, "not a directory (expected a Hugging Face encoder)");
+  if (out.empty()) swap_fail("empty output directory");
+  if (!fs::is_directory(g2)) swap_fail(g2, "not a directory (expected a GLiNER2 checkpoint)");
+  if (!fs::is_directory(enc)) swap_fail(enc, "not a directory (expected a Hugging Face encoder)");
   if (fs::exists(out)) {
     std::error_code ec;
     if (fs::equivalent(out, g2, ec) || fs::equivalent(out, enc, ec))
-      fail(out, "the output directory must differ from the input directories");
-    if (!fs::is_directory(out)) fail(out, "exists and is not a directory");
+      swap_fail(out, "the output directory must differ from the input directories");
+    if (!fs::is_directory(out)) swap_fail(out, "exists and is not a directory");
     if (!fs::is_empty(out) && !fs::exists(out / "config.json"))
-      fail(out, "exists, is not empty and holds no config.json; refusing to replace it");
+      swap_fail(out, "exists, is not empty and holds no config.json; refusing to replace it");
   }
 
   // ---- configurations ----------------------------------------------------------------------
   const fs::path g2_cfg_path = g2 / "config.json", g2_enc_path = g2 / "encoder_config" / "config.json";
-  if (!fs::exists(g2_cfg_path)) fail(g2_cfg_path, "missing (not a GLiNER2 checkpoint directory)");
-  if (!fs::exists(g2_enc_path)) fail(g2_enc_path, "missing (GLiNER2 stores the encoder configuration here)");
+  if (!fs::exists(g2_cfg_path)) swap_fail(g2_cfg_path, "missing (not a GLiNER2 checkpoint directory)");
+  if (!fs::exists(g2_enc_path)) swap_fail(g2_enc_path, "missing (GLiNER2 stores the encoder configuration here)");
   ExtractorConfig cfg = ExtractorConfig::from_file(g2_cfg_path.string());
   const DebertaV2Config g2_enc = DebertaV2Config::from_file(g2_enc_path.string());
   r.counting_layer = cfg.counting_layer;
   r.previous_model_name = cfg.model_name;
 
   const fs::path enc_cfg_path = enc / "config.json";
-  if (!fs::exists(enc_cfg_path)) fail(enc_cfg_path, "missing (the encoder's Hugging Face config.json)");
+  if (!fs::exists(enc_cfg_path)) swap_fail(enc_cfg_path, "missing (the encoder's Hugging Face config.json)");
   const nlohmann::json ej = read_json(enc_cfg_path);
-  if (!ej.is_object()) fail(enc_cfg_path, "not a JSON object");
+  if (!ej.is_object()) swap_fail(enc_cfg_path, "not a JSON object");
   if (!ej.contains("model_type") || !ej["model_type"].is_string())
-    fail(enc_cfg_path, "no \"model_type\"; swap-encoder takes DeBERTa-v2/v3 encoders (model_type \"deberta-v2\")");
+    swap_fail(enc_cfg_path, "no \"model_type\"; swap-encoder takes DeBERTa-v2/v3 encoders (model_type \"deberta-v2\")");
   const std::string model_type = ej["model_type"].get<std::string>();
   if (model_type != "deberta-v2") {
     std::string why = "model_type is \"" + model_type +
@@ -230,11 +208,11 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
                       "DebertaV2Config), the architecture GLiNER2's encoder and gtrain implement";
     if (ej.contains("architectures") && ej["architectures"].is_array() && !ej["architectures"].empty())
       why += " (architectures " + ej["architectures"].dump() + ")";
-    fail(enc_cfg_path, why);
+    swap_fail(enc_cfg_path, why);
   }
   DebertaV2Config enc_cfg = DebertaV2Config::from_json(ej, enc_cfg_path.string());
   if (enc_cfg.hidden_size != g2_enc.hidden_size)
-    fail("hidden_size mismatch: the encoder has hidden_size " + std::to_string(enc_cfg.hidden_size) + " (" +
+    swap_fail("hidden_size mismatch: the encoder has hidden_size " + std::to_string(enc_cfg.hidden_size) + " (" +
          enc_cfg_path.string() + ") but the GLiNER2 heads take hidden_size " + std::to_string(g2_enc.hidden_size) +
          " (" + g2_enc_path.string() + "); pick an encoder of the same width (e.g. a -base encoder for " +
          "gliner2-base)");
@@ -253,7 +231,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   try {
     tok = open_tokenizer(enc.string());
   } catch (const std::exception& e) {
-    fail(enc, std::string("cannot open the encoder's tokenizer: ") + e.what());
+    swap_fail(enc, std::string("cannot open the encoder's tokenizer: ") + e.what());
   }
   for (const auto& name : gliner2_tokenizer_files())
     if (fs::exists(enc / name)) r.tokenizer_files.push_back(name);
@@ -281,7 +259,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
       combined.emplace(kv.first, std::move(kv.second));
     }
   }
-  if (r.kept.empty()) fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
+  if (r.kept.empty()) swap_fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
   {
     std::map<std::string, torch::Tensor> ew = load_weights(enc, "encoder");
     std::vector<std::string> emb_keys;
@@ -290,10 +268,10 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
           (kv.first.size() == std::strlen(kWordEmbSuffix) || kv.first[kv.first.size() - std::strlen(kWordEmbSuffix) - 1] == '.'))
         emb_keys.push_back(kv.first);
     if (emb_keys.empty())
-      fail(enc_st, std::string("no word embeddings: expected a tensor named '") + kWordEmbSuffix +
+      swap_fail(enc_st, std::string("no word embeddings: expected a tensor named '") + kWordEmbSuffix +
                        "' (DebertaV2Model) or 'deberta." + kWordEmbSuffix + "' (DebertaV2ForMaskedLM)");
     if (emb_keys.size() > 1)
-      fail(enc_st, "several word-embedding tensors (" + join(emb_keys, 10) + "); cannot tell which is the encoder");
+      swap_fail(enc_st, "several word-embedding tensors (" + join(emb_keys, ", ", 10) + "); cannot tell which is the encoder");
     r.encoder_prefix = emb_keys[0].substr(0, emb_keys[0].size() - std::strlen(kWordEmbSuffix));
     r.encoder_dtype = dtype_label(ew.at(emb_keys[0]).scalar_type());
     for (auto& kv : ew) {
@@ -302,7 +280,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
         const std::string rest = k.substr(r.encoder_prefix.size());
         if ((starts_with(rest, "embeddings.") || starts_with(rest, "encoder.")) && rest != "embeddings.position_ids") {
           if (!kv.second.is_floating_point())
-            fail(enc_st, "tensor '" + k + "' is " + dtype_label(kv.second.scalar_type()) + ", expected floating point");
+            swap_fail(enc_st, "tensor '" + k + "' is " + dtype_label(kv.second.scalar_type()) + ", expected floating point");
           r.replaced.push_back("encoder." + rest);
           combined.emplace("encoder." + rest, std::move(kv.second));
           continue;
@@ -314,8 +292,8 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
 
   // ---- word embeddings: resize to len(tokenizer) --------------------------------------------
   {
-    torch::Tensor& emb = combined.at(kWordEmb);
-    if (emb.dim() != 2) fail(enc_st, "tensor '" + r.encoder_prefix + kWordEmbSuffix + "' must be 2-D");
+    torch::Tensor& emb = combined.at(kWordEmbeddingsKey);
+    if (emb.dim() != 2) swap_fail(enc_st, "tensor '" + r.encoder_prefix + kWordEmbSuffix + "' must be 2-D");
     r.checkpoint_rows = emb.size(0);
     torch::Tensor e32 = emb.to(torch::kFloat32);
     if (r.checkpoint_rows < n_tok) {
@@ -339,7 +317,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   try {
     lr = load_state(*model, combined, "", /*strict=*/false);
   } catch (const std::exception& e) {
-    fail(std::string(e.what()) + " (heads from " + g2_st.string() + ", encoder from " + enc_st.string() +
+    swap_fail(std::string(e.what()) + " (heads from " + g2_st.string() + ", encoder from " + enc_st.string() +
          " with config " + enc_cfg_path.string() + ")");
   }
   {
@@ -353,18 +331,18 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     };
     if (!miss_enc.empty())
       msg += " " + enc_st.string() + " lacks " + std::to_string(miss_enc.size()) + " encoder tensor(s) that " +
-             enc_cfg_path.string() + " implies: " + join(strip(miss_enc, r.encoder_prefix), 20) + ".";
+             enc_cfg_path.string() + " implies: " + join(strip(miss_enc, r.encoder_prefix), ", ", 20) + ".";
     if (!extra_enc.empty())
       msg += " " + enc_st.string() + " has " + std::to_string(extra_enc.size()) + " encoder tensor(s) that " +
-             enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), 20) + ".";
+             enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), ", ", 20) + ".";
     if (!miss_head.empty())
       msg += " " + g2_st.string() + " lacks " + std::to_string(miss_head.size()) + " head tensor(s): " +
-             join(miss_head, 20) + ".";
+             join(miss_head, ", ", 20) + ".";
     if (!extra_head.empty())
       msg += " " + g2_st.string() + " has " + std::to_string(extra_head.size()) + " head tensor(s) that " +
              g2_cfg_path.string() + " (counting_layer \"" + cfg.counting_layer + "\") has no place for: " +
-             join(extra_head, 20) + ".";
-    if (!msg.empty()) fail("the new model cannot be filled strictly:" + msg);
+             join(extra_head, ", ", 20) + ".";
+    if (!msg.empty()) swap_fail("the new model cannot be filled strictly:" + msg);
   }
 
   // ---- tokenizer files for the output ------------------------------------------------------
@@ -381,14 +359,14 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     nlohmann::json added = nlohmann::json::object();
     if (fs::exists(enc / "added_tokens.json")) {
       added = read_json(enc / "added_tokens.json");
-      if (!added.is_object()) fail(enc / "added_tokens.json", "not a JSON object");
+      if (!added.is_object()) swap_fail(enc / "added_tokens.json", "not a JSON object");
     }
     for (int32_t id = r.tokenizer_file_vocab; id < n_tok; ++id) added[tok->id_to_piece(id)] = id;
     for (const auto& t : r.tokens) added[t.token] = t.id;
     {
       std::ofstream f(stage.p / "added_tokens.json");
       f << added.dump(2) << "\n";
-      if (!f) fail(stage.p / "added_tokens.json", "write failed");
+      if (!f) swap_fail(stage.p / "added_tokens.json", "write failed");
     }
     r.wrote_added_tokens_json = true;
     tok_src = stage.p;
@@ -397,14 +375,14 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     try {
       check = open_tokenizer(stage.p.string());
     } catch (const std::exception& e) {
-      fail(std::string("the tokenizer written for the output does not open: ") + e.what());
+      swap_fail(std::string("the tokenizer written for the output does not open: ") + e.what());
     }
     if (check->vocab_size() != n_tok)
-      fail("the tokenizer written for the output has " + std::to_string(check->vocab_size()) + " tokens, expected " +
+      swap_fail("the tokenizer written for the output has " + std::to_string(check->vocab_size()) + " tokens, expected " +
            std::to_string(n_tok));
     for (const auto& t : r.tokens)
       if (check->piece_to_id(t.token) != t.id)
-        fail("the tokenizer written for the output gives '" + t.token + "' id " +
+        swap_fail("the tokenizer written for the output gives '" + t.token + "' id " +
              std::to_string(check->piece_to_id(t.token)) + ", expected " + std::to_string(t.id));
   }
 
@@ -422,7 +400,7 @@ std::string format_swap_report(const SwapEncoderReport& r) {
     std::vector<std::string> groups;
     for (const auto& kv : r.kept_by_module) groups.push_back(kv.first + " " + std::to_string(kv.second));
     o << "  kept      " << r.kept.size() << " head tensors (" << with_commas(r.kept_parameters)
-      << " parameters) unchanged from " << g2_st << ": " << join(groups, 20) << "; counting_layer "
+      << " parameters) unchanged from " << g2_st << ": " << join(groups, ", ", 20) << "; counting_layer "
       << r.counting_layer << ", hidden_size " << r.hidden_size << "\n";
   }
   o << "  replaced  " << r.replaced.size() << " encoder tensors (" << with_commas(r.replaced_parameters)
@@ -433,8 +411,8 @@ std::string format_swap_report(const SwapEncoderReport& r) {
     o << "  dropped   nothing (every tensor of " << enc_st << " is part of the encoder)\n";
   else
     o << "  dropped   " << r.dropped.size() << " tensor(s) of " << enc_st
-      << " outside the encoder: " << join(r.dropped, 12) << "\n";
-  o << "  tokenizer " << r.tokenizer_kind << " (" << join(r.tokenizer_files, 10) << "): "
+      << " outside the encoder: " << join(r.dropped, ", ", 12) << "\n";
+  o << "  tokenizer " << r.tokenizer_kind << " (" << join(r.tokenizer_files, ", ", 10) << "): "
     << r.tokenizer_file_vocab << " tokens in the files, " << r.rows << " with the special tokens\n";
   {
     std::vector<std::string> added, present;
@@ -443,8 +421,8 @@ std::string format_swap_report(const SwapEncoderReport& r) {
       if (t.source != "GLiNER2") s += " (" + t.source + ")";
       (t.added ? added : present).push_back(s);
     }
-    o << "  added     " << added.size() << " token(s): " << (added.empty() ? "none" : join(added, 30)) << "\n";
-    if (!present.empty()) o << "  present   " << join(present, 30) << " (already in the tokenizer files)\n";
+    o << "  added     " << added.size() << " token(s): " << (added.empty() ? "none" : join(added, ", ", 30)) << "\n";
+    if (!present.empty()) o << "  present   " << join(present, ", ", 30) << " (already in the tokenizer files)\n";
   }
   o << (r.checkpoint_rows == r.rows ? "  embedding" : "  resized  ") << " word embeddings " << r.checkpoint_rows << " -> " << r.rows << " rows";
   if (r.appended_rows > 0) {

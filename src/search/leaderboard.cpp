@@ -8,18 +8,13 @@
 
 #include "config/train_config.h"
 #include "eval/metrics.h"
+#include "text/strings.h"
 
 namespace fs = std::filesystem;
 
 namespace gtrain {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 std::string fmt4(double v) {
   char b[32];

@@ -11,6 +11,7 @@
 
 #include "text/unicode_class.h"
 #include "text/utf8.h"
+#include "text/strings.h"
 
 namespace gtrain {
 
@@ -22,10 +23,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The BERT special tokens a vocab.txt tokenizer (HF BertTokenizer) never splits.

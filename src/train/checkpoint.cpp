@@ -104,28 +104,4 @@ TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, tor
   return s;
 }
 
-std::vector<std::string> list_checkpoints(const std::string& run_dir) {
-  std::vector<std::pair<int64_t, std::string>> found;
-  if (!fs::exists(run_dir)) return {};
-  for (const auto& e : fs::directory_iterator(run_dir)) {
-    const std::string n = e.path().filename().string();
-    if (!e.is_directory() || n.rfind("checkpoint-", 0) != 0) continue;
-    const std::string num = n.substr(11);
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;  // skips *.tmp.*
-    found.emplace_back(std::stoll(num), e.path().string());
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (auto& p : found) out.push_back(p.second);
-  return out;
-}
-
-void prune_checkpoints(const std::string& run_dir, int keep_last, const std::string& protect) {
-  if (keep_last <= 0) return;
-  std::vector<std::string> all = list_checkpoints(run_dir);
-  const int64_t excess = static_cast<int64_t>(all.size()) - keep_last;
-  for (int64_t i = 0; i < excess; ++i)
-    if (fs::path(all[static_cast<size_t>(i)]) != fs::path(protect)) fs::remove_all(all[static_cast<size_t>(i)]);
-}
-
 }  // namespace gtrain

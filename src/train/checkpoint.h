@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "train/checkpoint_dirs.h"
+
 namespace gtrain {
 
 struct TrainState {
@@ -36,10 +38,5 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::op
 // Restores into an already built model/optimizer (same parameter set). Throws naming the file.
 TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer* opt,
                            at::Generator* mask_gen);
-
-// checkpoint-<step> directories under run_dir, oldest first.
-std::vector<std::string> list_checkpoints(const std::string& run_dir);
-// Removes all but the newest keep_last (keep_last <= 0: keep all); never removes `protect`.
-void prune_checkpoints(const std::string& run_dir, int keep_last, const std::string& protect = "");
 
 }  // namespace gtrain

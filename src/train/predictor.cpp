@@ -5,19 +5,40 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "data/hdf5_store.h"
+#include "model/hf_checkpoint.h"
 #include "text/utf8.h"
+#include "train/evaluator.h"
 #include "train/threads.h"
 
 namespace fs = std::filesystem;
 
 namespace gtrain {
 
-Predictor::Predictor(const std::string& model_dir, torch::Device device) : device_(device) {
+struct Predictor::Impl {
+  Gliner2Checkpoint ckpt;
+  PredictorInfo info;
+  torch::Device device = torch::kCPU;
+};
+
+Predictor::~Predictor() = default;
+Predictor::Predictor(Predictor&&) noexcept = default;
+Predictor& Predictor::operator=(Predictor&&) noexcept = default;
+const PredictorInfo& Predictor::info() const { return impl_->info; }
+const Tokenizer& Predictor::tokenizer() const { return *impl_->ckpt.tokenizer; }
+
+Predictor::Predictor(const std::string& model_dir, const std::string& device) : impl_(std::make_unique<Impl>()) {
+  try {
+    impl_->device = torch::Device(device);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("device '" + device + "': expected cpu, cuda or cuda:N");
+  }
   configure_torch_threads();
   Gliner2LoadOptions lo;
-  lo.device = device;
-  ckpt_ = load_gliner2_checkpoint(model_dir, lo);
-  ckpt_.model->eval();
+  lo.device = impl_->device;
+  impl_->ckpt = load_gliner2_checkpoint(model_dir, lo);
+  impl_->ckpt.model->eval();
+  PredictorInfo& info_ = impl_->info;
   const fs::path info = fs::path(model_dir) / "gtrain.json";
   if (fs::exists(info)) {
     std::ifstream f(info);
@@ -40,8 +61,9 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
                                                            const std::vector<SchemaField>& labels,
                                                            float threshold, int batch_size) {
   if (labels.empty()) throw std::invalid_argument("predict: no labels given");
+  const PredictorInfo& info_ = impl_->info;
   if (threshold < 0) threshold = info_.threshold;
-  const Tokenizer& tok = *ckpt_.tokenizer;
+  const Tokenizer& tok = *impl_->ckpt.tokenizer;
   const SchemaPrefix prefix = build_schema_prefix({entity_schema(labels)}, tok);
   std::vector<std::string> names;
   for (const auto& l : labels) names.push_back(l.name);
@@ -83,11 +105,11 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
       batch.input_ids[i].slice(0, 0, n).copy_(torch::tensor(std::vector<int64_t>(in.begin(), in.end())));
       batch.attention_mask[i].slice(0, 0, n).fill_(1);
     }
-    batch.input_ids = batch.input_ids.to(device_);
-    batch.attention_mask = batch.attention_mask.to(device_);
+    batch.input_ids = batch.input_ids.to(impl_->device);
+    batch.attention_mask = batch.attention_mask.to(impl_->device);
     Gliner2ForwardOptions fo;
     fo.count_logits = false;
-    Gliner2Output out = ckpt_.model->forward(batch, fo);
+    Gliner2Output out = impl_->ckpt.model->forward(batch, fo);
     for (int64_t i = 0; i < B; ++i) {
       torch::Tensor lg = out.example_span_logits(i).to(torch::kCPU, torch::kFloat32).contiguous();
       SpanScores sc{lg.data_ptr<float>(), static_cast<int32_t>(lg.size(0)), static_cast<int32_t>(lg.size(1)),
@@ -101,6 +123,18 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     }
   }
   return result;
+}
+
+ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size) {
+  PreparedReader reader(h5_path, tokenizer().fingerprint());
+  bool any_desc = false;
+  for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
+  BatchBuilder builder(tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);
+  EvalOptions eo;
+  eo.thresholds = thresholds;
+  eo.batch_size = batch_size;
+  eo.device = impl_->device;
+  return gtrain::evaluate(*impl_->ckpt.model, reader, builder, eo).sweep;
 }
 
 }  // namespace gtrain

@@ -8,8 +8,9 @@
 
 #include "data/gliner2_prompt.h"
 #include "data/units.h"
+#include "eval/metrics.h"
 #include "eval/span_decode.h"
-#include "model/hf_checkpoint.h"
+#include "text/tokenizer.h"
 
 namespace gtrain {
 
@@ -21,23 +22,30 @@ struct PredictorInfo {
   int max_length = 512;                   // text tokens per input; longer texts are cut
 };
 
+// The model lives behind a pointer so that this header, and the CLI, stay free of LibTorch.
 class Predictor {
  public:
-  explicit Predictor(const std::string& model_dir, torch::Device device = torch::kCPU);
+  // device: "cpu", "cuda" or "cuda:N".
+  explicit Predictor(const std::string& model_dir, const std::string& device = "cpu");
+  ~Predictor();
+  Predictor(Predictor&&) noexcept;
+  Predictor& operator=(Predictor&&) noexcept;
 
   // Entities of each text for the given schema; threshold < 0 = the stored threshold.
   std::vector<std::vector<DecodedEntity>> predict(const std::vector<std::string>& texts,
                                                   const std::vector<SchemaField>& labels,
                                                   float threshold = -1.0f, int batch_size = 8);
 
-  const PredictorInfo& info() const { return info_; }
-  const Tokenizer& tokenizer() const { return *ckpt_.tokenizer; }
-  ExtractorImpl& model() { return *ckpt_.model; }
+  // Entity-level P/R/F1 per threshold on a prepared HDF5 split (its labels and descriptions),
+  // which must have been tokenized with this model's tokenizer.
+  ThresholdSweep evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size = 16);
+
+  const PredictorInfo& info() const;
+  const Tokenizer& tokenizer() const;
 
  private:
-  Gliner2Checkpoint ckpt_;
-  PredictorInfo info_;
-  torch::Device device_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace gtrain

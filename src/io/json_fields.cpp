@@ -1,0 +1,51 @@
+#include "io/json_fields.h"
+
+#include <stdexcept>
+
+namespace gtrain {
+
+void JsonFields::fail(const std::string& key, const std::string& what) const {
+  throw std::runtime_error(kind_ + " " + src_ + ": field '" + key + "': " + what);
+}
+
+const nlohmann::json* JsonFields::value(const std::string& key) const {
+  if (!j_.contains(key) || j_[key].is_null()) return nullptr;
+  return &j_[key];
+}
+
+std::optional<int64_t> JsonFields::get_opt_int(const std::string& key) const {
+  const nlohmann::json* v = value(key);
+  if (!v) return std::nullopt;
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number_float()) {
+    const double d = v->get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+  }
+  fail(key, "expected an integer, got " + v->dump());
+}
+
+int64_t JsonFields::get_int(const std::string& key, int64_t def) const { return get_opt_int(key).value_or(def); }
+
+double JsonFields::get_num(const std::string& key, double def) const {
+  const nlohmann::json* v = value(key);
+  if (!v) return def;
+  if (v->is_number()) return v->get<double>();
+  fail(key, "expected a number, got " + v->dump());
+}
+
+bool JsonFields::get_bool(const std::string& key, bool def) const {
+  const nlohmann::json* v = value(key);
+  if (!v) return def;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_number_integer()) return v->get<int64_t>() != 0;
+  fail(key, "expected a boolean, got " + v->dump());
+}
+
+std::string JsonFields::get_str(const std::string& key, const std::string& def) const {
+  const nlohmann::json* v = value(key);
+  if (!v) return def;
+  if (v->is_string()) return v->get<std::string>();
+  fail(key, "expected a string, got " + v->dump());
+}
+
+}  // namespace gtrain
