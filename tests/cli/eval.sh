@@ -2,12 +2,9 @@
 # gtrain eval on annotated data (prepared on the fly with the model's tokenizer): the report's
 # supports are the file's gold counts, and its predictions at a threshold are the ones
 # `gtrain predict` makes at that threshold.
-set -u
 G=$1; SRC=$2
-FX="$SRC/../shared/fixtures/gliner2_tiny"
-[ -f "$FX/model.safetensors" ] || { echo "SKIP: fixtures absent ($FX)"; exit 77; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
+require_fixture gliner2_tiny
 LABELS=Disease,Drug,Procedure,Biomarker
 # The fixture's examples as GLiNER2 JSONL (gold entities) and as plain text lines.
 python3 - "$FX/fixtures.json" "$T" <<'PY' || fail "fixture conversion"
@@ -18,14 +15,14 @@ with open(sys.argv[2] + "/data.jsonl", "w") as f, open(sys.argv[2] + "/texts.txt
         f.write(json.dumps({"input": e["text"], "output": {"entities": e["gold"]}}, ensure_ascii=False) + "\n")
         t.write(e["text"] + "\n")
 PY
-"$G" eval "$FX" "$T/data.jsonl" --thresholds 0.3,0.5 -o "$T/out" > "$T/stdout" || fail "eval exited $?"
-[ -s "$T/out/eval_report.json" ] && [ -s "$T/out/eval_report.md" ] || fail "report files missing"
+"$G" eval "$FX" "$T/data.jsonl" --thresholds 0.3,0.5 -o "$T/report" > "$T/stdout" || fail "eval exited $?"
+[ -s "$T/report/eval_report.json" ] && [ -s "$T/report/eval_report.md" ] || fail "report files missing"
 grep -q "micro" "$T/stdout" || fail "no table printed"
 "$G" predict "$FX" --labels "$LABELS" --threshold 0.5 -i "$T/texts.txt" -o "$T/pred.jsonl" || fail "predict exited $?"
 python3 - "$T" <<'PY' || exit 1
 import json, sys
 d = sys.argv[1]
-rep = json.load(open(d + "/out/eval_report.json"))
+rep = json.load(open(d + "/report/eval_report.json"))
 gold = {}
 for line in open(d + "/data.jsonl"):
     for lab, ents in json.loads(line)["output"]["entities"].items():
@@ -42,6 +39,5 @@ assert at05["tp"] + at05["fp"] == n_pred, f"eval predicted {at05['tp'] + at05['f
 print("supports", gold, "predictions at 0.5:", n_pred)
 PY
 # A missing data file is an error that names it.
-"$G" eval "$FX" "$T/nope.jsonl" 2>"$T/err" && fail "missing data accepted"
-grep -q "nope.jsonl" "$T/err" || { cat "$T/err"; fail "error does not name the file"; }
+expect_error "nope.jsonl" "$G" eval "$FX" "$T/nope.jsonl"
 echo OK

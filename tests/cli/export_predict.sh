@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # gtrain export (fp32 and fp16) of the GLiNER2 fixture checkpoint loads back and predicts.
-set -u
 G=$1; SRC=$2
-FX="$SRC/../shared/fixtures/gliner2_tiny"
-[ -f "$FX/model.safetensors" ] || { echo "SKIP: fixtures absent ($FX)"; exit 77; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
+require_fixture gliner2_tiny
 "$G" export "$FX" --out "$T/fp32" || fail "export fp32"
 "$G" export "$FX" --out "$T/fp16" --dtype fp16 || fail "export fp16"
 for f in config.json encoder_config/config.json model.safetensors spm.model added_tokens.json; do

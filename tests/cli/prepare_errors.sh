@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # Bad configs and inputs fail before writing anything, with a message naming file, line and field.
-set -u
 G=$1; SRC=$2
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect_error() {  # expect_error PATTERN CMD...: non-zero exit and PATTERN in stderr
-  local pat=$1; shift
-  if "$@" >"$T/out" 2>"$T/err"; then fail "succeeded: $*"; fi
-  grep -q -- "$pat" "$T/err" || { cat "$T/err"; fail "message lacks '$pat': $*"; }
-}
+source "$(dirname "$0")/common.sh"
 printf '{"input": "당뇨병 환자", "output": {"entities": {"Disease": ["당뇨병"]}}}\n' > "$T/ok.jsonl"
 printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n당\n##뇨\n##병\n환\n##자\n' > "$T/vocab.txt"
 
