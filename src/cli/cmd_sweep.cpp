@@ -25,9 +25,10 @@ void add_sweep_command(CLI::App& app) {
     SweepOptions o;
     o.ranks_per_trial = a->ranks_per_trial;
     o.resume = a->resume;
+    const size_t n_trials = make_trials(s).size();
     if (world.rank() == 0)
-      spdlog::info("sweep: {} trials ({} configurations x {} repeats) on {} rank(s) in groups of {}", make_trials(s).size(),
-                   make_trials(s).size() / static_cast<size_t>(s.repeats), s.repeats, world.size(), a->ranks_per_trial);
+      spdlog::info("sweep: {} trials ({} configurations x {} repeats) on {} rank(s) in groups of {}", n_trials,
+                   n_trials / static_cast<size_t>(s.repeats), s.repeats, world.size(), a->ranks_per_trial);
     SweepSummary r;
     try {
       r = run_sweep(s, world, o);

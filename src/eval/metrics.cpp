@@ -362,12 +362,6 @@ std::string float_text(float x) {
 
 double threshold_value(float x) { return std::strtod(float_text(x).c_str(), nullptr); }
 
-std::string fixed4(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", x);
-  return buf;
-}
-
 nlohmann::json label_json(const LabelScore& s, bool with_label) {
   nlohmann::json j;
   if (with_label) j["label"] = s.label;
@@ -607,6 +601,12 @@ void write_text_file_atomic(const std::string& path, const std::string& content)
 void write_eval_report(const std::string& path, const ThresholdSweep& sweep,
                        const nlohmann::json& meta) {
   write_text_file_atomic(path, eval_report_json(sweep, meta).dump(2) + "\n");
+}
+
+std::string fixed4(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", x);
+  return buf;
 }
 
 }  // namespace gtrain

@@ -256,4 +256,7 @@ void write_eval_report(const std::string& path, const ThresholdSweep& sweep,
                        const nlohmann::json& meta = nlohmann::json());
 void write_text_file_atomic(const std::string& path, const std::string& content);
 
+// "0.1234": the 4 decimals of every report table.
+std::string fixed4(double x);
+
 }  // namespace gtrain

@@ -4,18 +4,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "text/strings.h"
+
 namespace gtrain {
-
-namespace {
-
-std::string join_list(const std::vector<std::string>& v, size_t max_items = 50) {
-  std::string out;
-  for (size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? ", " : "") + v[i];
-  if (v.size() > max_items) out += ", ... (" + std::to_string(v.size() - max_items) + " more)";
-  return out;
-}
-
-}  // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module& module,
                                                               const std::string& prefix) {
@@ -53,9 +44,9 @@ LoadStateReport load_state(torch::nn::Module& module, const std::map<std::string
   if (strict && (!rep.missing.empty() || !rep.unexpected.empty())) {
     std::string msg = "load_state (prefix '" + prefix + "'):";
     if (!rep.missing.empty())
-      msg += " missing keys (" + std::to_string(rep.missing.size()) + "): " + join_list(rep.missing) + ".";
+      msg += " missing keys (" + std::to_string(rep.missing.size()) + "): " + join(rep.missing, ", ", 50) + ".";
     if (!rep.unexpected.empty())
-      msg += " unexpected keys (" + std::to_string(rep.unexpected.size()) + "): " + join_list(rep.unexpected) + ".";
+      msg += " unexpected keys (" + std::to_string(rep.unexpected.size()) + "): " + join(rep.unexpected, ", ", 50) + ".";
     throw std::runtime_error(msg);
   }
 

@@ -16,12 +16,6 @@ namespace gtrain {
 
 namespace {
 
-std::string fmt4(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4f", v);
-  return b;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string q = "\"";
@@ -87,20 +81,20 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
   int place = 0;
   for (const TrialResult& r : results) {
     ++place;
-    const std::string metric = r.status == "failed" ? "" : fmt4(r.metric);
+    const std::string metric = r.status == "failed" ? "" : fixed4(r.metric);
     csv << place << "," << r.spec.id << "," << r.spec.config_index << "," << r.spec.repeat << "," << r.status << ","
-        << metric << "," << (r.status == "failed" ? "" : fmt4(r.threshold)) << "," << r.steps << "," << r.budget << ","
+        << metric << "," << (r.status == "failed" ? "" : fixed4(r.threshold)) << "," << r.steps << "," << r.budget << ","
         << r.ranks << "," << csv_field(join(r.spec.params, " ")) << "," << csv_field(r.error) << "\n";
     md << "| " << place << " | " << r.spec.id << " | " << r.spec.config_index << " | " << r.spec.repeat << " | "
        << r.status << (r.status == "failed" ? ": " + r.error.substr(0, 80) : "") << " | " << metric << " | "
-       << (r.status == "failed" ? "" : fmt4(r.threshold)) << " | " << r.steps << " | " << r.ranks << " | `"
+       << (r.status == "failed" ? "" : fixed4(r.threshold)) << " | " << r.steps << " | " << r.ranks << " | `"
        << join(r.spec.params, " ") << "` |\n";
   }
   const std::vector<ConfigSummary> sums = summarize(s, results);
   md << "\n## Configurations (mean ± std over completed repeats)\n\n| config | " << s.metric
      << " | completed | stopped | failed | parameters |\n|---|---|---|---|---|---|\n";
   for (const ConfigSummary& c : sums)
-    md << "| " << c.config_index << " | " << (c.completed ? fmt4(c.mean) + " ± " + fmt4(c.std) : std::string("-"))
+    md << "| " << c.config_index << " | " << (c.completed ? fixed4(c.mean) + " ± " + fixed4(c.std) : std::string("-"))
        << " | " << c.completed << " | " << c.stopped << " | " << c.failed << " | `" << join(c.params, " ") << "` |\n";
   write_text_file_atomic((fs::path(dir) / "leaderboard.csv").string(), csv.str());
   write_text_file_atomic((fs::path(dir) / "leaderboard.md").string(), md.str());
@@ -110,7 +104,7 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
     const TrainConfig best = load_train_config(s.base_config, ov, /*check_files=*/false);
     write_text_file_atomic((fs::path(dir) / "best_config.yaml").string(),
                            "# Best configuration of sweep " + s.file + " (config " + std::to_string(sums.front().config_index) +
-                               ": " + s.metric + " " + fmt4(sums.front().mean) + " ± " + fmt4(sums.front().std) + " over " +
+                               ": " + s.metric + " " + fixed4(sums.front().mean) + " ± " + fixed4(sums.front().std) + " over " +
                                std::to_string(sums.front().completed) + " run(s))\n# parameters: " +
                                join(sums.front().params, " ") + "\n" + train_config_to_yaml(best));
   }

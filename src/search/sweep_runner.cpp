@@ -23,12 +23,6 @@ namespace {
 using json = nlohmann::json;
 constexpr int kTagRequest = 7101, kTagReply = 7102;
 
-std::string join_ranks(const std::vector<int>& r) {
-  std::string s;
-  for (size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + std::to_string(r[i]);
-  return s;
-}
-
 // The sweep's state, on world rank 0. Every public call is thread-safe; rung() may have to wait
 // (deterministic ASHA): callers that must not block use try_rung().
 class Coordinator {
@@ -83,7 +77,7 @@ class Coordinator {
     pending_.erase(pending_.begin());
     journal_->write({{"event", "trial_start"}, {"trial", id}, {"group", group}, {"ranks", ranks},
                      {"params", trials_[static_cast<size_t>(id)].params}, {"repeat", trials_[static_cast<size_t>(id)].repeat}});
-    spdlog::info("sweep: trial {} -> group {} ({} ranks: {}) {}", id, group, ranks.size(), join_ranks(ranks),
+    spdlog::info("sweep: trial {} -> group {} ({} ranks: {}) {}", id, group, ranks.size(), fmt::join(ranks, ","),
                  fmt::join(trials_[static_cast<size_t>(id)].params, " "));
     return trials_[static_cast<size_t>(id)];
   }
@@ -267,11 +261,9 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
   const uint64_t base_seed = base.optim.seed;
   const double max_budget = s.asha.max_budget > 0 ? s.asha.max_budget
                             : s.asha.unit == "epochs" ? static_cast<double>(base.optim.epochs) : 0.0;
-  const std::vector<double> rungs = s.asha.enabled ? AshaSettings{true, s.asha.grace_period, s.asha.reduction_factor,
-                                                                  max_budget, s.asha.unit}.rungs()
-                                                   : std::vector<double>{};
   SweepConfig sc = s;
   sc.asha.max_budget = max_budget;
+  const std::vector<double> rungs = s.asha.enabled ? sc.asha.rungs() : std::vector<double>{};
   if (!s.asha.enabled) sc.asha.grace_period = max_budget + 1;  // no rungs
 
   std::unique_ptr<dist::Group> group = world.split(group_index, world.rank());

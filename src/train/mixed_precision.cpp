@@ -10,19 +10,27 @@
 
 namespace gtrain {
 
-bool LossScaler::unscale_and_check(const std::vector<torch::Tensor>& params) {
-  if (!enabled_) return true;
+bool grads_finite(const std::vector<torch::Tensor>& params) {
   torch::NoGradGuard ng;
-  const double inv = 1.0 / scale_;
   torch::Tensor bad;
   for (const torch::Tensor& p : params) {
     const torch::Tensor& g = p.grad();
     if (!g.defined()) continue;
-    g.mul_(inv);
     torch::Tensor b = torch::logical_not(torch::isfinite(g)).any();
     bad = bad.defined() ? torch::logical_or(bad, b) : b;
   }
-  return !bad.defined() || !bad.item<bool>();
+  return !bad.defined() || !bad.item<bool>();  // one device sync for all tensors
+}
+
+bool LossScaler::unscale_and_check(const std::vector<torch::Tensor>& params) {
+  if (!enabled_) return true;
+  {
+    torch::NoGradGuard ng;
+    const double inv = 1.0 / scale_;
+    for (const torch::Tensor& p : params)
+      if (p.grad().defined()) p.grad().mul_(inv);
+  }
+  return grads_finite(params);
 }
 
 void LossScaler::update(bool finite) {

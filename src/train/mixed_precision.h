@@ -15,6 +15,9 @@
 
 namespace gtrain {
 
+// True when every defined gradient of params is finite.
+bool grads_finite(const std::vector<torch::Tensor>& params);
+
 class LossScaler {
  public:
   LossScaler(bool enabled, double init_scale = 65536.0, int growth_interval = 2000)

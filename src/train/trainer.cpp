@@ -458,7 +458,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
       opt.set_lr_factor(factor);
       const bool finite = scaler.unscale_and_check(opt.params);
       if (!scaler.enabled() && cfg.comm.compression == GradCompression::FP16 && world > 1 &&
-          !LossScaler(true, 1.0).unscale_and_check(opt.params))  // scale 1: a finiteness check only
+          !grads_finite(opt.params))
         throw std::runtime_error("gradients not finite after the fp16 all-reduce at step " + std::to_string(st.step) +
                                  " (fp16 tops out at 65504): use comm.compression: bf16");
       if (finite) {
