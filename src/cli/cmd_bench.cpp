@@ -71,10 +71,21 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--warmup", so->warmup, "untimed steps first")->capture_default_str();
   step->add_option("--threads", so->threads, "torch intra-op threads (0 = default)")->capture_default_str();
   step->add_flag("--sorted", so->sort_by_length, "length-sorted batches (less padding)");
+  step->add_option("--seq-len", so->seq_len, "every row exactly N tokens (0: Korean-sentence lengths 60-140)")
+      ->capture_default_str();
+  step->add_option("--device", so->device, "cpu | cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  step->add_option("--precision", so->precision, "fp32 | fp16 (CUDA) | bf16")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
+  step->add_flag("--gradient-checkpointing", so->gradient_checkpointing, "recompute each encoder layer in backward");
+  step->add_option("--peak-tflops", so->peak_tflops, "the device's dense peak for MFU (0: GPU table / measured CPU sgemm)");
   step->callback([so] {
     run_step_bench(*so);
-    std::printf("command: gtrain bench step --shape %s --batch-size %d --steps %d --warmup %d --threads %d%s\n",
-                so->shape.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->sort_by_length ? " --sorted" : "");
+    std::printf("command: gtrain bench step --shape %s --batch-size %d --steps %d --warmup %d --threads %d --device %s "
+                "--precision %s%s%s%s\n",
+                so->shape.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->device.c_str(),
+                so->precision.c_str(), so->seq_len > 0 ? (" --seq-len " + std::to_string(so->seq_len)).c_str() : "",
+                so->gradient_checkpointing ? " --gradient-checkpointing" : "", so->sort_by_length ? " --sorted" : "");
   });
 
   auto ao = std::make_shared<dist::AllreduceBenchOptions>();

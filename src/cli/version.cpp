@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #ifdef GTRAIN_HAVE_TORCH
-#include <torch/version.h>
+#include "train/runtime_info.h"
 #endif
 #ifdef GTRAIN_HAVE_NCCL
 #include <nccl.h>
@@ -17,7 +17,7 @@ std::string version_text() {
   std::ostringstream o;
   o << "gtrain " << GTRAIN_VERSION << "\n";
 #ifdef GTRAIN_HAVE_TORCH
-  o << "LibTorch " << TORCH_VERSION << "\n";
+  o << format_runtime_info(runtime_info());
 #else
   o << "LibTorch (not built)\n";
 #endif

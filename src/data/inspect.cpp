@@ -35,7 +35,11 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
                                int max_span_width, int keep_misses) {
   InspectReport r;
   for (UnitMode m : all_unit_modes())
-    if ((m != UnitMode::Subword && m != UnitMode::Morph) || tok) r.modes.push_back(UnitModeStats{m});
+    if ((m != UnitMode::Subword && m != UnitMode::Morph) || tok) {
+      UnitModeStats st;
+      st.mode = m;
+      r.modes.push_back(std::move(st));
+    }
   std::vector<char32_t> cps;
   std::unique_ptr<MemoTokenizer> memo;
   if (tok) memo = std::make_unique<MemoTokenizer>(const_cast<Tokenizer*>(tok));

@@ -1,30 +1,32 @@
 #include "model/activation_checkpoint.h"
 
 #include <ATen/autocast_mode.h>
-#include <torch/version.h>
 
 namespace gtrain {
 
 namespace {
 
+// Autocast of both device types a block can run on (CUDA fp16/bf16, CPU bf16).
 struct AutocastState {
-  bool on = false;
-  at::ScalarType dtype = at::kHalf;
+  bool on[2] = {false, false};
+  at::ScalarType dtype[2] = {at::kHalf, at::kBFloat16};
 };
+constexpr c10::DeviceType kAutocastDevices[2] = {at::kCUDA, at::kCPU};
 
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-AutocastState autocast_state() { return {at::autocast::is_autocast_enabled(at::kCUDA), at::autocast::get_autocast_dtype(at::kCUDA)}; }
-void set_autocast(const AutocastState& s) {
-  at::autocast::set_autocast_dtype(at::kCUDA, s.dtype);
-  at::autocast::set_autocast_enabled(at::kCUDA, s.on);
+AutocastState autocast_state() {
+  AutocastState s;
+  for (int i = 0; i < 2; ++i) {
+    s.on[i] = at::autocast::is_autocast_enabled(kAutocastDevices[i]);
+    s.dtype[i] = at::autocast::get_autocast_dtype(kAutocastDevices[i]);
+  }
+  return s;
 }
-#else
-AutocastState autocast_state() { return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()}; }
 void set_autocast(const AutocastState& s) {
-  at::autocast::set_autocast_gpu_dtype(s.dtype);
-  at::autocast::set_enabled(s.on);
+  for (int i = 0; i < 2; ++i) {
+    at::autocast::set_autocast_dtype(kAutocastDevices[i], s.dtype[i]);
+    at::autocast::set_autocast_enabled(kAutocastDevices[i], s.on[i]);
+  }
 }
-#endif
 
 // The generator states a block's dropout draws from.
 struct RngStates {
@@ -97,7 +99,7 @@ struct Checkpoint : torch::autograd::Function<Checkpoint> {
     set_autocast(ac_now);
     // The recomputation filled autocast's cast cache with this step's weights; left there, the
     // next step's forward would read stale copies after the optimizer updated the weights.
-    if (saved->autocast.on) at::autocast::clear_cache();
+    if (saved->autocast.on[0] || saved->autocast.on[1]) at::autocast::clear_cache();
     now.restore();
     torch::autograd::backward({out}, {grad_out[0]});
 

@@ -1,7 +1,6 @@
 #include "train/mixed_precision.h"
 
 #include <ATen/autocast_mode.h>
-#include <torch/version.h>
 
 #include <cmath>
 #include <stdexcept>
@@ -50,36 +49,29 @@ void LossScaler::update(bool finite) {
 namespace {
 at::ScalarType autocast_dtype(Precision p) { return p == Precision::BF16 ? at::kBFloat16 : at::kHalf; }
 
-// LibTorch 2.4 replaced the CUDA-only autocast calls with per-device ones.
-void set_cuda_autocast(bool on, at::ScalarType dtype) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-  at::autocast::set_autocast_enabled(at::kCUDA, on);
-#else
-  at::autocast::set_autocast_gpu_dtype(dtype);
-  at::autocast::set_enabled(on);
-#endif
-}
 }  // namespace
 
-AutocastScope::AutocastScope(Precision p, const torch::Device& device) {
-  if (p == Precision::FP32 || !device.is_cuda()) return;
-  set_cuda_autocast(true, autocast_dtype(p));
+AutocastScope::AutocastScope(Precision p, const torch::Device& device) : device_type_(device.type()) {
+  if (p == Precision::FP32 || (!device.is_cuda() && p != Precision::BF16)) return;  // CPU: bf16 only
+  at::autocast::set_autocast_dtype(device_type_, autocast_dtype(p));
+  at::autocast::set_autocast_enabled(device_type_, true);
   on_ = true;
 }
 
 AutocastScope::~AutocastScope() {
   if (!on_) return;
-  set_cuda_autocast(false, at::kHalf);
+  at::autocast::set_autocast_enabled(device_type_, false);
   at::autocast::clear_cache();
 }
 
 void check_precision(Precision p, const torch::Device& device) {
   if (p == Precision::FP32) return;
-  if (!device.is_cuda())
+  // CPU autocast runs bf16 (docs/benchmarks.md measures whether it pays on a given CPU); fp16's
+  // range needs the loss scaler and only pays on GPUs.
+  if (!device.is_cuda() && p != Precision::BF16)
     throw std::invalid_argument("precision " + precision_name(p) + " needs a CUDA device; training runs on " +
-                                device.str() + ": set precision: fp32 (or device: cuda on a GPU machine)");
-  if (p == Precision::BF16) {
+                                device.str() + ": set precision: fp32 or bf16 (or device: cuda on a GPU machine)");
+  if (p == Precision::BF16 && device.is_cuda()) {
     const int major = dist::cuda_compute_capability_major(device.has_index() ? device.index() : 0);
     if (major >= 0 && major < 8)
       throw std::invalid_argument("precision bf16 needs a GPU of compute capability 8.0 or later (A10G, A100, "

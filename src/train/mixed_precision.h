@@ -5,7 +5,8 @@
 // backward; after the gradients are reduced they are unscaled, and a step whose gradients hold
 // inf/NaN is skipped and halves the scale; `growth_interval` finite steps in a row double it. The
 // gradients are identical on every rank after the all-reduce, so every rank makes the same
-// decision. The scaler's logic is device-independent (tested on CPU); autocast needs CUDA.
+// decision. The scaler's logic is device-independent (tested on CPU). Autocast is per device type:
+// fp16/bf16 on CUDA, bf16 on the CPU.
 #pragma once
 #include <torch/torch.h>
 
@@ -39,7 +40,7 @@ class LossScaler {
   int64_t skipped_ = 0;
 };
 
-// Autocast for the scope of a forward pass (a no-op for fp32).
+// Autocast for the scope of a forward pass on the device's type (a no-op for fp32).
 class AutocastScope {
  public:
   AutocastScope(Precision p, const torch::Device& device);
@@ -48,11 +49,12 @@ class AutocastScope {
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
+  c10::DeviceType device_type_;
   bool on_ = false;
 };
 
-// Checks that `p` can run on `device` (half precision needs CUDA; bf16 needs compute capability
-// 8.0 or later when the build can tell): throws std::invalid_argument with the reason.
+// Checks that `p` can run on `device` (fp16 needs CUDA; bf16 runs on the CPU and on GPUs of
+// compute capability 8.0 or later when the build can tell): throws std::invalid_argument with the reason.
 void check_precision(Precision p, const torch::Device& device);
 
 }  // namespace gtrain

@@ -8,8 +8,11 @@
 #include <random>
 #include <stdexcept>
 
+#include "model/flops.h"
 #include "model/gliner2_model.h"
+#include "train/mixed_precision.h"
 #include "train/optimizer.h"
+#include "train/runtime_info.h"
 #include "train/threads.h"
 
 namespace gtrain {
@@ -47,11 +50,12 @@ DebertaV2Config shape_config(const std::string& shape) {
 
 // One synthetic batch: prompt "( [P] entities ( [E] l1 [E] l2 [E] l3 [E] l4 ) ) [SEP_TEXT]" as
 // ~20 tokens, then 40-120 text tokens grouped into words of 1-3 tokens, 1-3 gold spans.
-Gliner2Batch synthetic_batch(std::mt19937_64& rng, int B, int64_t vocab, int64_t max_width, bool sorted) {
+// With seq_len > 0 every row holds exactly seq_len tokens (the GPU shapes: batch 8 x 512).
+Gliner2Batch synthetic_batch(std::mt19937_64& rng, int B, int64_t vocab, int64_t max_width, bool sorted, int seq_len) {
   std::uniform_int_distribution<int> text_len(40, 120), word_len(1, 3), n_gold(1, 3);
   std::uniform_int_distribution<int64_t> tok(20, vocab - 12);
   std::vector<int> lens(static_cast<size_t>(B));
-  for (int& l : lens) l = text_len(rng);
+  for (int& l : lens) l = seq_len > 0 ? seq_len - 20 : text_len(rng);
   if (sorted) std::sort(lens.begin(), lens.end());
   const int prompt = 20;
   const int T = prompt + *std::max_element(lens.begin(), lens.end());
@@ -77,60 +81,151 @@ Gliner2Batch synthetic_batch(std::mt19937_64& rng, int B, int64_t vocab, int64_t
   return b;
 }
 
+// Dense peak FLOP/s of known GPUs per precision (vendor datasheets, no sparsity). fp32 is the
+// CUDA-core rate: LibTorch leaves TF32 matrix products off by default.
+double gpu_peak_tflops(const std::string& name, const std::string& precision) {
+  struct Row { const char* key; double fp32, half; };
+  static const Row rows[] = {
+      {"H200", 66.9, 989.4},      {"H100 PCIe", 51.2, 756.5}, {"H100", 66.9, 989.4}, {"A100", 19.5, 312.0},
+      {"L4", 30.3, 121.0},        {"A10G", 31.2, 70.0},        {"A10", 31.2, 125.0},  {"T4", 8.1, 65.0},
+      {"V100", 15.7, 125.0},
+  };
+  for (const Row& r : rows)
+    if (name.find(r.key) != std::string::npos) {
+      if (precision == "fp32") return r.fp32;
+      if (precision == "bf16" && std::string(r.key) == "T4") return 0;  // no bf16 tensor cores
+      return r.half;
+    }
+  return 0;
+}
+
+// The CPU's achieved matrix-product rate (fp32 1024^3, or bf16), the same threads as the step:
+// the ceiling a CPU step's MFU is measured against.
+double measured_cpu_gemm_tflops(bool bf16) {
+  const auto dt = bf16 ? torch::kBFloat16 : torch::kFloat;
+  torch::Tensor a = torch::randn({1024, 1024}).to(dt), b = torch::randn({1024, 1024}).to(dt);
+  for (int i = 0; i < 2; ++i) torch::mm(a, b);
+  const int reps = 8;
+  auto t0 = Clock::now();
+  for (int i = 0; i < reps; ++i) torch::mm(a, b);
+  return reps * 2.0 * 1024 * 1024 * 1024 / since(t0) / 1e12;
+}
+
+void sync(const torch::Device& d) {
+  if (d.is_cuda()) torch::cuda::synchronize(d.index());
+}
+
 }  // namespace
 
 void run_step_bench(const StepBenchOptions& o) {
   configure_torch_threads(o.threads);
+  Precision prec = Precision::FP32;
+  bool known = false;
+  for (Precision p : {Precision::FP32, Precision::FP16, Precision::BF16})
+    if (precision_name(p) == o.precision) prec = p, known = true;
+  if (!known) throw std::invalid_argument("bench step: --precision must be fp32, fp16 or bf16");
+  if (o.device != "cpu" && o.device != "cuda") throw std::invalid_argument("bench step: --device must be cpu or cuda");
+  if (o.device == "cuda" && !torch::cuda::is_available())
+    throw std::invalid_argument("bench step: --device cuda, but no CUDA device is visible");
+  const torch::Device device = o.device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  check_precision(prec, device);
+  if (o.seq_len != 0 && o.seq_len < 32) throw std::invalid_argument("bench step: --seq-len must be 0 or >= 32");
   torch::manual_seed(static_cast<int64_t>(o.seed));
   ExtractorConfig ec;
   ec.counting_layer = "count_lstm";
   Extractor model(ec, shape_config(o.shape));
   model->init_weights();
+  model->encoder->encoder->gradient_checkpointing = o.gradient_checkpointing;
+  model->to(device);
   model->train();
   OptimConfig oc;
   oc.encoder_lr = 2e-5;
   oc.head_lr = 5e-4;
   TrainOptimizer opt = make_optimizer(*model, oc);
+  LossScaler scaler(prec == Precision::FP16);
   int64_t params = 0;
   for (const auto& p : model->parameters()) params += p.numel();
+  if (device.is_cuda()) reset_gpu_memory_peak(device.index());
 
   std::mt19937_64 rng(o.seed);
-  double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0;
+  double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
   int64_t real_tokens = 0, padded_tokens = 0;
   for (int it = 0; it < o.warmup + o.steps; ++it) {
     Gliner2Batch b = synthetic_batch(rng, o.batch_size, model->encoder_config.vocab_size, model->max_width(),
-                                     o.sort_by_length);
+                                     o.sort_by_length, o.seq_len);
+    b.input_ids = b.input_ids.to(device);
+    b.attention_mask = b.attention_mask.to(device);
     const bool timed = it >= o.warmup;
     // Encoder forward alone (a separate call, so the split needs no hooks inside the model).
+    sync(device);
     auto t0 = Clock::now();
-    { torch::Tensor h = model->encoder->forward(b.input_ids, b.attention_mask); }
+    {
+      AutocastScope ac(prec, device);
+      torch::Tensor h = model->encoder->forward(b.input_ids, b.attention_mask);
+    }
+    sync(device);
     const double enc = since(t0);
     t0 = Clock::now();
     Gliner2ForwardOptions fo;
     fo.count_logits = false;
-    Gliner2Output out = model->forward(b, fo);
-    torch::Tensor loss = model->loss(out, b).total;
+    torch::Tensor loss;
+    {
+      AutocastScope ac(prec, device);
+      Gliner2Output out = model->forward(b, fo);
+      loss = model->loss(out, b).total;
+    }
+    sync(device);
     const double fwd = since(t0);
     t0 = Clock::now();
-    loss.backward();
+    (scaler.enabled() ? loss * scaler.scale() : loss).backward();
+    sync(device);
     const double bwd = since(t0);
     t0 = Clock::now();
-    torch::nn::utils::clip_grad_norm_(opt.params, 1.0);
-    opt.adamw->step();
+    const bool finite = scaler.unscale_and_check(opt.params);
+    if (finite) {
+      torch::nn::utils::clip_grad_norm_(opt.params, 1.0);
+      opt.adamw->step();
+    }
+    scaler.update(finite);
     for (auto& p : opt.params) p.mutable_grad() = torch::Tensor();
+    sync(device);
     const double op = since(t0);
     if (!timed) continue;
     t_enc += enc, t_fwd += fwd, t_bwd += bwd, t_opt += op;
     real_tokens += b.attention_mask.sum().item<int64_t>();
     padded_tokens += b.attention_mask.numel();
+    StepShape sh;
+    sh.rows = b.input_ids.size(0);
+    sh.seq_len = b.input_ids.size(1);
+    int64_t max_words = 0;
+    for (const Gliner2Example& ex : b.examples) max_words = std::max(max_words, ex.num_words());
+    sh.word_slots = sh.rows * max_words;
+    for (const Gliner2Example& ex : b.examples)
+      for (int64_t i = 0; i < ex.num_words(); ++i) sh.spans += std::min<int64_t>(model->max_width(), ex.num_words() - i);
+    sh.labels = 4;
+    flops += step_flops(model->encoder_config, sh).train_step();
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const double n = o.steps;
   const double step = (t_fwd + t_bwd + t_opt) / n;
-  std::printf("shape %s (%lld parameters), batch %d, %d timed steps after %d warm-up, %d threads%s\n", o.shape.c_str(),
-              (long long)params, o.batch_size, o.steps, o.warmup, torch::get_num_threads(),
-              o.sort_by_length ? ", length-sorted batches" : "");
+  const double achieved = flops / (step * n) / 1e12;  // TFLOP/s
+  double peak = o.peak_tflops;
+  std::string peak_src = "--peak-tflops";
+  std::string dev_name = "CPU";
+  if (device.is_cuda()) {
+    const RuntimeInfo ri = runtime_info();
+    if (!ri.gpus.empty()) dev_name = ri.gpus[0].name;
+    if (peak <= 0) peak = gpu_peak_tflops(dev_name, o.precision), peak_src = "datasheet dense peak of " + dev_name;
+  } else if (peak <= 0) {
+    peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
+    peak_src = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
+  }
+  std::printf("shape %s (%lld parameters), batch %d%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
+              o.shape.c_str(), (long long)params, o.batch_size,
+              o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "", o.steps, o.warmup,
+              dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
+              torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");
   std::printf("  step          %9.1f ms\n", 1e3 * step);
   std::printf("    forward     %9.1f ms  (encoder %.1f ms measured separately, heads + loss %.1f ms)\n",
               1e3 * t_fwd / n, 1e3 * t_enc / n, 1e3 * std::max(0.0, t_fwd - t_enc) / n);
@@ -138,7 +233,18 @@ void run_step_bench(const StepBenchOptions& o) {
   std::printf("    optimizer   %9.1f ms  (clip + AdamW)\n", 1e3 * t_opt / n);
   std::printf("  tokens/s      %9.0f  (real tokens; padding %.1f%% of the batch tensor)\n",
               real_tokens / (step * n), 100.0 * (1.0 - double(real_tokens) / double(padded_tokens)));
+  std::printf("  model FLOP/s  %9.3f TFLOP/s  (%.3g FLOP per step: 3 x forward, docs/benchmarks.md#flops)\n", achieved,
+              flops / n);
+  if (peak > 0)
+    std::printf("  MFU           %9.1f %%  (of %.3g TFLOP/s, %s)\n", 100.0 * achieved / peak, peak, peak_src.c_str());
+  else
+    std::printf("  MFU                 n/a  (no %s peak known for %s: pass --peak-tflops)\n", o.precision.c_str(),
+                dev_name.c_str());
   std::printf("  peak RSS      %9.0f MiB\n", ru.ru_maxrss / 1024.0);
+  if (device.is_cuda())
+    if (auto m = gpu_memory_peak(device.index()))
+      std::printf("  peak GPU mem  %9.0f MiB allocated, %.0f MiB reserved\n", m->allocated_mib, m->reserved_mib);
+  if (scaler.enabled()) std::printf("  loss scale    %9.0f  (%lld steps skipped)\n", scaler.scale(), (long long)scaler.skipped_steps());
 }
 
 }  // namespace gtrain

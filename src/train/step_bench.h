@@ -15,6 +15,11 @@ struct StepBenchOptions {
   int threads = 0;              // 0 = torch's default
   uint64_t seed = 0;
   bool sort_by_length = false;  // length-bucketed batches (less padding), as the trainer builds them
+  int seq_len = 0;              // > 0: every row exactly this many tokens (prompt included), no padding
+  std::string device = "cpu";   // cpu | cuda
+  std::string precision = "fp32";  // fp32 | fp16 (CUDA, loss-scaled) | bf16
+  bool gradient_checkpointing = false;
+  double peak_tflops = 0;       // the device's dense peak for the precision; 0 = table (GPU) / measured sgemm (CPU)
 };
 
 // Runs the benchmark and prints its report to stdout.

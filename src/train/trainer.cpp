@@ -23,6 +23,7 @@
 #include "train/batch_builder.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
+#include "train/runtime_info.h"
 #include "train/lr_schedule.h"
 #include "train/mixed_precision.h"
 #include "train/optimizer.h"
@@ -190,6 +191,13 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
   }
   torch::manual_seed(cfg.optim.seed);
+  // GTRAIN_DETERMINISTIC=1: deterministic kernels (CUDA's index_add and scatter otherwise sum with
+  // atomics in any order), so two GPU runs, or a run and its resume, give identical losses.
+  if (const char* d = std::getenv("GTRAIN_DETERMINISTIC"); d && std::string(d) == "1") {
+    ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+    spdlog::info("deterministic algorithms on (GTRAIN_DETERMINISTIC=1)");
+  }
   spdlog::info("torch: {} intra-op threads, device {}{}", configure_torch_threads(0, group.local_size()), device.str(),
                world > 1 ? fmt::format(", rank {} of {} on {} (local rank {}, pid {})", rank, world, group.host(),
                                        group.local_rank(), ::getpid())
@@ -378,6 +386,14 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
                     {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
                     {"threshold", r.sweep.thresholds()[bi]}});
     if (tb) tb->add_scalars(st.step, {{"dev/loss", r.loss}, {"dev/micro_f1", s.micro.f1}, {"dev/macro_f1", s.macro.f1}});
+    if (device.is_cuda())  // peak since the previous evaluation: what the training steps and this evaluation held
+      if (auto m = gpu_memory_peak(device.index())) {
+        spdlog::info("GPU memory peak since the last evaluation: {:.0f} MiB allocated, {:.0f} MiB reserved",
+                     m->allocated_mib, m->reserved_mib);
+        if (metrics) metrics->log(st.step, epoch_pos, "gpu", {{"peak_allocated_mib", m->allocated_mib},
+                                                              {"peak_reserved_mib", m->reserved_mib}});
+        reset_gpu_memory_peak(device.index());
+      }
     // The first evaluation is always the best so far (for the loss metric scores are negative).
     if (st.best_step < 0 || score > st.best_score + cfg.early_stopping.min_delta) {
       st.best_score = score;

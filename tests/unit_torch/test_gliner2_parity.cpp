@@ -16,6 +16,8 @@
 #include <string>
 
 #include "model/count_embed.h"
+#include "dist/communicator.h"
+#include "train/mixed_precision.h"
 #include "model/gliner2_config.h"
 #include "model/gliner2_model.h"
 #include "model/hf_checkpoint.h"
@@ -29,7 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kRoot = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/";
+// GTRAIN_FIXTURES overrides the folder (scripts/gpu-check.sh carries the fixtures to a GPU host).
+const std::string kRoot = std::getenv("GTRAIN_FIXTURES") ? std::string(std::getenv("GTRAIN_FIXTURES")) + "/"
+                                                         : std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/";
 
 bool have_fixture(const std::string& name) {
   return ::access((kRoot + name + "/tensors.safetensors").c_str(), R_OK) == 0 &&
@@ -487,6 +491,109 @@ TEST_P(Gliner2Parity, CheckpointLoadAndExportRoundTrip) {
   EXPECT_EQ(load_gliner2_checkpoint(out16).weights_dtype, "BF16");
   fs::remove_all(out);
   fs::remove_all(out16);
+}
+
+// ---- the same fixtures on a GPU (skipped without one; scripts/gpu-check.sh runs them) -------------
+
+Gliner2Batch to_device(Gliner2Batch b, const torch::Device& d) {
+  b.input_ids = b.input_ids.to(d);
+  b.attention_mask = b.attention_mask.to(d);
+  return b;
+}
+
+// CUDA forward + backward in fp32 against the reference, with the fixture's fp32 tolerances.
+TEST_P(Gliner2Parity, CudaForwardBackwardMatchesReference) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  // The tolerances are fp32 ones: TF32 tensor-core math (cuDNN's default for its RNNs) is off here.
+  at::globalContext().setAllowTF32CuDNN(false);
+  const Fx& f = fx(GetParam());
+  const torch::Device cuda(torch::kCUDA, 0);
+  Extractor m = make_model(f);
+  m->to(cuda);
+  Gliner2Batch batch = to_device(make_batch(f), cuda);
+  Gliner2Output out = m->forward(batch);
+  torch::Tensor amask = batch.attention_mask.unsqueeze(-1).cpu();
+  expect_close(f.name + "/cuda", "last_hidden_state", out.hidden.cpu(), f.golden.at("gliner.last_hidden_state"), 1e-5,
+               1e-5, amask);
+  const auto& exs = f.js["examples"];
+  for (int64_t i = 0; i < static_cast<int64_t>(exs.size()); ++i) {
+    const std::string p = "ex" + std::to_string(i) + ".";
+    torch::Tensor valid = f.golden.at(p + "span_valid");
+    expect_close(f.name + "/cuda", p + "span_logits", out.example_span_logits(i).cpu(), f.golden.at(p + "span_logits"),
+                 1e-4, 1e-5, valid.unsqueeze(0));
+  }
+  torch::Tensor loss = m->loss(out, batch).total;
+  const double ref_loss = f.js["loss"]["total_loss"].get<double>();
+  EXPECT_LE(rel(loss.item<double>(), ref_loss), 1e-5) << loss.item<double>() << " vs " << ref_loss;
+  loss.backward();
+  const auto& norms = f.js["grad_norms"]["per_parameter_l2"];
+  double worst = 0;
+  for (const auto& kv : m->named_parameters()) {
+    const auto& ref = norms[kv.key()];
+    if (ref.is_null()) continue;
+    ASSERT_TRUE(kv.value().grad().defined()) << kv.key();
+    const double r = rel(kv.value().grad().norm().item<double>(), ref.get<double>());
+    EXPECT_LE(r, 1e-4) << kv.key();
+    worst = std::max(worst, r);
+  }
+  report(f.name + "/cuda", "per-parameter grad norms", worst, "rel 1e-4");
+}
+
+// fp16 (loss-scaled) and bf16 training steps on CUDA: finite losses, the scaler backs off on an
+// injected inf gradient and grows after growth_interval good steps, and the loss after 20 AdamW
+// steps on the fixture batch is within 2% of fp32's.
+TEST_P(Gliner2Parity, CudaMixedPrecisionSteps) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const Fx& f = fx(GetParam());
+  const torch::Device cuda(torch::kCUDA, 0);
+  const bool bf16_ok = dist::cuda_compute_capability_major(0) >= 8;
+  auto train20 = [&](Precision prec, std::vector<double>* losses, LossScaler* scaler) {
+    Extractor m = make_model(f);
+    m->to(cuda);
+    m->train();
+    Gliner2Batch batch = to_device(make_batch(f), cuda);
+    std::vector<torch::Tensor> params;
+    for (auto& p : m->parameters()) params.push_back(p);
+    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(1e-3));
+    Gliner2LossOptions lo;
+    lo.masking_rate = 0.0;
+    for (int step = 0; step < 20; ++step) {
+      torch::Tensor loss;
+      {
+        AutocastScope ac(prec, cuda);
+        loss = m->loss(m->forward(batch), batch, lo).total;
+      }
+      losses->push_back(loss.item<double>());
+      opt.zero_grad();
+      (scaler->enabled() ? loss * scaler->scale() : loss).backward();
+      if (step == 5 && scaler->enabled()) params[0].grad().view(-1)[0] = std::numeric_limits<float>::infinity();
+      const bool finite = scaler->unscale_and_check(params);
+      if (finite) opt.step();
+      scaler->update(finite);
+    }
+    torch::NoGradGuard ng;
+    m->eval();
+    return m->loss(m->forward(batch), batch, lo).total.item<double>();
+  };
+  std::vector<double> l32, l16, lb16;
+  LossScaler off(false);
+  const double fp32 = train20(Precision::FP32, &l32, &off);
+  LossScaler s16(true, 1024.0, /*growth_interval=*/4);
+  const double fp16 = train20(Precision::FP16, &l16, &s16);
+  for (double l : l16) EXPECT_TRUE(std::isfinite(l));
+  EXPECT_EQ(s16.skipped_steps(), 1);  // the injected inf, and nothing else
+  EXPECT_GT(s16.scale(), 1024.0);  // halved once at step 5, then doubled every 4 good steps
+  EXPECT_LE(std::abs(fp16 - fp32) / fp32, 0.02) << "fp16 " << fp16 << " fp32 " << fp32;
+  std::printf("[gpu mixed precision] %s: loss after 20 steps fp32 %.5f fp16 %.5f (scale %.0f)", f.name.c_str(), fp32,
+              fp16, s16.scale());
+  if (bf16_ok) {
+    LossScaler none(false);
+    const double bf16 = train20(Precision::BF16, &lb16, &none);
+    for (double l : lb16) EXPECT_TRUE(std::isfinite(l));
+    EXPECT_LE(std::abs(bf16 - fp32) / fp32, 0.02) << "bf16 " << bf16 << " fp32 " << fp32;
+    std::printf(" bf16 %.5f", bf16);
+  }
+  std::printf("\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, Gliner2Parity, ::testing::Values("gliner2_tiny", "gliner2_tiny_v2"),
