@@ -146,7 +146,9 @@ TEST(Trainer, OverfitsAFewExamplesToF1One) {
   c.optim.encoder_lr = 3e-3;
   c.optim.head_lr = 3e-3;
   c.optim.warmup_ratio = 0.05;
-  c.optim.schedule = LrSchedule::Constant;
+  // Linear decay: at a constant 3e-3 the loss oscillated near the end (LibTorch 2.11: 0.16 -> 2.2
+  // between evaluations), so reaching F1 = 1 depended on where the last evaluation fell.
+  c.optim.schedule = LrSchedule::Linear;
   c.eval.every_steps = 25;
   c.early_stopping.patience = 0;
   c.log.every_steps = 25;
