@@ -56,11 +56,9 @@ PY
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) > 8 ? 8 : $(nproc) ))}
 
+"$G" --version >"$OUT/version.txt" 2>&1
 GPU=0
-if [ $DRY = 0 ]; then
-  "$G" --version >"$OUT/version.txt" 2>&1
-  grep -q "^GPU 0:" "$OUT/version.txt" && GPU=1
-fi
+[ $DRY = 0 ] && grep -q "^GPU 0:" "$OUT/version.txt" && GPU=1
 
 # ---- step bookkeeping ---------------------------------------------------------------------------
 declare -a NAMES STATUS DETAIL
@@ -86,7 +84,6 @@ gtest_step() {  # gtest_step NAME BINARY FILTER
 best_f1() { python3 -c "import json,sys; print(max(json.loads(l).get('micro_f1',-1) for l in open(sys.argv[1])))" "$1"; }
 
 # ---- 1. the build: LibTorch with CUDA, the GPU visible ------------------------------------------
-"$G" --version >"$OUT/version.txt" 2>&1
 if grep -q "CUDA compiled in" "$OUT/version.txt"; then
   step version PASS "$(grep -E '^(LibTorch|GPU 0|CUDA runtime)' "$OUT/version.txt" | tr '\n' ';')"
 else

@@ -52,7 +52,7 @@ RuntimeInfo runtime_info() {
   cudaError_t err = cudaGetDeviceCount(&n);
   if (err != cudaSuccess) {
     r.gpu_note = std::string("no GPU usable: ") + cudaGetErrorString(err);
-    cudaGetLastError();  // clear the sticky-free error so later calls start clean
+    cudaGetLastError();  // reset the runtime's last-error state so later CUDA calls do not report it
   } else if (n == 0) {
     r.gpu_note = "no GPU visible";
   }
