@@ -225,14 +225,16 @@ TEST(Trainer, KillDuringCheckpointWriteKeepsPreviousLoadable) {
               "--gtest_filter=Trainer.DISABLED_CheckpointWriterChild", nullptr);
       ::_exit(127);
     }
-    // Wait until this child has completed a checkpoint (start-up time varies with load), then
-    // kill it at an arbitrary point of a later write.
-    auto has_own = [&] {
+    // Wait until this child has completed two checkpoints (start-up time and the speed of a
+    // write vary with load: under a loaded CI a child killed 1-21 ms after its first checkpoint
+    // had often written no second one), then kill it at an arbitrary point of a later write.
+    auto own_count = [&] {
+      int n = 0;
       for (const std::string& ck : list_checkpoints(dir))
-        if (std::stoll(ck.substr(ck.rfind('-') + 1)) > round * 100000) return true;
-      return false;
+        if (std::stoll(ck.substr(ck.rfind('-') + 1)) > round * 100000) ++n;
+      return n;
     };
-    for (int i = 0; i < 12000 && !has_own(); ++i) ::usleep(5000);
+    for (int i = 0; i < 12000 && own_count() < 2; ++i) ::usleep(5000);
     ::usleep(1000 + 7919 * round % 20000);
     ::kill(pid, SIGKILL);
     int status = 0;
