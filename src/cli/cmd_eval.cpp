@@ -26,9 +26,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("model", a->model, "model directory (a run's best/ or a GLiNER2 checkpoint)")->required();
   cmd->add_option("data", a->data, "prepared .h5 split, or an annotated file")->required();
   cmd->add_option("--format", a->format, "format of an annotated file (default: guessed)");
-  cmd->add_option("--thresholds", a->thresholds, "thresholds to sweep")->delimiter(',');
+  cmd->add_option("--thresholds", a->thresholds, "thresholds to sweep, each in (0, 1)")->delimiter(',')->check(open_unit_interval());
   cmd->add_option("-o,--output", a->output, "write eval_report.json and eval_report.md into this directory");
-  cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")->capture_default_str();
+  cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")->capture_default_str()->check(at_least_one());
   cmd->callback([a] {
     Predictor p(a->model);
     std::string h5 = a->data;

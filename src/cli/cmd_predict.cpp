@@ -43,14 +43,17 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--description", a->descriptions, "LABEL=description (repeatable; default: the training descriptions)");
   cmd->add_option("-i,--input", a->input, "text lines, or JSONL with \"text\" or \"input\" (- = stdin)")->capture_default_str();
   cmd->add_option("-o,--output", a->output, "JSONL output (- = stdout)")->capture_default_str();
-  cmd->add_option("--threshold", a->threshold, "score threshold (default: the dev-selected one stored with the model)");
-  cmd->add_option("--batch-size", a->batch_size, "texts per forward pass")->capture_default_str();
+  cmd->add_option("--threshold", a->threshold, "score threshold in (0, 1) (default: the dev-selected one stored with the model)")
+      ->check(open_unit_interval());
+  cmd->add_option("--batch-size", a->batch_size, "windows per forward pass")->capture_default_str()->check(at_least_one());
   cmd->callback([a] {
     Predictor p(a->model);
     std::vector<SchemaField> labels;
     std::vector<std::string> names = a->labels.empty() ? p.info().labels : split_list(a->labels, ',');
     if (names.empty()) throw std::runtime_error("--labels: the model stores no labels; name them, e.g. --labels Disease,Drug");
     for (const std::string& n : names) {
+      for (const auto& f : labels)
+        if (f.name == n) throw std::runtime_error("--labels: '" + n + "' is named twice");
       SchemaField f{n, ""};
       for (size_t i = 0; i < p.info().labels.size(); ++i)
         if (p.info().labels[i] == n) f.description = p.info().descriptions[i];
@@ -87,6 +90,8 @@ void add_predict_command(CLI::App& app) {
         texts.push_back(line);
       }
     }
+    if (texts.empty())
+      throw InputError(a->input == "-" ? "<stdin>" : a->input, 0, "", "no texts to predict (the input is empty or blank)");
     auto result = p.predict(texts, labels, a->threshold, a->batch_size);
     std::string out;
     for (size_t i = 0; i < texts.size(); ++i) {

@@ -16,6 +16,26 @@ void add_export_command(CLI::App& app);      // export
 void add_sweep_command(CLI::App& app);       // sweep
 std::string version_text();
 
+// Option checks shared by the commands: a score threshold strictly inside (0, 1) (NaN refused),
+// and a count of at least 1.
+inline CLI::Validator open_unit_interval() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        double x = 0;
+        try {
+          size_t used = 0;
+          x = std::stod(v, &used);
+          if (used != v.size()) return "expected a number in (0, 1), got '" + v + "'";
+        } catch (const std::exception&) {
+          return "expected a number in (0, 1), got '" + v + "'";
+        }
+        if (!(x > 0.0 && x < 1.0)) return "must be in (0, 1), got " + v;
+        return {};
+      },
+      "in (0, 1)");
+}
+inline CLI::Validator at_least_one() { return CLI::Range(1, 1 << 30).description(">= 1"); }
+
 // Thrown by a command that ends without an error but with a non-zero exit code (a training run
 // stopped by SIGTERM exits 143, so a job script can tell it to resume).
 struct ExitCode {

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "data/input_error.h"
+#include "io/crc32c.h"
 
 namespace gtrain {
 
@@ -75,8 +76,15 @@ template <> struct H5Types<uint8_t> {
   throw std::runtime_error(file + ": HDF5 write failed: " + what);
 }
 
+// HDF5 reports no cause; errno still holds the failed write's (e.g. "No space left on device").
+std::string io_cause() {
+  const int e = errno;
+  return e != 0 ? std::string(" (") + std::strerror(e) + ")" : std::string();
+}
+
 template <typename T>
 void write_dataset(hid_t file, const std::string& fname, const char* name, const std::vector<T>& v) {
+  errno = 0;
   hsize_t dims[1] = {static_cast<hsize_t>(v.size())};
   Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
   if (!space.ok()) write_fail(fname, std::string("dataspace for ") + name);
@@ -86,7 +94,14 @@ void write_dataset(hid_t file, const std::string& fname, const char* name, const
             H5Dclose);
   if (!ds.ok()) write_fail(fname, std::string("create dataset ") + name);
   if (!v.empty() && H5Dwrite(ds, H5Types<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
-    write_fail(fname, std::string("write dataset ") + name);
+    write_fail(fname, std::string("write dataset ") + name + io_cause());
+  // CRC-32C of the elements (little-endian bytes), checked when the file is opened: flipped
+  // bytes in the data are an error, never different training data.
+  const int64_t crc = crc32c(v.data(), v.size() * sizeof(T));
+  Handle as(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(ds, "crc32c", H5T_STD_I64LE, as, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.ok() || H5Awrite(a, H5T_NATIVE_INT64, &crc) < 0)
+    write_fail(fname, std::string("write attribute crc32c of ") + name + io_cause());
 }
 
 Handle vlen_string_type() {
@@ -232,6 +247,49 @@ std::vector<T> read_all(hid_t file, const std::string& fname, const char* name) 
   return v;
 }
 
+// The attributes in one canonical text, for meta_crc32c.
+std::string meta_digest_text(const PreparedMeta& m) {
+  std::string t;
+  auto add = [&t](const std::string& s) { t += s, t += '\x1f'; };
+  add(std::to_string(m.format_version));
+  add(m.tokenizer_fingerprint);
+  add(m.tokenizer_kind);
+  add(m.unit_mode);
+  for (const auto* list : {&m.labels, &m.label_descriptions, &m.sources}) {
+    add(std::to_string(list->size()));
+    for (const auto& s : *list) add(s);
+  }
+  for (int64_t v : {int64_t{m.max_length}, int64_t{m.max_span_width}, m.num_examples, m.num_tokens, m.num_units,
+                    m.num_spans})
+    add(std::to_string(v));
+  return t;
+}
+
+// Reads a dataset's raw bytes (its file type, no conversion) and compares their CRC-32C with the
+// one stored beside it at prepare time.
+void verify_dataset_crc(hid_t file, const std::string& fname, const char* name) {
+  int64_t len = 0;
+  Handle ds(open_dataset(file, fname, name, &len), H5Dclose);
+  if (H5Aexists(ds, "crc32c") <= 0) throw InputError(fname, 0, name, "checksum attribute crc32c missing");
+  int64_t stored = -1;
+  {
+    Handle a(H5Aopen(ds, "crc32c", H5P_DEFAULT), H5Aclose);
+    if (!a.ok() || H5Aread(a, H5T_NATIVE_INT64, &stored) < 0)
+      throw InputError(fname, 0, name, "cannot read checksum attribute crc32c");
+  }
+  Handle type(H5Dget_type(ds), H5Tclose);
+  const size_t elem = type.ok() ? H5Tget_size(type) : 0;
+  if (elem == 0 || elem > 8) throw InputError(fname, 0, name, "unexpected element type");
+  std::vector<unsigned char> bytes(static_cast<size_t>(len) * elem);
+  if (len > 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+    throw InputError(fname, 0, name, "cannot read (the file is damaged)");
+  const int64_t computed = crc32c(bytes.data(), bytes.size());
+  if (computed != stored)
+    throw InputError(fname, 0, name,
+                     "checksum mismatch (stored crc32c " + std::to_string(stored) + ", computed " +
+                         std::to_string(computed) + "): the file is damaged; re-run `gtrain prepare`");
+}
+
 void check_offsets(const std::string& fname, const char* name, const std::vector<int64_t>& off,
                    int64_t n, int64_t data_len) {
   if (static_cast<int64_t>(off.size()) != n + 1)
@@ -343,11 +401,18 @@ void PreparedWriter::commit() {
   write_scalar_attr<int64_t>(f, fn, "num_tokens", static_cast<int64_t>(tok_ids_.size()));
   write_scalar_attr<int64_t>(f, fn, "num_units", static_cast<int64_t>(unit_token_.size()));
   write_scalar_attr<int64_t>(f, fn, "num_spans", static_cast<int64_t>(span_start_.size()));
+  PreparedMeta m = meta_;
+  m.num_examples = static_cast<int64_t>(length_tokens_.size());
+  m.num_tokens = static_cast<int64_t>(tok_ids_.size());
+  m.num_units = static_cast<int64_t>(unit_token_.size());
+  m.num_spans = static_cast<int64_t>(span_start_.size());
+  write_scalar_attr<int64_t>(f, fn, "meta_crc32c", static_cast<int64_t>(crc32c(meta_digest_text(m))));
 
-  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) write_fail(fn, "flush");
+  errno = 0;
+  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) write_fail(fn, "flush" + io_cause());
   herr_t rc = H5Fclose(f);
   file_ = -1;
-  if (rc < 0) write_fail(fn, "close");
+  if (rc < 0) write_fail(fn, "close" + io_cause());
   fsync_path(tmp_path_, false);
   if (std::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
     write_fail(final_path_, "rename from " + tmp_path_ + ": " + std::strerror(errno));
@@ -397,6 +462,16 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
     meta_.num_tokens = read_int_attr(f, path_, "num_tokens");
     meta_.num_units = read_int_attr(f, path_, "num_units");
     meta_.num_spans = read_int_attr(f, path_, "num_spans");
+    if (read_int_attr(f, path_, "meta_crc32c") != static_cast<int64_t>(crc32c(meta_digest_text(meta_))))
+      throw InputError(path_, 0, "meta_crc32c",
+                       "checksum mismatch over the attributes (labels, tokenizer, counts): the file is damaged; "
+                       "re-run `gtrain prepare`");
+    for (const char* name : {"/tokens/ids", "/tokens/offsets", "/units/token", "/units/char_start", "/units/char_end",
+                             "/units/offsets", "/spans/start", "/spans/end", "/spans/label", "/spans/offsets",
+                             "/schema/labels", "/schema/offsets", "/text/bytes", "/text/offsets",
+                             "/examples/length_tokens", "/examples/text_char_offset", "/examples/example_index",
+                             "/examples/source", "/examples/weight", "/examples/silver"})
+      verify_dataset_crc(f, path_, name);
 
     length_tokens_ = read_all<int32_t>(f, path_, "/examples/length_tokens");
     n_ = static_cast<int64_t>(length_tokens_.size());
@@ -439,6 +514,13 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
     open_group("/schema/offsets", &schema_off_, {{"/schema/labels", &d_schema_}});
     open_group("/text/offsets", &text_off_, {{"/text/bytes", &d_text_}});
     (void)len;
+    {  // the extreme token ids and their rows, for check_token_ids()
+      const std::vector<int32_t> ids = read_all<int32_t>(f, path_, "/tokens/ids");
+      for (size_t k = 0; k < ids.size(); ++k) {
+        if (ids[k] > max_token_id_) max_token_id_ = ids[k], max_token_pos_ = static_cast<int64_t>(k);
+        if (ids[k] < min_token_id_) min_token_id_ = ids[k], min_token_pos_ = static_cast<int64_t>(k);
+      }
+    }
     for (int64_t i = 0; i < n_; ++i)
       if (length_tokens_[static_cast<size_t>(i)] != tok_off_[i + 1] - tok_off_[i])
         throw InputError(path_, 0, "/examples/length_tokens",
@@ -456,6 +538,21 @@ void PreparedReader::close_all() noexcept {
   }
   if (file_ >= 0) H5Fclose(file_);
   file_ = -1;
+}
+
+void PreparedReader::check_token_ids(int64_t vocab_size) const {
+  auto row_of = [&](int64_t pos) {
+    return static_cast<int64_t>(std::upper_bound(tok_off_.begin(), tok_off_.end(), pos) - tok_off_.begin()) - 1;
+  };
+  if (n_ > 0 && min_token_id_ < 0)
+    throw InputError(path_, 0, "/tokens/ids",
+                     "row " + std::to_string(row_of(min_token_pos_)) + ": token id " +
+                         std::to_string(min_token_id_) + " is negative (the file is damaged; re-run `gtrain prepare`)");
+  if (n_ > 0 && max_token_id_ >= vocab_size)
+    throw InputError(path_, 0, "/tokens/ids",
+                     "row " + std::to_string(row_of(max_token_pos_)) + ": token id " +
+                         std::to_string(max_token_id_) + " is outside the model's vocabulary of " +
+                         std::to_string(vocab_size) + " (prepared with another tokenizer? re-run `gtrain prepare`)");
 }
 
 PreparedReader::~PreparedReader() {
@@ -512,25 +609,78 @@ void PreparedReader::read_run(int64_t a, int64_t b, std::vector<PreparedExample>
   }
 }
 
-PreparedExample PreparedReader::get(int64_t i) {
-  if (i < 0 || i >= n_)
-    throw std::out_of_range(path_ + ": row " + std::to_string(i) + " out of range [0, " +
-                            std::to_string(n_) + ")");
-  std::lock_guard<std::mutex> lk(h5_mutex());
-  std::vector<PreparedExample> out;
-  read_run(i, i + 1, &out);
-  return std::move(out[0]);
+void PreparedReader::select_labels(const std::vector<SchemaLabel>& keep) {
+  if (!label_map_.empty()) throw std::logic_error("PreparedReader::select_labels called twice: " + path_);
+  std::vector<int32_t> map(meta_.labels.size(), -1);
+  std::vector<std::string> names, descs;
+  for (const SchemaLabel& l : keep) {
+    auto it = std::find(meta_.labels.begin(), meta_.labels.end(), l.name);
+    if (it == meta_.labels.end()) {
+      std::string have;
+      for (const auto& n : meta_.labels) have += (have.empty() ? "" : ", ") + n;
+      throw InputError(path_, 0, "labels",
+                       "'" + l.name + "' is not a label of this prepared file (it has: " + have + ")");
+    }
+    const size_t old = static_cast<size_t>(it - meta_.labels.begin());
+    if (map[old] >= 0) throw InputError(path_, 0, "labels", "'" + l.name + "' is listed twice");
+    map[old] = static_cast<int32_t>(names.size());
+    names.push_back(l.name);
+    descs.push_back(l.description.empty() ? meta_.label_descriptions.at(old) : l.description);
+  }
+  // Rows annotated for a label set (schema) that holds none of the selected labels say nothing
+  // about them: they are left out rather than read as negatives.
+  std::vector<int32_t> schema;
+  {
+    std::lock_guard<std::mutex> lk(h5_mutex());
+    schema = read_all<int32_t>(file_, path_, "/schema/labels");
+  }
+  std::vector<int64_t> rows;
+  std::vector<int32_t> lengths;
+  for (int64_t i = 0; i < n_; ++i) {
+    bool any = schema_off_[i] == schema_off_[i + 1];  // no schema: scored against every label
+    for (int64_t k = schema_off_[i]; k < schema_off_[i + 1] && !any; ++k) {
+      const int32_t id = schema[static_cast<size_t>(k)];
+      any = id >= 0 && static_cast<size_t>(id) < map.size() && map[static_cast<size_t>(id)] >= 0;
+    }
+    if (any) rows.push_back(i), lengths.push_back(length_tokens_[static_cast<size_t>(i)]);
+  }
+  label_map_ = std::move(map);
+  rows_ = std::move(rows);
+  length_tokens_ = std::move(lengths);
+  n_ = static_cast<int64_t>(rows_.size());
+  meta_.labels = std::move(names);
+  meta_.label_descriptions = std::move(descs);
 }
 
-std::vector<PreparedExample> PreparedReader::get_many(const std::vector<int64_t>& idx) {
+void PreparedReader::remap(PreparedExample* ex) const {
+  if (label_map_.empty()) return;
+  auto mapped = [&](int32_t id) {
+    return id >= 0 && static_cast<size_t>(id) < label_map_.size() ? label_map_[static_cast<size_t>(id)] : -1;
+  };
+  std::vector<int32_t> schema;
+  for (int32_t id : ex->schema_labels)
+    if (mapped(id) >= 0) schema.push_back(mapped(id));
+  ex->schema_labels = std::move(schema);
+  std::vector<UnitSpan> spans;
+  for (const UnitSpan& sp : ex->spans)
+    if (mapped(sp.label) >= 0) spans.push_back(UnitSpan{sp.start, sp.end, mapped(sp.label)});
+  ex->spans = std::move(spans);
+}
+
+PreparedExample PreparedReader::get(int64_t i) {
+  return std::move(get_many({i})[0]);
+}
+
+std::vector<PreparedExample> PreparedReader::get_many(const std::vector<int64_t>& idx_in) {
+  std::vector<int64_t> idx = idx_in;
+  for (int64_t& r : idx) {
+    if (r < 0 || r >= n_)
+      throw std::out_of_range(path_ + ": row " + std::to_string(r) + " out of range [0, " + std::to_string(n_) + ")");
+    if (!rows_.empty() || !label_map_.empty()) r = rows_[static_cast<size_t>(r)];  // selected row -> file row
+  }
   std::vector<std::pair<int64_t, size_t>> order;  // (row, position in idx)
   order.reserve(idx.size());
-  for (size_t k = 0; k < idx.size(); ++k) {
-    if (idx[k] < 0 || idx[k] >= n_)
-      throw std::out_of_range(path_ + ": row " + std::to_string(idx[k]) + " out of range [0, " +
-                              std::to_string(n_) + ")");
-    order.emplace_back(idx[k], k);
-  }
+  for (size_t k = 0; k < idx.size(); ++k) order.emplace_back(idx[k], k);
   std::sort(order.begin(), order.end());
   std::vector<int64_t> uniq;
   for (const auto& o : order)
@@ -547,6 +697,7 @@ std::vector<PreparedExample> PreparedReader::get_many(const std::vector<int64_t>
       j = e;
     }
   }
+  for (PreparedExample& r : rows) remap(&r);
   std::vector<PreparedExample> out(idx.size());
   size_t j = 0;
   for (size_t k = 0; k < order.size(); ++k) {

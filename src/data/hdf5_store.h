@@ -6,9 +6,11 @@
 // thread); concurrent calls simply take turns.
 #pragma once
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <vector>
 
+#include "data/example.h"
 #include "data/prepared.h"
 
 namespace gtrain {
@@ -75,6 +77,15 @@ class PreparedReader {
   int64_t size() const { return n_; }
   int32_t length_tokens(int64_t i) const { return length_tokens_.at(static_cast<size_t>(i)); }
   const std::vector<int32_t>& lengths_tokens() const { return length_tokens_; }
+  // Throws InputError naming the file and row when a token id is negative or >= vocab_size (a
+  // model's embedding would otherwise fail deep inside torch with no file or row named).
+  void check_token_ids(int64_t vocab_size) const;
+
+  // Trains/evaluates on a subset of the prepared labels (a config's data.labels), in the given
+  // order; a non-empty description replaces the prepared one. Rows come back with label ids of
+  // the new set and without spans of other labels; a row annotated only for other labels is left
+  // out (size() shrinks). Throws InputError naming the file and the unknown or repeated label.
+  void select_labels(const std::vector<SchemaLabel>& keep);
 
   PreparedExample get(int64_t i);
   // Rows in the order of idx (duplicates allowed). Indices are sorted internally and each
@@ -96,10 +107,17 @@ class PreparedReader {
   int64_t d_tok_ = -1, d_ut_ = -1, d_ucs_ = -1, d_uce_ = -1, d_ss_ = -1, d_se_ = -1, d_sl_ = -1,
           d_schema_ = -1, d_text_ = -1;
   std::vector<int64_t> tok_off_, unit_off_, span_off_, schema_off_, text_off_;
+  int32_t max_token_id_ = INT32_MIN, min_token_id_ = INT32_MAX;
+  int64_t max_token_pos_ = -1, min_token_pos_ = -1;
   std::vector<int32_t> length_tokens_, text_char_offset_, example_index_, source_;
   std::vector<float> weight_;
   std::vector<uint8_t> silver_;
   int64_t elements_read_ = 0;
+  // After select_labels: prepared label id -> selected id (-1 = dropped), and the rows kept
+  // (original row numbers; empty = all rows).
+  std::vector<int32_t> label_map_;
+  std::vector<int64_t> rows_;
+  void remap(PreparedExample* ex) const;
 };
 
 }  // namespace gtrain

@@ -1,4 +1,6 @@
 #include "data/prepare.h"
+#include "data/windows.h"
+#include "io/stale_temps.h"
 #include "text/memo_tokenizer.h"
 
 #include <spdlog/spdlog.h>
@@ -45,26 +47,6 @@ int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
     e.end = en;
   }
   return trimmed;
-}
-
-// Cuts the unit sequence into windows of at most max_length tokens; consecutive windows share
-// `stride` units. Returns [first_unit, end_unit) pairs.
-std::vector<std::pair<int32_t, int32_t>> windows(const Units& u, int max_length, int stride,
-                                                 bool truncate) {
-  std::vector<std::pair<int32_t, int32_t>> w;
-  const int32_t n = static_cast<int32_t>(u.size());
-  const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
-  auto tok_begin = [&](int32_t i) { return i < n ? u.unit_token[i] : ntok; };
-  int32_t first = 0;
-  while (first < n) {
-    int32_t last = first;
-    while (last < n && tok_begin(last + 1) - tok_begin(first) <= max_length) ++last;
-    if (last == first) last = first + 1;  // one unit longer than max_length: keep it, cut tokens
-    w.emplace_back(first, last);
-    if (last >= n || truncate) break;
-    first = std::max(first + 1, last - stride);
-  }
-  return w;
 }
 
 void write_rejects(const std::string& path, const std::vector<Reject>& rejects) {
@@ -115,8 +97,14 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     spdlog::info("read {}: {} examples, {} rejected", in.path, r.examples.size(), r.rejects.size());
     for (size_t i = 0; i < r.examples.size(); ++i)
       all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
+    if (r.examples.empty() && r.rejects.empty())
+      throw InputError(in.path, 0, "", "holds no examples (the file is empty or has only blank lines)");
     for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
   }
+  if (all.empty())
+    throw InputError(cfg.inputs.empty() ? std::string("prepare") : cfg.inputs.front().path, 0, "",
+                     "no examples left to prepare: all " + std::to_string(rejects.size()) +
+                         " were rejected (on_error: skip); fix them or see the reasons with `gtrain data inspect`");
   report.examples = static_cast<int64_t>(all.size());
 
   // 2. The label vocabulary: configured, or every label in order of first appearance.
@@ -130,7 +118,12 @@ PrepareReport prepare(const PrepareConfig& cfg) {
         if (seen.insert(e.label).second) labels.push_back(SchemaLabel{e.label, ""});
     }
   }
-  if (labels.empty()) throw InputError("", 0, "labels", "the label set is empty (no labels configured or found)");
+  if (labels.empty()) {
+    std::string paths;
+    for (const auto& in : cfg.inputs) paths += (paths.empty() ? "" : ", ") + in.path;
+    throw InputError(cfg.inputs.empty() ? std::string("prepare") : cfg.inputs.front().path, 0, "labels",
+                     "the label set is empty: no `labels:` configured and no entity or schema label found in " + paths);
+  }
   std::unordered_map<std::string, int32_t> label_id;
   for (size_t i = 0; i < labels.size(); ++i) label_id[labels[i].name] = static_cast<int32_t>(i);
 
@@ -154,6 +147,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     if (std::find(split_names.begin(), split_names.end(), x) == split_names.end()) split_names.push_back(x);
 
   fs::create_directories(cfg.output_dir);
+  clean_stale_temps(cfg.output_dir);  // e.g. train.h5.tmp.<pid> of an interrupted prepare
   PreparedMeta meta;
   meta.format_version = kPreparedFormatVersion;
   meta.tokenizer_fingerprint = tok->fingerprint();
@@ -204,7 +198,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
           spans.push_back(UnitSpan{f, g, label_id.at(e.label)});
         }
       }
-      auto wins = windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
+      auto wins = unit_windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
       if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size())))
         ++sr.windowed;
       std::vector<bool> kept(spans.size(), false);

@@ -45,6 +45,7 @@ struct PreparedMeta {
   int64_t num_spans = 0;
 };
 
-constexpr int32_t kPreparedFormatVersion = 1;
+// 2: a CRC-32C per dataset (attribute crc32c) and over the attributes (meta_crc32c).
+constexpr int32_t kPreparedFormatVersion = 2;
 
 }  // namespace gtrain

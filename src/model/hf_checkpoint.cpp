@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
+#include "io/stale_temps.h"
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
@@ -198,18 +200,52 @@ std::vector<std::pair<std::string, torch::Tensor>> gliner2_export_tensors(Extrac
   return out;
 }
 
+void check_model_destination(const std::string& out_dir, const std::string& source_dir) {
+  const fs::path out = fs::absolute(fs::path(out_dir)).lexically_normal();
+  std::error_code ec;
+  if (!source_dir.empty() && fs::exists(source_dir)) {
+    const fs::path src = fs::weakly_canonical(fs::absolute(source_dir), ec);
+    const fs::path dst = fs::weakly_canonical(out, ec);
+    if (dst == src)
+      throw std::runtime_error("output " + out_dir + ": is the model directory being read (" + source_dir +
+                               "); write the copy to another folder");
+    const auto rel = dst.lexically_relative(src);
+    const bool src_is_model = fs::exists(src / "model.safetensors");  // (a tokenizer's folder may hold runs)
+    if (src_is_model && !rel.empty() && *rel.begin() != "..")
+      throw std::runtime_error("output " + out_dir + ": lies inside the model directory being read (" + source_dir +
+                               "); write the copy to another folder");
+  }
+  if (!fs::exists(out)) return;
+  if (!fs::is_directory(out)) throw std::runtime_error("output " + out_dir + ": exists and is not a directory");
+  std::set<std::string> known = {"config.json", "model.safetensors", "encoder_config", "gtrain.json"};
+  for (const auto& n : gliner2_tokenizer_files()) known.insert(n);
+  bool empty = true;
+  for (const auto& e : fs::directory_iterator(out)) {
+    empty = false;
+    const std::string name = e.path().filename().string();
+    if (!known.count(name))
+      throw std::runtime_error("output " + out_dir + ": is not empty and is not a model directory ('" + name +
+                               "' is not a file an export writes); gtrain replaces only a model it could have "
+                               "written: choose a new or empty folder");
+  }
+  if (!empty && !(fs::exists(out / "config.json") && fs::exists(out / "model.safetensors")))
+    throw std::runtime_error("output " + out_dir + ": is not empty and is not a model directory (no config.json + "
+                             "model.safetensors); choose a new or empty folder");
+}
+
 void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenizer_dir, const std::string& out_dir_in,
                                const Gliner2ExportOptions& opts) {
   fs::path out = fs::path(out_dir_in).lexically_normal();
   if (out.has_filename() == false) out = out.parent_path();  // "dir/" -> "dir"
   if (out.empty()) throw std::invalid_argument("GLiNER2 export: empty output directory");
   if (fs::exists(out) && !opts.overwrite) fail(out, "already exists (overwrite disabled)");
-  if (fs::exists(out) && !fs::is_directory(out)) fail(out, "exists and is not a directory");
+  check_model_destination(out.string(), tokenizer_dir);
   const fs::path tok_dir(tokenizer_dir);
   if (!fs::exists(tok_dir / "spm.model") && !fs::exists(tok_dir / "tokenizer.json") &&
       !fs::exists(tok_dir / "vocab.txt"))
     fail(tok_dir, "no tokenizer to copy: expected spm.model, tokenizer.json or vocab.txt");
 
+  if (out.has_parent_path()) clean_stale_temps(out.parent_path().string());
   const std::string pid = std::to_string(::getpid());
   const fs::path tmp = out.string() + ".tmp." + pid;
   const fs::path old = out.string() + ".old." + pid;
@@ -234,6 +270,18 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
       if (!fs::exists(tok_dir / name)) continue;
       fs::copy_file(tok_dir / name, tmp / name, fs::copy_options::overwrite_existing);
       sync_path(tmp / name, true);
+    }
+    // What predict needs beyond GLiNER2's files (units, threshold, labels, max_length).
+    if (!opts.gtrain_json.empty()) {
+      std::ofstream g(tmp / "gtrain.json");
+      g << opts.gtrain_json;
+      g.flush();
+      if (!g) fail(tmp / "gtrain.json", std::string("cannot write: ") + std::strerror(errno));
+      g.close();
+      sync_path(tmp / "gtrain.json", true);
+    } else if (fs::exists(tok_dir / "gtrain.json")) {
+      fs::copy_file(tok_dir / "gtrain.json", tmp / "gtrain.json", fs::copy_options::overwrite_existing);
+      sync_path(tmp / "gtrain.json", true);
     }
     sync_path(tmp / "config.json", true);
     sync_path(tmp / "encoder_config" / "config.json", true);

@@ -65,7 +65,16 @@ struct Gliner2ExportOptions {
   torch::ScalarType dtype = torch::kFloat32;  // floating tensors: kFloat32, kFloat16 or kBFloat16
   bool overwrite = true;                      // replace an existing out_dir (else: error)
   std::map<std::string, std::string> metadata;  // safetensors "__metadata__" (GLiNER2 writes none)
+  // gtrain.json (unit mode, threshold, labels, max_length) written in the same atomic step;
+  // empty = the source directory's gtrain.json is carried over when it has one.
+  std::string gtrain_json;
 };
+
+// Where a model directory may be written: a path that does not exist, an empty directory, or a
+// model directory (config.json + model.safetensors and nothing but the files an export writes),
+// and never the source directory itself or a folder inside it. Throws naming the path and the
+// first file that is not a model's.
+void check_model_destination(const std::string& out_dir, const std::string& source_dir);
 
 // Writes model + configs + the tokenizer files found in tokenizer_dir to out_dir (atomically).
 // encoder_config/config.json gets vocab_size = the embedding rows of the model.

@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
@@ -43,39 +46,111 @@ void fsync_path(const fs::path& p) {
   ::fsync(fileno(f));
   std::fclose(f);
 }
+
+// AdamW's per-parameter state as plain tensors named "g<group>.p<index>.<field>", written through
+// the checked safetensors writer. torch's archive writer (optimizer.pt) ends the process when a
+// write fails (its destructor throws during unwinding: "terminate called", SIGABRT), so a full
+// disk could not be reported; this file can.
+std::vector<std::pair<std::string, torch::Tensor>> adamw_state_tensors(torch::optim::AdamW& opt) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  auto& state = opt.state();
+  for (size_t g = 0; g < opt.param_groups().size(); ++g) {
+    const auto& params = opt.param_groups()[g].params();
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto it = state.find(params[i].unsafeGetTensorImpl());
+      if (it == state.end()) continue;  // no step taken on it yet
+      const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+      const std::string k = "g" + std::to_string(g) + ".p" + std::to_string(i) + ".";
+      out.emplace_back(k + "step", torch::tensor({st.step()}, torch::kInt64));
+      out.emplace_back(k + "exp_avg", st.exp_avg());
+      out.emplace_back(k + "exp_avg_sq", st.exp_avg_sq());
+      if (st.max_exp_avg_sq().defined()) out.emplace_back(k + "max_exp_avg_sq", st.max_exp_avg_sq());
+    }
+  }
+  return out;
+}
+
+void load_adamw_state(torch::optim::AdamW& opt, const std::map<std::string, torch::Tensor>& t, const fs::path& file) {
+  auto& state = opt.state();
+  size_t used = 0;
+  for (size_t g = 0; g < opt.param_groups().size(); ++g) {
+    const auto& params = opt.param_groups()[g].params();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const std::string k = "g" + std::to_string(g) + ".p" + std::to_string(i) + ".";
+      auto step = t.find(k + "step");
+      if (step == t.end()) continue;
+      auto get = [&](const std::string& f) {
+        auto it = t.find(k + f);
+        if (it == t.end()) throw std::runtime_error(file.string() + ": tensor '" + k + f + "' missing");
+        if (!it->second.sizes().equals(params[i].sizes()))
+          throw std::runtime_error(file.string() + ": tensor '" + k + f + "' has shape " +
+                                   c10::str(it->second.sizes()) + ", parameter has " + c10::str(params[i].sizes()));
+        ++used;
+        return it->second.to(params[i].device()).clone();
+      };
+      auto st = std::make_unique<torch::optim::AdamWParamState>();
+      st->step(step->second.item<int64_t>());
+      ++used;
+      st->exp_avg(get("exp_avg"));
+      st->exp_avg_sq(get("exp_avg_sq"));
+      if (t.count(k + "max_exp_avg_sq")) st->max_exp_avg_sq(get("max_exp_avg_sq"));
+      state[params[i].unsafeGetTensorImpl()] = std::move(st);
+    }
+  }
+  if (used != t.size())
+    throw std::runtime_error(file.string() + ": " + std::to_string(t.size() - used) +
+                             " tensor(s) match no parameter of this optimizer (another model or parameter order?)");
+}
 }  // namespace
 
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
                      const TrainState& state, at::Generator& mask_gen) {
   const fs::path final_dir(dir);
   const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(::getpid());
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  save_safetensors((tmp / "model.safetensors").string(), state_dict(model));
-  {
-    torch::serialize::OutputArchive a;
-    opt.save(a);
-    a.save_to((tmp / "optimizer.pt").string());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  try {
+    fs::create_directories(tmp);
+    save_safetensors((tmp / "model.safetensors").string(), state_dict(model));
+    std::vector<std::string> files = {"model.safetensors", "optimizer.safetensors", "rng.safetensors", "state.json"};
+    if (auto* adamw = dynamic_cast<torch::optim::AdamW*>(&opt)) {
+      save_safetensors((tmp / "optimizer.safetensors").string(), adamw_state_tensors(*adamw));
+    } else {  // another optimizer: torch's archive, built in memory so a failed write is an error
+      torch::serialize::OutputArchive a;
+      opt.save(a);
+      std::ostringstream bytes;
+      a.save_to(bytes);
+      std::ofstream f(tmp / "optimizer.pt", std::ios::binary);
+      f << bytes.str();
+      f.flush();
+      if (!f) throw std::runtime_error("cannot write " + (tmp / "optimizer.pt").string() + ": " + std::strerror(errno));
+      files[1] = "optimizer.pt";
+    }
+    torch::Tensor default_rng = at::detail::getDefaultCPUGenerator().get_state();
+    torch::Tensor mask_rng = mask_gen.get_state();
+    save_safetensors((tmp / "rng.safetensors").string(), {{"default_cpu", default_rng}, {"mask", mask_rng}});
+    {
+      std::ofstream f(tmp / "state.json");
+      f << state.to_json().dump(2) << "\n";
+      f.flush();
+      if (!f) throw std::runtime_error("cannot write " + (tmp / "state.json").string() + ": " + std::strerror(errno));
+    }
+    for (const std::string& n : files) fsync_path(tmp / n);
+    // Replace an existing checkpoint of the same step: move it aside first, so there is never a
+    // moment without a complete copy.
+    fs::path old;
+    if (fs::exists(final_dir)) {
+      old = final_dir.string() + ".old." + std::to_string(::getpid());
+      fs::rename(final_dir, old);
+    }
+    fs::rename(tmp, final_dir);
+    fsync_path(final_dir.parent_path());
+    if (!old.empty()) fs::remove_all(old, ec);
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp, ec);  // no half-written checkpoint left behind; the previous ones are untouched
+    throw std::runtime_error("writing checkpoint " + final_dir.string() + " failed (earlier checkpoints are intact): " +
+                             e.what());
   }
-  torch::Tensor default_rng = at::detail::getDefaultCPUGenerator().get_state();
-  torch::Tensor mask_rng = mask_gen.get_state();
-  save_safetensors((tmp / "rng.safetensors").string(), {{"default_cpu", default_rng}, {"mask", mask_rng}});
-  {
-    std::ofstream f(tmp / "state.json");
-    f << state.to_json().dump(2) << "\n";
-    if (!f) throw std::runtime_error("cannot write " + (tmp / "state.json").string());
-  }
-  for (const char* n : {"model.safetensors", "optimizer.pt", "rng.safetensors", "state.json"}) fsync_path(tmp / n);
-  // Replace an existing checkpoint of the same step: move it aside first, so there is never a
-  // moment without a complete copy.
-  fs::path old;
-  if (fs::exists(final_dir)) {
-    old = final_dir.string() + ".old." + std::to_string(::getpid());
-    fs::rename(final_dir, old);
-  }
-  fs::rename(tmp, final_dir);
-  fsync_path(final_dir.parent_path());
-  if (!old.empty()) fs::remove_all(old);
 }
 
 TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer* opt,
@@ -93,9 +168,14 @@ TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, tor
   TrainState s = TrainState::from_json(j);
   load_state(model, load_safetensors((d / "model.safetensors").string()), "", /*strict=*/true);
   if (opt) {
-    torch::serialize::InputArchive a;
-    a.load_from((d / "optimizer.pt").string());
-    opt->load(a);
+    auto* adamw = dynamic_cast<torch::optim::AdamW*>(opt);
+    if (adamw && fs::exists(d / "optimizer.safetensors")) {
+      load_adamw_state(*adamw, load_safetensors((d / "optimizer.safetensors").string()), d / "optimizer.safetensors");
+    } else {  // other optimizers, and checkpoints written before optimizer.safetensors
+      torch::serialize::InputArchive a;
+      a.load_from((d / "optimizer.pt").string());
+      opt->load(a);
+    }
   }
   auto rng = load_safetensors((d / "rng.safetensors").string());
   at::Generator default_gen = at::detail::getDefaultCPUGenerator();  // a handle: shares the state

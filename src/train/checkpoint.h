@@ -1,7 +1,9 @@
 // Training checkpoints: a directory per checkpoint, written to DIR.tmp.<pid> and renamed into
-// place (a crash or kill -9 mid-write leaves the previous checkpoints untouched):
+// place (a crash or kill -9 mid-write leaves the previous checkpoints untouched; a failed write,
+// e.g. a full disk, throws naming the file and cause and removes the temporary directory):
 //   model.safetensors   every parameter and buffer (LoRA adapters included), fp32
-//   optimizer.pt        AdamW state (torch::serialize archive)
+//   optimizer.safetensors  AdamW state per parameter (g<group>.p<index>.step/exp_avg/exp_avg_sq);
+//                       optimizer.pt (torch archive) for other optimizers and older checkpoints
 //   rng.safetensors     CPU generator states: torch's default (dropout) and the trainer's own
 //                       (negative-span masking)
 //   state.json          step, epoch, next batch of the epoch, best score/threshold/step, early-

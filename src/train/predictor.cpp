@@ -1,11 +1,14 @@
 #include "train/predictor.h"
 
+#include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "data/hdf5_store.h"
+#include "data/windows.h"
 #include "model/hf_checkpoint.h"
 #include "text/utf8.h"
 #include "train/evaluator.h"
@@ -50,10 +53,15 @@ Predictor::Predictor(const std::string& model_dir, const std::string& device) : 
       info_.labels = j.value("labels", std::vector<std::string>{});
       info_.descriptions = j.value("label_descriptions", std::vector<std::string>{});
       info_.max_length = j.value("max_length", 512);
+      info_.window_stride = j.value("window_stride", 16);
     } catch (const std::exception& e) {
       throw std::runtime_error(info.string() + ": " + e.what());
     }
     info_.descriptions.resize(info_.labels.size());
+  } else {
+    spdlog::warn("{}: no gtrain.json beside the model; using GLiNER2's defaults (word units, threshold 0.5, "
+                 "max_length 512)",
+                 model_dir);
   }
 }
 
@@ -61,35 +69,69 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
                                                            const std::vector<SchemaField>& labels,
                                                            float threshold, int batch_size) {
   if (labels.empty()) throw std::invalid_argument("predict: no labels given");
+  if (batch_size < 1) throw std::invalid_argument("predict: batch size must be >= 1, got " + std::to_string(batch_size));
   const PredictorInfo& info_ = impl_->info;
   if (threshold < 0) threshold = info_.threshold;
   const Tokenizer& tok = *impl_->ckpt.tokenizer;
   const SchemaPrefix prefix = build_schema_prefix({entity_schema(labels)}, tok);
   std::vector<std::string> names;
   for (const auto& l : labels) names.push_back(l.name);
+
+  // Every text is cut into windows of at most max_length tokens as prepare cut the training rows
+  // (a text of any length is read whole). A window owns the characters from the middle of its
+  // overlap with the previous window to the middle of its overlap with the next; an entity is
+  // taken from the window that owns its first character, so each is reported once, from the
+  // window where it lies furthest from a cut edge.
+  struct Window {
+    size_t text;
+    PreparedExample row;       // the window as a prepared row (text and offsets window-relative)
+    int32_t own_begin, own_end;  // owned characters, window-relative
+  };
+  std::vector<Window> wins;
+  std::vector<char32_t> cps;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (!utf8::decode(texts[i], &cps)) throw std::invalid_argument("text " + std::to_string(i + 1) + " is not valid UTF-8");
+    Units u = make_units(cps, info_.unit_mode, &tok);
+    if (u.size() == 0) continue;
+    const auto spans = unit_windows(u, info_.max_length, info_.window_stride, false);
+    const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
+    for (size_t w = 0; w < spans.size(); ++w) {
+      const auto [a, b] = spans[w];
+      Window win;
+      win.text = i;
+      const int32_t t0 = u.unit_token[a];
+      const int32_t t1 = std::min(b < static_cast<int32_t>(u.size()) ? u.unit_token[b] : ntok, t0 + info_.max_length);
+      win.row.token_ids.assign(u.token_ids.begin() + t0, u.token_ids.begin() + t1);
+      const int32_t c0 = u.char_start[a];
+      for (int32_t k = a; k < b; ++k) {
+        win.row.unit_token.push_back(u.unit_token[k] - t0);
+        win.row.unit_char_start.push_back(u.char_start[k] - c0);
+        win.row.unit_char_end.push_back(u.char_end[k] - c0);
+      }
+      win.row.text = utf8::encode(cps, c0, u.char_end[b - 1]);
+      win.row.text_char_offset = c0;
+      auto mid = [&](size_t left, size_t right) {  // middle of the overlap of windows left, right
+        const int32_t ob = u.char_start[spans[right].first], oe = u.char_end[spans[left].second - 1];
+        return ob + std::max(0, oe - ob) / 2;
+      };
+      win.own_begin = w == 0 ? INT32_MIN : mid(w - 1, w) - c0;
+      win.own_end = w + 1 == spans.size() ? INT32_MAX : mid(w, w + 1) - c0;
+      wins.push_back(std::move(win));
+    }
+  }
+
   std::vector<std::vector<DecodedEntity>> result(texts.size());
   torch::NoGradGuard no_grad;
-  std::vector<char32_t> cps;
-  for (size_t b0 = 0; b0 < texts.size(); b0 += static_cast<size_t>(batch_size)) {
-    const size_t b1 = std::min(texts.size(), b0 + static_cast<size_t>(batch_size));
+  for (size_t b0 = 0; b0 < wins.size(); b0 += static_cast<size_t>(batch_size)) {
+    const size_t b1 = std::min(wins.size(), b0 + static_cast<size_t>(batch_size));
     std::vector<Gliner2Input> inputs;
     std::vector<std::string> norm;
     Gliner2Batch batch;
     int64_t T = 1;
     for (size_t i = b0; i < b1; ++i) {
-      if (!utf8::decode(texts[i], &cps)) throw std::invalid_argument("text " + std::to_string(i + 1) + " is not valid UTF-8");
-      Units u = make_units(cps, info_.unit_mode, &tok);
-      // Cut overlong texts at a unit boundary (the model saw at most max_length text tokens).
-      size_t keep = u.size();
-      while (keep > 0 && u.unit_token[keep - 1] >= info_.max_length) --keep;
-      const size_t ntok = keep < u.size() ? static_cast<size_t>(u.unit_token[keep]) : u.token_ids.size();
-      std::vector<int32_t> ids(u.token_ids.begin(), u.token_ids.begin() + static_cast<std::ptrdiff_t>(ntok));
-      std::vector<int32_t> ut(u.unit_token.begin(), u.unit_token.begin() + static_cast<std::ptrdiff_t>(keep));
-      std::vector<int32_t> cs(u.char_start.begin(), u.char_start.begin() + static_cast<std::ptrdiff_t>(keep));
-      std::vector<int32_t> ce(u.char_end.begin(), u.char_end.begin() + static_cast<std::ptrdiff_t>(keep));
-      const bool period = text_needs_period(texts[i]);
-      inputs.push_back(assemble_gliner2_input(prefix, ids, ut, cs, ce, period, static_cast<int32_t>(cps.size())));
-      norm.push_back(period ? normalize_text(texts[i]) : texts[i]);
+      const PreparedExample& row = wins[i].row;
+      inputs.push_back(assemble_gliner2_input(prefix, row, true));
+      norm.push_back(normalize_text(row.text));
       Gliner2Example g;
       g.word_pos.assign(inputs.back().word_first_token.begin(), inputs.back().word_first_token.end());
       g.schema_pos.assign(inputs.back().schema_special_pos.at(0).begin(), inputs.back().schema_special_pos.at(0).end());
@@ -115,18 +157,29 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
       SpanScores sc{lg.data_ptr<float>(), static_cast<int32_t>(lg.size(0)), static_cast<int32_t>(lg.size(1)),
                     static_cast<int32_t>(lg.size(2)), true};
       const Gliner2Input& in = inputs[static_cast<size_t>(i)];
+      const Window& win = wins[b0 + static_cast<size_t>(i)];
       DecodeText dt{&norm[static_cast<size_t>(i)], &in.word_char_start, &in.word_char_end};
       DecodeOptions dopt;
       dopt.threshold = threshold;
       dopt.dedupe_text = false;  // offsets out: each occurrence is reported where it is
-      result[b0 + static_cast<size_t>(i)] = decode_entities(sc, dt, names, dopt, 1);
+      for (DecodedEntity& e : decode_entities(sc, dt, names, dopt, 1)) {
+        if (e.start < win.own_begin || e.start >= win.own_end) continue;  // another window's
+        e.start += win.row.text_char_offset;
+        e.end += win.row.text_char_offset;
+        result[win.text].push_back(std::move(e));
+      }
     }
   }
+  for (auto& r : result)  // document order (windows of one text arrive in order; keep it stable)
+    std::stable_sort(r.begin(), r.end(), [](const DecodedEntity& x, const DecodedEntity& y) {
+      return x.start != y.start ? x.start < y.start : x.end < y.end;
+    });
   return result;
 }
 
 ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size) {
   PreparedReader reader(h5_path, tokenizer().fingerprint());
+  reader.check_token_ids(tokenizer().vocab_size());
   bool any_desc = false;
   for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
   BatchBuilder builder(tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);

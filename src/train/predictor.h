@@ -19,7 +19,8 @@ struct PredictorInfo {
   float threshold = 0.5f;
   std::vector<std::string> labels;        // labels the model was trained on (may be empty)
   std::vector<std::string> descriptions;  // same length as labels
-  int max_length = 512;                   // text tokens per input; longer texts are cut
+  int max_length = 512;                   // text tokens per window; longer texts are windowed
+  int window_stride = 16;                 // units shared by consecutive windows (prepare's)
 };
 
 // The model lives behind a pointer so that this header, and the CLI, stay free of LibTorch.

@@ -45,7 +45,7 @@ DebertaV2Config shape_config(const std::string& shape) {
     throw std::invalid_argument("bench step: unknown shape '" + shape + "' (toy, xsmall, small, base)");
   }
   c.embedding_size = c.hidden_size;
-  return c;
+  return DebertaV2Config::from_json(c.to_json(), "bench shape " + shape);  // resolved as config.json is
 }
 
 // One synthetic batch: prompt "( [P] entities ( [E] l1 [E] l2 [E] l3 [E] l4 ) ) [SEP_TEXT]" as

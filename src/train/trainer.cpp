@@ -12,6 +12,7 @@
 #include "data/prepare.h"
 #include "data/sharding.h"
 #include "io/metrics_log.h"
+#include "io/stale_temps.h"
 #include "io/tensorboard_writer.h"
 #include "model/hf_checkpoint.h"
 #include "model/lora.h"
@@ -68,25 +69,6 @@ DataPaths resolve_data(const TrainConfig& cfg) {
   p.dev = pick(p.dev, "dev");
   p.test = pick(p.test, "test");
   return p;
-}
-
-DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab, double dropout) {
-  DebertaV2Config c;  // DeBERTa-v3 layout (what GLiNER2 ships), at the configured size
-  c.hidden_size = s.hidden_size;
-  c.num_hidden_layers = s.num_layers;
-  c.num_attention_heads = s.num_heads;
-  c.intermediate_size = s.intermediate_size;
-  c.vocab_size = vocab;
-  c.relative_attention = true;
-  c.position_buckets = s.position_buckets;
-  c.max_relative_positions = s.max_relative_positions;
-  c.pos_att_type = {"p2c", "c2p"};
-  c.share_att_key = true;
-  c.norm_rel_ebd = "layer_norm";
-  c.position_biased_input = false;
-  c.embedding_size = s.hidden_size;
-  if (dropout >= 0) c.hidden_dropout_prob = c.attention_probs_dropout_prob = dropout;
-  return c;
 }
 
 double metric_of(const ThresholdScores& s, double loss, const std::string& metric) {
@@ -171,6 +153,26 @@ void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
 
 }  // namespace
 
+DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab, double dropout) {
+  DebertaV2Config c;  // DeBERTa-v3 layout (what GLiNER2 ships), at the configured size
+  c.hidden_size = s.hidden_size;
+  c.num_hidden_layers = s.num_layers;
+  c.num_attention_heads = s.num_heads;
+  c.intermediate_size = s.intermediate_size;
+  c.vocab_size = vocab;
+  c.relative_attention = true;
+  c.position_buckets = s.position_buckets;
+  c.max_relative_positions = s.max_relative_positions;
+  c.pos_att_type = {"p2c", "c2p"};
+  c.share_att_key = true;
+  c.norm_rel_ebd = "layer_norm";
+  c.position_biased_input = false;
+  c.embedding_size = s.hidden_size;
+  if (dropout >= 0) c.hidden_dropout_prob = c.attention_probs_dropout_prob = dropout;
+  // Through config.json's own reader: the model trains with exactly what best/ reloads as.
+  return DebertaV2Config::from_json(c.to_json(), "from-scratch encoder config");
+}
+
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   dist::Group alone;
   dist::Group& group = opts.group ? *opts.group : alone;
@@ -188,6 +190,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   sum.run_dir = cfg.output_dir;
   if (leader) {
     fs::create_directories(cfg.output_dir);
+    clean_stale_temps(cfg.output_dir);  // what a killed run on this folder left half-written
     save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
   }
   torch::manual_seed(cfg.optim.seed);
@@ -271,6 +274,11 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   std::unique_ptr<PreparedReader> dev, test;
   if (!data.dev.empty()) dev = std::make_unique<PreparedReader>(data.dev, tok->fingerprint());
   if (!data.test.empty()) test = std::make_unique<PreparedReader>(data.test, tok->fingerprint());
+  for (PreparedReader* r : {&train, dev.get(), test.get()}) {
+    if (!r) continue;
+    r->check_token_ids(tok->vocab_size());
+    if (!cfg.data.labels.empty()) r->select_labels(cfg.data.labels);  // data.labels: a subset, in its order
+  }
   const PreparedMeta& meta = train.meta();
   bool any_desc = false;
   for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
@@ -566,13 +574,15 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   }
   sum.best_model_dir = (fs::path(cfg.output_dir) / "best").string();
   if (leader) {
-    export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir);
-    ensure_added_tokens(sum.best_model_dir, *tok);
     nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
                         {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
                         {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
-                        {"max_length", meta.max_length}};
-    write_text_file_atomic((fs::path(sum.best_model_dir) / "gtrain.json").string(), j.dump(2) + "\n");
+                        {"max_length", meta.max_length},
+                        {"window_stride", cfg.data.prepare ? cfg.data.prepare->window_stride : 16}};
+    Gliner2ExportOptions eo_best;
+    eo_best.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
+    export_gliner2_checkpoint(*model, tokenizer_dir, sum.best_model_dir, eo_best);
+    ensure_added_tokens(sum.best_model_dir, *tok);
     spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
                  st.best_score, st.best_threshold, sum.best_model_dir);
   }

@@ -15,6 +15,7 @@
 
 #include "config/train_config.h"
 #include "dist/group.h"
+#include "model/deberta_config.h"
 
 namespace gtrain {
 
@@ -40,5 +41,10 @@ struct TrainSummary {
 };
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts);
+
+// The encoder config of a from-scratch model, resolved exactly as its exported config.json is
+// resolved on reload (max_relative_positions < 1 -> max_position_embeddings, then log buckets),
+// so that best/ and exports reload as the model that was trained.
+DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab, double dropout);
 
 }  // namespace gtrain

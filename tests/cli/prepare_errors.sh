@@ -49,4 +49,26 @@ cat "$T/ok.jsonl" "$T/drug.jsonl" > "$T/mixed.jsonl"
 grep -q "rejected examples: 1" "$T/out" || { cat "$T/out"; fail "reject count not printed"; }
 [ "$(wc -l < "$T/out2/rejects.jsonl")" = 1 ] || fail "rejects.jsonl should hold 1 line"
 [ -s "$T/out2/train.h5" ] || fail "train.h5 not written"
+# Issue 12: an empty or blank-only input is an error naming the file, and nothing is written.
+printf '\n  \n\n' > "$T/blank.jsonl"
+cat > "$T/blank.yaml" <<Y
+tokenizer: vocab.txt
+output: out-blank
+labels: [Disease]
+inputs: [{path: blank.jsonl, format: gliner2}]
+Y
+expect_error "blank.jsonl.*no examples" "$G" prepare "$T/blank.yaml"
+[ ! -e "$T/out-blank/train.h5" ] || fail "blank input wrote train.h5"
+# A temporary left by a killed prepare (its process no longer runs) is removed by the next one.
+cat > "$T/good.yaml" <<Y
+tokenizer: vocab.txt
+output: out-good
+inputs: [{path: ok.jsonl}]
+Y
+mkdir -p "$T/out-good"
+sh -c 'exit 0' & dead=$!; wait $dead
+head -c 100000 /dev/zero > "$T/out-good/train.h5.tmp.$dead"
+"$G" prepare "$T/good.yaml" > /dev/null 2>&1 || fail "prepare of ok.jsonl"
+[ ! -e "$T/out-good/train.h5.tmp.$dead" ] || fail "stale train.h5.tmp.$dead left in place"
+[ -f "$T/out-good/train.h5" ] || fail "no train.h5"
 echo "prepare_errors: all checks passed"

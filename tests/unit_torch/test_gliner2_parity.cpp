@@ -462,8 +462,12 @@ TEST_P(Gliner2Parity, CheckpointLoadAndExportRoundTrip) {
   Gliner2Output c = ck2.model->forward(batch);
   EXPECT_TRUE(torch::equal(b.span_logits, c.span_logits));
 
+  // Exporting a model onto the directory it is read from is refused (issue 12: `export best -o
+  // best` left a model predict refused); the directory stays intact.
+  EXPECT_THROW(export_gliner2_checkpoint(*ck2.model, out, out), std::runtime_error);
+  EXPECT_NO_THROW(load_gliner2_checkpoint(out));
   // Overwriting an existing export works and leaves no temporary or backup directory.
-  export_gliner2_checkpoint(*ck2.model, out, out);
+  export_gliner2_checkpoint(*ck2.model, ck.dir, out);
   EXPECT_TRUE(fs::exists(out + "/model.safetensors"));
   for (const auto& e : fs::directory_iterator(fs::path(out).parent_path()))
     EXPECT_EQ(e.path().string().find(out + "."), std::string::npos) << e.path();

@@ -2,19 +2,27 @@
 // examples, TensorBoard/metrics output, checkpoint atomicity under kill -9.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
 
 #include "config/train_config.h"
+#include "data/gliner2_prompt.h"
+#include "data/input_error.h"
 #include "data/prepare.h"
+#include "model/deberta_config.h"
+#include "model/export_model.h"
 #include "io/tensorboard_writer.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
 #include "text/sentencepiece_tokenizer.h"
+#include "text/utf8.h"
 #include "train/checkpoint.h"
 #include "train/predictor.h"
 #include "train/trainer.h"
@@ -312,4 +320,170 @@ TEST(Trainer, TrainsOnKlueDevHdf5LossDecreasing) {
   TrainSummary s = run_training(c, o);
   EXPECT_EQ(s.steps, 40);
   EXPECT_TRUE(loss_decreases(train_losses(c.output_dir), 8));
+}
+
+// ---- Issue 12: what was trained is what reloads, exports and predicts ----------------------
+
+// A from-scratch model reloads as the model that was trained, for every relative-position option:
+// its best/ scores on dev exactly what the trainer recorded (the trainer used to run without
+// position buckets while best/ reloaded with them: dev F1 0.94 became 0.77), and so does an export.
+TEST(Trainer, BestAndExportReloadAsTrained) {
+  const TinyData& d = tiny_data();
+  const std::vector<std::pair<int, int>> options = {{16, -1}, {-1, -1}, {8, 64}, {-1, 32}};
+  for (const auto& [buckets, max_rel] : options) {
+    SCOPED_TRACE("position_buckets " + std::to_string(buckets) + ", max_relative_positions " + std::to_string(max_rel));
+    const std::string run = d.dir + "/reload-" + std::to_string(buckets) + "-" + std::to_string(max_rel);
+    TrainConfig c = tiny_config(run);
+    c.model.encoder.position_buckets = buckets;
+    c.model.encoder.max_relative_positions = max_rel;
+    c.log.every_steps = 0;
+    // Long enough to score above 0 (an untrained model's F1 of 0 would compare nothing).
+    c.optim.epochs = 8;
+    c.optim.grad_accum = 1;
+    c.optim.encoder_lr = c.optim.head_lr = 3e-3;
+    c.model.encoder.hidden_size = 64;
+    TrainSummary s = run_training(c, {});
+    ASSERT_GT(s.best_score, 0.1);
+    // The encoder config best/ reloads with is the trainer's, key for key.
+    SentencePieceTokenizer tok(d.spm);
+    tok.add_special_tokens(gliner2_special_tokens());
+    const DebertaV2Config trained = scratch_encoder_config(c.model.encoder, tok.vocab_size(), c.model.dropout);
+    const DebertaV2Config reloaded = DebertaV2Config::from_file(run + "/best/encoder_config/config.json");
+    EXPECT_EQ(reloaded.max_relative_positions, trained.max_relative_positions);
+    EXPECT_EQ(reloaded.position_buckets, trained.position_buckets);
+    EXPECT_EQ(reloaded.pos_ebd_size(), trained.pos_ebd_size());
+    // Scores: best/ and an export of it give the trainer's dev micro-F1 at its threshold, exactly.
+    const std::vector<float> th = {static_cast<float>(s.best_threshold)};
+    Predictor best(run + "/best");
+    EXPECT_DOUBLE_EQ(best.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
+    ExportRequest er;
+    er.model_dir = run + "/best";
+    er.out_dir = run + "/exported";
+    export_model(er);
+    EXPECT_TRUE(fs::exists(run + "/exported/gtrain.json")) << "export dropped gtrain.json";
+    Predictor exported(run + "/exported");
+    EXPECT_EQ(exported.info().unit_mode, best.info().unit_mode);
+    EXPECT_FLOAT_EQ(exported.info().threshold, best.info().threshold);
+    EXPECT_EQ(exported.info().labels, best.info().labels);
+    EXPECT_DOUBLE_EQ(exported.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
+  }
+}
+
+// Export refuses a folder that is not a model (and leaves its files), and its own source.
+TEST(Trainer, ExportRefusesForeignFolderAndItsOwnSource) {
+  const TinyData& d = tiny_data();
+  const std::string run = d.dir + "/export-refusals";
+  TrainConfig c = tiny_config(run);
+  c.optim.epochs = 1;
+  run_training(c, {});
+  fs::create_directories(run + "/mine");
+  { std::ofstream(run + "/mine/notes.txt") << "keep me\n"; }
+  ExportRequest er;
+  er.model_dir = run + "/best";
+  er.out_dir = run + "/mine";
+  EXPECT_THROW(export_model(er), std::runtime_error);
+  EXPECT_TRUE(fs::exists(run + "/mine/notes.txt"));
+  er.out_dir = run + "/best";
+  EXPECT_THROW(export_model(er), std::runtime_error);
+  er.out_dir = run + "/best/inner";
+  EXPECT_THROW(export_model(er), std::runtime_error);
+  EXPECT_NO_THROW(Predictor p(run + "/best"));
+  er.out_dir = run;  // the run folder: checkpoints, metrics, config
+  EXPECT_THROW(export_model(er), std::runtime_error);
+  EXPECT_TRUE(fs::exists(run + "/metrics.jsonl"));
+}
+
+// data.labels trains on a subset of the prepared labels; a label the data lacks is an error.
+TEST(Trainer, DataLabelsSelectsASubset) {
+  const TinyData& d = tiny_data();
+  TrainConfig c = tiny_config(d.dir + "/labels-drug");
+  c.optim.epochs = 1;
+  c.data.labels = {SchemaLabel{"Drug", ""}};
+  run_training(c, {});
+  Predictor p(c.output_dir + "/best");
+  EXPECT_EQ(p.info().labels, std::vector<std::string>{"Drug"});
+  std::ifstream f(c.output_dir + "/metrics.jsonl");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all.find("Disease"), std::string::npos) << "a label outside data.labels was evaluated";
+  TrainConfig bad = tiny_config(d.dir + "/labels-symptom");
+  bad.data.labels = {SchemaLabel{"Symptom", ""}};
+  try {
+    run_training(bad, {});
+    ADD_FAILURE() << "an unknown label trained";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("Symptom"), std::string::npos) << e.what();
+  }
+}
+
+// predict reads a text of any length: windows of max_length tokens, each entity once, in
+// document offsets (it used to read the first max_length tokens only).
+TEST(Trainer, PredictReadsLongTextsWhole) {
+  const TinyData& d = tiny_data();
+  TrainConfig c = tiny_config(d.dir + "/long-predict");
+  c.optim.epochs = 1;
+  run_training(c, {});
+  Predictor p(c.output_dir + "/best");
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "당뇨병 환자에게 메트포르민을 투여하였다. ";
+  const int64_t chars = static_cast<int64_t>(utf8::length(text));
+  // threshold 0: every non-overlapping span a window's decoder keeps; far more than one window.
+  auto out = p.predict({text}, {{"Disease", ""}, {"Drug", ""}}, 0.0f, 4);
+  ASSERT_EQ(out.size(), 1u);
+  int32_t last = 0;
+  std::set<std::tuple<int32_t, int32_t, std::string>> seen;
+  for (const auto& e : out[0]) {
+    EXPECT_TRUE(seen.emplace(e.start, e.end, e.label).second) << "duplicate " << e.start << "-" << e.end;
+    EXPECT_GE(e.start, 0);
+    EXPECT_LE(e.end, chars + 1);  // + the period GLiNER2 appends
+    last = std::max(last, e.end);
+  }
+  EXPECT_GT(last, chars * 9 / 10) << "entities only near the start: the text was cut";
+}
+
+// A write that fails (here: the file-size limit, as a full disk fails it) ends in an exception
+// naming the cause, not an abort; no temporary is left and the earlier checkpoint still loads.
+TEST(Trainer, FailedCheckpointWriteIsAnErrorAndLeavesNoDebris) {
+  const std::string dir = tiny_data().dir + "/disk-full";
+  fs::create_directories(dir);
+  torch::manual_seed(1);
+  torch::nn::Linear lin(256, 256);
+  torch::optim::AdamW opt(lin->parameters(), torch::optim::AdamWOptions(1e-3));
+  lin->forward(torch::randn({2, 256})).sum().backward();
+  opt.step();
+  at::Generator gen = at::detail::createCPUGenerator(5);
+  TrainState st;
+  st.step = 1;
+  save_checkpoint(dir + "/checkpoint-1", *lin, opt, st, gen);
+  const std::string msg_file = dir + "/child-message";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {300 * 1024, 300 * 1024};  // the weights fit (256 KiB), the optimizer does not
+    ::setrlimit(RLIMIT_FSIZE, &rl);
+    st.step = 2;
+    int code = 3;
+    try {
+      save_checkpoint(dir + "/checkpoint-2", *lin, opt, st, gen);
+    } catch (const std::exception& e) {
+      std::ofstream(msg_file) << e.what();
+      code = 0;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "the writer died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the failed write did not throw";
+  std::ifstream f(msg_file);
+  std::string msg((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(msg.find("checkpoint-2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("File too large"), std::string::npos) << msg;
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left behind: " << e.path();
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint-2"));
+  torch::nn::Linear other(256, 256);
+  torch::optim::AdamW opt2(other->parameters(), torch::optim::AdamWOptions(1e-3));
+  EXPECT_NO_THROW(load_checkpoint(dir + "/checkpoint-1", *other, &opt2, nullptr));
+  EXPECT_TRUE(torch::equal(other->weight, lin->weight));
 }
