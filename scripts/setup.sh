@@ -20,6 +20,7 @@ PACKAGES=(
   libhdf5-dev
   libsentencepiece-dev sentencepiece
   libspdlog-dev libgtest-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer + ASan/UBSan runtimes (build-fuzz/)
 )
 
 if [ -z "${GTRAIN_NO_APT:-}" ]; then

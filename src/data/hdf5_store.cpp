@@ -265,11 +265,16 @@ std::string meta_digest_text(const PreparedMeta& m) {
   return t;
 }
 
-// Reads a dataset's raw bytes (its file type, no conversion) and compares their CRC-32C with the
-// one stored beside it at prepare time.
+// Reads a dataset as the reader will (as T) and compares the CRC-32C of the values with the one
+// stored beside it at prepare time. The stored element type must be exactly the one written: a
+// damaged type message (e.g. a byte-order flag) would otherwise convert every value on read.
+template <typename T>
 void verify_dataset_crc(hid_t file, const std::string& fname, const char* name) {
   int64_t len = 0;
   Handle ds(open_dataset(file, fname, name, &len), H5Dclose);
+  Handle type(H5Dget_type(ds), H5Tclose);
+  if (!type.ok() || H5Tequal(type, H5Types<T>::file()) <= 0)
+    throw InputError(fname, 0, name, "unexpected element type (the file is damaged; re-run `gtrain prepare`)");
   if (H5Aexists(ds, "crc32c") <= 0) throw InputError(fname, 0, name, "checksum attribute crc32c missing");
   int64_t stored = -1;
   {
@@ -277,13 +282,10 @@ void verify_dataset_crc(hid_t file, const std::string& fname, const char* name) 
     if (!a.ok() || H5Aread(a, H5T_NATIVE_INT64, &stored) < 0)
       throw InputError(fname, 0, name, "cannot read checksum attribute crc32c");
   }
-  Handle type(H5Dget_type(ds), H5Tclose);
-  const size_t elem = type.ok() ? H5Tget_size(type) : 0;
-  if (elem == 0 || elem > 8) throw InputError(fname, 0, name, "unexpected element type");
-  std::vector<unsigned char> bytes(static_cast<size_t>(len) * elem);
-  if (len > 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
-    throw InputError(fname, 0, name, "cannot read (the file is damaged)");
-  const int64_t computed = crc32c(bytes.data(), bytes.size());
+  std::vector<T> v(static_cast<size_t>(len));
+  if (len > 0 && H5Dread(ds, H5Types<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    throw InputError(fname, 0, name, "cannot read (the file is damaged; re-run `gtrain prepare`)");
+  const int64_t computed = crc32c(v.data(), v.size() * sizeof(T));
   if (computed != stored)
     throw InputError(fname, 0, name,
                      "checksum mismatch (stored crc32c " + std::to_string(stored) + ", computed " +
@@ -466,12 +468,14 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
       throw InputError(path_, 0, "meta_crc32c",
                        "checksum mismatch over the attributes (labels, tokenizer, counts): the file is damaged; "
                        "re-run `gtrain prepare`");
-    for (const char* name : {"/tokens/ids", "/tokens/offsets", "/units/token", "/units/char_start", "/units/char_end",
-                             "/units/offsets", "/spans/start", "/spans/end", "/spans/label", "/spans/offsets",
-                             "/schema/labels", "/schema/offsets", "/text/bytes", "/text/offsets",
-                             "/examples/length_tokens", "/examples/text_char_offset", "/examples/example_index",
-                             "/examples/source", "/examples/weight", "/examples/silver"})
-      verify_dataset_crc(f, path_, name);
+    for (const char* name : {"/tokens/ids", "/units/token", "/units/char_start", "/units/char_end", "/spans/start",
+                             "/spans/end", "/spans/label", "/schema/labels", "/examples/length_tokens",
+                             "/examples/text_char_offset", "/examples/example_index", "/examples/source"})
+      verify_dataset_crc<int32_t>(f, path_, name);
+    for (const char* name : {"/tokens/offsets", "/units/offsets", "/spans/offsets", "/schema/offsets", "/text/offsets"})
+      verify_dataset_crc<int64_t>(f, path_, name);
+    for (const char* name : {"/text/bytes", "/examples/silver"}) verify_dataset_crc<uint8_t>(f, path_, name);
+    verify_dataset_crc<float>(f, path_, "/examples/weight");
 
     length_tokens_ = read_all<int32_t>(f, path_, "/examples/length_tokens");
     n_ = static_cast<int64_t>(length_tokens_.size());

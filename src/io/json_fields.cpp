@@ -1,5 +1,6 @@
 #include "io/json_fields.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace gtrain {
@@ -19,7 +20,9 @@ std::optional<int64_t> JsonFields::get_opt_int(const std::string& key) const {
   if (v->is_number_integer()) return v->get<int64_t>();
   if (v->is_number_float()) {
     const double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    // In range before the cast (casting 1e300 or NaN to int64_t is undefined); 2^63 is exact.
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d))
+      return static_cast<int64_t>(d);
   }
   fail(key, "expected an integer, got " + v->dump());
 }

@@ -1,4 +1,5 @@
 // Picks the tokenizer implementation from what a path holds.
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -26,7 +27,15 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
     throw std::runtime_error(file.string() + ": malformed JSON: " + e.what());
   }
   std::map<int32_t, std::string> by_id;
-  for (auto it = j.begin(); it != j.end(); ++it) by_id[it.value().get<int32_t>()] = it.key();
+  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected an object {token: id}");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    // Checked before the conversion: a float or an id past int32 was cast unchecked (undefined).
+    const auto& v = it.value();
+    if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX))
+      throw std::runtime_error(file.string() + ": added token '" + it.key() + "' has id " + v.dump() +
+                               ", expected an integer in [0, 2^31)");
+    by_id[static_cast<int32_t>(v.get<uint64_t>())] = it.key();
+  }
   for (const auto& [id, token] : by_id) {
     int32_t got = tok->add_special_tokens({token}).at(0);
     if (got != id)

@@ -101,8 +101,24 @@ void WordPieceTokenizer::load_json(const std::string& path, const std::string& b
     const std::string type = model.value("type", std::string());
     if (type != "WordPiece")
       throw std::runtime_error(path + ": model.type is '" + type + "', expected 'WordPiece'");
+    // Ids are dense (the constructor wants a token for every id below the vocabulary size), so
+    // no valid id reaches the number of entries the file lists. Checked before an id sizes the id
+    // table: a huge id would allocate gigabytes, 2^31-1 overflowed, a float was cast unchecked.
+    const size_t n_entries = model.at("vocab").size() +
+                             (j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
+    auto id_of = [&](const nlohmann::json& v, const std::string& token) -> int32_t {
+      if (!v.is_number_integer())
+        throw std::runtime_error(path + ": token '" + token + "' has id " + v.dump() + ", expected an integer");
+      if (!v.is_number_unsigned()) throw std::runtime_error(path + ": token '" + token + "' has negative id");
+      const uint64_t id = v.get<uint64_t>();
+      if (id >= n_entries)
+        throw std::runtime_error(path + ": token '" + token + "' has id " + std::to_string(id) + ", but the file lists " +
+                                 std::to_string(n_entries) + " tokens (ids must be 0.." +
+                                 std::to_string(n_entries - 1) + ", each used)");
+      return static_cast<int32_t>(id);
+    };
     for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
-      const int32_t id = it.value().get<int32_t>();
+      const int32_t id = id_of(it.value(), it.key());
       vocab_[it.key()] = id;
       set_token(path, it.key(), id);
     }
@@ -110,7 +126,12 @@ void WordPieceTokenizer::load_json(const std::string& path, const std::string& b
     if (model.contains("continuing_subword_prefix") && !model["continuing_subword_prefix"].is_null())
       prefix_ = model["continuing_subword_prefix"].get<std::string>();
     if (model.contains("max_input_chars_per_word") && !model["max_input_chars_per_word"].is_null())
-      max_chars_ = model["max_input_chars_per_word"].get<size_t>();
+    {
+      const auto& m = model["max_input_chars_per_word"];
+      if (!m.is_number_unsigned())
+        throw std::runtime_error(path + ": model.max_input_chars_per_word must be a non-negative integer, got " + m.dump());
+      max_chars_ = m.get<size_t>();
+    }
     const std::string unk = model.contains("unk_token") && !model["unk_token"].is_null()
                                 ? model["unk_token"].get<std::string>()
                                 : std::string("[UNK]");
@@ -152,7 +173,7 @@ void WordPieceTokenizer::load_json(const std::string& path, const std::string& b
     if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
       for (const auto& a : j["added_tokens"]) {
         const std::string content = a.at("content").get<std::string>();
-        const int32_t id = a.at("id").get<int32_t>();
+        const int32_t id = id_of(a.at("id"), content);
         set_token(path, content, id);
         add_matched_whole(content, id);
       }
@@ -160,7 +181,8 @@ void WordPieceTokenizer::load_json(const std::string& path, const std::string& b
 
     auto pad = piece_to_id("[PAD]");
     if (pad >= 0) pad_id_ = pad;
-    else if (j.contains("padding") && j["padding"].is_object()) pad_id_ = j["padding"].value("pad_id", 0);
+    else if (j.contains("padding") && j["padding"].is_object() && j["padding"].contains("pad_id"))
+      pad_id_ = id_of(j["padding"]["pad_id"], "padding.pad_id");
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": unexpected tokenizer.json layout: " + e.what());
   }

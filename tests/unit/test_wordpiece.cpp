@@ -4,6 +4,7 @@
 // rest ("##"-prefixed after the first piece); if none exists the whole pre-token is [UNK].
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -189,4 +190,70 @@ TEST(WordPiece, BadFiles) {
     EXPECT_NE(std::string(e.what()).find("WordPiece"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
+}
+
+// Found by tests/fuzz/fuzz_wordpiece_load: an id of 2^31-1 overflowed `id + 1` (undefined), a
+// large id sized the id table to gigabytes, a float id (or max_input_chars_per_word, pad_id) was
+// cast to an integer unchecked. Each is now an error naming the file and the token.
+TEST(WordPiece, BadIdsAreErrors) {
+  const std::string path = ::testing::TempDir() + "gtrain_wp_bad_ids.json";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":2147483647}}})", "has id 2147483647"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":200000000}}})", "has id 200000000"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":1e300}}})", "expected an integer"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":-1}}})", "negative id"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":1}},"added_tokens":[{"id":9,"content":"[E]"}]})",
+       "has id 9"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0},"max_input_chars_per_word":1e300}})",
+       "max_input_chars_per_word"},
+      {R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":1}},"padding":{"pad_id":1e300}})", "padding.pad_id"},
+  };
+  for (const auto& [json, expect] : cases) {
+    {
+      std::ofstream f(path);
+      f << json;
+    }
+    try {
+      WordPieceTokenizer t(path);
+      ADD_FAILURE() << "accepted: " << json;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(expect), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  // Ids may still come in any order, added tokens repeating vocabulary entries.
+  {
+    std::ofstream f(path);
+    f << R"({"model":{"type":"WordPiece","vocab":{"a":2,"[UNK]":0,"[PAD]":1}},)"
+         R"("added_tokens":[{"id":1,"content":"[PAD]"},{"id":3,"content":"[E]"}],"padding":{"pad_id":1}})";
+  }
+  WordPieceTokenizer t(path);
+  EXPECT_EQ(t.vocab_size(), 4);
+  EXPECT_EQ(t.pad_id(), 1);
+  EXPECT_EQ(t.piece_to_id("[E]"), 3);
+}
+
+// added_tokens.json beside a tokenizer: a float or out-of-range id is an error (it was cast to
+// int32_t unchecked); a valid one still lands on its id.
+TEST(WordPiece, AddedTokensJsonIds) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "gtrain_wp_added_ids";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kDir + "tokenizer.json", dir / "tokenizer.json");
+  for (const char* bad : {R"({"[P]": 1e300})", R"({"[P]": 34.5})", R"({"[P]": -1})", R"({"[P]": 4294967296})", "[34]"}) {
+    {
+      std::ofstream f(dir / "added_tokens.json");
+      f << bad;
+    }
+    EXPECT_THROW(gtrain::open_tokenizer(dir.string()), std::runtime_error) << bad;
+  }
+  {
+    std::ofstream f(dir / "added_tokens.json");
+    f << R"({"[P]": 34, "[E]": 35})";
+  }
+  const auto tok = gtrain::open_tokenizer(dir.string());
+  EXPECT_EQ(tok->piece_to_id("[P]"), 34);
+  EXPECT_EQ(tok->piece_to_id("[E]"), 35);
+  fs::remove_all(dir);
 }
