@@ -237,15 +237,6 @@ void read_slice(hid_t ds, const std::string& fname, const char* name, int64_t st
                                          std::to_string(start + count) + ")");
 }
 
-// Reads a whole (small) dataset.
-template <typename T>
-std::vector<T> read_all(hid_t file, const std::string& fname, const char* name) {
-  int64_t len = 0;
-  Handle ds(open_dataset(file, fname, name, &len), H5Dclose);
-  std::vector<T> v(static_cast<size_t>(len));
-  read_slice(ds.id, fname, name, 0, len, v.data());
-  return v;
-}
 
 // The attributes in one canonical text, for meta_crc32c.
 std::string meta_digest_text(const PreparedMeta& m) {
@@ -265,11 +256,11 @@ std::string meta_digest_text(const PreparedMeta& m) {
   return t;
 }
 
-// Reads a dataset as the reader will (as T) and compares the CRC-32C of the values with the one
-// stored beside it at prepare time. The stored element type must be exactly the one written: a
-// damaged type message (e.g. a byte-order flag) would otherwise convert every value on read.
+// Reads a whole dataset as T and compares the CRC-32C of the values with the one stored beside it
+// at prepare time. The stored element type must be exactly the one written: a damaged type
+// message (e.g. a byte-order flag) would otherwise convert every value on read.
 template <typename T>
-void verify_dataset_crc(hid_t file, const std::string& fname, const char* name) {
+std::vector<T> read_all(hid_t file, const std::string& fname, const char* name) {
   int64_t len = 0;
   Handle ds(open_dataset(file, fname, name, &len), H5Dclose);
   Handle type(H5Dget_type(ds), H5Tclose);
@@ -290,6 +281,7 @@ void verify_dataset_crc(hid_t file, const std::string& fname, const char* name) 
     throw InputError(fname, 0, name,
                      "checksum mismatch (stored crc32c " + std::to_string(stored) + ", computed " +
                          std::to_string(computed) + "): the file is damaged; re-run `gtrain prepare`");
+  return v;
 }
 
 void check_offsets(const std::string& fname, const char* name, const std::vector<int64_t>& off,
@@ -468,14 +460,19 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
       throw InputError(path_, 0, "meta_crc32c",
                        "checksum mismatch over the attributes (labels, tokenizer, counts): the file is damaged; "
                        "re-run `gtrain prepare`");
-    for (const char* name : {"/tokens/ids", "/units/token", "/units/char_start", "/units/char_end", "/spans/start",
-                             "/spans/end", "/spans/label", "/schema/labels", "/examples/length_tokens",
-                             "/examples/text_char_offset", "/examples/example_index", "/examples/source"})
-      verify_dataset_crc<int32_t>(f, path_, name);
-    for (const char* name : {"/tokens/offsets", "/units/offsets", "/spans/offsets", "/schema/offsets", "/text/offsets"})
-      verify_dataset_crc<int64_t>(f, path_, name);
-    for (const char* name : {"/text/bytes", "/examples/silver"}) verify_dataset_crc<uint8_t>(f, path_, name);
-    verify_dataset_crc<float>(f, path_, "/examples/weight");
+    // The ragged data are read row by row later; their checksums are checked here, once. (Offsets
+    // and per-example arrays are checked as read_all reads them below.)
+    for (const char* name : {"/units/token", "/units/char_start", "/units/char_end", "/spans/start", "/spans/end",
+                             "/spans/label", "/schema/labels"})
+      read_all<int32_t>(f, path_, name);
+    read_all<uint8_t>(f, path_, "/text/bytes");
+    {  // the extreme token ids and their rows, for check_token_ids()
+      const std::vector<int32_t> ids = read_all<int32_t>(f, path_, "/tokens/ids");
+      for (size_t k = 0; k < ids.size(); ++k) {
+        if (ids[k] > max_token_id_) max_token_id_ = ids[k], max_token_pos_ = static_cast<int64_t>(k);
+        if (ids[k] < min_token_id_) min_token_id_ = ids[k], min_token_pos_ = static_cast<int64_t>(k);
+      }
+    }
 
     length_tokens_ = read_all<int32_t>(f, path_, "/examples/length_tokens");
     n_ = static_cast<int64_t>(length_tokens_.size());
@@ -518,13 +515,6 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
     open_group("/schema/offsets", &schema_off_, {{"/schema/labels", &d_schema_}});
     open_group("/text/offsets", &text_off_, {{"/text/bytes", &d_text_}});
     (void)len;
-    {  // the extreme token ids and their rows, for check_token_ids()
-      const std::vector<int32_t> ids = read_all<int32_t>(f, path_, "/tokens/ids");
-      for (size_t k = 0; k < ids.size(); ++k) {
-        if (ids[k] > max_token_id_) max_token_id_ = ids[k], max_token_pos_ = static_cast<int64_t>(k);
-        if (ids[k] < min_token_id_) min_token_id_ = ids[k], min_token_pos_ = static_cast<int64_t>(k);
-      }
-    }
     for (int64_t i = 0; i < n_; ++i)
       if (length_tokens_[static_cast<size_t>(i)] != tok_off_[i + 1] - tok_off_[i])
         throw InputError(path_, 0, "/examples/length_tokens",

@@ -202,26 +202,13 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size())))
         ++sr.windowed;
       std::vector<bool> kept(spans.size(), false);
-      const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
       for (const auto& [a, b] : wins) {
-        PreparedExample p;
-        const int32_t t0w = u.unit_token[a];
-        const int32_t t1w = std::min(b < static_cast<int32_t>(u.size()) ? u.unit_token[b] : ntok,
-                                     t0w + cfg.max_length);
-        p.token_ids.assign(u.token_ids.begin() + t0w, u.token_ids.begin() + t1w);
-        const int32_t c0 = u.char_start[a];
-        for (int32_t k = a; k < b; ++k) {
-          p.unit_token.push_back(u.unit_token[k] - t0w);
-          p.unit_char_start.push_back(u.char_start[k] - c0);
-          p.unit_char_end.push_back(u.char_end[k] - c0);
-        }
+        PreparedExample p = window_row(u, cps, a, b, cfg.max_length);
         for (size_t s = 0; s < spans.size(); ++s)
           if (spans[s].start >= a && spans[s].end < b) {
             p.spans.push_back(UnitSpan{spans[s].start - a, spans[s].end - a, spans[s].label});
             kept[s] = true;
           }
-        p.text = utf8::encode(cps, c0, u.char_end[b - 1]);
-        p.text_char_offset = c0;
         p.example_index = l.index;
         p.source = l.source;
         p.weight = l.ex.weight;

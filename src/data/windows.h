@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/prepared.h"
 #include "data/units.h"
 
 namespace gtrain {
@@ -14,5 +15,10 @@ namespace gtrain {
 // [first_unit, end_unit) pairs; consecutive windows share `stride` units; truncate = only the
 // first window. A single unit longer than max_length forms a window of its own (its tokens are cut).
 std::vector<std::pair<int32_t, int32_t>> unit_windows(const Units& u, int max_length, int stride, bool truncate);
+
+// Units [a, b) of a text (its code points cps) as a prepared row: tokens (at most max_length),
+// unit offsets and text relative to the window, text_char_offset = where it starts. Spans and the
+// per-example fields are the caller's.
+PreparedExample window_row(const Units& u, const std::vector<char32_t>& cps, int32_t a, int32_t b, int max_length);
 
 }  // namespace gtrain

@@ -94,22 +94,12 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     Units u = make_units(cps, info_.unit_mode, &tok);
     if (u.size() == 0) continue;
     const auto spans = unit_windows(u, info_.max_length, info_.window_stride, false);
-    const int32_t ntok = static_cast<int32_t>(u.token_ids.size());
     for (size_t w = 0; w < spans.size(); ++w) {
       const auto [a, b] = spans[w];
       Window win;
       win.text = i;
-      const int32_t t0 = u.unit_token[a];
-      const int32_t t1 = std::min(b < static_cast<int32_t>(u.size()) ? u.unit_token[b] : ntok, t0 + info_.max_length);
-      win.row.token_ids.assign(u.token_ids.begin() + t0, u.token_ids.begin() + t1);
-      const int32_t c0 = u.char_start[a];
-      for (int32_t k = a; k < b; ++k) {
-        win.row.unit_token.push_back(u.unit_token[k] - t0);
-        win.row.unit_char_start.push_back(u.char_start[k] - c0);
-        win.row.unit_char_end.push_back(u.char_end[k] - c0);
-      }
-      win.row.text = utf8::encode(cps, c0, u.char_end[b - 1]);
-      win.row.text_char_offset = c0;
+      win.row = window_row(u, cps, a, b, info_.max_length);
+      const int32_t c0 = win.row.text_char_offset;
       auto mid = [&](size_t left, size_t right) {  // middle of the overlap of windows left, right
         const int32_t ob = u.char_start[spans[right].first], oe = u.char_end[spans[left].second - 1];
         return ob + std::max(0, oe - ob) / 2;
