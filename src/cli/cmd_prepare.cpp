@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "config/prepare_config.h"
+#include "data/inspect.h"
 #include "data/input_error.h"
 
 namespace gtrain::cli {
@@ -13,12 +14,14 @@ namespace {
 struct PrepareArgs {
   std::string config;
   std::vector<std::string> inputs;  // PATH[:FORMAT]
-  std::string tokenizer, unit_mode, output, on_error, labels;
+  std::string tokenizer, unit_mode, output, on_error, labels, unmatched;
   int max_length = 0, max_span_width = 0;
   double dev = -1, test = -1;
 };
 
 void print_report(const PrepareReport& r) {
+  for (size_t i = 0; i < r.formats.size(); ++i) std::printf("input %zu format: %s\n", i + 1, r.formats[i].c_str());
+  std::printf("%s", format_mention_report(r.mentions).c_str());
   std::printf("%-6s %8s %8s %9s %9s %9s %9s %9s %9s %s\n", "split", "examples", "rows", "windowed",
               "entities", "spans", "unaligned", "too-wide", "cut", "file");
   for (const auto& s : r.splits)
@@ -26,8 +29,14 @@ void print_report(const PrepareReport& r) {
                 (long long)s.examples, (long long)s.rows, (long long)s.windowed, (long long)s.entities,
                 (long long)s.spans, (long long)s.unaligned, (long long)s.too_wide,
                 (long long)s.truncated_entities, s.path.c_str());
+  for (const auto& s : r.splits)
+    if (s.nested || s.crossing || s.same_span)
+      std::printf("%s: overlapping entities kept: %lld nested, %lld crossing, %lld sharing a span with another label\n",
+                  s.split.c_str(), (long long)s.nested, (long long)s.crossing, (long long)s.same_span);
   if (r.trimmed_entities) std::printf("entities with surrounding spaces trimmed: %lld\n", (long long)r.trimmed_entities);
-  if (r.rejects) std::printf("rejected examples: %lld (written to %s)\n", (long long)r.rejects, r.rejects_path.c_str());
+  if (r.rejects || r.dropped_mentions)
+    std::printf("rejected records: %lld, dropped mentions: %lld (each listed in %s)\n", (long long)r.rejects,
+                (long long)r.dropped_mentions, r.rejects_path.c_str());
   std::printf("prepared %lld examples in %.3f s (%.0f examples/s)\n", (long long)r.examples, r.seconds,
               r.seconds > 0 ? r.examples / r.seconds : 0.0);
 }
@@ -47,6 +56,8 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_option("--test", args->test, "fraction of examples for the test split");
   cmd->add_option("-o,--output", args->output, "output directory");
   cmd->add_option("--on-error", args->on_error, "fail (default) | skip: skip bad examples into rejects.jsonl");
+  cmd->add_option("--unmatched-mentions", args->unmatched,
+                  "GLiNER2 mentions not in their text: drop (default) | drop_label | reject | fail");
   cmd->callback([args] {
     PrepareConfig c;
     if (!args->config.empty()) c = load_prepare_config(args->config);
@@ -71,6 +82,13 @@ void add_prepare_command(CLI::App& app) {
       if (args->on_error != "fail" && args->on_error != "skip")
         throw InputError("", 0, "--on-error", "must be 'fail' or 'skip'");
       c.on_error = args->on_error == "skip" ? OnError::Skip : OnError::Fail;
+    }
+    if (!args->unmatched.empty()) {
+      try {
+        c.unmatched = parse_unmatched_policy(args->unmatched);
+      } catch (const std::exception& e) {
+        throw InputError("", 0, "--unmatched-mentions", e.what());
+      }
     }
     if (!args->labels.empty()) {
       c.labels.clear();

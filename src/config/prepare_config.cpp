@@ -18,7 +18,8 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
 const std::vector<std::string>& prepare_config_keys() {
   static const std::vector<std::string> k = {
       "inputs", "tokenizer", "unit_mode", "max_length", "overflow", "window_stride",
-      "max_span_width", "labels", "split", "output", "on_error", "add_gliner2_tokens"};
+      "max_span_width", "labels", "split", "output", "on_error", "add_gliner2_tokens",
+      "unmatched_mentions", "mention_matching"};
   return k;
 }
 
@@ -60,6 +61,24 @@ PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& pa
     throw InputError(path, yaml_line(root["on_error"]), field("on_error"), "must be 'fail' or 'skip'");
   c.on_error = on_error == "skip" ? OnError::Skip : OnError::Fail;
   c.add_gliner2_tokens = get_bool(root, "add_gliner2_tokens", path, where, c.add_gliner2_tokens);
+  const std::string unmatched = get_string(root, "unmatched_mentions", path, where, "drop");
+  try {
+    c.unmatched = parse_unmatched_policy(unmatched);
+  } catch (const std::exception& e) {
+    throw InputError(path, yaml_line(root["unmatched_mentions"]), field("unmatched_mentions"), e.what());
+  }
+  if (const YAML::Node mm = root["mention_matching"]) {
+    const std::string mm_where = field("mention_matching");
+    check_keys(mm, {"case_insensitive", "unicode", "whitespace"}, path, mm_where);
+    c.matching.case_insensitive = get_bool(mm, "case_insensitive", path, mm_where, c.matching.case_insensitive);
+    c.matching.whitespace = get_bool(mm, "whitespace", path, mm_where, c.matching.whitespace);
+    const std::string form = get_string(mm, "unicode", path, mm_where, "none");
+    try {
+      c.matching.unicode = parse_unicode_form(form);
+    } catch (const std::exception& e) {
+      throw InputError(path, yaml_line(mm["unicode"]), mm_where + ".unicode", e.what());
+    }
+  }
 
   const YAML::Node inputs = root["inputs"];
   if (!inputs || !inputs.IsSequence() || inputs.size() == 0)

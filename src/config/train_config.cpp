@@ -457,6 +457,8 @@ bool same(const PrepareConfig& a, const PrepareConfig& b) {
          a.max_span_width == b.max_span_width && same(a.labels, b.labels) &&
          a.dev_fraction == b.dev_fraction && a.test_fraction == b.test_fraction &&
          a.split_seed == b.split_seed && a.output_dir == b.output_dir && a.on_error == b.on_error &&
+         a.unmatched == b.unmatched && a.matching.case_insensitive == b.matching.case_insensitive &&
+         a.matching.unicode == b.matching.unicode && a.matching.whitespace == b.matching.whitespace &&
          a.memo_words == b.memo_words && a.add_gliner2_tokens == b.add_gliner2_tokens;
 }
 
@@ -517,6 +519,12 @@ void emit_prepare(YAML::Emitter& out, const PrepareConfig& p) {
   out << YAML::EndMap;
   kv(out, "output", p.output_dir);
   kv_word(out, "on_error", p.on_error == OnError::Skip ? "skip" : "fail");
+  kv_word(out, "unmatched_mentions", unmatched_policy_name(p.unmatched));
+  out << YAML::Key << "mention_matching" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  kv(out, "case_insensitive", p.matching.case_insensitive);
+  kv_word(out, "unicode", unicode_form_name(p.matching.unicode));
+  kv(out, "whitespace", p.matching.whitespace);
+  out << YAML::EndMap;
   out << YAML::Key << "inputs" << YAML::Value << YAML::BeginSeq;
   for (const auto& in : p.inputs) {
     out << YAML::Flow << YAML::BeginMap;
@@ -852,7 +860,8 @@ void save_resolved_config(const TrainConfig& cfg, const std::string& path) {
 }
 
 std::string prepare_cache_key(const PrepareConfig& p) {
-  std::string s = "gtrain prepare cache key v1\n";
+  // v2: GLiNER2 mentions keep nested/crossing occurrences and follow unmatched_mentions.
+  std::string s = "gtrain prepare cache key v2\n";
   put(&s, "format_version", std::to_string(kPreparedFormatVersion));
   put(&s, "unit_mode", unit_mode_name(p.unit_mode));
   put(&s, "max_length", std::to_string(p.max_length));
@@ -861,6 +870,9 @@ std::string prepare_cache_key(const PrepareConfig& p) {
   put(&s, "max_span_width", std::to_string(p.max_span_width));
   put(&s, "add_gliner2_tokens", p.add_gliner2_tokens ? "1" : "0");
   put(&s, "on_error", p.on_error == OnError::Skip ? "skip" : "fail");
+  put(&s, "unmatched_mentions", unmatched_policy_name(p.unmatched));
+  put(&s, "mention_matching", std::string(p.matching.case_insensitive ? "ci" : "cs") + "," +
+                                  unicode_form_name(p.matching.unicode) + "," + (p.matching.whitespace ? "ws" : "-"));
   put(&s, "dev_fraction", fmt_double(p.dev_fraction));
   put(&s, "test_fraction", fmt_double(p.test_fraction));
   put(&s, "split_seed", std::to_string(p.split_seed));

@@ -64,7 +64,13 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
         ++s.entities;
         int32_t f, g;
         const char* miss = nullptr;
-        if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g))
+        const bool aligned = find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g);
+        if (aligned) {
+          const size_t w = static_cast<size_t>(g - f + 1);
+          if (s.width_counts.size() <= w) s.width_counts.resize(w + 1);
+          ++s.width_counts[w];
+        }
+        if (!aligned)
           ++s.unaligned, miss = "unaligned";
         else if (g - f + 1 > max_span_width)
           ++s.too_wide, miss = "too-wide";
@@ -76,6 +82,40 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
     }
   }
   return r;
+}
+
+std::string format_mention_report(const MentionReport& m) {
+  if (m.listed == 0 && m.ignored_tasks.empty() && m.no_entity_task == 0) return "";
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "mentions listed %lld: exact %lld, case-insensitive %lld, normalized %lld, not found %lld\n",
+                (long long)m.listed, (long long)m.exact, (long long)m.case_folded, (long long)m.normalized,
+                (long long)m.unmatched);
+  out += buf;
+  if (m.dropped) {
+    std::string per;
+    for (const auto& [label, n] : m.dropped_by_label) per += (per.empty() ? "" : ", ") + label + " " + std::to_string(n);
+    out += "mentions dropped " + std::to_string(m.dropped) + " (" + per + ")";
+    if (m.labels_dropped) out += ", " + std::to_string(m.labels_dropped) + " labels dropped from their record";
+    out += "\n";
+  }
+  if (m.records_rejected)
+    out += "records rejected for an unmatched mention: " + std::to_string(m.records_rejected) + "\n";
+  if (m.inner_skipped)
+    out += "occurrences inside a longer mention of the same label, not labelled: " + std::to_string(m.inner_skipped) + "\n";
+  for (const auto& [task, n] : m.ignored_tasks)
+    out += "records with " + task + " (ignored: gtrain trains entities): " + std::to_string(n) + "\n";
+  if (m.no_entity_task) out += "records without an entity task, skipped: " + std::to_string(m.no_entity_task) + "\n";
+  return out;
+}
+
+int UnitModeStats::recommended_width(double share) const {
+  int64_t reached = 0;
+  for (size_t w = 1; w < width_counts.size(); ++w) {
+    reached += width_counts[w];
+    if (entities > 0 && double(reached) >= share * double(entities) - 1e-9) return static_cast<int>(w);
+  }
+  return entities == 0 ? 1 : 0;
 }
 
 std::string format_inspect_report(const InspectReport& r, int max_span_width) {
@@ -111,6 +151,24 @@ std::string format_inspect_report(const InspectReport& r, int max_span_width) {
                   unit_mode_name(s.mode).c_str(), 100.0 * s.coverage(), (long long)s.representable,
                   (long long)s.unaligned, (long long)s.too_wide, per, tper,
                   char_units > 0 ? s.units / char_units : 0.0);
+    out += buf;
+  }
+  out += "\nrecommended max_span_width (smallest reaching >= 99.5% of the entities):\n";
+  out += "  mode     width  reaches   spans/example  (at the current width " + std::to_string(max_span_width) + ")\n";
+  for (const auto& s : r.modes) {
+    const int w = s.recommended_width();
+    if (w == 0) {
+      std::snprintf(buf, sizeof buf, "  %-8s  none  (only %.2f%% of the entities align with %s units)\n",
+                    unit_mode_name(s.mode).c_str(),
+                    s.entities ? 100.0 * double(s.entities - s.unaligned) / double(s.entities) : 100.0,
+                    unit_mode_name(s.mode).c_str());
+    } else {
+      int64_t reached = 0;
+      for (int k = 1; k <= w && k < static_cast<int>(s.width_counts.size()); ++k) reached += s.width_counts[k];
+      std::snprintf(buf, sizeof buf, "  %-8s %6d %7.2f%%  %14.1f  (%.1f)\n", unit_mode_name(s.mode).c_str(), w,
+                    s.entities ? 100.0 * double(reached) / double(s.entities) : 100.0,
+                    spans_per_example(s, r.examples, w), spans_per_example(s, r.examples, max_span_width));
+    }
     out += buf;
   }
   return out;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/example.h"
+#include "data/reader.h"
 #include "data/units.h"
 
 namespace gtrain {
@@ -18,7 +19,11 @@ struct UnitModeStats {
   int64_t units = 0;
   int64_t tokens = 0;         // 0 when no tokenizer was given
   std::vector<std::string> misses;  // "text ⟦entity⟧ text [unaligned|too-wide]", first few only
+  std::vector<int64_t> width_counts;  // [w] = aligned entities w units wide (any width)
   double coverage() const { return entities ? double(representable) / entities : 1.0; }
+  // The smallest max_span_width that reaches `share` of all entities (unaligned ones count as
+  // unreachable at any width); 0 when no width does.
+  int recommended_width(double share = 0.995) const;
 };
 
 struct InspectReport {
@@ -30,8 +35,17 @@ struct InspectReport {
   std::vector<UnitModeStats> modes;
 };
 
+// Candidate spans the model scores per example at max span width w (units x w, as GLiNER2's
+// span matrix): the cost side of a width recommendation.
+inline double spans_per_example(const UnitModeStats& s, int64_t examples, int w) {
+  return examples ? double(s.units) * w / double(examples) : 0.0;
+}
+
 InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* tok,
                                int max_span_width, int keep_misses = 0);
+
+// How a GLiNER2 file's mentions were located and what was dropped ("" when it lists none).
+std::string format_mention_report(const MentionReport& m);
 
 // Prints the report as plain text tables (the format docs/data-format.md quotes).
 std::string format_inspect_report(const InspectReport& r, int max_span_width);

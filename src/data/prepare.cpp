@@ -16,6 +16,7 @@
 #include "data/input_error.h"
 #include "data/prepared.h"
 #include "data/sharding.h"
+#include "data/validate.h"
 #include "text/unicode_class.h"
 #include "text/utf8.h"
 
@@ -46,16 +47,24 @@ int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
     e.start = s;
     e.end = en;
   }
+  // "당뇨병 " and "당뇨병" listed for one label are one entity once trimmed.
+  sort_entities(&ex->entities);
+  ex->entities.erase(std::unique(ex->entities.begin(), ex->entities.end()), ex->entities.end());
   return trimmed;
 }
 
-void write_rejects(const std::string& path, const std::vector<Reject>& rejects) {
+// One JSON line per rejected record ("kind": "record") and per dropped mention ("kind": "mention").
+void write_rejects(const std::string& path, const std::vector<Reject>& rejects,
+                   const std::vector<DroppedMention>& dropped) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp);
     if (!f) throw InputError(path, 0, "", "cannot write rejects file");
     for (const Reject& r : rejects)
-      f << nlohmann::json{{"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() << "\n";
+      f << nlohmann::ordered_json{{"kind", "record"}, {"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() << "\n";
+    for (const DroppedMention& d : dropped)
+      f << nlohmann::ordered_json{{"kind", "mention"}, {"origin", d.origin}, {"field", d.field}, {"label", d.label},
+                          {"mention", d.mention}, {"reason", d.reason}}.dump() << "\n";
     if (!f) throw InputError(path, 0, "", "write failed");
   }
   fs::rename(tmp, path);
@@ -83,6 +92,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
   for (const auto& l : cfg.labels) label_names.push_back(l.name);
   std::vector<Loaded> all;
   std::vector<Reject> rejects;
+  std::vector<DroppedMention> dropped;
   std::vector<std::string> sources;
   for (const PrepareInput& in : cfg.inputs) {
     ReadOptions opt;
@@ -90,14 +100,21 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     opt.source_name = in.name.empty() ? fs::path(in.path).filename().string() : in.name;
     opt.weight = in.weight;
     opt.allowed_labels = label_names.empty() ? nullptr : &label_names;
+    opt.matching = cfg.matching;
+    opt.unmatched = cfg.unmatched;
     InputFormat fmt = in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format);
+    report.formats.push_back(input_format_name(fmt) + (in.format.empty() ? " (guessed)" : ""));
     ReadResult r = read_examples(in.path, fmt, opt);
     const int32_t src = static_cast<int32_t>(sources.size());
     sources.push_back(opt.source_name);
-    spdlog::info("read {}: {} examples, {} rejected", in.path, r.examples.size(), r.rejects.size());
+    spdlog::info("read {} ({}): {} examples, {} rejected{}", in.path, report.formats.back(), r.examples.size(),
+                 r.rejects.size(),
+                 r.dropped_mentions.empty() ? "" : ", " + std::to_string(r.dropped_mentions.size()) + " mentions dropped");
+    report.mentions.add(r.mentions);
+    for (auto& d : r.dropped_mentions) dropped.push_back(std::move(d));
     for (size_t i = 0; i < r.examples.size(); ++i)
       all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
-    if (r.examples.empty() && r.rejects.empty())
+    if (r.examples.empty() && r.rejects.empty() && r.mentions.no_entity_task == 0)
       throw InputError(in.path, 0, "", "holds no examples (the file is empty or has only blank lines)");
     for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
   }
@@ -185,6 +202,10 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       }
       if (schema.empty())  // unlabelled example: every label is a negative
         for (size_t k = 0; k < labels.size(); ++k) schema.push_back(static_cast<int32_t>(k));
+      const OverlapCounts ov = count_overlaps(l.ex.entities);
+      sr.nested += ov.nested;
+      sr.crossing += ov.crossing;
+      sr.same_span += ov.same_span;
       // Entity -> unit span over the whole text.
       std::vector<UnitSpan> spans;
       for (const Entity& e : l.ex.entities) {
@@ -234,11 +255,15 @@ PrepareReport prepare(const PrepareConfig& cfg) {
   }
   // Commit only once every split was built: a failure above leaves no partial output set.
   for (auto& w : writers) w->commit();
-  if (!rejects.empty()) {
-    report.rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
-    write_rejects(report.rejects_path, rejects);
+  const std::string rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
+  if (!rejects.empty() || !dropped.empty()) {
+    report.rejects_path = rejects_path;
+    write_rejects(report.rejects_path, rejects, dropped);
+  } else {
+    fs::remove(rejects_path);  // an older run's list would describe other data
   }
   report.rejects = static_cast<int64_t>(rejects.size());
+  report.dropped_mentions = static_cast<int64_t>(dropped.size());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

@@ -33,6 +33,8 @@ struct PrepareConfig {
   uint64_t split_seed = 42;
   std::string output_dir;
   OnError on_error = OnError::Fail;
+  UnmatchedPolicy unmatched = UnmatchedPolicy::Drop;  // GLiNER2 mentions not found in their text
+  MentionMatchOptions matching;                        // how GLiNER2 mentions are located
   bool memo_words = true;                  // remember each word's pieces (off only to benchmark)
   bool add_gliner2_tokens = true;          // add GLiNER2's ten special tokens to the tokenizer
 };
@@ -48,14 +50,20 @@ struct SplitReport {
   int64_t spans = 0;          // entities represented as unit spans
   int64_t unaligned = 0;      // entity boundary inside a unit
   int64_t too_wide = 0;       // more units than max_span_width
+  int64_t nested = 0;         // entities inside another entity (kept: spans are scored independently)
+  int64_t crossing = 0;       // entities partly overlapping another (kept)
+  int64_t same_span = 0;      // entities whose span carries another label too (kept)
   int64_t tokens = 0;
   int64_t units = 0;
 };
 
 struct PrepareReport {
   std::vector<SplitReport> splits;
-  int64_t rejects = 0;
+  int64_t rejects = 0;            // whole records rejected
+  int64_t dropped_mentions = 0;   // GLiNER2 mentions dropped (unmatched_mentions), listed in rejects.jsonl too
   std::string rejects_path;
+  MentionReport mentions;         // GLiNER2 inputs: how their mentions were located
+  std::vector<std::string> formats;  // per input: "gliner2 (guessed)" / "offsets"
   int64_t trimmed_entities = 0;  // entities with surrounding spaces trimmed
   double seconds = 0;
   int64_t examples = 0;

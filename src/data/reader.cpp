@@ -38,11 +38,14 @@ InputFormat guess_input_format(const std::string& path) {
       if (j.is_object()) {
         if (j.contains("output") || j.contains("schema") || j.contains("input"))
           return InputFormat::Gliner2Jsonl;
-        if (j.contains("entities")) return InputFormat::OffsetJsonl;
+        // {"text", "entities": {label: [mention]}} is GLiNER2's InputExample; a list is offsets.
+        if (j.contains("entities")) return j["entities"].is_array() ? InputFormat::OffsetJsonl : InputFormat::Gliner2Jsonl;
+        if (j.contains("entity_descriptions")) return InputFormat::Gliner2Jsonl;
       }
       throw InputError(path, lr.line_no(), "",
                        "cannot guess the input format: the first line is not a GLiNER2 object "
-                       "(\"input\"/\"output\") nor an offsets object (\"text\"/\"entities\"); pass the "
+                       "(\"input\"/\"output\", or \"text\" with an \"entities\" object) nor an offsets "
+                       "object (\"text\" with an \"entities\" list); pass the "
                        "format explicitly (gliner2, offsets, klue, conll, kbmc)");
     }
     if (line.rfind("## ", 0) == 0) return InputFormat::KlueTsv;

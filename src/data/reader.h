@@ -10,18 +10,22 @@
 //
 // Formats (parse_input_format name in brackets):
 //
-// * GLiNER2 JSONL ["gliner2"]: one JSON object per line,
+// * GLiNER2 JSONL ["gliner2"]: one JSON object per line, in any form GLiNER2 1.2.x loads:
 //     {"input": TEXT, "output": {"entities": {LABEL: [MENTION, ...]}, "entity_descriptions": {LABEL: DESC}}}
-//   or equivalently {"text": TEXT, "schema": {...same...}}. Blank lines are skipped. Other GLiNER2
-//   tasks (classifications, relations, json_structures) are ignored.
-//   Mentions are strings located verbatim in the text (code-point search). REPEATED MENTIONS: like
-//   GLiNER2 itself, EVERY non-overlapping occurrence of a listed mention (searched left to right)
-//   becomes an entity; listing the same (label, mention) twice changes nothing. An occurrence that
-//   lies strictly inside an occurrence of a longer listed mention (any label) is not labelled
-//   ("당뇨" inside "당뇨병"), so nested mentions do not trip the overlap check; partially
-//   overlapping occurrences, or the same span under two labels, are overlap errors.
-//   A mention not found verbatim is an error (field 'output.entities.<label>[i]').
-//   Schema = the labels of output.entities in file order (empty lists = negatives, still in the
+//     {"text": TEXT, "schema": {...same as output...}}
+//     {"text": TEXT, "entities": {LABEL: [MENTION, ...]}, "entity_descriptions": {...}}   (InputExample's)
+//   Blank lines are skipped. Other GLiNER2 tasks (classifications, relations, json_structures,
+//   json_descriptions) are counted in MentionReport::ignored_tasks and otherwise ignored.
+//   Mentions are located with data/mention_match.h (exact, then case-insensitive, then the
+//   optional normalizations). Like GLiNER2, EVERY non-overlapping occurrence of a listed mention
+//   becomes an entity; listing the same (label, mention) twice changes nothing. Entities may nest
+//   and cross, across labels or within one; one exception keeps substring hits from becoming
+//   labels: an occurrence strictly inside an occurrence of a longer mention of the SAME label is
+//   not labelled when that mention also occurs on its own elsewhere in the text ("당뇨" listed for
+//   "당뇨 전단계" is not labelled again inside "당뇨병"); those are counted in inner_skipped.
+//   A mention found by no step follows ReadOptions::unmatched (see UnmatchedPolicy); every drop is
+//   a DroppedMention in ReadResult, so prepare lists it in rejects.jsonl.
+//   Schema = the labels of the entities object in file order (empty lists = negatives, still in the
 //   schema), then any label that only appears in entity_descriptions; descriptions attached.
 //
 // * Offset JSONL ["offsets"]: {"text": T, "entities": [{"start": s, "end": e, "label": l}, ...],
@@ -53,11 +57,14 @@
 //
 // Example::source = ReadOptions::source_name, or the file's stem when that is empty.
 #pragma once
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "data/example.h"
 #include "data/input_error.h"
+#include "data/mention_match.h"
 
 namespace gtrain {
 
@@ -68,7 +75,8 @@ InputFormat parse_input_format(const std::string& name);
 std::string input_format_name(InputFormat fmt);
 
 // Guess by peeking at the first non-blank line (throws InputError when the file cannot be opened):
-//   starts with '{'           -> JSON: "output"/"schema"/"input" key -> gliner2, "entities" -> offsets
+//   starts with '{'           -> JSON: "output"/"schema"/"input" key, or "entities" holding an
+//                                object {label: [mention]} -> gliner2; "entities" a list -> offsets
 //   starts with "## "          -> klue
 //   has a tab and the first column contains a space, or is "Sentence"/"sentence" -> kbmc
 //   anything else              -> conll
@@ -83,17 +91,57 @@ struct Reject {
 
 enum class OnError { Fail, Skip };
 
+// What happens to a GLiNER2 mention that no matching step finds in its text:
+//   drop        that mention is dropped, the record kept (default)
+//   drop_label  every mention of that label in that record is dropped and the label leaves the
+//               record's schema (what GLiNER2's validate_data does)
+//   reject      the record becomes a Reject (rejects.jsonl), whatever on_error says
+//   fail        an InputError naming file:line:field (on_error: skip turns it into a Reject)
+enum class UnmatchedPolicy { Drop, DropLabel, Reject, Fail };
+UnmatchedPolicy parse_unmatched_policy(const std::string& name);  // throws std::invalid_argument
+std::string unmatched_policy_name(UnmatchedPolicy p);
+
+// A mention (or a whole label of a record) dropped by the unmatched policy.
+struct DroppedMention {
+  std::string origin;   // "file:line"
+  std::string field;    // e.g. "output.entities.Disease[2]"
+  std::string label;
+  std::string mention;
+  std::string reason;   // "not found in the text" / "label dropped: ..."
+};
+
+// How GLiNER2 mentions were located (per file; prepare sums them).
+struct MentionReport {
+  int64_t listed = 0;          // (label, mention) pairs listed
+  int64_t exact = 0;           // found verbatim
+  int64_t case_folded = 0;     // found only case-insensitively
+  int64_t normalized = 0;      // found only after the unicode/whitespace normalization
+  int64_t unmatched = 0;       // found by no step
+  int64_t dropped = 0;         // mentions dropped (unmatched, or with their label under drop_label)
+  int64_t labels_dropped = 0;  // (record, label) pairs dropped under drop_label
+  int64_t records_rejected = 0;  // records rejected under reject
+  int64_t inner_skipped = 0;   // occurrences inside a longer same-label mention, not labelled
+  int64_t no_entity_task = 0;  // records with other tasks but no "entities": skipped, not examples
+  std::map<std::string, int64_t> dropped_by_label;
+  std::map<std::string, int64_t> ignored_tasks;  // "classifications" -> records that had them
+  void add(const MentionReport& o);
+};
+
 struct ReadOptions {
   OnError on_error = OnError::Fail;
   std::string source_name;  // Example::source; "" = file stem
   float weight = 1.0f;      // Example::weight
   const std::vector<std::string>* allowed_labels = nullptr;  // when set, unknown labels are errors
+  MentionMatchOptions matching;                      // GLiNER2 mentions only
+  UnmatchedPolicy unmatched = UnmatchedPolicy::Drop;  // GLiNER2 mentions only
 };
 
 struct ReadResult {
   std::vector<Example> examples;
   std::vector<Reject> rejects;
   std::vector<std::string> warnings;  // "file:line: ..." (e.g. I- tag without a preceding B-)
+  MentionReport mentions;                     // GLiNER2 JSONL only
+  std::vector<DroppedMention> dropped_mentions;  // GLiNER2 JSONL only
 };
 
 ReadResult read_examples(const std::string& path, InputFormat fmt, const ReadOptions& opt);

@@ -69,7 +69,9 @@ void validate_example(const Example& ex, const std::string& file, long line,
                          "unknown label '" + ex.schema[i].name + "' (allowed: " + join_labels(*allowed) + ")");
   }
 
-  // Duplicates and overlaps, over an index permutation sorted by (start, end, label).
+  // Duplicates, over an index permutation sorted by (start, end, label). Overlapping entities are
+  // fine: a span model scores every (span, label) pair on its own, so nested, crossing and
+  // multi-label spans are all representable (count_overlaps reports them).
   std::vector<size_t> idx(ex.entities.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
@@ -79,29 +81,43 @@ void validate_example(const Example& ex, const std::string& file, long line,
     if (x.end != y.end) return x.end < y.end;
     return x.label < y.label;
   });
-  size_t reach = 0;  // index of the entity with the furthest end so far
-  for (size_t k = 0; k < idx.size(); ++k) {
-    const size_t j = idx[k];
-    const Entity& e = ex.entities[j];
-    if (k > 0) {
-      const size_t p = idx[k - 1];
+  for (size_t k = 1; k < idx.size(); ++k) {
+    const size_t p = idx[k - 1], j = idx[k];
+    if (ex.entities[p] == ex.entities[j]) {
       const auto lo = std::min(p, j), hi = std::max(p, j);
-      if (ex.entities[p] == e)
-        throw InputError(file, line, "entities[" + std::to_string(hi) + "]",
-                         "duplicate entity " + describe(e, text) + " (same as entities[" +
-                             std::to_string(lo) + "])");
-      const Entity& r = ex.entities[reach];
-      if (e.start < r.end) {
-        const auto a = std::min(reach, j), b = std::max(reach, j);
-        throw InputError(file, line, "entities[" + std::to_string(b) + "]",
-                         "entity " + describe(ex.entities[b], text) + " overlaps entities[" +
-                             std::to_string(a) + "] " + describe(ex.entities[a], text));
-      }
-      if (e.end > r.end) reach = j;
-    } else {
-      reach = j;
+      throw InputError(file, line, "entities[" + std::to_string(hi) + "]",
+                       "duplicate entity " + describe(ex.entities[j], text) + " (same as entities[" +
+                           std::to_string(lo) + "])");
     }
   }
+}
+
+OverlapCounts count_overlaps(const std::vector<Entity>& entities) {
+  OverlapCounts c;
+  std::vector<bool> nested(entities.size(), false), crossing(entities.size(), false),
+      multi(entities.size(), false);
+  // Quadratic in the entities of one example (tens at most); sorted input would allow a sweep,
+  // but this runs once per example in prepare and stays obvious.
+  for (size_t i = 0; i < entities.size(); ++i) {
+    const Entity& a = entities[i];
+    for (size_t j = 0; j < entities.size(); ++j) {
+      if (i == j) continue;
+      const Entity& b = entities[j];
+      if (a.start == b.start && a.end == b.end) {
+        multi[i] = true;
+      } else if (b.start <= a.start && a.end <= b.end) {
+        nested[i] = true;  // a lies inside b
+      } else if (a.start < b.end && b.start < a.end && !(a.start <= b.start && b.end <= a.end)) {
+        crossing[i] = true;  // partial overlap, neither inside the other
+      }
+    }
+  }
+  for (size_t i = 0; i < entities.size(); ++i) {
+    c.nested += nested[i];
+    c.crossing += crossing[i];
+    c.same_span += multi[i];
+  }
+  return c;
 }
 
 }  // namespace gtrain

@@ -9,7 +9,8 @@
 //   start >= end                    field 'entities[i]'
 //   unknown label (allowed set)     field 'entities[i].label' / 'schema[i]', allowed ones listed
 //   duplicate entity                field 'entities[j]' (names entities[i] too)
-//   overlapping entities            field 'entities[j]' (names both, with their surfaces)
+// Overlapping entities (nested, crossing, one span under two labels) are valid: the span model
+// scores each (span, label) on its own. count_overlaps() tells how many there are.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ namespace gtrain {
 
 void validate_example(const Example& ex, const std::string& file, long line,
                       const std::vector<std::string>* allowed_labels);
+
+// How many entities of one example overlap another one (each entity counted once per kind).
+struct OverlapCounts {
+  int64_t nested = 0;     // lies inside another entity (longer, or as long with other bounds)
+  int64_t crossing = 0;   // partly overlaps another, neither inside the other
+  int64_t same_span = 0;  // the same span under another label
+};
+OverlapCounts count_overlaps(const std::vector<Entity>& entities);
 
 // Sorts entities by (start, end, label).
 void sort_entities(std::vector<Entity>* entities);

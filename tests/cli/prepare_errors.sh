@@ -46,7 +46,7 @@ ls "$T/out1" 2>/dev/null | grep -q tmp && fail "temp file left behind"
 cat "$T/ok.jsonl" "$T/drug.jsonl" > "$T/mixed.jsonl"
 "$G" prepare -i "$T/mixed.jsonl" -t "$T/vocab.txt" --labels Disease -o "$T/out2" --on-error skip > "$T/out" 2>&1 \
   || { cat "$T/out"; fail "skip mode failed"; }
-grep -q "rejected examples: 1" "$T/out" || { cat "$T/out"; fail "reject count not printed"; }
+grep -q "rejected records: 1," "$T/out" || { cat "$T/out"; fail "reject count not printed"; }
 [ "$(wc -l < "$T/out2/rejects.jsonl")" = 1 ] || fail "rejects.jsonl should hold 1 line"
 [ -s "$T/out2/train.h5" ] || fail "train.h5 not written"
 # Issue 12: an empty or blank-only input is an error naming the file, and nothing is written.
@@ -71,4 +71,17 @@ head -c 100000 /dev/zero > "$T/out-good/train.h5.tmp.$dead"
 "$G" prepare "$T/good.yaml" > /dev/null 2>&1 || fail "prepare of ok.jsonl"
 [ ! -e "$T/out-good/train.h5.tmp.$dead" ] || fail "stale train.h5.tmp.$dead left in place"
 [ -f "$T/out-good/train.h5" ] || fail "no train.h5"
+# Issue 13: InputExample records ({"text", "entities": {...}}) are guessed as GLiNER2; a mention
+# not in its text is dropped (default policy), counted per label and listed in rejects.jsonl; the
+# record and its other mentions stay. `fail` stops at it, naming file:line:field.
+printf '{"text": "당뇨병 환자", "entities": {"Disease": ["당뇨병", "당뇨 병증"]}}\n' > "$T/miss.jsonl"
+"$G" prepare -i "$T/miss.jsonl" -t "$T/vocab.txt" -o "$T/out-miss" > "$T/out" 2>&1 || { cat "$T/out"; fail "prepare with an unmatched mention"; }
+grep -q "input 1 format: gliner2 (guessed)" "$T/out" || { cat "$T/out"; fail "guessed format not printed"; }
+grep -q "mentions listed 2: exact 1, case-insensitive 0, normalized 0, not found 1" "$T/out" || { cat "$T/out"; fail "matching counts"; }
+grep -q "mentions dropped 1 (Disease 1)" "$T/out" || { cat "$T/out"; fail "per-label drop count"; }
+grep -q '"kind":"mention".*"field":"entities.Disease\[1\]".*"mention":"당뇨 병증"' "$T/out-miss/rejects.jsonl" \
+  || { cat "$T/out-miss/rejects.jsonl"; fail "dropped mention not listed"; }
+[ -s "$T/out-miss/train.h5" ] || fail "the record was not kept"
+expect_error "miss.jsonl:1: field 'entities.Disease\[1\]'" "$G" prepare -i "$T/miss.jsonl" -t "$T/vocab.txt" -o "$T/out-miss2" --unmatched-mentions fail
+expect_error "unmatched-mentions.*must be drop" "$G" prepare -i "$T/miss.jsonl" -t "$T/vocab.txt" -o "$T/out-miss3" --unmatched-mentions ignore
 echo "prepare_errors: all checks passed"

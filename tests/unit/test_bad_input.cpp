@@ -116,22 +116,25 @@ TEST(BadInput, NegativeAndEmptySpans) {
   EXPECT_TRUE(has(e.what(), "start 2 is not before end 2")) << e.what();
 }
 
-TEST(BadInput, OverlappingEntities) {
-  TempFile f("overlap.jsonl", R"({"text": "당뇨병 환자에게 인슐린", "entities": [{"start": 0, "end": 3, "label": "Disease"}, {"start": 9, "end": 12, "label": "Drug"}, {"start": 2, "end": 5, "label": "X"}]})" "\n");
-  InputError e = read_error(f.path(), InputFormat::OffsetJsonl);
-  const std::string m = e.what();
-  EXPECT_EQ(e.line(), 1);
-  EXPECT_EQ(e.field(), "entities[2]");
-  EXPECT_TRUE(has(m, "[2,5) 'X'")) << m;              // both named
-  EXPECT_TRUE(has(m, "entities[0] [0,3) 'Disease' \"당뇨병\"")) << m;
-  EXPECT_TRUE(has(m, "overlaps")) << m;
+TEST(BadInput, OverlappingEntitiesAreKeptAndCounted) {
+  // A span model scores each (span, label) on its own: nested, crossing and two-label spans are
+  // data, not errors (issue 13). They are kept and counted, never dropped silently.
+  TempFile f("overlap.jsonl", R"({"text": "당뇨병 환자에게 인슐린", "entities": [{"start": 0, "end": 3, "label": "Disease"}, {"start": 9, "end": 12, "label": "Drug"}, {"start": 2, "end": 5, "label": "X"}, {"start": 0, "end": 6, "label": "Y"}, {"start": 9, "end": 12, "label": "Chem"}]})" "\n");
+  ReadResult r = read_examples(f.path(), InputFormat::OffsetJsonl, ReadOptions{});
+  ASSERT_EQ(r.examples.size(), 1u);
+  const auto& e = r.examples[0].entities;
+  ASSERT_EQ(e.size(), 5u);
+  const OverlapCounts c = count_overlaps(e);
+  EXPECT_EQ(c.nested, 2);     // Disease [0,3) and X [2,5) lie inside Y [0,6)
+  EXPECT_EQ(c.crossing, 2);   // Disease [0,3) and X [2,5) cross
+  EXPECT_EQ(c.same_span, 2);  // Drug and Chem on [9,12)
 }
 
-TEST(BadInput, OverlapFromGliner2Mentions) {
-  // Same span under two labels cannot be represented: overlap error naming both.
+TEST(BadInput, SameSpanUnderTwoGliner2LabelsIsKept) {
   TempFile f("overlap.g2.jsonl", R"({"input": "인슐린 투여", "output": {"entities": {"Drug": ["인슐린"], "Chem": ["인슐린"]}}})" "\n");
-  InputError e = read_error(f.path(), InputFormat::Gliner2Jsonl);
-  EXPECT_TRUE(has(e.what(), "'Chem'") && has(e.what(), "'Drug'") && has(e.what(), "overlaps")) << e.what();
+  ReadResult r = read_examples(f.path(), InputFormat::Gliner2Jsonl, ReadOptions{});
+  ASSERT_EQ(r.examples.size(), 1u);
+  EXPECT_EQ(r.examples[0].entities, (std::vector<Entity>{{0, 3, "Chem"}, {0, 3, "Drug"}}));
 }
 
 TEST(BadInput, DuplicateEntities) {
@@ -186,7 +189,9 @@ TEST(BadInput, MissingFile) {
 
 TEST(BadInput, MentionNotFound) {
   TempFile f("notfound.g2.jsonl", R"({"input": "당뇨병 환자", "output": {"entities": {"Drug": ["메트포르민"]}}})" "\n");
-  InputError e = read_error(f.path(), InputFormat::Gliner2Jsonl);
+  ReadOptions opt;
+  opt.unmatched = UnmatchedPolicy::Fail;  // the default, drop, keeps the record (test_mentions.cpp)
+  InputError e = read_error(f.path(), InputFormat::Gliner2Jsonl, opt);
   EXPECT_EQ(e.line(), 1);
   EXPECT_EQ(e.field(), "output.entities.Drug[0]");
   EXPECT_TRUE(has(e.what(), "\"메트포르민\" not found")) << e.what();
@@ -206,16 +211,18 @@ TEST(BadInput, BioStructureErrors) {
 }
 
 TEST(BadInput, SkipCollectsRejects) {
-  // 6 lines: good, malformed, good, out of range, empty text, overlap -> 2 examples, 4 rejects.
+  // 7 lines: good, malformed, good, out of range, empty text, overlap (valid), duplicate
+  // -> 3 examples, 4 rejects.
   TempFile f("skip.jsonl",
              kGood + "\n" + "{not json\n" + kGood + "\n" +
                  R"({"text": "ab", "entities": [{"start": 0, "end": 9, "label": "A"}]})" "\n" +
                  R"({"text": "", "entities": []})" "\n" +
-                 R"({"text": "abcd", "entities": [{"start": 0, "end": 2, "label": "A"}, {"start": 1, "end": 3, "label": "B"}]})" "\n");
+                 R"({"text": "abcd", "entities": [{"start": 0, "end": 2, "label": "A"}, {"start": 1, "end": 3, "label": "B"}]})" "\n" +
+                 R"({"text": "abcd", "entities": [{"start": 1, "end": 3, "label": "B"}, {"start": 1, "end": 3, "label": "B"}]})" "\n");
   ReadOptions opt;
   opt.on_error = OnError::Skip;
   ReadResult r = read_examples(f.path(), InputFormat::OffsetJsonl, opt);
-  EXPECT_EQ(r.examples.size(), 2u);
+  EXPECT_EQ(r.examples.size(), 3u);
   ASSERT_EQ(r.rejects.size(), 4u);
   EXPECT_EQ(r.rejects[0].origin, f.path() + ":2");
   EXPECT_EQ(r.rejects[0].raw, "{not json");
@@ -223,8 +230,10 @@ TEST(BadInput, SkipCollectsRejects) {
   EXPECT_EQ(r.rejects[1].origin, f.path() + ":4");
   EXPECT_TRUE(has(r.rejects[1].reason, "field 'entities[0].end'")) << r.rejects[1].reason;
   EXPECT_EQ(r.rejects[2].origin, f.path() + ":5");
-  EXPECT_EQ(r.rejects[3].origin, f.path() + ":6");
+  EXPECT_EQ(r.rejects[3].origin, f.path() + ":7");
+  EXPECT_TRUE(has(r.rejects[3].reason, "duplicate entity")) << r.rejects[3].reason;
   EXPECT_EQ(r.examples[1].origin, f.path() + ":3");
+  EXPECT_EQ(r.examples[2].origin, f.path() + ":6");
   // Fail mode stops at the first one.
   EXPECT_EQ(read_error(f.path(), InputFormat::OffsetJsonl).line(), 2);
 }
