@@ -10,6 +10,9 @@
 #include "data/input_error.h"
 #include "dist/group.h"
 #include "io/logging.h"
+#ifdef GTRAIN_HAVE_TORCH
+#include "train/error_message.h"
+#endif
 
 int main(int argc, char** argv) {
   gtrain::setup_logging(gtrain::launcher_rank());
@@ -63,7 +66,11 @@ int main(int argc, char** argv) {
   } catch (const gtrain::InputError& e) {
     return fail(e.what(), 2);
   } catch (const std::exception& e) {
+#ifdef GTRAIN_HAVE_TORCH
+    return fail(gtrain::error_message(e), 1);  // a torch error without its C++ stack
+#else
     return fail(e.what(), 1);
+#endif
   }
   gtrain::dist::finalize_world();
   return 0;

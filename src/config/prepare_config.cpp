@@ -40,6 +40,7 @@ PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& pa
   // Field name of `key` inside this section.
   auto field = [&](const std::string& key) { return where.empty() ? key : where + "." + key; };
   check_keys(root, prepare_config_keys(), path, where);
+  check_utf8_tree(root, path, where);
   PrepareConfig c;
   c.tokenizer = resolve(dir, get_string(root, "tokenizer", path, where, "", true));
   const std::string mode = get_string(root, "unit_mode", path, where, "morph");

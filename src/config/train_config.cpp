@@ -693,6 +693,7 @@ TrainConfig parse_train_config(const YAML::Node& root, const std::string& file,
   if (!root.IsDefined() || root.IsNull())
     throw InputError(file, 0, "", "the config is empty (it needs at least a 'data' section)");
   check_keys(root, names_of(schema()), file, "");
+  check_utf8_tree(root, file, "");
   TrainConfig cfg;
   parse_model(root, c, &cfg.model);
   parse_data(root, c, &cfg);

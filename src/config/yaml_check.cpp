@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "data/input_error.h"
+#include "text/utf8.h"
 
 namespace gtrain {
 
@@ -28,6 +29,43 @@ std::string path_of(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
 }
 }  // namespace
+
+namespace {
+void check_utf8_node(const YAML::Node& n, const std::string& file, const std::string& path, int depth, long* budget) {
+  if (--*budget < 0)
+    throw InputError(file, line_of(n), path, "the config has more than 100000 values (aliases expanded); refusing it");
+  if (depth > 100) throw InputError(file, line_of(n), path, "the config nests more than 100 levels deep");
+  size_t bad = 0;
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar:
+      if (!utf8::valid(n.Scalar(), &bad))
+        throw InputError(file, line_of(n), path,
+                         "not valid UTF-8 (byte " + std::to_string(bad) +
+                             "); save the file as UTF-8 (a path in another encoding would be written back differently)");
+      break;
+    case YAML::NodeType::Sequence:
+      for (size_t i = 0; i < n.size(); ++i)
+        check_utf8_node(n[i], file, path + "[" + std::to_string(i) + "]", depth + 1, budget);
+      break;
+    case YAML::NodeType::Map:
+      for (const auto& kv : n) {
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        if (!utf8::valid(key, &bad))
+          throw InputError(file, line_of(kv.first), path, "a key is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+        check_utf8_node(kv.first, file, path_of(path, key), depth + 1, budget);
+        check_utf8_node(kv.second, file, path_of(path, key), depth + 1, budget);
+      }
+      break;
+    default:
+      break;
+  }
+}
+}  // namespace
+
+void check_utf8_tree(const YAML::Node& root, const std::string& file, const std::string& where) {
+  long budget = 100000;
+  check_utf8_node(root, file, where, 0, &budget);
+}
 
 std::string closest_name(const std::string& key, const std::vector<std::string>& candidates) {
   std::string best;

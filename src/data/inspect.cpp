@@ -165,7 +165,7 @@ std::string format_inspect_report(const InspectReport& r, int max_span_width) {
     } else {
       int64_t reached = 0;
       for (int k = 1; k <= w && k < static_cast<int>(s.width_counts.size()); ++k) reached += s.width_counts[k];
-      std::snprintf(buf, sizeof buf, "  %-8s %6d %7.2f%%  %14.1f  (%.1f)\n", unit_mode_name(s.mode).c_str(), w,
+      std::snprintf(buf, sizeof buf, "  %-8s %5d %8.2f%%  %14.1f  (%.1f)\n", unit_mode_name(s.mode).c_str(), w,
                     s.entities ? 100.0 * double(reached) / double(s.entities) : 100.0,
                     spans_per_example(s, r.examples, w), spans_per_example(s, r.examples, max_span_width));
     }

@@ -1,4 +1,5 @@
 #include "train/evaluator.h"
+#include "train/torch_errors.h"
 
 #include "data/sharding.h"
 #include "eval/span_decode.h"
@@ -39,11 +40,15 @@ EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& 
     b.attention_mask = b.attention_mask.to(opts.device);
     Gliner2ForwardOptions fo;
     fo.count_logits = opts.count_gate;
-    Gliner2Output out = model.forward(b, fo);
     Gliner2LossOptions lo;
     lo.mask_negatives = false;
     lo.apply_weights = false;
-    r.loss += model.loss(out, b, lo).total.item<double>();
+    Gliner2Output out = with_torch_context([&] { return "evaluating " + describe_rows(idx, reader.path()); },
+                                           [&] {
+                                             Gliner2Output o = model.forward(b, fo);
+                                             r.loss += model.loss(o, b, lo).total.item<double>();
+                                             return o;
+                                           });
     torch::Tensor count = opts.count_gate ? out.count_logits.argmax(-1).cpu() : torch::Tensor();
     for (size_t i = 0; i < ex.size(); ++i) {
       torch::Tensor logits = out.example_span_logits(static_cast<int64_t>(i)).to(torch::kCPU, torch::kFloat32).contiguous();

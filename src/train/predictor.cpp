@@ -1,4 +1,5 @@
 #include "train/predictor.h"
+#include "train/torch_errors.h"
 
 #include <algorithm>
 #include <climits>
@@ -141,7 +142,12 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     batch.attention_mask = batch.attention_mask.to(impl_->device);
     Gliner2ForwardOptions fo;
     fo.count_logits = false;
-    Gliner2Output out = impl_->ckpt.model->forward(batch, fo);
+    Gliner2Output out = with_torch_context(
+        [&] {
+          return "predicting texts " + std::to_string(wins[b0].text + 1) + ".." + std::to_string(wins[b1 - 1].text + 1) +
+                 " (" + std::to_string(b1 - b0) + " windows)";
+        },
+        [&] { return impl_->ckpt.model->forward(batch, fo); });
     for (int64_t i = 0; i < B; ++i) {
       torch::Tensor lg = out.example_span_logits(i).to(torch::kCPU, torch::kFloat32).contiguous();
       SpanScores sc{lg.data_ptr<float>(), static_cast<int32_t>(lg.size(0)), static_cast<int32_t>(lg.size(1)),

@@ -1,4 +1,5 @@
 #include "train/trainer.h"
+#include "train/torch_errors.h"
 
 #include <unistd.h>
 
@@ -456,12 +457,19 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
         lo.generator = mask_gen;
         lo.masking_rate = cfg.optim.negative_masking_rate;
         torch::Tensor loss;
-        {
-          AutocastScope autocast(cfg.precision, device);
-          Gliner2Output out = model->forward(batch, fo);
-          loss = model->loss(out, batch, lo).total;
-        }
-        (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+        with_torch_context(
+            [&] {
+              return "training step " + std::to_string(st.step) + " (epoch " + std::to_string(epoch) + ", " +
+                     describe_rows(mine, train.path()) + ")";
+            },
+            [&] {
+              {
+                AutocastScope autocast(cfg.precision, device);
+                Gliner2Output out = model->forward(batch, fo);
+                loss = model->loss(out, batch, lo).total;
+              }
+              (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+            });
         const double lv = loss.item<double>();
         group_bad |= !std::isfinite(lv);
         group_loss += lv;

@@ -4,12 +4,9 @@
 // config and as a `gtrain prepare` config (file checks off: nothing needs to exist).
 // Round trip, as documented in train_config.h: a config that parses must come back equal from
 // its resolved YAML (train_config_to_yaml -> parse_train_config).
-//
-// Known finding, not checked (docs/reliability.md): a string that is not valid UTF-8 (e.g. a
-// Latin-1 file name in data.train) is accepted as raw bytes, but the resolved YAML writes each bad
-// byte as U+FFFD, so the resolved config names another path. The round trip is skipped for such
-// trees; GTRAIN_FUZZ_STRICT_UTF8=1 checks them too (reproduces it with
-// corpus/train_config/non_utf8_path.yaml).
+// A string that is not valid UTF-8 used to be accepted as raw bytes and written back as U+FFFD
+// (another path); the parsers now refuse it (check_utf8_tree), so every tree that parses is
+// round-tripped (corpus/train_config/non_utf8_path.yaml is the reproducer).
 #include <cstdlib>
 
 #include <yaml-cpp/yaml.h>
@@ -18,28 +15,6 @@
 #include "config/train_config.h"
 #include "data/input_error.h"
 #include "fuzz_common.h"
-#include "text/utf8.h"
-
-namespace {
-
-// True when every scalar (and map key) of the tree is valid UTF-8. Bounded: aliases may share nodes.
-bool all_utf8(const YAML::Node& n, int depth, long* budget) {
-  if (--*budget < 0 || depth > 200) return true;
-  switch (n.Type()) {
-    case YAML::NodeType::Scalar: return gtrain::utf8::valid(n.Scalar());
-    case YAML::NodeType::Sequence:
-      for (const auto& c : n)
-        if (!all_utf8(c, depth + 1, budget)) return false;
-      return true;
-    case YAML::NodeType::Map:
-      for (const auto& kv : n)
-        if (!all_utf8(kv.first, depth + 1, budget) || !all_utf8(kv.second, depth + 1, budget)) return false;
-      return true;
-    default: return true;
-  }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -73,9 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     gtrain_fuzz::note_exception("parse_train_config", e);
     return 0;
   }
-  static const bool strict_utf8 = std::getenv("GTRAIN_FUZZ_STRICT_UTF8") != nullptr;
-  long budget = 100000;
-  if (!strict_utf8 && !all_utf8(root, 0, &budget)) return 0;
   const std::string resolved = gtrain::train_config_to_yaml(cfg);
   gtrain::TrainConfig again;
   try {

@@ -580,3 +580,32 @@ TEST_F(TrainConfigTest, ShippedConfigsParse) {
   // The standalone prepare config still loads through the same parser.
   EXPECT_NO_THROW(load_prepare_config((configs / "quickstart-prepare.yaml").string()));
 }
+
+TEST_F(TrainConfigTest, NonUtf8StringIsAnError) {
+  // Found by fuzz_train_config: "caf\xe9.h5" (Latin-1) was read as raw bytes and written back to
+  // the resolved config as U+FFFD, naming another file. Now refused, with line and key.
+  const std::string p = write("latin1.yaml", "data: {train: data/train.h5}\nmodel:\n  source: \"caf\xe9\"\n");
+  try {
+    load_train_config(p, {}, false);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_EQ(e.field(), "model.source");
+    EXPECT_TRUE(has(e.what(), "not valid UTF-8")) << e.what();
+  }
+  // The same through --set and through a prepare config.
+  const std::string ok = write("ok.yaml", "data: {train: data/train.h5}\n");
+  auto utf8_error = [](auto&& f) {
+    try {
+      f();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string m = utf8_error([&] { load_train_config(ok, {"output_dir=r\xff"}, false); });
+  EXPECT_TRUE(has(m, "output_dir") && has(m, "not valid UTF-8")) << m;
+  const std::string pp = write("prep.yaml", "tokenizer: spm.model\noutput: out\ninputs: [{path: \"data/\xe9.jsonl\"}]\n");
+  m = utf8_error([&] { load_prepare_config(pp); });
+  EXPECT_TRUE(has(m, "inputs[0].path") && has(m, "not valid UTF-8")) << m;
+}
