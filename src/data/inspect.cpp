@@ -154,21 +154,21 @@ std::string format_inspect_report(const InspectReport& r, int max_span_width) {
     out += buf;
   }
   out += "\nrecommended max_span_width (smallest reaching >= 99.5% of the entities):\n";
-  out += "  mode     width  reaches   spans/example  (at the current width " + std::to_string(max_span_width) + ")\n";
+  out += "  mode     width  reaches   spans/example  (at width " + std::to_string(max_span_width) + ")\n";
   for (const auto& s : r.modes) {
-    const int w = s.recommended_width();
-    if (w == 0) {
-      std::snprintf(buf, sizeof buf, "  %-8s  none  (only %.2f%% of the entities align with %s units)\n",
-                    unit_mode_name(s.mode).c_str(),
-                    s.entities ? 100.0 * double(s.entities - s.unaligned) / double(s.entities) : 100.0,
-                    unit_mode_name(s.mode).c_str());
-    } else {
-      int64_t reached = 0;
-      for (int k = 1; k <= w && k < static_cast<int>(s.width_counts.size()); ++k) reached += s.width_counts[k];
-      std::snprintf(buf, sizeof buf, "  %-8s %5d %8.2f%%  %14.1f  (%.1f)\n", unit_mode_name(s.mode).c_str(), w,
-                    s.entities ? 100.0 * double(reached) / double(s.entities) : 100.0,
-                    spans_per_example(s, r.examples, w), spans_per_example(s, r.examples, max_span_width));
+    int w = s.recommended_width();
+    const bool short_of_aim = w == 0;
+    if (short_of_aim) {  // unaligned entities are out of reach: the width that gets 99.5% of the rest
+      UnitModeStats aligned = s;
+      aligned.entities = s.entities - s.unaligned;
+      w = aligned.recommended_width();
     }
+    int64_t reached = 0;
+    for (int k = 1; k <= w && k < static_cast<int>(s.width_counts.size()); ++k) reached += s.width_counts[k];
+    std::snprintf(buf, sizeof buf, "  %-8s %5d %8.2f%%  %14.1f  (%.1f)%s\n", unit_mode_name(s.mode).c_str(), w,
+                  s.entities ? 100.0 * double(reached) / double(s.entities) : 100.0,
+                  spans_per_example(s, r.examples, w), spans_per_example(s, r.examples, max_span_width),
+                  short_of_aim ? "  short of 99.5%: the rest do not align with these units" : "");
     out += buf;
   }
   return out;

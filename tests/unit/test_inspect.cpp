@@ -1,0 +1,59 @@
+// `gtrain data inspect`: the span-width recommendation (issue 13 item 5) and the mention report.
+#include <gtest/gtest.h>
+
+#include "data/inspect.h"
+#include "text/utf8.h"
+
+using namespace gtrain;
+
+namespace {
+Example ex(const std::string& text, std::vector<Entity> e) {
+  Example x;
+  x.text = text;
+  x.entities = std::move(e);
+  return x;
+}
+}  // namespace
+
+TEST(Inspect, RecommendedWidthPerUnitMode) {
+  // Char units: entity widths 3, 2 and 10 characters: 99.5% needs width 10.
+  std::vector<Example> data = {ex("당뇨병 환자", {{0, 3, "Disease"}}), ex("아스피린 복용", {{0, 2, "Drug"}}),
+                               ex("급성 골수성 백혈병 진단됨", {{0, 10, "Disease"}})};
+  InspectReport r = inspect_examples(data, nullptr, 8);
+  const UnitModeStats* ch = nullptr;
+  const UnitModeStats* word = nullptr;
+  for (const auto& m : r.modes) {
+    if (m.mode == UnitMode::Char) ch = &m;
+    if (m.mode == UnitMode::Word) word = &m;
+  }
+  ASSERT_TRUE(ch && word);
+  EXPECT_EQ(ch->recommended_width(), 10);
+  EXPECT_EQ(ch->recommended_width(0.6), 3);
+  EXPECT_EQ(ch->too_wide, 1);
+  // Word units: 아스피린 [0,2) is inside the word 아스피린: unaligned, so 99.5% is out of reach.
+  EXPECT_EQ(word->unaligned, 1);
+  EXPECT_EQ(word->recommended_width(), 0);
+  EXPECT_EQ(word->recommended_width(0.3), 1);  // 당뇨병 is one word
+  EXPECT_EQ(word->recommended_width(0.6), 3);  // 급성 골수성 백혈병: three
+  // Cost: units x width per example.
+  EXPECT_DOUBLE_EQ(spans_per_example(*ch, r.examples, 10), double(ch->units) * 10 / 3);
+  const std::string text = format_inspect_report(r, 8);
+  EXPECT_NE(text.find("recommended max_span_width"), std::string::npos) << text;
+  EXPECT_NE(text.find("short of 99.5%"), std::string::npos) << text;  // the word row
+}
+
+TEST(Inspect, MentionReportText) {
+  MentionReport m;
+  EXPECT_EQ(format_mention_report(m), "");  // nothing listed (not a GLiNER2 file): nothing printed
+  m.listed = 5;
+  m.exact = 3;
+  m.case_folded = 1;
+  m.unmatched = 1;
+  m.dropped = 1;
+  m.dropped_by_label["Drug"] = 1;
+  m.ignored_tasks["relations"] = 2;
+  const std::string s = format_mention_report(m);
+  EXPECT_NE(s.find("mentions listed 5: exact 3, case-insensitive 1, normalized 0, not found 1"), std::string::npos) << s;
+  EXPECT_NE(s.find("mentions dropped 1 (Drug 1)"), std::string::npos) << s;
+  EXPECT_NE(s.find("records with relations (ignored"), std::string::npos) << s;
+}
