@@ -1,4 +1,6 @@
 // gtrain predict MODEL --labels A,B [--input FILE] [--output FILE]: text lines or JSONL in, JSONL out.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -8,6 +10,7 @@
 #include "cli/commands.h"
 #include "data/input_error.h"
 #include "eval/metrics.h"
+#include "io/atomic_file.h"
 #include "train/predictor.h"
 
 namespace gtrain::cli {
@@ -74,7 +77,32 @@ void add_predict_command(CLI::App& app) {
       if (!fin) throw InputError(a->input, 0, "", "cannot open");
       in = &fin;
     }
-    std::vector<std::string> texts, raw;
+    // Texts are predicted in chunks and their lines written as each chunk is done, so memory stays
+    // bounded however much input there is (a single text of any length is read whole and windowed).
+    std::unique_ptr<AtomicFileWriter> file;
+    if (a->output != "-") file = std::make_unique<AtomicFileWriter>(a->output);
+    std::vector<std::string> texts;
+    size_t chunk_chars = 0, done = 0;
+    auto flush = [&] {
+      if (texts.empty()) return;
+      auto result = p.predict(texts, labels, a->threshold, a->batch_size);
+      std::string out;
+      for (size_t i = 0; i < texts.size(); ++i) {
+        nlohmann::json ents = nlohmann::json::array();
+        for (const auto& e : result[i])
+          ents.push_back({{"text", e.text}, {"label", e.label}, {"start", e.start}, {"end", e.end}, {"score", e.score}});
+        out += nlohmann::json{{"text", texts[i]}, {"entities", ents}}.dump() + "\n";
+      }
+      if (file) {
+        file->write(out);
+      } else {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fflush(stdout);
+      }
+      done += texts.size();
+      texts.clear();
+      chunk_chars = 0;
+    };
     std::string line;
     long ln = 0;
     while (std::getline(*in, line)) {
@@ -89,23 +117,17 @@ void add_predict_command(CLI::App& app) {
       } else {
         texts.push_back(line);
       }
+      chunk_chars += texts.back().size();
+      if (texts.size() >= 256 || chunk_chars >= (4u << 20)) flush();
     }
-    if (texts.empty())
+    flush();
+    if (done == 0)
       throw InputError(a->input == "-" ? "<stdin>" : a->input, 0, "", "no texts to predict (the input is empty or blank)");
-    auto result = p.predict(texts, labels, a->threshold, a->batch_size);
-    std::string out;
-    for (size_t i = 0; i < texts.size(); ++i) {
-      nlohmann::json ents = nlohmann::json::array();
-      for (const auto& e : result[i])
-        ents.push_back({{"text", e.text}, {"label", e.label}, {"start", e.start}, {"end", e.end}, {"score", e.score}});
-      out += nlohmann::json{{"text", texts[i]}, {"entities", ents}}.dump() + "\n";
-    }
-    if (a->output == "-") {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-    } else {
-      write_text_file_atomic(a->output, out);
-      spdlog::info("wrote {} predictions to {}", texts.size(), a->output);
-    }
+    if (file) file->commit();
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    spdlog::info("predicted {} texts{}; peak RSS {:.0f} MB", done, file ? " into " + a->output : std::string(),
+                 static_cast<double>(ru.ru_maxrss) / 1024.0);
   });
 }
 

@@ -77,6 +77,10 @@ class PreparedReader {
   int64_t size() const { return n_; }
   int32_t length_tokens(int64_t i) const { return length_tokens_.at(static_cast<size_t>(i)); }
   const std::vector<int32_t>& lengths_tokens() const { return length_tokens_; }
+  // The original example a row (a window of it) came from: (source, example_index) names the
+  // document; document-level evaluation merges a document's rows (eval/window_merge.h).
+  int32_t source(int64_t i) const { return source_.at(static_cast<size_t>(file_row(i))); }
+  int32_t example_index(int64_t i) const { return example_index_.at(static_cast<size_t>(file_row(i))); }
   // Throws InputError naming the file and row when a token id is negative or >= vocab_size (a
   // model's embedding would otherwise fail deep inside torch with no file or row named).
   void check_token_ids(int64_t vocab_size) const;
@@ -96,6 +100,7 @@ class PreparedReader {
   int64_t elements_read() const { return elements_read_; }
 
  private:
+  int64_t file_row(int64_t i) const { return rows_.empty() ? i : rows_.at(static_cast<size_t>(i)); }
   void close_all() noexcept;
   void read_run(int64_t a, int64_t b, std::vector<PreparedExample>* out);  // rows [a, b)
 

@@ -1,5 +1,6 @@
 // Evaluation of a model on prepared rows: forward in eval mode without gradients, entity decoding
-// at every threshold of the sweep, entity-level exact match on character offsets (eval/metrics.h).
+// at every threshold of the sweep, entity-level exact match on character offsets (eval/metrics.h),
+// per document.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,16 +20,20 @@ struct EvalOptions {
   // trains that head, so a model trained here from scratch would be gated at random: off by default.
   bool count_gate = false;
   torch::Device device = torch::kCPU;
-  // Data-parallel evaluation: each rank scores its share of the batches (eval_batches) and the
-  // counts and loss are all-reduced, so every example counts once and every rank gets the
-  // result. nullptr = this process alone.
+  // Data-parallel evaluation: each rank scores its share of the documents (round robin, all
+  // windows of a document on one rank) and the counts and loss are all-reduced, so every
+  // document counts once and every rank gets the result. nullptr = this process alone.
   dist::Group* group = nullptr;
 };
 
+// Metrics are document-level: the windows (rows) of one original example are decoded, merged
+// back into document offsets (eval/window_merge.h) and scored once against the document's gold
+// entities, so an entity in the overlap of two windows counts once, as it will in production.
 struct EvalResult {
   ThresholdSweep sweep;
   double loss = 0.0;       // summed eval-mode loss / number of rows
   int64_t rows = 0;
+  int64_t documents = 0;
 };
 
 // Evaluates rows [given by indices] of reader; indices empty = all rows.

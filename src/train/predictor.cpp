@@ -1,5 +1,6 @@
 #include "train/predictor.h"
 #include "train/torch_errors.h"
+#include "eval/window_merge.h"
 
 #include <algorithm>
 #include <climits>
@@ -79,14 +80,11 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
   for (const auto& l : labels) names.push_back(l.name);
 
   // Every text is cut into windows of at most max_length tokens as prepare cut the training rows
-  // (a text of any length is read whole). A window owns the characters from the middle of its
-  // overlap with the previous window to the middle of its overlap with the next; an entity is
-  // taken from the window that owns its first character, so each is reported once, from the
-  // window where it lies furthest from a cut edge.
+  // (a text of any length is read whole); the windows' entities are merged back into one list per
+  // text by eval/window_merge.h, the rule evaluation uses too.
   struct Window {
     size_t text;
-    PreparedExample row;       // the window as a prepared row (text and offsets window-relative)
-    int32_t own_begin, own_end;  // owned characters, window-relative
+    PreparedExample row;  // the window as a prepared row (text and offsets window-relative)
   };
   std::vector<Window> wins;
   std::vector<char32_t> cps;
@@ -100,18 +98,11 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
       Window win;
       win.text = i;
       win.row = window_row(u, cps, a, b, info_.max_length);
-      const int32_t c0 = win.row.text_char_offset;
-      auto mid = [&](size_t left, size_t right) {  // middle of the overlap of windows left, right
-        const int32_t ob = u.char_start[spans[right].first], oe = u.char_end[spans[left].second - 1];
-        return ob + std::max(0, oe - ob) / 2;
-      };
-      win.own_begin = w == 0 ? INT32_MIN : mid(w - 1, w) - c0;
-      win.own_end = w + 1 == spans.size() ? INT32_MAX : mid(w, w + 1) - c0;
       wins.push_back(std::move(win));
     }
   }
 
-  std::vector<std::vector<DecodedEntity>> result(texts.size());
+  std::vector<std::vector<WindowEntities>> per_text(texts.size());
   torch::NoGradGuard no_grad;
   for (size_t b0 = 0; b0 < wins.size(); b0 += static_cast<size_t>(batch_size)) {
     const size_t b1 = std::min(wins.size(), b0 + static_cast<size_t>(batch_size));
@@ -158,18 +149,13 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
       DecodeOptions dopt;
       dopt.threshold = threshold;
       dopt.dedupe_text = false;  // offsets out: each occurrence is reported where it is
-      for (DecodedEntity& e : decode_entities(sc, dt, names, dopt, 1)) {
-        if (e.start < win.own_begin || e.start >= win.own_end) continue;  // another window's
-        e.start += win.row.text_char_offset;
-        e.end += win.row.text_char_offset;
-        result[win.text].push_back(std::move(e));
-      }
+      const int32_t c0 = win.row.text_char_offset;
+      per_text[win.text].push_back(WindowEntities{c0, c0 + static_cast<int32_t>(utf8::length(win.row.text)),
+                                                  decode_entities(sc, dt, names, dopt, 1)});
     }
   }
-  for (auto& r : result)  // document order (windows of one text arrive in order; keep it stable)
-    std::stable_sort(r.begin(), r.end(), [](const DecodedEntity& x, const DecodedEntity& y) {
-      return x.start != y.start ? x.start < y.start : x.end < y.end;
-    });
+  std::vector<std::vector<DecodedEntity>> result(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) result[i] = merge_windows(per_text[i]);
   return result;
 }
 
