@@ -148,11 +148,13 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
           const std::string why = "mention \"" + m.text + "\" not found in the text";
           switch (opt.unmatched) {
             case UnmatchedPolicy::Fail: throw InputError(file, ln, mf, why);
-            case UnmatchedPolicy::Reject:
-              r.rejected = true;
-              r.reject_reason = "field '" + mf + "': " + why + " (unmatched_mentions: reject)";
-              ++r.report.records_rejected;
-              return r;
+            case UnmatchedPolicy::Reject:  // the rest is still located and counted
+              if (!r.rejected) {
+                r.rejected = true;
+                r.reject_reason = "field '" + mf + "': " + why + " (unmatched_mentions: reject)";
+                ++r.report.records_rejected;
+              }
+              break;
             case UnmatchedPolicy::Drop:
               r.dropped.push_back(DroppedMention{origin, mf, label, m.text, "not found in the text"});
               ++r.report.dropped;
@@ -169,6 +171,7 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
         mentions.push_back(std::move(m));
       }
     }
+    if (r.rejected) return r;
     // drop_label: the whole label leaves this record, each of its listed mentions counted.
     for (const std::string& label : dropped_labels) {
       ++r.report.labels_dropped;
