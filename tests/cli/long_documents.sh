@@ -97,4 +97,27 @@ for line in open(sys.argv[1], encoding="utf-8"):
 assert n == 36 and spans > 1000, (n, spans)
 print("predict: 36 documents, %d entities, none twice" % spans)
 PY
+# A 1 MB single-line text: windowed, merged, no span twice, bounded memory (peak RSS printed).
+python3 - "$D/raw.txt" "$T/big.txt" <<'PY'
+import sys
+lines = [l.strip() for l in open(sys.argv[1], encoding="utf-8")]
+out, n, i = [], 0, 0
+while n < (1 << 20):
+    out.append(lines[i % len(lines)]); n += len(out[-1].encode()) + 1; i += 1
+open(sys.argv[2], "w", encoding="utf-8").write(" ".join(out) + "\n")
+PY
+"$G" predict "$M" -i "$T/big.txt" -o "$T/big.jsonl" > "$T/bigout" 2>&1 || { cat "$T/bigout"; fail "predict on 1 MB"; }
+python3 - "$T/big.jsonl" "$T/bigout" <<'PY' || fail "1 MB text"
+import json, re, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == 1
+ents = rows[0]["entities"]
+keys = [(e["start"], e["end"], e["label"]) for e in ents]
+assert len(keys) == len(set(keys)), "a span reported twice"
+text = rows[0]["text"]
+assert max(e["end"] for e in ents) > len(text) * 0.99, "entities stop before the end of the text"
+rss = float(re.search(r"peak RSS (\d+) MB", open(sys.argv[2]).read()).group(1))
+print("1 MB text (%d characters): %d entities, none twice, peak RSS %.0f MB" % (len(text), len(ents), rss))
+assert rss < 2048
+PY
 echo "long_documents: all checks passed"
