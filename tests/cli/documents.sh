@@ -73,4 +73,30 @@ PY
 expect_error "documents.jsonl:1: field 'entities\.[A-Za-z]*\[[0-9]*\]': mention .* not found in the text" \
   "$G" prepare -i "$D/documents.jsonl" -t "$T/spm.model" -o "$T/out-fail" --unmatched-mentions fail
 [ ! -e "$T/out-fail/train.h5" ] || fail "fail policy wrote train.h5"
+# The same file, unconverted, through train (one short epoch), eval and predict.
+cat > "$T/train.yaml" <<Y
+model:
+  source: ""
+  encoder: {hidden_size: 64, num_layers: 1, num_heads: 2, intermediate_size: 128, position_buckets: 64, max_relative_positions: -1}
+  tokenizer: $T/spm.model
+data:
+  prepare: {tokenizer: $T/spm.model, unit_mode: morph, max_length: 256, split: {dev: 0.2, seed: 1}, inputs: [{path: $D/documents.jsonl}]}
+  cache_dir: $T/cache
+optim: {epochs: 1, batch_size: 8, seed: 1}
+log: {tensorboard: false, progress: plain}
+output_dir: $T/run
+Y
+"$G" train "$T/train.yaml" > "$T/train.log" 2>&1 || { tail -20 "$T/train.log"; fail "train on documents.jsonl"; }
+"$G" eval "$T/run/best" "$D/documents.jsonl" -o "$T/eval" > "$T/evalout" 2>&1 || { cat "$T/evalout"; fail "eval on documents.jsonl"; }
+python3 - "$T/eval/eval_report.json" "$(ov entities)" <<'PY' || fail "eval support"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+support = rep["sweep"][0]["micro"]["support"]
+# Every kept entity of the file is gold once, except those wider than max_span_width units.
+assert 0 < support <= int(sys.argv[2]), (support, sys.argv[2])
+print("eval on documents.jsonl: support", support)
+PY
+"$G" predict "$T/run/best" -i "$D/documents.jsonl" -o "$T/pred.jsonl" > "$T/predout" 2>&1 || { cat "$T/predout"; fail "predict on documents.jsonl"; }
+[ "$(wc -l < "$T/pred.jsonl")" = "$(python3 -c "import json; print(json.load(open('$EXP'))['records'])")" ] \
+  || fail "predict should answer every record of documents.jsonl"
 echo "documents: all checks passed"
