@@ -19,9 +19,14 @@ struct ParamGroupInfo {
 };
 
 struct TrainOptimizer {
-  std::unique_ptr<torch::optim::AdamW> adamw;
+  std::unique_ptr<torch::optim::AdamW> adamw;  // holds the groups and the per-parameter state
   std::vector<ParamGroupInfo> groups;  // same order as adamw->param_groups()
   std::vector<torch::Tensor> params;   // every trained parameter (for clipping)
+  // step() runs ATen's fused AdamW kernel (_fused_adamw_: one pass over each element, all of a
+  // group's tensors in one call) on adamw's own state, so checkpoints and resume see the same
+  // state either way; false = torch::optim::AdamW::step (separate element-wise passes per tensor).
+  bool fused = true;
+  void step();
   void set_lr_factor(double f);        // lr of every group = base_lr * f
 };
 

@@ -19,6 +19,7 @@ struct StepBenchOptions {
   std::string device = "cpu";   // cpu | cuda
   std::string precision = "fp32";  // fp32 | fp16 (CUDA, loss-scaled) | bf16
   bool gradient_checkpointing = false;
+  std::string optimizer = "fused";  // fused | reference (torch::optim::AdamW::step)
   double peak_tflops = 0;       // the device's dense peak for the precision; 0 = table (GPU) / measured sgemm (CPU)
 };
 

@@ -495,7 +495,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
                                  " (fp16 tops out at 65504): use comm.compression: bf16");
       if (finite) {
         if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(opt.params, cfg.optim.max_grad_norm);
-        opt.adamw->step();
+        opt.step();
       } else {
         spdlog::warn("step {}: gradients overflowed at loss scale {:.0f}; step skipped", st.step, scaler.scale());
       }

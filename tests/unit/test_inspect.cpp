@@ -16,10 +16,10 @@ Example ex(const std::string& text, std::vector<Entity> e) {
 }  // namespace
 
 TEST(Inspect, RecommendedWidthPerUnitMode) {
-  // Char units: entity widths 3, 2 and 10 characters: 99.5% needs width 10.
+  // Char units (spaces are never units): entity widths 3, 2 and 8 characters: 99.5% needs width 8.
   std::vector<Example> data = {ex("당뇨병 환자", {{0, 3, "Disease"}}), ex("아스피린 복용", {{0, 2, "Drug"}}),
                                ex("급성 골수성 백혈병 진단됨", {{0, 10, "Disease"}})};
-  InspectReport r = inspect_examples(data, nullptr, 8);
+  InspectReport r = inspect_examples(data, nullptr, 6);
   const UnitModeStats* ch = nullptr;
   const UnitModeStats* word = nullptr;
   for (const auto& m : r.modes) {
@@ -27,17 +27,17 @@ TEST(Inspect, RecommendedWidthPerUnitMode) {
     if (m.mode == UnitMode::Word) word = &m;
   }
   ASSERT_TRUE(ch && word);
-  EXPECT_EQ(ch->recommended_width(), 10);
+  EXPECT_EQ(ch->recommended_width(), 8);
   EXPECT_EQ(ch->recommended_width(0.6), 3);
-  EXPECT_EQ(ch->too_wide, 1);
+  EXPECT_EQ(ch->too_wide, 1);  // wider than the inspected width 6
   // Word units: 아스피린 [0,2) is inside the word 아스피린: unaligned, so 99.5% is out of reach.
   EXPECT_EQ(word->unaligned, 1);
   EXPECT_EQ(word->recommended_width(), 0);
   EXPECT_EQ(word->recommended_width(0.3), 1);  // 당뇨병 is one word
   EXPECT_EQ(word->recommended_width(0.6), 3);  // 급성 골수성 백혈병: three
   // Cost: units x width per example.
-  EXPECT_DOUBLE_EQ(spans_per_example(*ch, r.examples, 10), double(ch->units) * 10 / 3);
-  const std::string text = format_inspect_report(r, 8);
+  EXPECT_DOUBLE_EQ(spans_per_example(*ch, r.examples, 8), double(ch->units) * 8 / 3);
+  const std::string text = format_inspect_report(r, 6);
   EXPECT_NE(text.find("recommended max_span_width"), std::string::npos) << text;
   EXPECT_NE(text.find("short of 99.5%"), std::string::npos) << text;  // the word row
 }

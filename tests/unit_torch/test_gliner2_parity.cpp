@@ -18,6 +18,7 @@
 #include "model/count_embed.h"
 #include "dist/communicator.h"
 #include "train/mixed_precision.h"
+#include "train/optimizer.h"
 #include "model/gliner2_config.h"
 #include "model/gliner2_model.h"
 #include "model/hf_checkpoint.h"
@@ -340,8 +341,10 @@ TEST_P(Gliner2Parity, Gradients) {
   EXPECT_GE(checked, 11);
 }
 
-TEST_P(Gliner2Parity, AdamWThreeSteps) {
-  const Fx& f = fx(GetParam());
+// fused: gtrain's one-pass AdamW kernel (TrainOptimizer::step) on the same optimizer state; else
+// torch::optim::AdamW::step. Both must land on GLiNER2's parameters after 3 steps.
+void adamw_three_steps(const Fx& f, bool fused) {
+  SCOPED_TRACE(fused ? "fused AdamW" : "torch::optim::AdamW");
   Extractor m = make_model(f);
   Gliner2Batch batch = make_batch(f);
   const auto& aw = f.js["adamw"];
@@ -362,7 +365,9 @@ TEST_P(Gliner2Parity, AdamWThreeSteps) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(enc, opt_for(lr_enc));
   groups.emplace_back(task, opt_for(lr_task));
-  torch::optim::AdamW opt(std::move(groups), torch::optim::AdamWOptions(lr_task).weight_decay(0.01));
+  TrainOptimizer opt;
+  opt.adamw = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr_task).weight_decay(0.01));
+  opt.fused = fused;
   const double base[2] = {lr_enc, lr_task};
 
   const int steps = 3;
@@ -372,7 +377,7 @@ TEST_P(Gliner2Parity, AdamWThreeSteps) {
     // get_scheduler("linear", 3, warmup 0): factor (3 - s) / 3.
     const double factor = static_cast<double>(steps - s) / static_cast<double>(std::max(1, steps - 0));
     for (int g = 0; g < 2; ++g)
-      static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[g].options()).lr(base[g] * factor);
+      static_cast<torch::optim::AdamWOptions&>(opt.adamw->param_groups()[g].options()).lr(base[g] * factor);
     EXPECT_DOUBLE_EQ(base[0] * factor, aw["steps"][s]["lr_encoder"].get<double>());
     EXPECT_DOUBLE_EQ(base[1] * factor, aw["steps"][s]["lr_task"].get<double>());
 
@@ -386,7 +391,7 @@ TEST_P(Gliner2Parity, AdamWThreeSteps) {
     EXPECT_LE(rel(gn, aw["steps"][s]["grad_norm_before_clip"].get<double>()), 1e-4) << "step " << s;
     opt.step();
   }
-  report(f.name, "AdamW step losses", worst_loss, "rel 1e-5 / 1e-4");
+  report(f.name, fused ? "AdamW step losses (fused)" : "AdamW step losses", worst_loss, "rel 1e-5 / 1e-4");
   {
     torch::NoGradGuard ng;
     const double lv = m->loss(m->forward(batch), batch).total.item<double>();
@@ -418,6 +423,11 @@ TEST_P(Gliner2Parity, AdamWThreeSteps) {
     ++untouched;
   }
   EXPECT_EQ(untouched, 8);
+}
+
+TEST_P(Gliner2Parity, AdamWThreeSteps) {
+  adamw_three_steps(fx(GetParam()), /*fused=*/false);
+  adamw_three_steps(fx(GetParam()), /*fused=*/true);
 }
 
 TEST_P(Gliner2Parity, CheckpointLoadAndExportRoundTrip) {
