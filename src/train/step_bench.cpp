@@ -12,6 +12,7 @@
 #include "model/gliner2_model.h"
 #include "train/mixed_precision.h"
 #include "train/optimizer.h"
+#include "train/replay_batches.h"
 #include "train/runtime_info.h"
 #include "train/threads.h"
 
@@ -148,12 +149,18 @@ void run_step_bench(const StepBenchOptions& o) {
   for (const auto& p : model->parameters()) params += p.numel();
   if (device.is_cuda()) reset_gpu_memory_peak(device.index());
 
+  std::vector<Gliner2Batch> replay;
+  if (!o.batches.empty()) {
+    replay = load_replay_batches(o.batches);
+    if (replay.empty()) throw std::invalid_argument("bench step: " + o.batches + " holds no batches");
+  }
   std::mt19937_64 rng(o.seed);
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
   int64_t real_tokens = 0, padded_tokens = 0;
   for (int it = 0; it < o.warmup + o.steps; ++it) {
-    Gliner2Batch b = synthetic_batch(rng, o.batch_size, model->encoder_config.vocab_size, model->max_width(),
-                                     o.sort_by_length, o.seq_len);
+    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, o.batch_size, model->encoder_config.vocab_size,
+                                                      model->max_width(), o.sort_by_length, o.seq_len)
+                                    : replay[static_cast<size_t>(it) % replay.size()];
     b.input_ids = b.input_ids.to(device);
     b.attention_mask = b.attention_mask.to(device);
     const bool timed = it >= o.warmup;
@@ -203,7 +210,8 @@ void run_step_bench(const StepBenchOptions& o) {
     sh.word_slots = sh.rows * max_words;
     for (const Gliner2Example& ex : b.examples)
       for (int64_t i = 0; i < ex.num_words(); ++i) sh.spans += std::min<int64_t>(model->max_width(), ex.num_words() - i);
-    sh.labels = 4;
+    sh.labels = 0;
+    for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
     flops += step_flops(model->encoder_config, sh).train_step();
   }
   struct rusage ru;
@@ -222,8 +230,11 @@ void run_step_bench(const StepBenchOptions& o) {
     peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
     peak_src = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
   }
+  if (!replay.empty())
+    std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", replay.size(),
+                o.batches.c_str(), replay.size());
   std::printf("shape %s (%lld parameters), batch %d%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
-              o.shape.c_str(), (long long)params, o.batch_size,
+              o.shape.c_str(), (long long)params, replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size()),
               o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "", o.steps, o.warmup,
               dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
               torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");

@@ -20,6 +20,9 @@ struct StepBenchOptions {
   std::string precision = "fp32";  // fp32 | fp16 (CUDA, loss-scaled) | bf16
   bool gradient_checkpointing = false;
   std::string optimizer = "fused";  // fused | reference (torch::optim::AdamW::step)
+  // GLiNER2's recorded batches (train/replay_batches.h) instead of synthetic ones: step i uses
+  // batch i mod their number, so --warmup 2 --steps 10 times exactly the reference's 10.
+  std::string batches;
   double peak_tflops = 0;       // the device's dense peak for the precision; 0 = table (GPU) / measured sgemm (CPU)
 };
 
