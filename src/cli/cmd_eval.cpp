@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "io/atomic_file.h"
 #include "data/prepare.h"
 #include "train/predictor.h"
 

@@ -1,5 +1,6 @@
 // Entity-level exact-match metrics, threshold sweep and reports. See metrics.h for the definitions.
 #include "eval/metrics.h"
+#include "io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -494,9 +495,6 @@ std::string markdown_table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what + ": " + std::strerror(errno));
-}
 
 }  // namespace
 
@@ -561,41 +559,6 @@ std::string text_report(const ThresholdSweep& sweep) {
   out += "\n";
   out += text_table(sweep_rows(sweep, false));
   return out;
-}
-
-void write_text_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_fail(tmp, "cannot create");
-  try {
-    size_t done = 0;
-    while (done < content.size()) {
-      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        io_fail(tmp, "write failed");
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd) != 0) io_fail(tmp, "fsync failed");
-    const int rc = ::close(fd);
-    fd = -1;
-    if (rc != 0) io_fail(tmp, "close failed");
-    if (::rename(tmp.c_str(), path.c_str()) != 0) io_fail(path, "cannot rename " + tmp + " into place");
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  // Make the rename durable (best effort).
-  std::string dir = ".";
-  const auto slash = path.find_last_of('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
 }
 
 void write_eval_report(const std::string& path, const ThresholdSweep& sweep,

@@ -254,7 +254,6 @@ std::string text_report(const ThresholdSweep& sweep);
 // Written to path + ".tmp.<pid>", fsync'ed, renamed over path (atomic); throws std::runtime_error.
 void write_eval_report(const std::string& path, const ThresholdSweep& sweep,
                        const nlohmann::json& meta = nlohmann::json());
-void write_text_file_atomic(const std::string& path, const std::string& content);
 
 // "0.1234": the 4 decimals of every report table.
 std::string fixed4(double x);

@@ -45,6 +45,21 @@ void AtomicFileWriter::commit() {
   if (rc != 0) atomic_file_fail(tmp_, "close failed");
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) atomic_file_fail(path_, "cannot rename " + tmp_ + " into place");
   committed_ = true;
+  // Make the rename durable (best effort).
+  std::string dir = ".";
+  const auto slash = path_.find_last_of('/');
+  if (slash != std::string::npos) dir = slash == 0 ? "/" : path_.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+void write_text_file_atomic(const std::string& path, const std::string& content) {
+  AtomicFileWriter w(path);
+  w.write(content);
+  w.commit();
 }
 
 }  // namespace gtrain

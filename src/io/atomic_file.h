@@ -7,6 +7,10 @@
 
 namespace gtrain {
 
+// The whole content at once (reports, configs, journals' snapshots): write, fsync, rename, and
+// fsync the directory so the rename survives a crash. Throws std::runtime_error naming the path.
+void write_text_file_atomic(const std::string& path, const std::string& content);
+
 class AtomicFileWriter {
  public:
   explicit AtomicFileWriter(std::string path);

@@ -1,4 +1,5 @@
 #include "search/leaderboard.h"
+#include "io/atomic_file.h"
 
 #include <algorithm>
 #include <cmath>

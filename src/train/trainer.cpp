@@ -1,4 +1,5 @@
 #include "train/trainer.h"
+#include "io/atomic_file.h"
 #include "train/torch_errors.h"
 
 #include <unistd.h>
