@@ -25,13 +25,7 @@ void add_data_command(CLI::App& app) {
     std::printf("format: %s%s\n", input_format_name(fmt).c_str(), a->format.empty() ? " (guessed)" : "");
     ReadOptions opt;
     opt.on_error = OnError::Skip;  // inspect shows what is wrong instead of stopping at it
-    if (!a->unmatched.empty()) {
-      try {
-        opt.unmatched = parse_unmatched_policy(a->unmatched);
-      } catch (const std::exception& e) {
-        throw InputError("", 0, "--unmatched-mentions", e.what());
-      }
-    }
+    if (!a->unmatched.empty()) opt.unmatched = unmatched_mentions_flag(a->unmatched);
     ReadResult r = read_examples(a->file, fmt, opt);
     std::printf("%s", format_mention_report(r.mentions).c_str());
     if (!r.rejects.empty()) {

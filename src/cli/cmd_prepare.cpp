@@ -83,13 +83,7 @@ void add_prepare_command(CLI::App& app) {
         throw InputError("", 0, "--on-error", "must be 'fail' or 'skip'");
       c.on_error = args->on_error == "skip" ? OnError::Skip : OnError::Fail;
     }
-    if (!args->unmatched.empty()) {
-      try {
-        c.unmatched = parse_unmatched_policy(args->unmatched);
-      } catch (const std::exception& e) {
-        throw InputError("", 0, "--unmatched-mentions", e.what());
-      }
-    }
+    if (!args->unmatched.empty()) c.unmatched = unmatched_mentions_flag(args->unmatched);
     if (!args->labels.empty()) {
       c.labels.clear();
       std::string cur;

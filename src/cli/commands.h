@@ -2,6 +2,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "data/input_error.h"
+#include "data/reader.h"
+
 namespace gtrain::cli {
 
 void add_prepare_command(CLI::App& app);
@@ -35,6 +38,15 @@ inline CLI::Validator open_unit_interval() {
       "in (0, 1)");
 }
 inline CLI::Validator at_least_one() { return CLI::Range(1, 1 << 30).description(">= 1"); }
+
+// --unmatched-mentions VALUE (prepare, data inspect): a bad value is an input error naming the flag.
+inline UnmatchedPolicy unmatched_mentions_flag(const std::string& value) {
+  try {
+    return parse_unmatched_policy(value);
+  } catch (const std::exception& e) {
+    throw InputError("", 0, "--unmatched-mentions", e.what());
+  }
+}
 
 // Thrown by a command that ends without an error but with a non-zero exit code (a training run
 // stopped by SIGTERM exits 143, so a job script can tell it to resume).

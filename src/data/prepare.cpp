@@ -1,5 +1,6 @@
 #include "data/prepare.h"
 #include "data/windows.h"
+#include "io/atomic_file.h"
 #include "io/stale_temps.h"
 #include "text/memo_tokenizer.h"
 
@@ -8,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <unordered_map>
 
@@ -56,18 +56,17 @@ int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
 // One JSON line per rejected record ("kind": "record") and per dropped mention ("kind": "mention").
 void write_rejects(const std::string& path, const std::vector<Reject>& rejects,
                    const std::vector<DroppedMention>& dropped) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw InputError(path, 0, "", "cannot write rejects file");
+  try {
+    AtomicFileWriter f(path);
     for (const Reject& r : rejects)
-      f << nlohmann::ordered_json{{"kind", "record"}, {"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() << "\n";
+      f.write(nlohmann::ordered_json{{"kind", "record"}, {"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() + "\n");
     for (const DroppedMention& d : dropped)
-      f << nlohmann::ordered_json{{"kind", "mention"}, {"origin", d.origin}, {"field", d.field}, {"label", d.label},
-                          {"mention", d.mention}, {"reason", d.reason}}.dump() << "\n";
-    if (!f) throw InputError(path, 0, "", "write failed");
+      f.write(nlohmann::ordered_json{{"kind", "mention"}, {"origin", d.origin}, {"field", d.field}, {"label", d.label},
+                                     {"mention", d.mention}, {"reason", d.reason}}.dump() + "\n");
+    f.commit();
+  } catch (const std::runtime_error& e) {  // the writer names the path and the cause (e.g. no space)
+    throw InputError(path, 0, "", std::string("cannot write the rejects file: ") + e.what());
   }
-  fs::rename(tmp, path);
 }
 
 }  // namespace

@@ -114,23 +114,24 @@ void order_and_compose(std::vector<char32_t>* buf) {
 std::vector<char32_t> unicode_normalize(const std::vector<char32_t>& text, NormalForm form,
                                         std::vector<int64_t>* begin, std::vector<int64_t>* end) {
   const bool compat = form == NormalForm::NFKC;
-  std::vector<char32_t> out, seg, one;
+  std::vector<char32_t> out, seg, cur, next;
   if (begin) begin->clear();
   if (end) end->clear();
+  if (!text.empty()) decompose(text[0], compat, &cur);
   size_t i = 0;
   while (i < text.size()) {
-    // A segment: text[i] and every following character that does not start a new one.
+    // A segment: text[i] and every following character that does not start a new one. Each
+    // character is decomposed once: `cur` holds text[j]'s decomposition, `next` text[j + 1]'s.
     size_t j = i;
     seg.clear();
-    do {
-      one.clear();
-      decompose(text[j], compat, &one);
-      seg.insert(seg.end(), one.begin(), one.end());
+    while (true) {
+      seg.insert(seg.end(), cur.begin(), cur.end());
       ++j;
-      if (j == text.size()) break;
-      one.clear();
-      decompose(text[j], compat, &one);
-    } while (one.empty() || combining_class(one[0]) != 0 || composes_backward(one[0]));
+      next.clear();
+      if (j < text.size()) decompose(text[j], compat, &next);
+      cur.swap(next);
+      if (j == text.size() || (combining_class(cur[0]) == 0 && !composes_backward(cur[0]))) break;
+    }
     order_and_compose(&seg);
     out.insert(out.end(), seg.begin(), seg.end());
     if (begin) begin->insert(begin->end(), seg.size(), static_cast<int64_t>(i));
