@@ -54,7 +54,7 @@ std::vector<AllreduceBenchRow> run_allreduce_bench(Group& group, const Allreduce
     r.busbw_gbs = r.algbw_gbs * 2.0 * (n - 1) / n;
     rows.push_back(r);
     if (group.rank() == 0)
-      std::printf("  %12lld %12lld %8s %12.1f %12.3f %12.3f\n", (long long)r.bytes, (long long)r.count, o.dtype.c_str(),
+      std::printf("  %12lld %12lld %8s %12.1f %12.4g %12.4g\n", (long long)r.bytes, (long long)r.count, o.dtype.c_str(),
                   r.time_us, r.algbw_gbs, r.busbw_gbs);
   }
   if (group.rank() == 0) std::fflush(stdout);
