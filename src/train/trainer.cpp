@@ -8,11 +8,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <spdlog/spdlog.h>
 
 #include "data/hdf5_store.h"
 #include "data/prepare.h"
 #include "data/sharding.h"
+#include "io/file_lock.h"
 #include "io/metrics_log.h"
 #include "io/stale_temps.h"
 #include "io/tensorboard_writer.h"
@@ -54,6 +56,9 @@ DataPaths resolve_data(const TrainConfig& cfg) {
   DataPaths p{cfg.data.train, cfg.data.dev, cfg.data.test};
   if (!cfg.data.prepare) return p;
   const std::string dir = prepared_data_dir(cfg.data);
+  // Runs that share the cache (a sweep's rank groups start their first trials together) prepare
+  // it one at a time: the first writes every split, the others then find them all.
+  FileLock lock(dir + ".lock", "prepared data " + dir);
   if (fs::exists(fs::path(dir) / "train.h5")) {
     spdlog::info("prepared data: {} (cached; delete it to prepare again)", dir);
   } else {
@@ -208,11 +213,21 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
                                        group.local_rank(), ::getpid())
                          : "");
 
-  // ---- data (rank 0 prepares an inline section; the others then find it cached) ----
+  // ---- data (rank 0 prepares an inline section and tells the others which files to read, so
+  // that every rank of the group reads the same splits) ----
   DataPaths data;
-  if (leader) data = resolve_data(cfg);
-  group.barrier("barrier after data preparation");
-  if (!leader) data = resolve_data(cfg);
+  std::string paths;
+  if (leader) {
+    data = resolve_data(cfg);
+    paths = data.train + '\n' + data.dev + '\n' + data.test;
+  }
+  group.broadcast(paths, 0, "data paths broadcast");
+  if (!leader) {
+    std::istringstream in(paths);
+    std::getline(in, data.train);
+    std::getline(in, data.dev);
+    std::getline(in, data.test);
+  }
   if (data.train.empty()) throw std::runtime_error("data: no training split (data.train or a 'train' split)");
 
   // ---- tokenizer and model ----

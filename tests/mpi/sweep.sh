@@ -30,7 +30,9 @@ sweep() {  # sweep OUTDIR LOG [--resume]
   sed "s|output_dir: .*|output_dir: $out|" sweep.yaml > "sweep-$out.yaml"
   "${MPIRUN[@]}" -np 4 "$G" sweep "sweep-$out.yaml" --ranks-per-trial 2 "$@" >"$log" 2>&1
 }
-sweep ref ref.log || { tail -n 30 ref.log; fail "sweep failed"; }
+# On failure: the last lines, and every line that is not routine (a rank's own error may be far up).
+show() { tail -n 30 "$1"; echo "--- lines other than [info] in $1:"; grep -v '\[info\]' "$1" | tail -n 40; }
+sweep ref ref.log || { show ref.log; fail "sweep failed"; }
 [ -f ref/leaderboard.csv ] || fail "no leaderboard"
 rows=$(tail -n +2 ref/leaderboard.csv | wc -l)
 [ "$rows" = 8 ] || { cat ref/leaderboard.csv; fail "leaderboard has $rows trials, not 8"; }
@@ -63,7 +65,7 @@ pid=$(sed -n 's/.*\[rank 3\].*rank 1 of 2 .*pid \([0-9]*\)).*/\1/p' cut.log | ta
 kill -9 "$pid"; wait $job
 done_before=$(grep '"event":"trial_end"' cut/journal.jsonl | sed 's/.*"trial":\([0-9]*\).*/\1/' | sort -n | tr '\n' ' ')
 echo "killed after trials [ $done_before] ended"
-sweep cut resume.log --resume || { tail -n 30 resume.log; fail "resume failed"; }
+sweep cut resume.log --resume || { show resume.log; fail "resume failed"; }
 grep -q "already ended" resume.log || fail "resume did not read the journal"
 # Trials that had ended are not started again after the resume's "sweep" record.
 after=$(awk '/"event":"sweep"/ { n++ } n >= 2 && /"event":"trial_start"/' cut/journal.jsonl | sed 's/.*"trial":\([0-9]*\).*/\1/')
@@ -82,7 +84,7 @@ space:
 method: grid
 output_dir: div
 Y
-"${MPIRUN[@]}" -np 2 "$G" sweep diverge.yaml --ranks-per-trial 2 >div.log 2>&1 || { tail -n 30 div.log; fail "divergence sweep failed"; }
+"${MPIRUN[@]}" -np 2 "$G" sweep diverge.yaml --ranks-per-trial 2 >div.log 2>&1 || { show div.log; fail "divergence sweep failed"; }
 cat div/leaderboard.csv
 awk -F, '$2 == 1 && $5 == "failed" && $12 ~ /not finite/ { f = 1 } $5 == "completed" { c++ } END { exit !(f && c == 2) }' div/leaderboard.csv \
   || fail "trial 1 (lr 1e9) not recorded as failed with its error, or the others did not complete"
