@@ -67,7 +67,7 @@ void add_bench_command(CLI::App& app) {
   CLI::App* step = bench->add_subcommand("step", "training step time (forward, backward, AdamW) at a model shape");
   step->add_option("--shape", so->shape, "toy | xsmall | small | base")->capture_default_str();
   step->add_option("--batch-size", so->batch_size, "examples per step")->capture_default_str();
-  step->add_option("--steps", so->steps, "timed steps")->capture_default_str();
+  step->add_option("--steps", so->steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);
   step->add_option("--warmup", so->warmup, "untimed steps first")->capture_default_str();
   step->add_option("--threads", so->threads, "torch intra-op threads (0 = default)")->capture_default_str();
   step->add_flag("--sorted", so->sort_by_length, "length-sorted batches (less padding)");

@@ -157,6 +157,7 @@ void run_step_bench(const StepBenchOptions& o) {
   std::mt19937_64 rng(o.seed);
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
   int64_t real_tokens = 0, padded_tokens = 0;
+  std::vector<double> step_times;  // timed steps: forward + backward + optimizer
   for (int it = 0; it < o.warmup + o.steps; ++it) {
     Gliner2Batch b = replay.empty() ? synthetic_batch(rng, o.batch_size, model->encoder_config.vocab_size,
                                                       model->max_width(), o.sort_by_length, o.seq_len)
@@ -200,6 +201,7 @@ void run_step_bench(const StepBenchOptions& o) {
     const double op = since(t0);
     if (!timed) continue;
     t_enc += enc, t_fwd += fwd, t_bwd += bwd, t_opt += op;
+    step_times.push_back(fwd + bwd + op);
     real_tokens += b.attention_mask.sum().item<int64_t>();
     padded_tokens += b.attention_mask.numel();
     StepShape sh;
@@ -238,7 +240,12 @@ void run_step_bench(const StepBenchOptions& o) {
               o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "", o.steps, o.warmup,
               dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
               torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");
-  std::printf("  step          %9.1f ms\n", 1e3 * step);
+  std::vector<double> sorted_steps = step_times;
+  std::sort(sorted_steps.begin(), sorted_steps.end());
+  const size_t m = sorted_steps.size();
+  const double median = m % 2 ? sorted_steps[m / 2] : 0.5 * (sorted_steps[m / 2 - 1] + sorted_steps[m / 2]);
+  std::printf("  step          %9.1f ms  (mean; median %.1f ms, min %.1f, max %.1f)\n", 1e3 * step, 1e3 * median,
+              1e3 * sorted_steps.front(), 1e3 * sorted_steps.back());
   std::printf("    forward     %9.1f ms  (encoder %.1f ms measured separately, heads + loss %.1f ms)\n",
               1e3 * t_fwd / n, 1e3 * t_enc / n, 1e3 * std::max(0.0, t_fwd - t_enc) / n);
   std::printf("    backward    %9.1f ms\n", 1e3 * t_bwd / n);
