@@ -2,6 +2,7 @@
 
 #include "model/activation_checkpoint.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -143,7 +144,7 @@ torch::Tensor DisentangledSelfAttentionImpl::transpose_for_scores(const torch::T
 
 torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
                                                      const torch::Tensor& relative_pos,
-                                                     const torch::Tensor& rel_embeddings) {
+                                                     const torch::Tensor& rel_embeddings, int64_t rel_first) {
   torch::Tensor query_layer = transpose_for_scores(query_proj(hidden));
   torch::Tensor key_layer = transpose_for_scores(key_proj(hidden));
   torch::Tensor value_layer = transpose_for_scores(value_proj(hidden));
@@ -154,7 +155,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
       torch::bmm(query_layer, key_layer.transpose(-1, -2)) / scale.to(query_layer.scalar_type());
   if (cfg.relative_attention) {
     torch::Tensor rel = maybe_dropout(rel_embeddings, cfg.hidden_dropout_prob, is_training());
-    torch::Tensor rel_att = disentangled_attention_bias(query_layer, key_layer, relative_pos, rel, scale_factor);
+    torch::Tensor rel_att = disentangled_attention_bias(query_layer, key_layer, relative_pos, rel, scale_factor, rel_first);
     if (rel_att.defined()) attention_scores = attention_scores + rel_att;
   }
   attention_scores =
@@ -174,7 +175,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
                                                                          const torch::Tensor& key_layer,
                                                                          const torch::Tensor& relative_pos_in,
                                                                          const torch::Tensor& rel_embeddings_in,
-                                                                         int64_t scale_factor) {
+                                                                         int64_t scale_factor, int64_t rel_first) {
   if (!c2p && !p2c) return {};
   const int64_t q_len = query_layer.size(-2), k_len = key_layer.size(-2);
   torch::Tensor relative_pos = relative_pos_in;
@@ -191,7 +192,8 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
   const int64_t att_span = pos_ebd_size;
   relative_pos = relative_pos.to(torch::kInt64).to(query_layer.device());
 
-  torch::Tensor rel_embeddings = rel_embeddings_in.slice(0, 0, att_span * 2).unsqueeze(0);
+  // Row r of rel_embeddings_in is row rel_first + r of the table; indices shift by rel_first.
+  torch::Tensor rel_embeddings = rel_embeddings_in.slice(0, 0, att_span * 2 - rel_first).unsqueeze(0);
   const int64_t rep = query_layer.size(0) / num_heads;
   torch::Tensor pos_query_layer, pos_key_layer;
   if (cfg.share_att_key) {
@@ -208,6 +210,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
     torch::Tensor scale = attention_scale(pos_key_layer.size(-1), scale_factor);
     torch::Tensor c2p_att = torch::bmm(query_layer, pos_key_layer.transpose(-1, -2));
     torch::Tensor c2p_pos = torch::clamp(relative_pos + att_span, 0, att_span * 2 - 1);
+    if (rel_first) c2p_pos = c2p_pos - rel_first;
     c2p_att = torch::gather(c2p_att, -1,
                             c2p_pos.squeeze(0).expand({query_layer.size(0), query_layer.size(1),
                                                        relative_pos.size(-1)}));
@@ -223,6 +226,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
     else
       r_pos = relative_pos;
     torch::Tensor p2c_pos = torch::clamp(-r_pos + att_span, 0, att_span * 2 - 1);
+    if (rel_first) p2c_pos = p2c_pos - rel_first;
     torch::Tensor p2c_att = torch::bmm(key_layer, pos_query_layer.transpose(-1, -2));
     p2c_att = torch::gather(p2c_att, -1, p2c_pos.squeeze(0).expand({query_layer.size(0), k_len, k_len}))
                   .transpose(-1, -2);
@@ -253,8 +257,8 @@ DebertaV2AttentionImpl::DebertaV2AttentionImpl(const DebertaV2Config& c) {
 
 torch::Tensor DebertaV2AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
                                               const torch::Tensor& relative_pos,
-                                              const torch::Tensor& rel_embeddings) {
-  torch::Tensor self_output = self(hidden, mask4, relative_pos, rel_embeddings);
+                                              const torch::Tensor& rel_embeddings, int64_t rel_first) {
+  torch::Tensor self_output = self(hidden, mask4, relative_pos, rel_embeddings, rel_first);
   return output(self_output, hidden);
 }
 
@@ -284,8 +288,9 @@ DebertaV2LayerImpl::DebertaV2LayerImpl(const DebertaV2Config& c) {
 }
 
 torch::Tensor DebertaV2LayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                                          const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings) {
-  torch::Tensor attention_output = attention(hidden, mask4, relative_pos, rel_embeddings);
+                                          const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
+                                          int64_t rel_first) {
+  torch::Tensor attention_output = attention(hidden, mask4, relative_pos, rel_embeddings, rel_first);
   torch::Tensor intermediate_output = intermediate(attention_output);
   return output(intermediate_output, attention_output);
 }
@@ -303,9 +308,10 @@ DebertaV2EncoderImpl::DebertaV2EncoderImpl(const DebertaV2Config& c) : cfg(c) {
     LayerNorm = register_module("LayerNorm", make_ln(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
-torch::Tensor DebertaV2EncoderImpl::get_rel_embedding() {
+torch::Tensor DebertaV2EncoderImpl::get_rel_embedding(int64_t first, int64_t count) {
   if (!rel_embeddings) return {};
   torch::Tensor r = rel_embeddings->weight;
+  if (first > 0 || count >= 0) r = r.slice(0, first, count < 0 ? r.size(0) : first + count);  // LayerNorm is per row
   if (LayerNorm) r = LayerNorm(r);
   return r;
 }
@@ -322,11 +328,23 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
     mask4 = attention_mask;
   }
   torch::Tensor relative_pos;
-  if (cfg.relative_attention)
-    relative_pos = relative_buckets(hidden.size(-2), hidden.size(-2), cfg.position_buckets,
-                                    cfg.max_relative_positions, hidden.device())
-                       .unsqueeze(0);
-  torch::Tensor rel_emb = get_rel_embedding();
+  int64_t rel_first = 0, rel_count = -1;
+  if (cfg.relative_attention) {
+    const int64_t T = hidden.size(-2);
+    torch::Tensor buckets = relative_buckets(T, T, cfg.position_buckets, cfg.max_relative_positions);
+    // A sequence of T tokens indexes only the table rows span + bucket(i - j): pass just those to
+    // the layers. The content->position and position->content products then cover ~2T rows instead
+    // of 2 * span (512 for DeBERTa-v3; T is ~150 for a Korean sentence with its prompt). The rows
+    // left out get no gradient either way, so results are the same.
+    const int64_t span = cfg.pos_ebd_size();
+    // content->position reads span + r, position->content span - r.
+    const int64_t rmin = buckets.min().item<int64_t>(), rmax = buckets.max().item<int64_t>();
+    const int64_t lo = std::clamp<int64_t>(std::min(rmin, -rmax) + span, 0, 2 * span - 1);
+    const int64_t hi = std::clamp<int64_t>(std::max(rmax, -rmin) + span, 0, 2 * span - 1);
+    rel_first = lo, rel_count = hi - lo + 1;
+    relative_pos = buckets.to(hidden.device()).unsqueeze(0);
+  }
+  torch::Tensor rel_emb = get_rel_embedding(rel_first, rel_count);
 
   torch::Tensor output_states = hidden;
   for (size_t i = 0; i < layer->size(); ++i) {
@@ -334,10 +352,12 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
     DebertaV2LayerImpl* l = layer->ptr<DebertaV2LayerImpl>(i).get();
     if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
       output_states = checkpointed(
-          [l, mask4, relative_pos](const std::vector<torch::Tensor>& in) { return l->forward(in[0], mask4, relative_pos, in[1]); },
+          [l, mask4, relative_pos, rel_first](const std::vector<torch::Tensor>& in) {
+            return l->forward(in[0], mask4, relative_pos, in[1], rel_first);
+          },
           {output_states, rel_emb});
     } else {
-      output_states = l->forward(output_states, mask4, relative_pos, rel_emb);
+      output_states = l->forward(output_states, mask4, relative_pos, rel_emb, rel_first);
     }
   }
   if (all_hidden_states) all_hidden_states->push_back(output_states);

@@ -49,13 +49,16 @@ TORCH_MODULE(DebertaV2Embeddings);
 struct DisentangledSelfAttentionImpl : torch::nn::Module {
   explicit DisentangledSelfAttentionImpl(const DebertaV2Config& cfg);
   // hidden [B, T, H]; mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined
-  // without relative attention); rel_embeddings [2*span, H] (normalised table).
+  // without relative attention); rel_embeddings: rows rel_first.. of the normalised [2*span, H]
+  // table (the encoder passes only the rows a sequence of length T can index; 0 = the whole table).
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
+                        int64_t rel_first = 0);
   torch::Tensor transpose_for_scores(const torch::Tensor& x) const;
   torch::Tensor disentangled_attention_bias(const torch::Tensor& query_layer, const torch::Tensor& key_layer,
                                             const torch::Tensor& relative_pos,
-                                            const torch::Tensor& rel_embeddings, int64_t scale_factor);
+                                            const torch::Tensor& rel_embeddings, int64_t scale_factor,
+                                            int64_t rel_first = 0);
 
   DebertaV2Config cfg;
   int64_t num_heads, head_size, all_head_size, pos_ebd_size;
@@ -77,7 +80,8 @@ TORCH_MODULE(DebertaV2SelfOutput);
 struct DebertaV2AttentionImpl : torch::nn::Module {
   explicit DebertaV2AttentionImpl(const DebertaV2Config& cfg);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
+                        int64_t rel_first = 0);
   DisentangledSelfAttention self{nullptr};
   DebertaV2SelfOutput output{nullptr};
 };
@@ -102,7 +106,8 @@ TORCH_MODULE(DebertaV2Output);
 struct DebertaV2LayerImpl : torch::nn::Module {
   explicit DebertaV2LayerImpl(const DebertaV2Config& cfg);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings);
+                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
+                        int64_t rel_first = 0);
   DebertaV2Attention attention{nullptr};
   DebertaV2Intermediate intermediate{nullptr};
   DebertaV2Output output{nullptr};
@@ -115,9 +120,9 @@ struct DebertaV2EncoderImpl : torch::nn::Module {
   // layer and the final output to *all_hidden_states when given.
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& attention_mask,
                         std::vector<torch::Tensor>* all_hidden_states = nullptr);
-  // LayerNorm(rel_embeddings.weight) (or the raw table without norm_rel_ebd); undefined without
-  // relative attention.
-  torch::Tensor get_rel_embedding();
+  // LayerNorm(rel_embeddings.weight) (or the raw table without norm_rel_ebd), rows [first, first +
+  // count) (count < 0: to the end); undefined without relative attention.
+  torch::Tensor get_rel_embedding(int64_t first = 0, int64_t count = -1);
 
   DebertaV2Config cfg;
   // Recompute each layer's activations in backward instead of keeping them (training only).

@@ -277,3 +277,52 @@ TEST(TensorIO, SaveLoadRoundTripPreservesDtypes) {
   std::remove(p.c_str());
   ::rmdir(tmpl);
 }
+
+// The encoder hands its layers only the relative-embedding rows a length-T sequence can index
+// (rows span + bucket(i - j)). With DeBERTa-v3's 256 buckets and T = 40 that is 79 of 512 rows.
+// Outputs and every gradient must equal the whole-table computation (rel_first 0, all rows).
+TEST(DebertaEncoder, UsedRelativeRowsOnlyMatchesWholeTable) {
+  torch::manual_seed(3);
+  DebertaV2Config c;
+  c.relative_attention = true;
+  c.pos_att_type = {"p2c", "c2p"};
+  c.share_att_key = true;
+  c.norm_rel_ebd = "layer_norm";
+  c.position_biased_input = false;
+  c.max_relative_positions = -1;
+  c.position_buckets = 256;
+  c.hidden_size = 32, c.num_hidden_layers = 2, c.num_attention_heads = 2, c.intermediate_size = 64;
+  c.embedding_size = 32;
+  c.vocab_size = 50;
+  c.hidden_dropout_prob = 0, c.attention_probs_dropout_prob = 0;
+  c = DebertaV2Config::from_json(c.to_json(), "test");
+  for (int64_t T : {40, 300}) {  // 300: bucketed positions beyond 128
+    DebertaV2Encoder enc(c);
+    torch::Tensor hidden = torch::randn({2, T, 32});
+    torch::Tensor mask = torch::ones({2, T}, torch::kInt64);
+    mask[1].slice(0, T - 7).fill_(0);
+    torch::Tensor out = enc->forward(hidden, mask);
+    torch::Tensor w = torch::randn_like(out);
+    (out * w).sum().backward();
+    std::map<std::string, torch::Tensor> g1;
+    for (auto& p : enc->named_parameters()) g1[p.key()] = p.value().grad().clone();
+    enc->zero_grad();
+
+    // The whole table, as Hugging Face computes it.
+    torch::Tensor ext = mask.unsqueeze(1).unsqueeze(2);
+    torch::Tensor mask4 = (ext * ext.squeeze(-2).unsqueeze(-1)).to(torch::kUInt8);
+    torch::Tensor rel_pos = relative_buckets(T, T, c.position_buckets, c.max_relative_positions).unsqueeze(0);
+    torch::Tensor rel = enc->get_rel_embedding();
+    EXPECT_EQ(rel.size(0), 512);
+    torch::Tensor h = hidden;
+    for (size_t i = 0; i < enc->layer->size(); ++i) h = enc->layer->ptr<DebertaV2LayerImpl>(i)->forward(h, mask4, rel_pos, rel, 0);
+    (h * w).sum().backward();
+    EXPECT_TRUE(torch::allclose(out, h, 1e-5, 1e-5)) << "T " << T << " max diff " << (out - h).abs().max().item<double>();
+    for (auto& p : enc->named_parameters()) {
+      const torch::Tensor& a = g1.at(p.key());
+      const torch::Tensor b = p.value().grad();
+      EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << "T " << T << " gradient of " << p.key() << " max diff "
+                                                     << (a - b).abs().max().item<double>();
+    }
+  }
+}
