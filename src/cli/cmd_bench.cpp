@@ -70,7 +70,7 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--steps", so->steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);
   step->add_option("--warmup", so->warmup, "untimed steps first")->capture_default_str();
   step->add_option("--threads", so->threads, "torch intra-op threads (0 = default)")->capture_default_str();
-  step->add_flag("--sorted", so->sort_by_length, "length-sorted batches (less padding)");
+  step->add_flag("--sorted", so->sort_by_length, "length-bucketed batches as the trainer builds them (a window of 50 batches sorted by length)");
   step->add_option("--seq-len", so->seq_len, "every row exactly N tokens (0: Korean-sentence lengths 60-140)")
       ->capture_default_str();
   step->add_option("--device", so->device, "cpu | cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));

@@ -53,6 +53,7 @@ struct Gliner2Batch {
   torch::Tensor input_ids;       // [B, T] int64, right padded
   torch::Tensor attention_mask;  // [B, T], 1 = token, 0 = padding
   std::vector<Gliner2Example> examples;  // B entries
+  int64_t real_tokens = 0;  // attention_mask's sum, counted on the host (padding share = 1 - real / B*T)
 };
 
 struct Gliner2ForwardOptions {

@@ -57,6 +57,7 @@ Gliner2Batch BatchBuilder::build(const std::vector<PreparedExample>& rows, std::
   auto mask_a = b.attention_mask.accessor<int64_t, 2>();
   for (int64_t i = 0; i < B; ++i) {
     const auto& in = local[static_cast<size_t>(i)].input_ids;
+    b.real_tokens += static_cast<int64_t>(in.size());
     for (size_t t = 0; t < in.size(); ++t) {
       ids_a[i][static_cast<int64_t>(t)] = in[t];
       mask_a[i][static_cast<int64_t>(t)] = 1;

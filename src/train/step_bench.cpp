@@ -49,15 +49,38 @@ DebertaV2Config shape_config(const std::string& shape) {
   return DebertaV2Config::from_json(c.to_json(), "bench shape " + shape);  // resolved as config.json is
 }
 
+// Text lengths of the next synthetic batch: 40-120 tokens each; with seq_len > 0 every row holds
+// exactly seq_len tokens (the GPU shapes: batch 8 x 512). `sorted` batches as the trainer does
+// (data/sharding.h): draw a window of 50 batches' lengths, sort it, cut it into batches, take them
+// in shuffled order.
+std::vector<int> next_lengths(std::mt19937_64& rng, int B, bool sorted, int seq_len,
+                              std::vector<std::vector<int>>* pool) {
+  std::uniform_int_distribution<int> text_len(40, 120);
+  if (seq_len > 0) return std::vector<int>(static_cast<size_t>(B), seq_len - 20);
+  if (!sorted) {
+    std::vector<int> lens(static_cast<size_t>(B));
+    for (int& l : lens) l = text_len(rng);
+    return lens;
+  }
+  if (pool->empty()) {
+    std::vector<int> window(static_cast<size_t>(50 * B));
+    for (int& l : window) l = text_len(rng);
+    std::sort(window.begin(), window.end());
+    for (size_t i = 0; i < window.size(); i += static_cast<size_t>(B))
+      pool->emplace_back(window.begin() + static_cast<long>(i), window.begin() + static_cast<long>(i + B));
+    std::shuffle(pool->begin(), pool->end(), rng);
+  }
+  std::vector<int> lens = std::move(pool->back());
+  pool->pop_back();
+  return lens;
+}
+
 // One synthetic batch: prompt "( [P] entities ( [E] l1 [E] l2 [E] l3 [E] l4 ) ) [SEP_TEXT]" as
-// ~20 tokens, then 40-120 text tokens grouped into words of 1-3 tokens, 1-3 gold spans.
-// With seq_len > 0 every row holds exactly seq_len tokens (the GPU shapes: batch 8 x 512).
-Gliner2Batch synthetic_batch(std::mt19937_64& rng, int B, int64_t vocab, int64_t max_width, bool sorted, int seq_len) {
-  std::uniform_int_distribution<int> text_len(40, 120), word_len(1, 3), n_gold(1, 3);
+// ~20 tokens, then the given text lengths, grouped into words of 1-3 tokens, 1-3 gold spans.
+Gliner2Batch synthetic_batch(std::mt19937_64& rng, const std::vector<int>& lens, int64_t vocab, int64_t max_width) {
+  std::uniform_int_distribution<int> word_len(1, 3), n_gold(1, 3);
   std::uniform_int_distribution<int64_t> tok(20, vocab - 12);
-  std::vector<int> lens(static_cast<size_t>(B));
-  for (int& l : lens) l = seq_len > 0 ? seq_len - 20 : text_len(rng);
-  if (sorted) std::sort(lens.begin(), lens.end());
+  const int B = static_cast<int>(lens.size());
   const int prompt = 20;
   const int T = prompt + *std::max_element(lens.begin(), lens.end());
   Gliner2Batch b;
@@ -158,9 +181,10 @@ void run_step_bench(const StepBenchOptions& o) {
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
   int64_t real_tokens = 0, padded_tokens = 0;
   std::vector<double> step_times;  // timed steps: forward + backward + optimizer
+  std::vector<std::vector<int>> pool;  // --sorted: the current window's batches of lengths
   for (int it = 0; it < o.warmup + o.steps; ++it) {
-    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, o.batch_size, model->encoder_config.vocab_size,
-                                                      model->max_width(), o.sort_by_length, o.seq_len)
+    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len, &pool),
+                                                      model->encoder_config.vocab_size, model->max_width())
                                     : replay[static_cast<size_t>(it) % replay.size()];
     b.input_ids = b.input_ids.to(device);
     b.attention_mask = b.attention_mask.to(device);

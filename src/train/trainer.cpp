@@ -456,6 +456,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     const int64_t nb = static_cast<int64_t>(plan.batches.size());
     double group_loss = 0.0;
     int64_t group_samples = 0, group_micro = 0;
+    int64_t epoch_real_tokens = 0, epoch_batch_tokens = 0;  // this rank's: the padding share
     bool group_bad = false;
     for (int64_t bi = st.batch_in_epoch; bi < nb && !stop; ++bi) {
       const bool group_end = (bi + 1) % accum == 0 || bi + 1 == nb;
@@ -464,6 +465,8 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
       if (!mine.empty()) {  // a rank whose share is empty still joins the all-reduce (with zeros)
         std::vector<PreparedExample> rows = train.get_many(mine);
         Gliner2Batch batch = builder.build(rows);
+        epoch_real_tokens += batch.real_tokens;
+        epoch_batch_tokens += batch.input_ids.numel();
         batch.input_ids = batch.input_ids.to(device);
         batch.attention_mask = batch.attention_mask.to(device);
         Gliner2ForwardOptions fo;
@@ -574,6 +577,11 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
         return sum;
       }
     }
+    if (epoch_batch_tokens > 0)
+      spdlog::info("epoch {}: padding {:.1f}% of the batch tensors ({} real tokens of {}; optim.token_budget {})",
+                   epoch + 1, 100.0 * static_cast<double>(epoch_batch_tokens - epoch_real_tokens) /
+                                  static_cast<double>(epoch_batch_tokens),
+                   epoch_real_tokens, epoch_batch_tokens, cfg.optim.token_budget);
     if (stop) break;
     st.batch_in_epoch = 0;
     st.epoch = epoch + 1;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `gtrain bench step` at the toy shape: the split and the median are printed, --sorted batches as
+# the trainer does (under 5% padding where unsorted draws leave ~25%), bad options are refused.
+G=$1; SRC=$2
+source "$(dirname "$0")/common.sh"
+padding() { sed -n 's/.*padding \([0-9.]*\)% of the batch tensor.*/\1/p' "$1"; }
+"$G" bench step --shape toy --steps 6 --warmup 1 --threads 1 >"$T/plain.txt" 2>&1 || { cat "$T/plain.txt"; fail "bench step"; }
+"$G" bench step --shape toy --steps 6 --warmup 1 --threads 1 --sorted >"$T/sorted.txt" 2>&1 \
+  || { cat "$T/sorted.txt"; fail "bench step --sorted"; }
+cat "$T/sorted.txt"
+grep -Eq "^  step +[0-9.]+ ms  \(mean; median [0-9.]+ ms, min [0-9.]+, max [0-9.]+\)" "$T/sorted.txt" || fail "no step line with the median"
+for k in forward backward optimizer; do grep -q "^    $k " "$T/sorted.txt" || fail "no $k line"; done
+p=$(padding "$T/plain.txt") s=$(padding "$T/sorted.txt")
+echo "padding: unsorted $p%, sorted $s%"
+awk -v p="$p" -v s="$s" 'BEGIN { exit !(s < 5 && p > s) }' || fail "--sorted padding $s% (unsorted $p%): not under 5% and below unsorted"
+expect_error "steps" "$G" bench step --shape toy --steps 0
+expect_error "unknown shape" "$G" bench step --shape nosuch --steps 1
+echo PASS
