@@ -1,6 +1,7 @@
 #include "model/deberta.h"
 
 #include "model/activation_checkpoint.h"
+#include "model/fast_dropout.h"
 
 #include <algorithm>
 #include <limits>
@@ -25,8 +26,7 @@ torch::Tensor attention_scale(int64_t head_dim, int64_t scale_factor) {
 }
 
 torch::Tensor maybe_dropout(const torch::Tensor& x, double p, bool training) {
-  if (training && p > 0) return torch::dropout(x, p, true);
-  return x;
+  return gtrain::dropout(x, p, training);
 }
 
 torch::nn::LayerNorm make_ln(int64_t h, double eps) {

@@ -1,5 +1,6 @@
 #include "model/mlp.h"
 
+#include "model/fast_dropout.h"
 #include <stdexcept>
 
 namespace gtrain {
@@ -16,7 +17,7 @@ torch::Tensor MlpImpl::forward_range(torch::Tensor x, size_t from, size_t to) {
     x = layers[k]->forward(x);
     if (k + 1 < layers.size()) {
       x = torch::relu(x);
-      if (dropout_slot && dropout > 0 && is_training()) x = torch::dropout(x, dropout, /*train=*/true);
+      if (dropout_slot && dropout > 0 && is_training()) x = gtrain::dropout(x, dropout, /*train=*/true);
     }
   }
   return x;

@@ -1,5 +1,6 @@
 #include "model/span_rep.h"
 
+#include "model/fast_dropout.h"
 #include <algorithm>
 #include <stdexcept>
 
@@ -94,7 +95,7 @@ torch::Tensor SpanMarkerV0Impl::forward(const torch::Tensor& h, const SpanIndex&
     hid = first.forward(torch::cat({rs.index_select(0, idx.start), re.index_select(0, idx.end)}, 1));
   }
   hid = hid.relu_();  // a fresh tensor either way: in place saves one [N, 4D] buffer
-  if (out_project->dropout > 0 && is_training()) hid = torch::dropout(hid, out_project->dropout, true);
+  if (out_project->dropout > 0 && is_training()) hid = gtrain::dropout(hid, out_project->dropout, true);
   torch::Tensor rep = out_project->layers[1]->forward(hid);  // [N, D]
   return torch::zeros({B * L * max_width, D}, rep.options())
       .index_copy(0, idx.flat, rep)
