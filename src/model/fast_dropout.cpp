@@ -86,7 +86,7 @@ class HashDropout : public torch::autograd::Function<HashDropout> {
 
 torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
-  if (p >= 1) return torch::zeros_like(x);
+  if (p >= 1) return x * 0;  // all dropped, still in the graph (zero gradient), as torch's
   if (!x.device().is_cpu() || !x.is_floating_point()) return torch::dropout(x, p, true);
   return HashDropout::apply(x, p);
 }
