@@ -203,8 +203,8 @@ void require_path(const YAML::Node& line_node, const std::string& field, const C
 const std::vector<std::string> kSchedules = {"linear", "cosine", "constant"};
 const std::vector<std::string> kPrecisions = {"fp32", "fp16", "bf16"};
 const std::vector<std::string> kProgress = {"auto", "bar", "plain"};
-const std::vector<std::string> kBackends = {"auto", "mpi", "nccl"};
-const std::vector<std::string> kCompressions = {"none", "fp16", "bf16"};
+const std::vector<std::string>& kBackends = comm_backend_names();
+const std::vector<std::string>& kCompressions = compression_names();
 const std::vector<std::string> kDevices = {"auto", "cpu", "cuda"};
 const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2", "count_lstm_moe"};
 const std::vector<std::string> kLoraTargets = {"encoder", "span_rep", "classifier", "count_embed", "count_pred"};
@@ -559,8 +559,6 @@ std::string file_digest(const std::string& path, const std::string& field) {
 std::string schedule_name(LrSchedule s) { return kSchedules[static_cast<size_t>(s)]; }
 std::string precision_name(Precision p) { return kPrecisions[static_cast<size_t>(p)]; }
 std::string progress_name(ProgressMode m) { return kProgress[static_cast<size_t>(m)]; }
-std::string comm_backend_name(CommBackend b) { return kBackends[static_cast<size_t>(b)]; }
-std::string compression_name(GradCompression c) { return kCompressions[static_cast<size_t>(c)]; }
 std::string device_kind_name(DeviceKind d) { return kDevices[static_cast<size_t>(d)]; }
 
 bool operator==(const TrainConfig& a, const TrainConfig& b) {

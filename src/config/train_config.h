@@ -11,6 +11,7 @@
 
 #include "data/example.h"
 #include "data/prepare.h"
+#include "dist/comm_options.h"
 
 namespace gtrain {
 
@@ -57,8 +58,6 @@ struct DataConfig {
 enum class LrSchedule { Linear, Cosine, Constant };
 enum class Precision { FP32, FP16, BF16 };
 enum class ProgressMode { Auto, Bar, Plain };
-enum class CommBackend { Auto, Mpi, Nccl };
-enum class GradCompression { None, FP16, BF16 };
 enum class DeviceKind { Auto, Cpu, Cuda };
 
 struct OptimConfig {
@@ -130,8 +129,6 @@ inline bool operator!=(const TrainConfig& a, const TrainConfig& b) { return !(a 
 std::string schedule_name(LrSchedule s);
 std::string precision_name(Precision p);
 std::string progress_name(ProgressMode m);
-std::string comm_backend_name(CommBackend b);
-std::string compression_name(GradCompression c);
 std::string device_kind_name(DeviceKind d);
 
 // Applies one `--set` override, "dotted.key=value", to the YAML tree before it is parsed. The

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/train_config.h"
+#include "dist/comm_options.h"
 #include "dist/group.h"
 
 namespace gtrain::dist {

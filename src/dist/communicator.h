@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "config/train_config.h"
+#include "dist/comm_options.h"
 #include "dist/group.h"
 
 namespace gtrain::dist {
