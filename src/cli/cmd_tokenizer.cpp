@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "text/sentencepiece_tokenizer.h"
+#include "text/strings.h"
 #include "text/tokenizer.h"
 
 namespace gtrain::cli {
@@ -25,17 +26,31 @@ void add_tokenizer_command(CLI::App& app) {
     std::printf("wrote %s.model and %s.vocab\n", t->prefix.c_str(), t->prefix.c_str());
   });
 
-  struct EncArgs { std::string tokenizer; std::vector<std::string> words; };
+  struct EncArgs { std::string tokenizer; std::vector<std::string> words; bool text = false; };
   auto e = std::make_shared<EncArgs>();
-  CLI::App* enc = tk->add_subcommand("encode", "print the pieces and ids of each word");
-  enc->add_option("-t,--tokenizer", e->tokenizer, "tokenizer path")->required();
+  CLI::App* enc = tk->add_subcommand("encode", "print the pieces and ids of each word (or of a whole text)");
+  enc->add_option("-t,--tokenizer", e->tokenizer, "tokenizer path (a file, or a model / encoder directory)")->required();
   enc->add_option("words", e->words, "words")->required();
+  enc->add_flag("--text", e->text,
+                "encode each argument as a text, as Hugging Face's tokenizer(text) does: cls token, the pieces of "
+                "each whitespace-separated word, sep token");
   enc->callback([e] {
     auto tok = open_tokenizer(e->tokenizer);
     tok->add_special_tokens(gliner2_special_tokens());
-    for (const auto& w : e->words)
+    for (const auto& w : e->words) {
+      if (e->text) {
+        std::vector<std::string> ids, pieces;
+        for (const Piece& p : encode_text(*tok, w)) {
+          ids.push_back(std::to_string(p.id));
+          pieces.push_back(tok->id_to_piece(p.id));
+        }
+        std::printf("%s\nids\t%s\npieces\t%s\n", w.c_str(), join(ids, " ", ids.size()).c_str(),
+                    join(pieces, " ", pieces.size()).c_str());
+        continue;
+      }
       for (const Piece& p : tok->encode_word(w))
         std::printf("%s\t%d\t%s\t[%d,%d)\n", w.c_str(), p.id, tok->id_to_piece(p.id).c_str(), p.begin, p.end);
+    }
   });
 }
 

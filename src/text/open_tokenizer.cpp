@@ -9,6 +9,8 @@
 
 #include "text/sentencepiece_tokenizer.h"
 #include "text/tokenizer.h"
+#include "text/unicode_class.h"
+#include "text/utf8.h"
 #include "text/wordpiece_tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -43,22 +45,93 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
                                std::to_string(id) + " but the tokenizer assigns " + std::to_string(got));
   }
 }
+nlohmann::json read_json_object(const fs::path& file) {
+  if (!fs::exists(file)) return nlohmann::json::object();
+  std::ifstream f(file);
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + ": malformed JSON: " + e.what());
+  }
+  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected a JSON object");
+  return j;
+}
+
+// A special-token entry: "[CLS]" or {"content": "[CLS]", ...}; empty when absent or null.
+std::string token_of(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return "";
+  const auto& v = j[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  return "";
+}
+
+// special_tokens_map.json wins over tokenizer_config.json, as in transformers.
+std::string special_token(const nlohmann::json& stm, const nlohmann::json& tcfg, const char* key,
+                          const std::string& def) {
+  std::string t = token_of(stm, key);
+  if (t.empty()) t = token_of(tcfg, key);
+  return t.empty() ? def : t;
+}
+
+BertTokenizerSettings bert_settings(const nlohmann::json& tcfg, const nlohmann::json& stm, const fs::path& src) {
+  BertTokenizerSettings s;
+  auto get_bool = [&](const char* key, bool def) {
+    if (!tcfg.contains(key) || tcfg[key].is_null()) return def;
+    if (!tcfg[key].is_boolean())
+      throw std::runtime_error(src.string() + ": field '" + key + "': expected true or false, got " + tcfg[key].dump());
+    return tcfg[key].get<bool>();
+  };
+  s.do_lower_case = get_bool("do_lower_case", true);
+  if (tcfg.contains("strip_accents") && !tcfg["strip_accents"].is_null()) s.strip_accents = get_bool("strip_accents", false) ? 1 : 0;
+  s.tokenize_chinese_chars = get_bool("tokenize_chinese_chars", true);
+  if (!get_bool("do_basic_tokenize", true))
+    throw std::runtime_error(src.string() + ": field 'do_basic_tokenize': false is not supported (gtrain always "
+                             "splits on whitespace and punctuation first, as BERT's basic tokenizer does)");
+  if (tcfg.contains("max_input_chars_per_word") && tcfg["max_input_chars_per_word"].is_number_integer())
+    s.max_input_chars_per_word = tcfg["max_input_chars_per_word"].get<int64_t>();
+  s.unk_token = special_token(stm, tcfg, "unk_token", "[UNK]");
+  s.pad_token = special_token(stm, tcfg, "pad_token", "[PAD]");
+  for (const char* k : {"cls_token", "sep_token", "mask_token", "bos_token", "eos_token"}) {
+    const std::string t = special_token(stm, tcfg, k, "");
+    if (!t.empty()) s.special_tokens.push_back(t);
+  }
+  return s;
+}
+
 }  // namespace
 
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
   const fs::path p(path);
   if (!fs::exists(p)) throw std::runtime_error(path + ": tokenizer not found");
   if (fs::is_directory(p)) {
+    const nlohmann::json tcfg = read_json_object(p / "tokenizer_config.json");
+    const nlohmann::json stm = read_json_object(p / "special_tokens_map.json");
+    const std::string tclass = tcfg.value("tokenizer_class", std::string());
+    const bool xlmr_class = tclass == "XLMRobertaTokenizer" || tclass == "XLMRobertaTokenizerFast";
     std::unique_ptr<Tokenizer> tok;
-    if (fs::exists(p / "tokenizer.json") && !fs::exists(p / "spm.model")) {
+    if (fs::exists(p / "sentencepiece.bpe.model") || (xlmr_class && fs::exists(p / "spm.model"))) {
+      const fs::path model = fs::exists(p / "sentencepiece.bpe.model") ? p / "sentencepiece.bpe.model" : p / "spm.model";
+      auto sp = std::make_unique<SentencePieceTokenizer>(model.string());
+      sp->use_fairseq_ids();
+      tok = std::move(sp);
+      tok->cls_token = "<s>", tok->sep_token = "</s>";
+    } else if (fs::exists(p / "tokenizer.json") && !fs::exists(p / "spm.model")) {
       tok = std::make_unique<WordPieceTokenizer>((p / "tokenizer.json").string());
     } else if (fs::exists(p / "spm.model")) {
       tok = std::make_unique<SentencePieceTokenizer>((p / "spm.model").string());
     } else if (fs::exists(p / "vocab.txt")) {
-      tok = std::make_unique<WordPieceTokenizer>((p / "vocab.txt").string());
+      auto wp = std::make_unique<WordPieceTokenizer>((p / "vocab.txt").string());
+      if (fs::exists(p / "tokenizer_config.json"))
+        wp->apply_settings(bert_settings(tcfg, stm, p / "tokenizer_config.json"), (p / "tokenizer_config.json").string());
+      tok = std::move(wp);
     } else {
-      throw std::runtime_error(path + ": no spm.model, tokenizer.json or vocab.txt in this directory");
+      throw std::runtime_error(path +
+                               ": no spm.model, sentencepiece.bpe.model, tokenizer.json or vocab.txt in this directory");
     }
+    tok->cls_token = special_token(stm, tcfg, "cls_token", tok->cls_token);
+    tok->sep_token = special_token(stm, tcfg, "sep_token", tok->sep_token);
     if (fs::exists(p / "added_tokens.json")) apply_added_tokens(p / "added_tokens.json", tok.get());
     return tok;
   }
@@ -66,6 +139,45 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
   if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(path);
   if (ext == ".json" || ext == ".txt") return std::make_unique<WordPieceTokenizer>(path);
   throw std::runtime_error(path + ": unknown tokenizer file (expected *.model, tokenizer.json or vocab.txt)");
+}
+
+std::vector<Piece> encode_text(const Tokenizer& tok, const std::string& text, bool with_special_tokens) {
+  std::vector<Piece> out;
+  auto special = [&](const std::string& t, size_t at) {
+    const int32_t id = tok.piece_to_id(t);
+    if (id < 0) throw std::runtime_error("encode_text: special token '" + t + "' is not in the vocabulary");
+    out.push_back(Piece{id, static_cast<int32_t>(at), static_cast<int32_t>(at)});
+  };
+  if (with_special_tokens) special(tok.cls_token, 0);
+  // Whitespace-separated words (Python str.split()), each encoded on its own; offsets into text.
+  std::vector<char32_t> cps;
+  size_t bad = 0;
+  if (!utf8::decode(text, &cps, &bad))
+    throw std::runtime_error("encode_text: invalid UTF-8 at byte " + std::to_string(bad));
+  size_t byte = 0, word_byte = 0;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    for (Piece pc : tok.encode_word(word)) {
+      pc.begin += static_cast<int32_t>(word_byte), pc.end += static_cast<int32_t>(word_byte);
+      out.push_back(pc);
+    }
+    word.clear();
+  };
+  for (char32_t c : cps) {
+    std::string enc;
+    utf8::append(&enc, c);
+    if (is_space(c)) {
+      flush();
+    } else {
+      if (word.empty()) word_byte = byte;
+      word += enc;
+    }
+    byte += enc.size();
+  }
+  flush();
+  if (with_special_tokens) special(tok.sep_token, text.size());
+  return out;
 }
 
 }  // namespace gtrain

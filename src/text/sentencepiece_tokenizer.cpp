@@ -193,7 +193,7 @@ void SentencePieceTokenizer::encode_plain(const char* text, size_t len, int32_t 
       cap = n;
       continue;
     }
-    for (int i = 0; i < n; ++i) out->push_back(Piece{ids[i], begins[i] + shift, ends[i] + shift});
+    for (int i = 0; i < n; ++i) out->push_back(Piece{from_model_id(ids[i]), begins[i] + shift, ends[i] + shift});
     return;
   }
 }
@@ -232,8 +232,30 @@ std::vector<Piece> SentencePieceTokenizer::encode_word(const std::string& word) 
   return out;
 }
 
+namespace {
+const char* const kFairseqSpecials[] = {"<s>", "<pad>", "</s>", "<unk>"};
+}
+
+void SentencePieceTokenizer::use_fairseq_ids() {
+  if (!special_tokens_.empty())
+    throw std::logic_error("SentencePieceTokenizer::use_fairseq_ids: call it before adding special tokens");
+  fairseq_ = true;
+  pad_id_ = 1;
+  unk_id_ = 3;
+}
+
+int32_t SentencePieceTokenizer::from_model_id(int32_t id) const {
+  if (!fairseq_) return id;
+  return id == 0 ? 3 : id + 1;  // XLMRobertaTokenizer._convert_token_to_id
+}
+
 std::string SentencePieceTokenizer::id_to_piece(int32_t id) const {
-  if (id >= base_vocab_ && id < vocab_size()) return added_pieces_[id - base_vocab_];
+  if (id >= first_added_id() && id < vocab_size()) return added_pieces_[id - first_added_id()];
+  if (fairseq_) {
+    if (id >= 0 && id < 4) return kFairseqSpecials[id];
+    if (id == base_vocab_ + 1) return "<mask>";
+    if (id > 0) --id;  // the model's own id
+  }
   if (id < 0 || id >= base_vocab_)
     throw std::out_of_range("token id " + std::to_string(id) + " outside vocabulary of size " +
                             std::to_string(vocab_size()));
@@ -249,11 +271,17 @@ std::string SentencePieceTokenizer::id_to_piece(int32_t id) const {
 int32_t SentencePieceTokenizer::piece_to_id(const std::string& piece) const {
   if (auto it = special_ids_.find(piece); it != special_ids_.end()) return it->second;
   if (piece.find('\0') != std::string::npos) return -1;
-  return api_->piece_to_id(handle_, piece.c_str());
+  if (fairseq_) {
+    for (int32_t i = 0; i < 4; ++i)
+      if (piece == kFairseqSpecials[i]) return i;
+    if (piece == "<mask>") return base_vocab_ + 1;
+  }
+  const int32_t id = api_->piece_to_id(handle_, piece.c_str());
+  return id < 0 ? -1 : from_model_id(id);
 }
 
 int32_t SentencePieceTokenizer::vocab_size() const {
-  return base_vocab_ + static_cast<int32_t>(added_pieces_.size());
+  return first_added_id() + static_cast<int32_t>(added_pieces_.size());
 }
 
 int32_t SentencePieceTokenizer::pad_id() const { return pad_id_; }
@@ -261,6 +289,7 @@ int32_t SentencePieceTokenizer::unk_id() const { return unk_id_; }
 
 std::string SentencePieceTokenizer::fingerprint() const {
   Sha256 h = model_hash_;
+  if (fairseq_) h.update("\nfairseq", 8);  // same model file, other ids
   h.update("\n", 1);
   for (size_t i = 0; i < special_tokens_.size(); ++i) {
     if (i) h.update("\n", 1);
@@ -279,7 +308,7 @@ std::vector<int32_t> SentencePieceTokenizer::add_special_tokens(
       ids.push_back(it->second);
       continue;
     }
-    int32_t id = api_->piece_to_id(handle_, t.c_str());
+    int32_t id = piece_to_id(t);
     if (id < 0) {
       id = vocab_size();
       added_pieces_.push_back(t);

@@ -46,7 +46,7 @@ class SentencePieceTokenizer : public Tokenizer {
   // Throws std::out_of_range for an id outside [0, vocab_size()).
   std::string id_to_piece(int32_t id) const override;
   int32_t piece_to_id(const std::string& piece) const override;  // -1 if absent
-  int32_t vocab_size() const override;  // model pieces + newly added tokens
+  int32_t vocab_size() const override;  // model pieces (+ 2 with fairseq ids) + newly added tokens
   // The model's pad id when it defines one (>= 0), else 0 (HF DebertaV2/KoBERT convention of
   // padding with id 0; positions are masked anyway).
   int32_t pad_id() const override;
@@ -59,12 +59,20 @@ class SentencePieceTokenizer : public Tokenizer {
   // model vocabulary or already added keeps its id.
   std::vector<int32_t> add_special_tokens(const std::vector<std::string>& tokens) override;
 
+  // XLM-R's id layout (XLMRobertaTokenizer, from fairseq): <s>=0 <pad>=1 </s>=2 <unk>=3, model
+  // piece p -> p + 1 (the model's id 0, its <unk>, -> 3), <mask> = model size + 1; added tokens
+  // follow. Call before adding special tokens. pad_id() is then 1 and unk_id() 3.
+  void use_fairseq_ids();
+  bool fairseq_ids() const { return fairseq_; }
+
   const std::string& model_path() const { return model_path_; }
   int32_t base_vocab_size() const { return base_vocab_; }
   // The shim actually loaded (for diagnostics).
   static std::string shim_path();
 
  private:
+  int32_t from_model_id(int32_t id) const;  // the model's id -> this tokenizer's id
+  int32_t first_added_id() const { return base_vocab_ + (fairseq_ ? 2 : 0); }
   // Plain SentencePiece encoding of text (no special-token handling), offsets shifted by `shift`.
   void encode_plain(const char* text, size_t len, int32_t shift, std::vector<Piece>* out) const;
 
@@ -74,10 +82,11 @@ class SentencePieceTokenizer : public Tokenizer {
   int32_t base_vocab_ = 0;
   int32_t unk_id_ = 0;
   int32_t pad_id_ = 0;
+  bool fairseq_ = false;
   Sha256 model_hash_;                         // state after hashing the model file bytes
   std::vector<std::string> special_tokens_;   // as passed to add_special_tokens, deduplicated
   std::unordered_map<std::string, int32_t> special_ids_;
-  std::vector<std::string> added_pieces_;     // pieces of ids base_vocab_, base_vocab_+1, ...
+  std::vector<std::string> added_pieces_;     // pieces of ids first_added_id(), +1, ...
 };
 
 // Trains a SentencePiece model through the shim, writing <model_prefix>.model and .vocab.

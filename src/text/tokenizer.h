@@ -32,7 +32,19 @@ class Tokenizer {
   // Appends special tokens with consecutive ids after the current vocabulary, in order; a token
   // already present keeps its id. Returns their ids.
   virtual std::vector<int32_t> add_special_tokens(const std::vector<std::string>& tokens) = 0;
+
+  // The tokens Hugging Face's tokenizer(text) puts around a sequence: cls_token / sep_token of the
+  // checkpoint's special_tokens_map.json or tokenizer_config.json (open_tokenizer sets them),
+  // BERT's by default. GLiNER2's prompt uses neither; encode_text (below) and `gtrain tokenizer
+  // encode --text` do.
+  std::string cls_token = "[CLS]";
+  std::string sep_token = "[SEP]";
 };
+
+// What Hugging Face's tokenizer(text) gives: cls_token, the pieces of each whitespace-separated
+// word (encode_word), sep_token; with_special_tokens=false leaves the two out. Throws naming a
+// cls/sep token the vocabulary lacks.
+std::vector<Piece> encode_text(const Tokenizer& tok, const std::string& text, bool with_special_tokens = true);
 
 // GLiNER2 1.2.3's ten added special tokens, in the order they get ids.
 inline const std::vector<std::string>& gliner2_special_tokens() {
@@ -42,8 +54,14 @@ inline const std::vector<std::string>& gliner2_special_tokens() {
 }
 
 // Opens a tokenizer from a path: *.model = SentencePiece, tokenizer.json or vocab.txt = WordPiece,
-// a directory = whichever of those it holds (spm.model, tokenizer.json, vocab.txt), plus its
-// added_tokens.json when present.
+// a directory = whichever of those it holds, as Hugging Face's AutoTokenizer would read it:
+//   spm.model                 SentencePiece (DeBERTa-v2/v3)
+//   sentencepiece.bpe.model   SentencePiece with XLM-R's fairseq ids (also any *.model when
+//                             tokenizer_config.json names XLMRobertaTokenizer)
+//   tokenizer.json            WordPiece as the fast tokenizer defines it
+//   vocab.txt                 WordPiece with BertTokenizer's settings from tokenizer_config.json
+//                             (do_lower_case, strip_accents, tokenize_chinese_chars, unk/pad tokens)
+// plus added_tokens.json, and cls/sep tokens from special_tokens_map.json / tokenizer_config.json.
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path);
 
 }  // namespace gtrain

@@ -89,6 +89,26 @@ void WordPieceTokenizer::load_vocab_txt(const std::string& path, const std::stri
   split_punct_ = true;
 }
 
+void WordPieceTokenizer::apply_settings(const BertTokenizerSettings& st, const std::string& source) {
+  lowercase_ = st.do_lower_case;
+  strip_accents_ = st.strip_accents < 0 ? st.do_lower_case : st.strip_accents == 1;
+  handle_chinese_ = st.tokenize_chinese_chars;
+  if (st.max_input_chars_per_word < 1)
+    throw std::runtime_error(source + ": max_input_chars_per_word must be positive");
+  max_chars_ = static_cast<size_t>(st.max_input_chars_per_word);
+  auto id_of = [&](const std::string& token, const char* field) {
+    auto it = vocab_.find(token);
+    if (it == vocab_.end())
+      throw std::runtime_error(source + ": field '" + field + "': token '" + token + "' is not in the vocabulary");
+    return it->second;
+  };
+  unk_id_ = id_of(st.unk_token, "unk_token");
+  if (auto it = vocab_.find(st.pad_token); it != vocab_.end()) pad_id_ = it->second;
+  add_matched_whole(st.unk_token, unk_id_);
+  for (const auto& t : st.special_tokens)
+    if (auto it = vocab_.find(t); it != vocab_.end()) add_matched_whole(t, it->second);
+}
+
 void WordPieceTokenizer::load_json(const std::string& path, const std::string& bytes) {
   nlohmann::json j;
   try {

@@ -22,6 +22,17 @@
 
 namespace gtrain {
 
+// The settings of a slow BertTokenizer that tokenizer_config.json / special_tokens_map.json carry
+// next to a vocab.txt (HF's constructor defaults where a key is missing).
+struct BertTokenizerSettings {
+  bool do_lower_case = true;
+  int strip_accents = -1;  // -1 = null (follows do_lower_case), 0 = false, 1 = true
+  bool tokenize_chinese_chars = true;
+  std::string unk_token = "[UNK]", pad_token = "[PAD]";
+  std::vector<std::string> special_tokens;  // cls, sep, mask, ...: matched whole, never split
+  int64_t max_input_chars_per_word = 100;
+};
+
 class WordPieceTokenizer : public Tokenizer {
  public:
   // path: a tokenizer.json (*.json) or a vocab.txt (anything else: one token per line, id = line
@@ -47,6 +58,12 @@ class WordPieceTokenizer : public Tokenizer {
   std::string fingerprint() const override;
   std::string kind() const override { return "wordpiece"; }
   std::vector<int32_t> add_special_tokens(const std::vector<std::string>& tokens) override;
+
+  // A vocab.txt tokenizer takes its settings from tokenizer_config.json (open_tokenizer passes
+  // them); without one it keeps the text's case (Korean models' do_lower_case=false). `source`
+  // names the file in errors (an unknown unk/pad token). Not for tokenizer.json, which carries its
+  // own normalizer.
+  void apply_settings(const BertTokenizerSettings& s, const std::string& source);
 
  private:
   struct NormChar {

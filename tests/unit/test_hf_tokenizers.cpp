@@ -1,0 +1,145 @@
+// The tokenizers of the BERT-family encoders as Hugging Face's slow tokenizers produce them
+// (shared/fixtures/hf_encoders/*/expected.json: tokens and ids of three Korean clinical texts,
+// with special tokens): WordPiece from vocab.txt + tokenizer_config.json (bert, roberta, electra;
+// roberta's [CLS]=0 [PAD]=1 [SEP]=2 [UNK]=3 layout), SentencePiece with XLM-R's fairseq id offset.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "text/sentencepiece_tokenizer.h"
+#include "text/tokenizer.h"
+#include "text/wordpiece_tokenizer.h"
+
+using namespace gtrain;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kRoot = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/hf_encoders";
+
+nlohmann::json expected(const std::string& family) {
+  std::ifstream f(kRoot + "/" + family + "/expected.json");
+  return nlohmann::json::parse(f);
+}
+
+class HfTokenizerParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfTokenizerParity, IdsAndTokensMatchTransformers) {
+  const std::string dir = kRoot + "/" + GetParam();
+  if (::access((dir + "/expected.json").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
+  const nlohmann::json e = expected(GetParam());
+  auto tok = open_tokenizer(dir);
+  const auto& texts = e.at("texts");
+  ASSERT_EQ(texts.size(), 3u);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<int64_t> want_ids;
+    const auto& mask = e.at("attention_mask")[i];
+    for (size_t k = 0; k < mask.size(); ++k)
+      if (mask[k].get<int>() == 1) want_ids.push_back(e.at("input_ids")[i][k].get<int64_t>());
+    std::vector<int64_t> got_ids;
+    std::vector<std::string> got_tokens;
+    for (const Piece& p : encode_text(*tok, texts[i].get<std::string>())) {
+      got_ids.push_back(p.id);
+      got_tokens.push_back(tok->id_to_piece(p.id));
+    }
+    EXPECT_EQ(got_ids, want_ids) << GetParam() << " text " << i;
+    EXPECT_EQ(got_tokens, e.at("tokens")[i].get<std::vector<std::string>>()) << GetParam() << " text " << i;
+    // Padding uses the tokenizer's pad id, which the padded rows of the fixture show.
+    for (size_t k = 0; k < mask.size(); ++k)
+      if (mask[k].get<int>() == 0) EXPECT_EQ(e.at("input_ids")[i][k].get<int64_t>(), tok->pad_id());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, HfTokenizerParity, ::testing::Values("bert", "roberta", "electra", "xlm-roberta"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& c : n) if (c == '-') c = '_';
+                           return n;
+                         });
+
+// "IV": 'I' is not in the vocabulary, so the whole word is one [UNK], not "[UNK] ##V".
+TEST(HfTokenizers, WordWithAnUnknownPieceIsUnkWhole) {
+  const std::string dir = kRoot + "/bert";
+  if (::access((dir + "/vocab.txt").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
+  auto tok = open_tokenizer(dir);
+  const auto pieces = tok->encode_word("IV");
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].id, tok->unk_id());
+  EXPECT_EQ(tok->id_to_piece(pieces[0].id), "[UNK]");
+  EXPECT_EQ(pieces[0].begin, 0);
+  EXPECT_EQ(pieces[0].end, 2);
+}
+
+// klue/roberta-base's layout: the specials sit at the ids vocab.txt gives them, and the unk/pad
+// ids follow tokenizer_config.json, not BERT's defaults.
+TEST(HfTokenizers, RobertaWordPieceSpecialIds) {
+  const std::string dir = kRoot + "/roberta";
+  if (::access((dir + "/vocab.txt").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
+  auto tok = open_tokenizer(dir);
+  EXPECT_EQ(tok->piece_to_id("[CLS]"), 0);
+  EXPECT_EQ(tok->pad_id(), 1);
+  EXPECT_EQ(tok->piece_to_id("[SEP]"), 2);
+  EXPECT_EQ(tok->unk_id(), 3);
+  EXPECT_EQ(tok->encode_word("[SEP]").at(0).id, 2);  // matched whole
+}
+
+TEST(HfTokenizers, XlmRobertaFairseqIdsAndAddedTokens) {
+  const std::string dir = kRoot + "/xlm-roberta";
+  if (::access((dir + "/sentencepiece.bpe.model").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
+  auto tok = open_tokenizer(dir);
+  EXPECT_EQ(tok->piece_to_id("<s>"), 0);
+  EXPECT_EQ(tok->pad_id(), 1);
+  EXPECT_EQ(tok->piece_to_id("</s>"), 2);
+  EXPECT_EQ(tok->unk_id(), 3);
+  EXPECT_EQ(tok->vocab_size(), 514);  // 512 pieces + the fairseq offset + <mask>, config.json's vocab_size
+  EXPECT_EQ(tok->piece_to_id("<mask>"), 513);
+  EXPECT_EQ(tok->id_to_piece(513), "<mask>");
+  // Every model piece maps to piece id + 1 and back.
+  SentencePieceTokenizer raw(dir + "/sentencepiece.bpe.model");
+  for (int32_t id = 4; id < 513; ++id) EXPECT_EQ(tok->id_to_piece(id), raw.id_to_piece(id - 1)) << id;
+  // GLiNER2's tokens come after <mask>, as len(tokenizer) counts them in Python.
+  const auto ids = tok->add_special_tokens(gliner2_special_tokens());
+  EXPECT_EQ(ids.front(), 514);
+  EXPECT_EQ(ids.back(), 523);
+  EXPECT_EQ(tok->id_to_piece(514), "[SEP_STRUCT]");
+  EXPECT_EQ(tok->encode_word("[E]").at(0).id, tok->piece_to_id("[E]"));
+  // The fairseq layout changes ids, so the fingerprint (HDF5 caches) differs from the plain model's.
+  EXPECT_NE(tok->fingerprint(), raw.fingerprint());
+}
+
+TEST(HfTokenizers, BadTokenizerConfigNamesFileAndField) {
+  const std::string src = kRoot + "/bert";
+  if (::access((src + "/vocab.txt").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << src;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-tok-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(src + "/vocab.txt", dir / "vocab.txt");
+  {
+    std::ofstream f(dir / "tokenizer_config.json");
+    f << R"({"do_lower_case": "no", "unk_token": "[UNK]"})";
+  }
+  try {
+    open_tokenizer(dir.string());
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("do_lower_case"), std::string::npos) << e.what();
+  }
+  {
+    std::ofstream f(dir / "tokenizer_config.json");
+    f << R"({"do_lower_case": false, "unk_token": "<unknown>"})";
+  }
+  try {
+    open_tokenizer(dir.string());
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unk_token"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
