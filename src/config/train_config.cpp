@@ -46,7 +46,7 @@ const Key& schema() {
       prepare.push_back(k == "split" ? leaf_section(k, prepare_split_keys()) : leaf(k));
     return section("", {
         section("model", {leaf("source"),
-                          leaf_section("encoder", {"hidden_size", "num_layers", "num_heads",
+                          leaf_section("encoder", {"type", "hidden_size", "num_layers", "num_heads",
                                                    "intermediate_size", "position_buckets",
                                                    "max_relative_positions"}),
                           leaf("tokenizer"), leaf("max_width"), leaf("counting_layer"),
@@ -207,6 +207,7 @@ const std::vector<std::string>& kBackends = comm_backend_names();
 const std::vector<std::string>& kCompressions = compression_names();
 const std::vector<std::string> kDevices = {"auto", "cpu", "cuda"};
 const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2", "count_lstm_moe"};
+const std::vector<std::string> kEncoderTypes = {"deberta-v3", "bert", "roberta", "electra", "xlm-roberta"};
 const std::vector<std::string> kLoraTargets = {"encoder", "span_rep", "classifier", "count_embed", "count_pred"};
 const std::vector<std::string> kMetrics = {"micro_f1", "macro_f1", "micro_precision", "micro_recall", "loss"};
 
@@ -249,6 +250,7 @@ void parse_model(const YAML::Node& root, const Ctx& c, ModelConfig* m) {
   const std::string ew = "model.encoder";
   check_keys(e, keys_at(ew), c.file, ew);
   EncoderShape& s = m->encoder;
+  s.type = kEncoderTypes[choice(e, "type", c, ew, s.type, kEncoderTypes)];
   s.hidden_size = static_cast<int>(int_in(e, "hidden_size", c, ew, s.hidden_size, 1, 1 << 16));
   s.num_layers = static_cast<int>(int_in(e, "num_layers", c, ew, s.num_layers, 1, 256));
   s.num_heads = static_cast<int>(int_in(e, "num_heads", c, ew, s.num_heads, 1, 1024));
@@ -565,7 +567,7 @@ bool operator==(const TrainConfig& a, const TrainConfig& b) {
   const ModelConfig &ma = a.model, &mb = b.model;
   const EncoderShape &ea = ma.encoder, &eb = mb.encoder;
   const bool model =
-      ma.source == mb.source && ea.hidden_size == eb.hidden_size && ea.num_layers == eb.num_layers &&
+      ma.source == mb.source && ea.type == eb.type && ea.hidden_size == eb.hidden_size && ea.num_layers == eb.num_layers &&
       ea.num_heads == eb.num_heads && ea.intermediate_size == eb.intermediate_size &&
       ea.position_buckets == eb.position_buckets && ea.max_relative_positions == eb.max_relative_positions && ma.dropout == mb.dropout &&
       ma.tokenizer == mb.tokenizer && ma.max_width == mb.max_width && ma.counting_layer == mb.counting_layer &&
@@ -739,6 +741,7 @@ std::string train_config_to_yaml(const TrainConfig& cfg) {
   out << YAML::Key << "model" << YAML::Value << YAML::BeginMap;
   kv(out, "source", m.source);
   out << YAML::Key << "encoder" << YAML::Value << YAML::BeginMap;
+  kv(out, "type", m.encoder.type);
   kv(out, "hidden_size", m.encoder.hidden_size);
   kv(out, "num_layers", m.encoder.num_layers);
   kv(out, "num_heads", m.encoder.num_heads);

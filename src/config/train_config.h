@@ -16,13 +16,17 @@
 namespace gtrain {
 
 // From-scratch DeBERTa-v2 shape (used only when model.source is empty).
+// The encoder a from-scratch model gets (model.encoder; ignored when model.source loads one).
 struct EncoderShape {
   int hidden_size = 256;
   int num_layers = 4;
   int num_heads = 4;
   int intermediate_size = 1024;
-  int position_buckets = 64;
-  int max_relative_positions = -1;  // -1 = the encoder's maximum position count
+  int position_buckets = 64;         // deberta-v3 only
+  int max_relative_positions = -1;  // deberta-v3 only; -1 = the encoder's maximum position count
+  // deberta-v3 (relative positions, what GLiNER2 ships) | bert | roberta | electra | xlm-roberta
+  // (absolute positions; roberta / xlm-roberta count positions from the pad id + 1).
+  std::string type = "deberta-v3";
 };
 
 // Named LoraSettings, not LoraConfig: src/model/lora.h owns gtrain::LoraConfig (the torch side,

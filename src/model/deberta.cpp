@@ -1,6 +1,7 @@
 #include "model/deberta.h"
 
 #include "model/activation_checkpoint.h"
+#include "model/dtype_limits.h"
 #include "model/fast_dropout.h"
 
 #include <algorithm>
@@ -11,15 +12,6 @@ namespace gtrain {
 
 namespace {
 
-double lowest_of(torch::ScalarType t) {
-  switch (t) {
-    case torch::kFloat64: return std::numeric_limits<double>::lowest();
-    case torch::kFloat16: return -65504.0;
-    case torch::kBFloat16: return -3.3895313892515355e38;
-    default: return static_cast<double>(std::numeric_limits<float>::lowest());
-  }
-}
-
 // torch.sqrt(torch.tensor(d, dtype=torch.float) * scale_factor), as a 0-dim float32 CPU tensor.
 torch::Tensor attention_scale(int64_t head_dim, int64_t scale_factor) {
   return torch::sqrt(torch::scalar_tensor(static_cast<double>(head_dim), torch::kFloat32) * scale_factor);
@@ -29,7 +21,7 @@ torch::Tensor maybe_dropout(const torch::Tensor& x, double p, bool training) {
   return gtrain::dropout(x, p, training);
 }
 
-torch::nn::LayerNorm make_ln(int64_t h, double eps) {
+torch::nn::LayerNorm deberta_ln(int64_t h, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
 }
 
@@ -68,7 +60,7 @@ torch::Tensor relative_buckets(int64_t q, int64_t k, int64_t bucket_size, int64_
 
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask, int64_t dim) {
   torch::Tensor rmask = mask.to(torch::kBool).logical_not();
-  torch::Tensor out = scores.masked_fill(rmask, lowest_of(scores.scalar_type()));
+  torch::Tensor out = scores.masked_fill(rmask, lowest_value(scores.scalar_type()));
   out = torch::softmax(out, dim);
   // Out of place (XSoftmax fills in place inside a custom Function; autograd here needs the
   // softmax output intact). The gradient is the same: masked probabilities are exactly 0.
@@ -90,10 +82,11 @@ DebertaV2EmbeddingsImpl::DebertaV2EmbeddingsImpl(const DebertaV2Config& c) : cfg
                                             torch::nn::Embedding(cfg.type_vocab_size, cfg.embedding_size));
   if (cfg.embedding_size != cfg.hidden_size)
     embed_proj = register_module("embed_proj", make_linear(cfg.embedding_size, cfg.hidden_size, false));
-  LayerNorm = register_module("LayerNorm", make_ln(cfg.hidden_size, cfg.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", deberta_ln(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
-torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& mask) {
+torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& mask,
+                                               const torch::Tensor& token_type_ids) {
   const int64_t seq_len = input_ids.size(1);
   torch::Tensor embeddings = word_embeddings(input_ids);
   if (position_embeddings) {
@@ -102,7 +95,8 @@ torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids, c
             .unsqueeze(0);
     embeddings = embeddings + position_embeddings(position_ids);
   }
-  if (token_type_embeddings) embeddings = embeddings + token_type_embeddings(torch::zeros_like(input_ids));
+  if (token_type_embeddings) embeddings =
+        embeddings + token_type_embeddings(token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids));
   if (embed_proj) embeddings = embed_proj(embeddings);
   embeddings = LayerNorm(embeddings);
   if (mask.defined()) {
@@ -241,7 +235,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
 
 DebertaV2SelfOutputImpl::DebertaV2SelfOutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
   dense = register_module("dense", make_linear(c.hidden_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", make_ln(c.hidden_size, c.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", deberta_ln(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2SelfOutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
@@ -272,7 +266,7 @@ torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& hidden) {
 
 DebertaV2OutputImpl::DebertaV2OutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
   dense = register_module("dense", make_linear(c.intermediate_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", make_ln(c.hidden_size, c.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", deberta_ln(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2OutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
@@ -305,7 +299,7 @@ DebertaV2EncoderImpl::DebertaV2EncoderImpl(const DebertaV2Config& c) : cfg(c) {
     rel_embeddings =
         register_module("rel_embeddings", torch::nn::Embedding(cfg.pos_ebd_size() * 2, cfg.hidden_size));
   if (cfg.norm_rel_layer_norm())
-    LayerNorm = register_module("LayerNorm", make_ln(cfg.hidden_size, cfg.layer_norm_eps));
+    LayerNorm = register_module("LayerNorm", deberta_ln(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2EncoderImpl::get_rel_embedding(int64_t first, int64_t count) {
@@ -373,14 +367,15 @@ DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaV2Config& c) : cfg(c) {
 }
 
 torch::Tensor DebertaV2ModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                                          std::vector<torch::Tensor>* all_hidden_states) {
+                                          std::vector<torch::Tensor>* all_hidden_states,
+                                          const torch::Tensor& token_type_ids) {
   if (input_ids.dim() != 2) throw std::runtime_error("DebertaV2Model: input_ids must be [B, T]");
   torch::Tensor mask = attention_mask;
   if (!mask.defined())
     mask = torch::ones(input_ids.sizes(), torch::TensorOptions().dtype(torch::kFloat32).device(input_ids.device()));
   if (mask.dim() == 2 && mask.sizes() != input_ids.sizes())
     throw std::runtime_error("DebertaV2Model: attention_mask shape differs from input_ids");
-  torch::Tensor embedding_output = embeddings(input_ids, mask);
+  torch::Tensor embedding_output = embeddings(input_ids, mask, token_type_ids);
   return encoder(embedding_output, mask, all_hidden_states);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/deberta_config.h"
+#include "model/encoder.h"
 #include "model/linear.h"
 
 namespace gtrain {
@@ -34,8 +35,10 @@ torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& m
 
 struct DebertaV2EmbeddingsImpl : torch::nn::Module {
   explicit DebertaV2EmbeddingsImpl(const DebertaV2Config& cfg);
-  // input_ids [B, T] int64; mask [B, T] (any numeric dtype) or undefined.
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& mask);
+  // input_ids [B, T] int64; mask [B, T] (any numeric dtype) or undefined; token_type_ids [B, T]
+  // or undefined (= zeros).
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& mask,
+                        const torch::Tensor& token_type_ids = {});
 
   DebertaV2Config cfg;
   torch::nn::Embedding word_embeddings{nullptr};
@@ -133,18 +136,20 @@ struct DebertaV2EncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(DebertaV2Encoder);
 
-struct DebertaV2ModelImpl : torch::nn::Module {
+struct DebertaV2ModelImpl : EncoderImpl {
   explicit DebertaV2ModelImpl(const DebertaV2Config& cfg);
 
-  // input_ids [B, T] int64; attention_mask [B, T] (1 = token, 0 = padding; undefined = all ones).
-  // Returns the last hidden state [B, T, H]. When all_hidden_states is given it receives
-  // num_hidden_layers + 1 tensors: the embedding output, then each layer's output.
+  // See EncoderImpl::forward. token_type_ids reach token_type_embeddings when the config has them
+  // (type_vocab_size > 0; DeBERTa-v3 has none).
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                        std::vector<torch::Tensor>* all_hidden_states = nullptr);
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr,
+                        const torch::Tensor& token_type_ids = {}) override;
 
   // HF _init_weights: Linear (gtrain::Linear) / Embedding weights ~ N(0, initializer_range), biases 0, padding row
   // 0, LayerNorm weight 1 / bias 0.
-  void init_weights();
+  void init_weights() override;
+  void set_gradient_checkpointing(bool on) override { encoder->gradient_checkpointing = on; }
+  torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
 
   DebertaV2Config cfg;
   DebertaV2Embeddings embeddings{nullptr};

@@ -129,6 +129,24 @@ DebertaV2Config DebertaV2Config::from_json(const nlohmann::json& j, const std::s
   return c;
 }
 
+DebertaV2Config DebertaV2Config::v3(int64_t hidden, int64_t layers, int64_t heads, int64_t intermediate,
+                                    int64_t vocab, int64_t position_buckets, int64_t max_relative_positions) {
+  DebertaV2Config c;
+  c.hidden_size = c.embedding_size = hidden;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = heads;
+  c.intermediate_size = intermediate;
+  c.vocab_size = vocab;
+  c.relative_attention = true;
+  c.position_buckets = position_buckets;
+  c.max_relative_positions = max_relative_positions;
+  c.pos_att_type = {"p2c", "c2p"};
+  c.share_att_key = true;
+  c.norm_rel_ebd = "layer_norm";
+  c.position_biased_input = false;
+  return from_json(c.to_json(), "DeBERTa-v3 config");  // resolved as config.json is on reload
+}
+
 DebertaV2Config DebertaV2Config::from_file(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw std::runtime_error("DeBERTa config " + path + ": cannot open");

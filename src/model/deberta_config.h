@@ -46,6 +46,12 @@ struct DebertaV2Config {
   // bucketing, else max_relative_positions. rel_embeddings has 2 * pos_ebd_size() rows.
   int64_t pos_ebd_size() const { return position_buckets > 0 ? position_buckets : max_relative_positions; }
 
+  // The DeBERTa-v3 layout GLiNER2 ships (relative attention with log buckets, c2p + p2c, shared
+  // attention key, LayerNorm'd relative table, no absolute positions) at a given size, resolved as
+  // its config.json would be on reload. max_relative_positions -1 = max_position_embeddings.
+  static DebertaV2Config v3(int64_t hidden, int64_t layers, int64_t heads, int64_t intermediate, int64_t vocab,
+                            int64_t position_buckets = 256, int64_t max_relative_positions = -1);
+
   // Parses and validates; `source` names the file in error messages. Unsupported settings
   // (conv_kernel_size > 0, hidden_act other than gelu, unknown pos_att_type, ...) throw
   // std::runtime_error naming the source and the key.

@@ -15,16 +15,28 @@ double encoder_forward_flops(const DebertaV2Config& c, int64_t rows, int64_t seq
   return f;
 }
 
+double encoder_forward_flops(const BertConfig& c, int64_t rows, int64_t seq_len) {
+  const double H = static_cast<double>(c.hidden_size), I = static_cast<double>(c.intermediate_size);
+  const double T = static_cast<double>(seq_len), tokens = static_cast<double>(rows) * T;
+  double f = static_cast<double>(c.num_hidden_layers) * tokens * (8 * H * H + 4 * H * I + 4 * T * H);
+  if (c.has_embeddings_project()) f += 2 * tokens * static_cast<double>(c.embedding_size) * H;  // ELECTRA E -> H
+  return f;
+}
+
+double encoder_forward_flops(const EncoderConfig& c, int64_t rows, int64_t seq_len) {
+  return c.is_deberta() ? encoder_forward_flops(c.deberta, rows, seq_len) : encoder_forward_flops(c.bert, rows, seq_len);
+}
+
 double span_head_forward_flops(int64_t hidden, const StepShape& s) {
   const double H = static_cast<double>(hidden);
   return static_cast<double>(s.word_slots) * 48 * H * H + static_cast<double>(s.spans) * 8 * H * H +
          static_cast<double>(s.spans) * static_cast<double>(s.labels) * 2 * H;
 }
 
-StepFlops step_flops(const DebertaV2Config& c, const StepShape& s) {
+StepFlops step_flops(const EncoderConfig& c, const StepShape& s) {
   StepFlops f;
   f.encoder = encoder_forward_flops(c, s.rows, s.seq_len);
-  f.heads = span_head_forward_flops(c.hidden_size, s);
+  f.heads = span_head_forward_flops(c.hidden_size(), s);
   return f;
 }
 

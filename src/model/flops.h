@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "model/deberta_config.h"
+#include "model/encoder_config.h"
 
 namespace gtrain {
 
@@ -30,12 +30,16 @@ struct StepFlops {
 // (Q/K/V/O projections, the two FFN matrices, QK^T and AV, and the disentangled c2p/p2c terms
 // against the 2S relative-position rows, whose key/query projections run once per batch).
 double encoder_forward_flops(const DebertaV2Config& c, int64_t rows, int64_t seq_len);
+// BERT family (absolute positions): layers x rows*T*(8H^2 + 4*H*I + 4*T*H), plus ELECTRA's
+// embeddings_project rows*T*2*E*H when embedding_size E != H.
+double encoder_forward_flops(const BertConfig& c, int64_t rows, int64_t seq_len);
+double encoder_forward_flops(const EncoderConfig& c, int64_t rows, int64_t seq_len);
 
 // Forward FLOPs of the GLiNER2 span head (SpanMarkerV0 with the fused start/end split):
 //   word_slots x (2 MLPs H->4H->H = 32H^2, the split first out_project layer 2 x 8H^2 = 16H^2)
 //   + spans x (second out_project layer 4H->H = 8H^2) + spans x labels x 2H (scores).
 double span_head_forward_flops(int64_t hidden, const StepShape& s);
 
-StepFlops step_flops(const DebertaV2Config& c, const StepShape& s);
+StepFlops step_flops(const EncoderConfig& c, const StepShape& s);
 
 }  // namespace gtrain

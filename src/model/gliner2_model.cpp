@@ -35,10 +35,10 @@ torch::Tensor Gliner2Output::example_schema_embs(int64_t i) const {
 // ---------------------------------------------------------------------------------------------
 // Extractor
 
-ExtractorImpl::ExtractorImpl(const ExtractorConfig& cfg, const DebertaV2Config& enc_cfg)
+ExtractorImpl::ExtractorImpl(const ExtractorConfig& cfg, const EncoderConfig& enc_cfg)
     : config(cfg), encoder_config(enc_cfg) {
-  const int64_t D = enc_cfg.hidden_size;
-  encoder = register_module("encoder", DebertaV2Model(enc_cfg));
+  const int64_t D = enc_cfg.hidden_size();
+  encoder = register_module("encoder", make_encoder(enc_cfg));
   span_rep = register_module("span_rep", SpanRepLayer(D, cfg.max_width, cfg.head_dropout));
   classifier = register_module("classifier", Mlp(std::vector<int64_t>{D, 2 * D, 1}, false));
   count_pred = register_module("count_pred", Mlp(std::vector<int64_t>{D, 2 * D, kCountClasses}, false));

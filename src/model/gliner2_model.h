@@ -1,8 +1,9 @@
-// The GLiNER2 span model (gliner2 1.2.3 `Extractor`, spec §2-§3): a DeBERTa-v2 encoder, the
+// The GLiNER2 span model (gliner2 1.2.3 `Extractor`, spec §2-§3): an encoder (DeBERTa-v2/v3 or a
+// BERT-family one, model/encoder.h), the
 // markerV0 span representation, the count_pred / classifier MLP heads and count_embed.
 //
 // Module tree and state-dict names are those of the released checkpoints (spec §2.7):
-//   encoder.*       DebertaV2Model (model/deberta.h)
+//   encoder.*       the encoder's own HF names (DebertaV2Model, BertModel, ...; model/encoder.h)
 //   span_rep.span_rep_layer.{project_start,project_end,out_project}.{0,3}.*
 //   classifier.{0,2}.*      Linear(D,2D), ReLU, Linear(2D,1)   (classification tasks; unused for NER)
 //   count_pred.{0,2}.*      Linear(D,2D), ReLU, Linear(2D,20)
@@ -27,8 +28,8 @@
 #include <vector>
 
 #include "model/count_embed.h"
-#include "model/deberta.h"
-#include "model/deberta_config.h"
+#include "model/encoder.h"
+#include "model/encoder_config.h"
 #include "model/gliner2_config.h"
 #include "model/mlp.h"
 #include "model/span_rep.h"
@@ -104,7 +105,7 @@ struct Gliner2Loss {
 
 struct ExtractorImpl : torch::nn::Module {
   // encoder_config.vocab_size must already be the embedding row count (len(tokenizer)).
-  ExtractorImpl(const ExtractorConfig& config, const DebertaV2Config& encoder_config);
+  ExtractorImpl(const ExtractorConfig& config, const EncoderConfig& encoder_config);
 
   Gliner2Output forward(const Gliner2Batch& batch, const Gliner2ForwardOptions& opts = {});
   // Entity-task loss of a forward output (spec §3): sum over examples, types and valid spans of
@@ -122,12 +123,12 @@ struct ExtractorImpl : torch::nn::Module {
   // default initialisation from construction.
   void init_weights() { encoder->init_weights(); }
 
-  int64_t hidden_size() const { return encoder_config.hidden_size; }
+  int64_t hidden_size() const { return encoder_config.hidden_size(); }
   int64_t max_width() const { return config.max_width; }
 
   ExtractorConfig config;
-  DebertaV2Config encoder_config;
-  DebertaV2Model encoder{nullptr};
+  EncoderConfig encoder_config;
+  std::shared_ptr<EncoderImpl> encoder;
   SpanRepLayer span_rep{nullptr};
   Mlp classifier{nullptr};
   Mlp count_pred{nullptr};

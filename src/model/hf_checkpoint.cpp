@@ -54,8 +54,9 @@ std::string dtype_label(torch::ScalarType t) {
 }
 
 const std::vector<std::string>& gliner2_tokenizer_files() {
-  static const std::vector<std::string> f = {"spm.model",         "tokenizer.json",        "vocab.txt",
-                                             "added_tokens.json", "tokenizer_config.json", "special_tokens_map.json"};
+  static const std::vector<std::string> f = {"spm.model",         "sentencepiece.bpe.model", "tokenizer.json",
+                                             "vocab.txt",         "added_tokens.json",       "tokenizer_config.json",
+                                             "special_tokens_map.json"};
   return f;
 }
 
@@ -78,13 +79,14 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
 
   const fs::path enc_path = dir / "encoder_config" / "config.json";
   if (!fs::exists(enc_path)) fail(enc_path, "missing (GLiNER2 stores the encoder configuration here)");
-  ck.encoder_config = DebertaV2Config::from_file(enc_path.string());
+  ck.encoder_config = EncoderConfig::from_file(enc_path.string());
 
   // Tokenizer: what is in the directory, plus GLiNER2's special tokens (no-op when present).
   for (const auto& name : gliner2_tokenizer_files())
     if (fs::exists(dir / name)) ck.tokenizer_files.push_back(name);
-  if (!fs::exists(dir / "spm.model") && !fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt"))
-    fail(dir, "no tokenizer: expected spm.model, tokenizer.json or vocab.txt");
+  if (!fs::exists(dir / "spm.model") && !fs::exists(dir / "sentencepiece.bpe.model") &&
+      !fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt"))
+    fail(dir, "no tokenizer: expected spm.model, sentencepiece.bpe.model, tokenizer.json or vocab.txt");
   try {
     ck.tokenizer = std::shared_ptr<Tokenizer>(open_tokenizer(dir.string()).release());
   } catch (const std::exception& e) {
@@ -133,9 +135,22 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
                  kWordEmbeddingsKey, ck.saved_embedding_rows, n_tok);
   }
   const int64_t rows = it->second.size(0);
-  if (ck.encoder_config.vocab_size != rows)
-    spdlog::info("{}: vocab_size {} -> {} (embedding rows)", enc_path.string(), ck.encoder_config.vocab_size, rows);
-  ck.encoder_config.vocab_size = rows;
+  if (ck.encoder_config.vocab_size() != rows)
+    spdlog::info("{}: vocab_size {} -> {} (embedding rows)", enc_path.string(), ck.encoder_config.vocab_size(), rows);
+  ck.encoder_config.set_vocab_size(rows);
+
+  // A BERT-family encoder saved by Python GLiNER2 (AutoModel) carries its pooler, which GLiNER2
+  // never runs; gtrain builds no pooler, so those tensors are dropped (an export then lacks them,
+  // and transformers re-creates the unused layer when Python loads it).
+  if (!ck.encoder_config.is_deberta()) {
+    int64_t dropped = 0;
+    for (auto p = tensors.begin(); p != tensors.end();)
+      if (starts_with(p->first, "encoder.pooler.")) p = tensors.erase(p), ++dropped;
+      else ++p;
+    if (dropped > 0)
+      spdlog::info("{}: ignored {} encoder.pooler.* tensor(s) (the pooler is not used by GLiNER2)", st_path.string(),
+                   dropped);
+  }
 
   // The counting layer named in config.json must be the one stored.
   bool has_v1 = false, has_v2 = false, has_moe = false;
@@ -150,8 +165,8 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
                        " holds the weights of \"" + stored + "\"");
 
   if (opts.dropout) {  // the model (and so an export of it) then carries the override
-    DebertaV2Config enc = ck.encoder_config;
-    enc.hidden_dropout_prob = enc.attention_probs_dropout_prob = *opts.dropout;
+    EncoderConfig enc = ck.encoder_config;
+    enc.set_dropout(*opts.dropout);
     ExtractorConfig ec = ck.config;
     ec.head_dropout = *opts.dropout;
     ck.model = Extractor(ec, enc);
@@ -262,8 +277,8 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
     if (rows < 0) fail(out, std::string("the model has no '") + kWordEmbeddingsKey + "'");
 
     model.config.save((tmp / "config.json").string());
-    DebertaV2Config enc = model.encoder_config;
-    enc.vocab_size = rows;
+    EncoderConfig enc = model.encoder_config;
+    enc.set_vocab_size(rows);
     enc.save((tmp / "encoder_config" / "config.json").string());
     save_safetensors((tmp / "model.safetensors").string(), tensors, opts.metadata);
     for (const auto& name : gliner2_tokenizer_files()) {

@@ -1,8 +1,9 @@
 // GLiNER2 checkpoint directories (the layout `Extractor.save_pretrained` writes, spec §6):
 //   config.json                  ExtractorConfig (model_type "extractor")
-//   encoder_config/config.json   DeBERTa-v2 config of the encoder
+//   encoder_config/config.json   HF config of the encoder (deberta-v2, bert, roberta, electra, xlm-roberta)
 //   model.safetensors            full Extractor state_dict (pytorch_model.bin is refused)
-//   tokenizer files              spm.model or tokenizer.json / vocab.txt, added_tokens.json,
+//   tokenizer files              spm.model, sentencepiece.bpe.model (XLM-R), tokenizer.json or
+//                                vocab.txt, added_tokens.json,
 //                                tokenizer_config.json, special_tokens_map.json
 //
 // Loading mirrors GLiNER2.from_pretrained: the tokenizer gets GLiNER2's ten special tokens (a
@@ -22,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "model/deberta_config.h"
+#include "model/encoder_config.h"
 #include "model/gliner2_config.h"
 #include "model/gliner2_model.h"
 #include "text/tokenizer.h"
@@ -49,7 +50,7 @@ struct Gliner2LoadOptions {
 struct Gliner2Checkpoint {
   std::string dir;                 // the directory loaded
   ExtractorConfig config;
-  DebertaV2Config encoder_config;  // vocab_size = the model's embedding rows
+  EncoderConfig encoder_config;    // vocab_size = the model's embedding rows
   std::shared_ptr<Tokenizer> tokenizer;
   Extractor model{nullptr};
   std::vector<std::string> tokenizer_files;  // names of the tokenizer files found in dir

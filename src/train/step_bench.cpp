@@ -23,30 +23,31 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-DebertaV2Config shape_config(const std::string& shape) {
-  DebertaV2Config c;
-  c.relative_attention = true;
-  c.pos_att_type = {"p2c", "c2p"};
-  c.share_att_key = true;
-  c.norm_rel_ebd = "layer_norm";
-  c.position_biased_input = false;
-  c.max_relative_positions = -1;
-  c.position_buckets = 256;
-  c.vocab_size = 128011;  // DeBERTa-v3's 128,000 pieces + [MASK] + GLiNER2's ten tokens
-  if (shape == "toy") {   // the gliner2_tiny fixture's encoder
-    c.hidden_size = 64, c.num_hidden_layers = 2, c.num_attention_heads = 4, c.intermediate_size = 128;
-    c.vocab_size = 523, c.position_buckets = 32;
-  } else if (shape == "xsmall") {
-    c.hidden_size = 384, c.num_hidden_layers = 12, c.num_attention_heads = 6, c.intermediate_size = 1536;
-  } else if (shape == "small") {
-    c.hidden_size = 768, c.num_hidden_layers = 6, c.num_attention_heads = 12, c.intermediate_size = 3072;
-  } else if (shape == "base") {
-    c.hidden_size = 768, c.num_hidden_layers = 12, c.num_attention_heads = 12, c.intermediate_size = 3072;
-  } else {
-    throw std::invalid_argument("bench step: unknown shape '" + shape + "' (toy, xsmall, small, base)");
+// The bench model's encoder: a named size (toy = the gliner2_tiny fixture's encoder) of a family.
+// DeBERTa-v3 gets DeBERTa-v3's vocabulary (128,000 pieces + [MASK] + GLiNER2's ten tokens); the
+// BERT family a Korean WordPiece vocabulary's size (klue/roberta-base: 32,000 + the ten).
+EncoderConfig shape_config(const std::string& shape, const std::string& family) {
+  int64_t H, L, heads, I;
+  if (shape == "toy") H = 64, L = 2, heads = 4, I = 128;
+  else if (shape == "xsmall") H = 384, L = 12, heads = 6, I = 1536;
+  else if (shape == "small") H = 768, L = 6, heads = 12, I = 3072;
+  else if (shape == "base") H = 768, L = 12, heads = 12, I = 3072;
+  else throw std::invalid_argument("bench step: unknown shape '" + shape + "' (toy, xsmall, small, base)");
+  if (family == "deberta") {
+    if (shape == "toy") return DebertaV2Config::v3(H, L, heads, I, 523, 32);
+    return DebertaV2Config::v3(H, L, heads, I, 128011, 256);
   }
-  c.embedding_size = c.hidden_size;
-  return DebertaV2Config::from_json(c.to_json(), "bench shape " + shape);  // resolved as config.json is
+  if (!BertConfig::handles(family))
+    throw std::invalid_argument("bench step: unknown encoder '" + family + "' (deberta, bert, roberta, electra, xlm-roberta)");
+  nlohmann::json j = {{"model_type", family}, {"hidden_size", H}, {"num_hidden_layers", L},
+                      {"num_attention_heads", heads}, {"intermediate_size", I},
+                      {"vocab_size", shape == "toy" ? 523 : family == "xlm-roberta" ? 250012 : 32010},
+                      {"embedding_size", H}};
+  const bool roberta = family == "roberta" || family == "xlm-roberta";
+  j["pad_token_id"] = roberta ? 1 : 0;
+  j["max_position_embeddings"] = roberta ? 514 : 512;
+  j["type_vocab_size"] = roberta ? 1 : 2;
+  return BertConfig::from_json(j, "bench shape " + shape + " (" + family + ")");
 }
 
 // Text lengths of the next synthetic batch: 40-120 tokens each; with seq_len > 0 every row holds
@@ -157,9 +158,9 @@ void run_step_bench(const StepBenchOptions& o) {
   torch::manual_seed(static_cast<int64_t>(o.seed));
   ExtractorConfig ec;
   ec.counting_layer = "count_lstm";
-  Extractor model(ec, shape_config(o.shape));
+  Extractor model(ec, shape_config(o.shape, o.encoder));
   model->init_weights();
-  model->encoder->encoder->gradient_checkpointing = o.gradient_checkpointing;
+  model->encoder->set_gradient_checkpointing(o.gradient_checkpointing);
   model->to(device);
   model->train();
   OptimConfig oc;
@@ -176,6 +177,8 @@ void run_step_bench(const StepBenchOptions& o) {
   if (!o.batches.empty()) {
     replay = load_replay_batches(o.batches);
     if (replay.empty()) throw std::invalid_argument("bench step: " + o.batches + " holds no batches");
+    if (o.encoder != "deberta")
+      throw std::invalid_argument("bench step: --batches holds DeBERTa-v3 token ids; replay them with --encoder deberta");
   }
   std::mt19937_64 rng(o.seed);
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
@@ -184,7 +187,7 @@ void run_step_bench(const StepBenchOptions& o) {
   std::vector<std::vector<int>> pool;  // --sorted: the current window's batches of lengths
   for (int it = 0; it < o.warmup + o.steps; ++it) {
     Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len, &pool),
-                                                      model->encoder_config.vocab_size, model->max_width())
+                                                      model->encoder_config.vocab_size(), model->max_width())
                                     : replay[static_cast<size_t>(it) % replay.size()];
     b.input_ids = b.input_ids.to(device);
     b.attention_mask = b.attention_mask.to(device);
@@ -259,8 +262,8 @@ void run_step_bench(const StepBenchOptions& o) {
   if (!replay.empty())
     std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", replay.size(),
                 o.batches.c_str(), replay.size());
-  std::printf("shape %s (%lld parameters), batch %d%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
-              o.shape.c_str(), (long long)params, replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size()),
+  std::printf("shape %s, %s encoder (%lld parameters), batch %d%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
+              o.shape.c_str(), o.encoder.c_str(), (long long)params, replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size()),
               o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "", o.steps, o.warmup,
               dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
               torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");

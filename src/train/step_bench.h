@@ -9,6 +9,7 @@ namespace gtrain {
 
 struct StepBenchOptions {
   std::string shape = "small";  // toy | xsmall | small | base
+  std::string encoder = "deberta";  // deberta (v3) | bert | roberta | electra | xlm-roberta, at that shape
   int batch_size = 8;
   int warmup = 2;
   int steps = 10;

@@ -160,24 +160,30 @@ void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
 
 }  // namespace
 
-DebertaV2Config scratch_encoder_config(const EncoderShape& s, int64_t vocab, double dropout) {
-  DebertaV2Config c;  // DeBERTa-v3 layout (what GLiNER2 ships), at the configured size
-  c.hidden_size = s.hidden_size;
-  c.num_hidden_layers = s.num_layers;
-  c.num_attention_heads = s.num_heads;
-  c.intermediate_size = s.intermediate_size;
-  c.vocab_size = vocab;
-  c.relative_attention = true;
-  c.position_buckets = s.position_buckets;
-  c.max_relative_positions = s.max_relative_positions;
-  c.pos_att_type = {"p2c", "c2p"};
-  c.share_att_key = true;
-  c.norm_rel_ebd = "layer_norm";
-  c.position_biased_input = false;
-  c.embedding_size = s.hidden_size;
+EncoderConfig scratch_encoder_config(const EncoderShape& s, int64_t vocab, int64_t pad_id, double dropout) {
+  if (s.type != "deberta-v3") {
+    // A BERT-family encoder as its HF config would say, through config.json's own reader.
+    BertConfig c;
+    c.model_type = s.type;
+    c.hidden_size = c.embedding_size = s.hidden_size;
+    c.num_hidden_layers = s.num_layers;
+    c.num_attention_heads = s.num_heads;
+    c.intermediate_size = s.intermediate_size;
+    c.vocab_size = vocab;
+    c.pad_token_id = pad_id;
+    const bool roberta = c.offset_positions();
+    c.type_vocab_size = roberta ? 1 : 2;
+    c.max_position_embeddings = roberta ? 512 + pad_id + 1 : 512;  // RoBERTa's positions start after the pad id
+    c.layer_norm_eps = roberta ? 1e-5 : 1e-12;
+    if (dropout >= 0) c.hidden_dropout_prob = c.attention_probs_dropout_prob = dropout;
+    return BertConfig::from_json(c.to_json(), "from-scratch encoder config");
+  }
+  // DeBERTa-v3 layout (what GLiNER2 ships) at the configured size, resolved through config.json's
+  // own reader: the model trains with exactly what best/ reloads as.
+  DebertaV2Config c = DebertaV2Config::v3(s.hidden_size, s.num_layers, s.num_heads, s.intermediate_size, vocab,
+                                          s.position_buckets, s.max_relative_positions);
   if (dropout >= 0) c.hidden_dropout_prob = c.attention_probs_dropout_prob = dropout;
-  // Through config.json's own reader: the model trains with exactly what best/ reloads as.
-  return DebertaV2Config::from_json(c.to_json(), "from-scratch encoder config");
+  return c;
 }
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
@@ -243,8 +249,8 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     tok = ck.tokenizer;
     model = ck.model;
     tokenizer_dir = cfg.model.source;
-    spdlog::info("model: {} ({} encoder layers, hidden {})", cfg.model.source, ck.encoder_config.num_hidden_layers,
-                 ck.encoder_config.hidden_size);
+    spdlog::info("model: {} ({} encoder, {} layers, hidden {})", cfg.model.source, ck.encoder_config.model_type(),
+                 ck.encoder_config.num_hidden_layers(), ck.encoder_config.hidden_size());
   } else {
     std::string tpath = cfg.model.tokenizer;
     if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
@@ -257,10 +263,10 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     ec.max_width = cfg.model.max_width;
     ec.counting_layer = cfg.model.counting_layer;
     if (cfg.model.dropout >= 0) ec.head_dropout = cfg.model.dropout;
-    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), cfg.model.dropout));
+    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), tok->pad_id(), cfg.model.dropout));
     model->init_weights();
-    spdlog::info("model: from scratch, hidden {} x {} layers, vocab {}", cfg.model.encoder.hidden_size,
-                 cfg.model.encoder.num_layers, tok->vocab_size());
+    spdlog::info("model: from scratch, {} encoder, hidden {} x {} layers, vocab {}", cfg.model.encoder.type,
+                 cfg.model.encoder.hidden_size, cfg.model.encoder.num_layers, tok->vocab_size());
   }
   LoraConfig lora;
   lora.r = cfg.model.lora.r;
@@ -272,7 +278,7 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
     auto names = apply_lora(*model, lora);
     spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lora.r, lora.alpha);
   }
-  model->encoder->encoder->gradient_checkpointing = cfg.model.gradient_checkpointing;
+  model->encoder->set_gradient_checkpointing(cfg.model.gradient_checkpointing);
   model->to(device);
   model->train();
 

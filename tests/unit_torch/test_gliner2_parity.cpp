@@ -434,7 +434,7 @@ TEST_P(Gliner2Parity, CheckpointLoadAndExportRoundTrip) {
   const Fx& f = fx(GetParam());
   Gliner2Checkpoint ck = load_gliner2_checkpoint(f.dir);
   EXPECT_EQ(ck.appended_embedding_rows, 0);
-  EXPECT_EQ(ck.encoder_config.vocab_size, 523);
+  EXPECT_EQ(ck.encoder_config.vocab_size(), 523);
   EXPECT_EQ(ck.tokenizer->vocab_size(), 523);
   EXPECT_EQ(ck.weights_dtype, "F32");
   EXPECT_FALSE(ck.model->is_training());
@@ -468,7 +468,7 @@ TEST_P(Gliner2Parity, CheckpointLoadAndExportRoundTrip) {
   EXPECT_EQ(ck2.config.to_json(), ck.config.to_json());
   EXPECT_EQ(ck2.config.raw, f.cfg.raw);
   EXPECT_EQ(ck2.encoder_config.to_json(), ck.encoder_config.to_json());
-  EXPECT_EQ(ck2.encoder_config.raw, f.enc.raw);
+  EXPECT_EQ(ck2.encoder_config.raw(), f.enc.raw);
   Gliner2Output c = ck2.model->forward(batch);
   EXPECT_TRUE(torch::equal(b.span_logits, c.span_logits));
 
@@ -703,8 +703,8 @@ TEST(Gliner2Checkpoint, AppendsEmbeddingRowsForNewTokens) {
   Gliner2Checkpoint ck = load_gliner2_checkpoint(dir);
   EXPECT_EQ(ck.saved_embedding_rows, 513);
   EXPECT_EQ(ck.appended_embedding_rows, 10);
-  EXPECT_EQ(ck.encoder_config.vocab_size, 523);
-  torch::Tensor got = ck.model->encoder->embeddings->word_embeddings->weight.detach();
+  EXPECT_EQ(ck.encoder_config.vocab_size(), 523);
+  torch::Tensor got = ck.model->encoder->word_embeddings()->weight.detach();
   ASSERT_EQ(got.size(0), 523);
   EXPECT_TRUE(torch::equal(got.narrow(0, 0, 513), full.narrow(0, 0, 513)));
   torch::Tensor added = got.narrow(0, 513, 10);

@@ -235,7 +235,7 @@ TEST_F(SwapEncoder, KeepsHeadsReplacesEncoderAndTrains) {
   EXPECT_EQ(ck.appended_embedding_rows, 0);
   EXPECT_EQ(ck.saved_embedding_rows, 523);
   EXPECT_EQ(ck.tokenizer->vocab_size(), 523);
-  EXPECT_EQ(ck.encoder_config.vocab_size, 523);
+  EXPECT_EQ(ck.encoder_config.vocab_size(), 523);
   EXPECT_EQ(ck.config.counting_layer, "count_lstm");
   const nlohmann::json js = read_json(kHeads + "/fixtures.json");
   for (const auto& e : js["examples"]) {

@@ -347,7 +347,8 @@ TEST(Trainer, BestAndExportReloadAsTrained) {
     // The encoder config best/ reloads with is the trainer's, key for key.
     SentencePieceTokenizer tok(d.spm);
     tok.add_special_tokens(gliner2_special_tokens());
-    const DebertaV2Config trained = scratch_encoder_config(c.model.encoder, tok.vocab_size(), c.model.dropout);
+    const DebertaV2Config trained =
+        scratch_encoder_config(c.model.encoder, tok.vocab_size(), tok.pad_id(), c.model.dropout).deberta;
     const DebertaV2Config reloaded = DebertaV2Config::from_file(run + "/best/encoder_config/config.json");
     EXPECT_EQ(reloaded.max_relative_positions, trained.max_relative_positions);
     EXPECT_EQ(reloaded.position_buckets, trained.position_buckets);

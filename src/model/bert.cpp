@@ -1,0 +1,190 @@
+#include "model/bert.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "model/activation_checkpoint.h"
+#include "model/dtype_limits.h"
+#include "model/fast_dropout.h"
+
+namespace gtrain {
+
+namespace {
+
+torch::nn::LayerNorm bert_ln(int64_t h, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
+}
+
+torch::Tensor activation(const std::string& act, const torch::Tensor& x) {
+  if (act == "gelu" || act == "gelu_python") return torch::gelu(x);
+  // gelu_new / gelu_fast are the tanh approximation written out; torch's "tanh" GELU is the same
+  // formula in one kernel (differences are fp32 rounding).
+  if (act == "gelu_new" || act == "gelu_fast" || act == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
+  if (act == "relu") return torch::relu(x);
+  if (act == "silu" || act == "swish") return torch::silu(x);
+  throw std::runtime_error("BERT encoder: unsupported hidden_act \"" + act + "\"");
+}
+
+}  // namespace
+
+torch::Tensor offset_position_ids(const torch::Tensor& input_ids, int64_t padding_idx) {
+  torch::Tensor mask = input_ids.ne(padding_idx).to(torch::kInt64);
+  return torch::cumsum(mask, 1) * mask + padding_idx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings
+
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) : cfg(c) {
+  auto wopt = torch::nn::EmbeddingOptions(cfg.vocab_size, cfg.embedding_size);
+  if (cfg.pad_token_id >= 0 && cfg.pad_token_id < cfg.vocab_size) wopt.padding_idx(cfg.pad_token_id);
+  word_embeddings = register_module("word_embeddings", torch::nn::Embedding(wopt));
+  auto popt = torch::nn::EmbeddingOptions(cfg.max_position_embeddings, cfg.embedding_size);
+  if (cfg.offset_positions()) popt.padding_idx(cfg.pad_token_id);  // RobertaEmbeddings does so
+  position_embeddings = register_module("position_embeddings", torch::nn::Embedding(popt));
+  token_type_embeddings =
+      register_module("token_type_embeddings", torch::nn::Embedding(cfg.type_vocab_size, cfg.embedding_size));
+  LayerNorm = register_module("LayerNorm", bert_ln(cfg.embedding_size, cfg.layer_norm_eps));
+}
+
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
+  const int64_t T = input_ids.size(1);
+  torch::Tensor position_ids;
+  if (cfg.offset_positions()) {
+    position_ids = offset_position_ids(input_ids, cfg.pad_token_id);
+  } else {
+    position_ids = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(input_ids.device())).unsqueeze(0);
+  }
+  // The largest position a row of T tokens can reach, known without reading the ids back.
+  const int64_t last = cfg.offset_positions() ? cfg.pad_token_id + T : T - 1;
+  if (last >= cfg.max_position_embeddings)
+    throw std::invalid_argument("BERT encoder: a sequence of " + std::to_string(T) + " tokens needs position " +
+                                std::to_string(last) + " but max_position_embeddings is " +
+                                std::to_string(cfg.max_position_embeddings) + " (lower max_length)");
+  torch::Tensor tt = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  // HF order: (inputs_embeds + token_type_embeddings) + position_embeddings.
+  torch::Tensor e = word_embeddings(input_ids) + token_type_embeddings(tt);
+  e = e + position_embeddings(position_ids);
+  e = LayerNorm(e);
+  return gtrain::dropout(e, cfg.hidden_dropout_prob, is_training());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c) : cfg(c) {
+  query = register_module("query", Linear(cfg.hidden_size, cfg.hidden_size));
+  key = register_module("key", Linear(cfg.hidden_size, cfg.hidden_size));
+  value = register_module("value", Linear(cfg.hidden_size, cfg.hidden_size));
+}
+
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  const int64_t B = hidden.size(0), T = hidden.size(1), nh = cfg.num_attention_heads, d = cfg.head_size();
+  auto heads = [&](const torch::Tensor& x) { return x.view({B, T, nh, d}).permute({0, 2, 1, 3}); };
+  torch::Tensor q = heads(query(hidden)), k = heads(key(hidden)), v = heads(value(hidden));
+  torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(d));
+  scores = scores + additive_mask;
+  torch::Tensor probs = torch::softmax(scores, -1);
+  probs = gtrain::dropout(probs, cfg.attention_probs_dropout_prob, is_training());
+  torch::Tensor ctx = torch::matmul(probs, v).permute({0, 2, 1, 3}).contiguous();
+  return ctx.view({B, T, nh * d});
+}
+
+BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features)
+    : dropout_p(cfg.hidden_dropout_prob) {
+  dense = register_module("dense", Linear(in_features, cfg.hidden_size));
+  LayerNorm = register_module("LayerNorm", bert_ln(cfg.hidden_size, cfg.layer_norm_eps));
+}
+
+torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return LayerNorm(gtrain::dropout(dense(x), dropout_p, is_training()) + residual);
+}
+
+BertAttentionImpl::BertAttentionImpl(const BertConfig& cfg) {
+  self = register_module("self", BertSelfAttention(cfg));
+  output = register_module("output", BertResidualOutput(cfg, cfg.hidden_size));
+}
+
+torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  return output(self(hidden, additive_mask), hidden);
+}
+
+BertIntermediateImpl::BertIntermediateImpl(const BertConfig& cfg) : act(cfg.hidden_act) {
+  dense = register_module("dense", Linear(cfg.hidden_size, cfg.intermediate_size));
+}
+
+torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) { return activation(act, dense(hidden)); }
+
+BertLayerImpl::BertLayerImpl(const BertConfig& cfg) {
+  attention = register_module("attention", BertAttention(cfg));
+  intermediate = register_module("intermediate", BertIntermediate(cfg));
+  output = register_module("output", BertResidualOutput(cfg, cfg.intermediate_size));
+}
+
+torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  torch::Tensor a = attention(hidden, additive_mask);
+  return output(intermediate(a), a);
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertConfig& cfg) {
+  layer = register_module("layer", torch::nn::ModuleList());
+  for (int64_t i = 0; i < cfg.num_hidden_layers; ++i) layer->push_back(BertLayer(cfg));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+BertModelImpl::BertModelImpl(const BertConfig& c) : cfg(c) {
+  embeddings = register_module("embeddings", BertEmbeddings(cfg));
+  if (cfg.has_embeddings_project())
+    embeddings_project = register_module("embeddings_project", Linear(cfg.embedding_size, cfg.hidden_size));
+  encoder = register_module("encoder", BertEncoder(cfg));
+}
+
+torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                     std::vector<torch::Tensor>* all_hidden_states,
+                                     const torch::Tensor& token_type_ids) {
+  if (input_ids.dim() != 2) throw std::invalid_argument("BERT encoder: input_ids must be [B, T]");
+  if (attention_mask.defined() && attention_mask.sizes() != input_ids.sizes())
+    throw std::invalid_argument("BERT encoder: attention_mask shape differs from input_ids");
+  torch::Tensor h = embeddings(input_ids, token_type_ids);
+  if (embeddings_project) h = embeddings_project(h);
+  // HF get_extended_attention_mask: (1 - mask) * finfo(dtype).min, broadcast over heads and queries.
+  torch::Tensor additive;
+  if (attention_mask.defined()) {
+    torch::Tensor m = attention_mask.to(h.scalar_type()).view({input_ids.size(0), 1, 1, input_ids.size(1)});
+    additive = (1.0 - m) * lowest_value(h.scalar_type());
+  } else {
+    additive = torch::zeros({1, 1, 1, input_ids.size(1)}, h.options());
+  }
+  for (size_t i = 0; i < encoder->layer->size(); ++i) {
+    if (all_hidden_states) all_hidden_states->push_back(h);
+    BertLayerImpl* l = encoder->layer->ptr<BertLayerImpl>(i).get();
+    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
+      h = checkpointed([l, additive](const std::vector<torch::Tensor>& in) { return l->forward(in[0], additive); }, {h});
+    } else {
+      h = l->forward(h, additive);
+    }
+  }
+  if (all_hidden_states) all_hidden_states->push_back(h);
+  return h;
+}
+
+void BertModelImpl::init_weights() {
+  torch::NoGradGuard no_grad;
+  const double std = cfg.initializer_range;
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* lin = m->as<LinearImpl>()) {
+      lin->weight.normal_(0.0, std);
+      if (lin->bias.defined()) lin->bias.zero_();
+    } else if (auto* emb = m->as<torch::nn::EmbeddingImpl>()) {
+      emb->weight.normal_(0.0, std);
+      if (emb->options.padding_idx().has_value()) emb->weight[*emb->options.padding_idx()].zero_();
+    } else if (auto* ln = m->as<torch::nn::LayerNormImpl>()) {
+      ln->weight.fill_(1.0);
+      ln->bias.zero_();
+    }
+  }
+}
+
+}  // namespace gtrain

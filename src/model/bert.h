@@ -1,0 +1,107 @@
+// BERT-family encoder: Hugging Face BertModel / RobertaModel / XLMRobertaModel / ElectraModel
+// (transformers 4.40, eager attention) in one implementation, op for op, so fp32 results match the
+// Python reference to rounding noise (tests/unit_torch/test_bert_parity.cpp, shared/fixtures/
+// hf_encoders).
+//
+// Registered parameter names equal HF's bare-model state_dict names:
+//   embeddings.{word_embeddings,position_embeddings,token_type_embeddings}.weight,
+//   embeddings.LayerNorm.{weight,bias}, embeddings_project.{weight,bias} (ELECTRA, when
+//   embedding_size != hidden_size), encoder.layer.N.attention.self.{query,key,value}.*,
+//   encoder.layer.N.attention.output.{dense,LayerNorm}.*, encoder.layer.N.intermediate.dense.*,
+//   encoder.layer.N.output.{dense,LayerNorm}.*
+// The pooler (pooler.dense) is not built: GLiNER2 reads the last hidden state only, so loaders
+// drop pooler tensors and say so. Every linear layer is a gtrain::Linear, so LoRA's "query",
+// "key", "value", "dense" targets attach to it.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "model/bert_config.h"
+#include "model/encoder.h"
+#include "model/linear.h"
+
+namespace gtrain {
+
+// RoBERTa's create_position_ids_from_input_ids: padding_idx + cumsum(ids != padding_idx) at
+// non-padding tokens, padding_idx at padding. [B, T] int64.
+torch::Tensor offset_position_ids(const torch::Tensor& input_ids, int64_t padding_idx);
+
+struct BertEmbeddingsImpl : torch::nn::Module {
+  explicit BertEmbeddingsImpl(const BertConfig& cfg);
+  // Word + token type + position embeddings, LayerNorm, dropout: [B, T, embedding_size].
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+  BertConfig cfg;
+  torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(BertEmbeddings);
+
+struct BertSelfAttentionImpl : torch::nn::Module {
+  explicit BertSelfAttentionImpl(const BertConfig& cfg);
+  // hidden [B, T, H]; additive_mask [B, 1, 1, T] (0 at tokens, the dtype's lowest at padding).
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  BertConfig cfg;
+  Linear query{nullptr}, key{nullptr}, value{nullptr};
+};
+TORCH_MODULE(BertSelfAttention);
+
+// dense -> dropout -> LayerNorm(x + residual): BertSelfOutput and BertOutput alike.
+struct BertResidualOutputImpl : torch::nn::Module {
+  BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
+  double dropout_p;
+  Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(BertResidualOutput);
+
+struct BertAttentionImpl : torch::nn::Module {
+  explicit BertAttentionImpl(const BertConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  BertSelfAttention self{nullptr};
+  BertResidualOutput output{nullptr};
+};
+TORCH_MODULE(BertAttention);
+
+struct BertIntermediateImpl : torch::nn::Module {
+  explicit BertIntermediateImpl(const BertConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden);  // act(dense(hidden)), act = cfg.hidden_act
+  std::string act;
+  Linear dense{nullptr};
+};
+TORCH_MODULE(BertIntermediate);
+
+struct BertLayerImpl : torch::nn::Module {
+  explicit BertLayerImpl(const BertConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  BertAttention attention{nullptr};
+  BertIntermediate intermediate{nullptr};
+  BertResidualOutput output{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+struct BertEncoderImpl : torch::nn::Module {
+  explicit BertEncoderImpl(const BertConfig& cfg);
+  torch::nn::ModuleList layer{nullptr};
+};
+TORCH_MODULE(BertEncoder);
+
+struct BertModelImpl : EncoderImpl {
+  explicit BertModelImpl(const BertConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr,
+                        const torch::Tensor& token_type_ids = {}) override;
+  void init_weights() override;
+  void set_gradient_checkpointing(bool on) override { gradient_checkpointing = on; }
+  torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
+
+  BertConfig cfg;
+  bool gradient_checkpointing = false;
+  BertEmbeddings embeddings{nullptr};
+  Linear embeddings_project{nullptr};  // ELECTRA only
+  BertEncoder encoder{nullptr};
+};
+TORCH_MODULE(BertModel);
+
+}  // namespace gtrain

@@ -1,0 +1,110 @@
+#include "model/bert_config.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "io/json_fields.h"
+
+namespace gtrain {
+
+bool BertConfig::handles(const std::string& t) {
+  return t == "bert" || t == "roberta" || t == "electra" || t == "xlm-roberta";
+}
+
+BertConfig BertConfig::from_json(const nlohmann::json& j, const std::string& src) {
+  if (!j.is_object()) throw std::runtime_error("BERT config " + src + ": not a JSON object");
+  const JsonFields f(j, "BERT config", src);
+  BertConfig c;
+  c.raw = j;
+  c.model_type = f.get_str("model_type", "");
+  if (!handles(c.model_type))
+    f.fail("model_type", "expected \"bert\", \"roberta\", \"electra\" or \"xlm-roberta\", got \"" + c.model_type + "\"");
+  // Family defaults (transformers' RobertaConfig / XLMRobertaConfig: pad 1; ElectraConfig: a
+  // small discriminator) for keys the file leaves out.
+  if (c.offset_positions()) c.pad_token_id = 1;
+  if (c.model_type == "electra") {
+    c.hidden_size = 256, c.num_attention_heads = 4, c.intermediate_size = 1024;
+    c.embedding_size = 128;
+  }
+  c.vocab_size = f.get_int("vocab_size", c.vocab_size);
+  c.hidden_size = f.get_int("hidden_size", c.hidden_size);
+  c.num_hidden_layers = f.get_int("num_hidden_layers", c.num_hidden_layers);
+  c.num_attention_heads = f.get_int("num_attention_heads", c.num_attention_heads);
+  c.intermediate_size = f.get_int("intermediate_size", c.intermediate_size);
+  c.hidden_act = f.get_str("hidden_act", c.hidden_act);
+  c.hidden_dropout_prob = f.get_num("hidden_dropout_prob", c.hidden_dropout_prob);
+  c.attention_probs_dropout_prob = f.get_num("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  c.max_position_embeddings = f.get_int("max_position_embeddings", c.max_position_embeddings);
+  c.type_vocab_size = f.get_int("type_vocab_size", c.type_vocab_size);
+  c.initializer_range = f.get_num("initializer_range", c.initializer_range);
+  c.layer_norm_eps = f.get_num("layer_norm_eps", c.layer_norm_eps);
+  c.pad_token_id = f.get_int("pad_token_id", c.pad_token_id);
+  c.embedding_size = c.model_type == "electra" ? f.get_int("embedding_size", c.embedding_size) : c.hidden_size;
+
+  static const char* kActs[] = {"gelu", "gelu_python", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "relu", "silu", "swish"};
+  bool act_ok = false;
+  for (const char* a : kActs) act_ok = act_ok || c.hidden_act == a;
+  if (!act_ok)
+    f.fail("hidden_act", "unsupported activation \"" + c.hidden_act +
+                             "\" (gelu, gelu_python, gelu_new, gelu_fast, gelu_pytorch_tanh, relu, silu, swish)");
+  const std::string pet = f.get_str("position_embedding_type", "absolute");
+  if (pet != "absolute")
+    f.fail("position_embedding_type", "only \"absolute\" position embeddings are supported, got \"" + pet + "\"");
+  if (f.get_bool("is_decoder", false)) f.fail("is_decoder", "decoder models are not encoders");
+  if (c.hidden_size <= 0) f.fail("hidden_size", "must be positive");
+  if (c.num_hidden_layers < 0) f.fail("num_hidden_layers", "must be >= 0");
+  if (c.num_attention_heads <= 0) f.fail("num_attention_heads", "must be positive");
+  if (c.hidden_size % c.num_attention_heads != 0)
+    f.fail("num_attention_heads", "hidden_size " + std::to_string(c.hidden_size) + " is not a multiple of " +
+                                      std::to_string(c.num_attention_heads));
+  if (c.intermediate_size <= 0) f.fail("intermediate_size", "must be positive");
+  if (c.vocab_size <= 0) f.fail("vocab_size", "must be positive");
+  if (c.embedding_size <= 0) f.fail("embedding_size", "must be positive");
+  if (c.type_vocab_size < 1) f.fail("type_vocab_size", "must be >= 1");
+  if (c.max_position_embeddings <= 0) f.fail("max_position_embeddings", "must be positive");
+  if (c.offset_positions() && c.max_position_embeddings <= c.pad_token_id + 1)
+    f.fail("max_position_embeddings", "must exceed pad_token_id + 1 (RoBERTa positions start there)");
+  if (!(c.layer_norm_eps > 0)) f.fail("layer_norm_eps", "must be positive");
+  if (c.hidden_dropout_prob < 0 || c.hidden_dropout_prob >= 1) f.fail("hidden_dropout_prob", "must be in [0, 1)");
+  if (c.attention_probs_dropout_prob < 0 || c.attention_probs_dropout_prob >= 1)
+    f.fail("attention_probs_dropout_prob", "must be in [0, 1)");
+  return c;
+}
+
+BertConfig BertConfig::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("BERT config " + path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("BERT config " + path + ": invalid JSON: " + e.what());
+  }
+  return from_json(j, path);
+}
+
+nlohmann::json BertConfig::to_json() const {
+  nlohmann::json j = raw.is_object() ? raw : nlohmann::json::object();
+  j["vocab_size"] = vocab_size;
+  auto put = [&j](const char* key, const nlohmann::json& v) {
+    if (!j.contains(key)) j[key] = v;
+  };
+  put("model_type", model_type);
+  put("hidden_size", hidden_size);
+  put("num_hidden_layers", num_hidden_layers);
+  put("num_attention_heads", num_attention_heads);
+  put("intermediate_size", intermediate_size);
+  put("hidden_act", hidden_act);
+  put("hidden_dropout_prob", hidden_dropout_prob);
+  put("attention_probs_dropout_prob", attention_probs_dropout_prob);
+  put("max_position_embeddings", max_position_embeddings);
+  put("type_vocab_size", type_vocab_size);
+  put("initializer_range", initializer_range);
+  put("layer_norm_eps", layer_norm_eps);
+  put("pad_token_id", pad_token_id);
+  put("position_embedding_type", "absolute");
+  if (model_type == "electra") put("embedding_size", embedding_size);
+  return j;
+}
+
+}  // namespace gtrain

@@ -1,0 +1,36 @@
+// What the GLiNER2 heads need from an encoder: token ids (and padding mask) in, one hidden state
+// per token out, [B, T] -> [B, T, hidden_size]. DeBERTa-v2/v3 (model/deberta.h) and the BERT
+// family (model/bert.h: bert, roberta, electra, xlm-roberta) implement it; make_encoder picks one
+// from the config's model_type. The module is registered as "encoder" in the GLiNER2 model, and
+// each implementation names its parameters exactly as Hugging Face does, so checkpoints load as
+// they are published.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "model/encoder_config.h"
+
+namespace gtrain {
+
+struct EncoderImpl : torch::nn::Module {
+  // input_ids [B, T] int64; attention_mask [B, T] (1 = token, 0 = padding; undefined = all ones);
+  // token_type_ids [B, T] (undefined = zeros, which is what GLiNER2 passes). Returns the last
+  // hidden state [B, T, H]. When all_hidden_states is given it receives num_hidden_layers + 1
+  // tensors: the embedding output (the first layer's input), then each layer's output.
+  virtual torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                                std::vector<torch::Tensor>* all_hidden_states = nullptr,
+                                const torch::Tensor& token_type_ids = {}) = 0;
+  // Hugging Face's _init_weights: Linear / Embedding weights ~ N(0, initializer_range), biases 0,
+  // padding row 0, LayerNorm weight 1 / bias 0 (a from-scratch encoder).
+  virtual void init_weights() = 0;
+  // Recompute each layer's activations in backward instead of keeping them (training only).
+  virtual void set_gradient_checkpointing(bool on) = 0;
+  virtual torch::nn::Embedding word_embeddings() const = 0;
+};
+
+// A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
+std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);
+
+}  // namespace gtrain

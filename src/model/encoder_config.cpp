@@ -1,0 +1,43 @@
+#include "model/encoder_config.h"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace gtrain {
+
+void EncoderConfig::set_dropout(double p) {
+  if (is_deberta()) deberta.hidden_dropout_prob = deberta.attention_probs_dropout_prob = p;
+  else bert.hidden_dropout_prob = bert.attention_probs_dropout_prob = p;
+}
+
+EncoderConfig EncoderConfig::from_json(const nlohmann::json& j, const std::string& src) {
+  if (!j.is_object()) throw std::runtime_error("encoder config " + src + ": not a JSON object");
+  const std::string type = j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>()
+                                                                                   : "";
+  if (type == "deberta-v2") return DebertaV2Config::from_json(j, src);
+  if (BertConfig::handles(type)) return BertConfig::from_json(j, src);
+  throw std::runtime_error("encoder config " + src + ": field 'model_type': " +
+                           (type.empty() ? std::string("missing") : "\"" + type + "\"") +
+                           "; gtrain implements deberta-v2 (DeBERTa-v2/v3), bert, roberta, electra and xlm-roberta");
+}
+
+EncoderConfig EncoderConfig::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("encoder config " + path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("encoder config " + path + ": invalid JSON: " + e.what());
+  }
+  return from_json(j, path);
+}
+
+void EncoderConfig::save(const std::string& path) const {
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error("encoder config " + path + ": cannot write");
+  f << to_json().dump(2) << "\n";
+  if (!f) throw std::runtime_error("encoder config " + path + ": write failed");
+}
+
+}  // namespace gtrain
