@@ -10,6 +10,11 @@ void EncoderConfig::set_dropout(double p) {
   else bert.hidden_dropout_prob = bert.attention_probs_dropout_prob = p;
 }
 
+int64_t EncoderConfig::max_sequence_tokens() const {
+  if (is_deberta()) return deberta.position_biased_input ? deberta.max_position_embeddings : -1;
+  return bert.max_position_embeddings - (bert.offset_positions() ? bert.pad_token_id + 1 : 0);
+}
+
 EncoderConfig EncoderConfig::from_json(const nlohmann::json& j, const std::string& src) {
   if (!j.is_object()) throw std::runtime_error("encoder config " + src + ": not a JSON object");
   const std::string type = j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>()

@@ -36,6 +36,9 @@ struct EncoderConfig {
   double initializer_range() const { return is_deberta() ? deberta.initializer_range : bert.initializer_range; }
   const nlohmann::json& raw() const { return is_deberta() ? deberta.raw : bert.raw; }
   void set_vocab_size(int64_t v) { (is_deberta() ? deberta.vocab_size : bert.vocab_size) = v; }
+  // The longest input the encoder's absolute position table covers; -1 = no limit (DeBERTa-v3's
+  // relative positions, position_biased_input false). RoBERTa / XLM-R lose pad_token_id + 1 rows.
+  int64_t max_sequence_tokens() const;
   // Hidden and attention dropout together (the --dropout / model.dropout override).
   void set_dropout(double p);
 

@@ -53,6 +53,15 @@ std::string dtype_label(torch::ScalarType t) {
   }
 }
 
+namespace {
+constexpr const char* kTokenizerModels = "spm.model, sentencepiece.bpe.model, tokenizer.json or vocab.txt";
+bool holds_tokenizer(const fs::path& dir) {
+  for (const char* f : {"spm.model", "sentencepiece.bpe.model", "tokenizer.json", "vocab.txt"})
+    if (fs::exists(dir / f)) return true;
+  return false;
+}
+}  // namespace
+
 const std::vector<std::string>& gliner2_tokenizer_files() {
   static const std::vector<std::string> f = {"spm.model",         "sentencepiece.bpe.model", "tokenizer.json",
                                              "vocab.txt",         "added_tokens.json",       "tokenizer_config.json",
@@ -84,9 +93,7 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
   // Tokenizer: what is in the directory, plus GLiNER2's special tokens (no-op when present).
   for (const auto& name : gliner2_tokenizer_files())
     if (fs::exists(dir / name)) ck.tokenizer_files.push_back(name);
-  if (!fs::exists(dir / "spm.model") && !fs::exists(dir / "sentencepiece.bpe.model") &&
-      !fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt"))
-    fail(dir, "no tokenizer: expected spm.model, sentencepiece.bpe.model, tokenizer.json or vocab.txt");
+  if (!holds_tokenizer(dir)) fail(dir, std::string("no tokenizer: expected ") + kTokenizerModels);
   try {
     ck.tokenizer = std::shared_ptr<Tokenizer>(open_tokenizer(dir.string()).release());
   } catch (const std::exception& e) {
@@ -256,9 +263,7 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
   if (fs::exists(out) && !opts.overwrite) fail(out, "already exists (overwrite disabled)");
   check_model_destination(out.string(), tokenizer_dir);
   const fs::path tok_dir(tokenizer_dir);
-  if (!fs::exists(tok_dir / "spm.model") && !fs::exists(tok_dir / "tokenizer.json") &&
-      !fs::exists(tok_dir / "vocab.txt"))
-    fail(tok_dir, "no tokenizer to copy: expected spm.model, tokenizer.json or vocab.txt");
+  if (!holds_tokenizer(tok_dir)) fail(tok_dir, std::string("no tokenizer to copy: expected ") + kTokenizerModels);
 
   if (out.has_parent_path()) clean_stale_temps(out.parent_path().string());
   const std::string pid = std::to_string(::getpid());

@@ -16,7 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "model/deberta_config.h"
+#include "model/encoder_config.h"
+#include "model/hf_encoder_weights.h"
 #include "model/gliner2_config.h"
 #include "model/gliner2_model.h"
 #include "model/hf_checkpoint.h"
@@ -165,7 +166,7 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
 }  // namespace
 
 SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string& encoder_dir,
-                               const std::string& out_dir, uint64_t seed) {
+                               const std::string& out_dir, uint64_t seed, bool reinit_heads) {
   SwapEncoderReport r;
   r.gliner2_dir = gliner2_dir;
   r.encoder_dir = encoder_dir;
@@ -191,7 +192,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   if (!fs::exists(g2_cfg_path)) swap_fail(g2_cfg_path, "missing (not a GLiNER2 checkpoint directory)");
   if (!fs::exists(g2_enc_path)) swap_fail(g2_enc_path, "missing (GLiNER2 stores the encoder configuration here)");
   ExtractorConfig cfg = ExtractorConfig::from_file(g2_cfg_path.string());
-  const DebertaV2Config g2_enc = DebertaV2Config::from_file(g2_enc_path.string());
+  const EncoderConfig g2_enc = EncoderConfig::from_file(g2_enc_path.string());
   r.counting_layer = cfg.counting_layer;
   r.previous_model_name = cfg.model_name;
 
@@ -199,27 +200,33 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   if (!fs::exists(enc_cfg_path)) swap_fail(enc_cfg_path, "missing (the encoder's Hugging Face config.json)");
   const nlohmann::json ej = read_json(enc_cfg_path);
   if (!ej.is_object()) swap_fail(enc_cfg_path, "not a JSON object");
+  const char* kTypes = "deberta-v2 (DeBERTa-v2/v3), bert, roberta, electra or xlm-roberta";
   if (!ej.contains("model_type") || !ej["model_type"].is_string())
-    swap_fail(enc_cfg_path, "no \"model_type\"; swap-encoder takes DeBERTa-v2/v3 encoders (model_type \"deberta-v2\")");
+    swap_fail(enc_cfg_path, std::string("no \"model_type\"; swap-encoder takes ") + kTypes + " encoders");
   const std::string model_type = ej["model_type"].get<std::string>();
-  if (model_type != "deberta-v2") {
-    std::string why = "model_type is \"" + model_type +
-                      "\"; swap-encoder takes DeBERTa-v2/v3 encoders only (model_type \"deberta-v2\", "
-                      "DebertaV2Config), the architecture GLiNER2's encoder and gtrain implement";
+  if (model_type != "deberta-v2" && !BertConfig::handles(model_type)) {
+    std::string why = "model_type is \"" + model_type + "\"; swap-encoder takes " + kTypes +
+                      " encoders, the architectures gtrain implements";
     if (ej.contains("architectures") && ej["architectures"].is_array() && !ej["architectures"].empty())
       why += " (architectures " + ej["architectures"].dump() + ")";
     swap_fail(enc_cfg_path, why);
   }
-  DebertaV2Config enc_cfg = DebertaV2Config::from_json(ej, enc_cfg_path.string());
-  if (enc_cfg.hidden_size != g2_enc.hidden_size)
-    swap_fail("hidden_size mismatch: the encoder has hidden_size " + std::to_string(enc_cfg.hidden_size) + " (" +
-         enc_cfg_path.string() + ") but the GLiNER2 heads take hidden_size " + std::to_string(g2_enc.hidden_size) +
-         " (" + g2_enc_path.string() + "); pick an encoder of the same width (e.g. a -base encoder for " +
-         "gliner2-base)");
-  r.hidden_size = enc_cfg.hidden_size;
-  r.encoder_layers = enc_cfg.num_hidden_layers;
-  r.config_vocab_size = enc_cfg.vocab_size;
-  r.init_std = enc_cfg.initializer_range;
+  EncoderConfig enc_cfg = EncoderConfig::from_json(ej, enc_cfg_path.string());
+  r.model_type = model_type;
+  r.previous_hidden_size = g2_enc.hidden_size();
+  if (enc_cfg.hidden_size() != g2_enc.hidden_size()) {
+    if (!reinit_heads)
+      swap_fail("hidden_size mismatch: the encoder has hidden_size " + std::to_string(enc_cfg.hidden_size()) + " (" +
+                enc_cfg_path.string() + ") but the GLiNER2 heads take hidden_size " +
+                std::to_string(g2_enc.hidden_size()) + " (" + g2_enc_path.string() +
+                "); pick an encoder of the same width (e.g. a -base encoder for gliner2-base), or pass "
+                "--reinit-heads to start the heads afresh at the encoder's width (their pretrained weights are lost)");
+    r.heads_reinitialised = true;
+  }
+  r.hidden_size = enc_cfg.hidden_size();
+  r.encoder_layers = enc_cfg.num_hidden_layers();
+  r.config_vocab_size = enc_cfg.vocab_size();
+  r.init_std = enc_cfg.initializer_range();
   if (ej.contains("_name_or_path") && ej["_name_or_path"].is_string() &&
       !ej["_name_or_path"].get<std::string>().empty())
     r.model_name = ej["_name_or_path"].get<std::string>();
@@ -253,40 +260,31 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
         ++r.discarded_gliner2_encoder_tensors;
         continue;
       }
+      if (r.heads_reinitialised) {
+        ++r.discarded_head_tensors;
+        continue;
+      }
       r.kept.push_back(kv.first);
       r.kept_by_module[kv.first.substr(0, kv.first.find('.'))]++;
       r.kept_parameters += kv.second.numel();
       combined.emplace(kv.first, std::move(kv.second));
     }
   }
-  if (r.kept.empty()) swap_fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
+  if (r.kept.empty() && !r.heads_reinitialised) swap_fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
   {
-    std::map<std::string, torch::Tensor> ew = load_weights(enc, "encoder");
-    std::vector<std::string> emb_keys;
-    for (const auto& kv : ew)
-      if (ends_with(kv.first, kWordEmbSuffix) &&
-          (kv.first.size() == std::strlen(kWordEmbSuffix) || kv.first[kv.first.size() - std::strlen(kWordEmbSuffix) - 1] == '.'))
-        emb_keys.push_back(kv.first);
-    if (emb_keys.empty())
-      swap_fail(enc_st, std::string("no word embeddings: expected a tensor named '") + kWordEmbSuffix +
-                       "' (DebertaV2Model) or 'deberta." + kWordEmbSuffix + "' (DebertaV2ForMaskedLM)");
-    if (emb_keys.size() > 1)
-      swap_fail(enc_st, "several word-embedding tensors (" + join(emb_keys, ", ", 10) + "); cannot tell which is the encoder");
-    r.encoder_prefix = emb_keys[0].substr(0, emb_keys[0].size() - std::strlen(kWordEmbSuffix));
-    r.encoder_dtype = dtype_label(ew.at(emb_keys[0]).scalar_type());
-    for (auto& kv : ew) {
-      const std::string& k = kv.first;
-      if (starts_with(k, r.encoder_prefix)) {
-        const std::string rest = k.substr(r.encoder_prefix.size());
-        if ((starts_with(rest, "embeddings.") || starts_with(rest, "encoder.")) && rest != "embeddings.position_ids") {
-          if (!kv.second.is_floating_point())
-            swap_fail(enc_st, "tensor '" + k + "' is " + dtype_label(kv.second.scalar_type()) + ", expected floating point");
-          r.replaced.push_back("encoder." + rest);
-          combined.emplace("encoder." + rest, std::move(kv.second));
-          continue;
-        }
-      }
-      r.dropped.push_back(k);
+    load_weights(enc, "encoder");  // the file's presence, with the pickle hint
+    HfEncoderWeights ew;
+    try {
+      ew = read_hf_encoder_weights(enc_st.string());
+    } catch (const std::exception& e) {
+      swap_fail(e.what());
+    }
+    r.encoder_prefix = ew.prefix;
+    r.encoder_dtype = ew.word_embeddings_dtype;
+    r.dropped = ew.dropped;
+    for (auto& kv : ew.tensors) {
+      r.replaced.push_back("encoder." + kv.first);
+      combined.emplace("encoder." + kv.first, std::move(kv.second));
     }
   }
 
@@ -310,8 +308,9 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   for (const auto& name : r.replaced) r.replaced_parameters += combined.at(name).numel();
 
   // ---- the new model -----------------------------------------------------------------------
-  enc_cfg.vocab_size = r.rows;
+  enc_cfg.set_vocab_size(r.rows);
   cfg.model_name = r.model_name;
+  if (r.heads_reinitialised) torch::manual_seed(seed);  // the fresh heads' PyTorch default init
   Extractor model(cfg, enc_cfg);
   LoadStateReport lr;
   try {
@@ -335,7 +334,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     if (!extra_enc.empty())
       msg += " " + enc_st.string() + " has " + std::to_string(extra_enc.size()) + " encoder tensor(s) that " +
              enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), ", ", 20) + ".";
-    if (!miss_head.empty())
+    if (!miss_head.empty() && !r.heads_reinitialised)
       msg += " " + g2_st.string() + " lacks " + std::to_string(miss_head.size()) + " head tensor(s): " +
              join(miss_head, ", ", 20) + ".";
     if (!extra_head.empty())
@@ -396,7 +395,11 @@ std::string format_swap_report(const SwapEncoderReport& r) {
   const std::string g2_st = (fs::path(r.gliner2_dir) / "model.safetensors").string();
   const std::string enc_st = (fs::path(r.encoder_dir) / "model.safetensors").string();
   o << "swap-encoder: heads of " << r.gliner2_dir << " + encoder of " << r.encoder_dir << " -> " << r.out_dir << "\n";
-  {
+  if (r.heads_reinitialised) {
+    o << "  heads     re-initialised at hidden_size " << r.hidden_size << " (the " << r.discarded_head_tensors
+      << " head tensors of " << g2_st << " are " << r.previous_hidden_size << " wide and are discarded; seed " << r.seed
+      << "); counting_layer " << r.counting_layer << "\n";
+  } else {
     std::vector<std::string> groups;
     for (const auto& kv : r.kept_by_module) groups.push_back(kv.first + " " + std::to_string(kv.second));
     o << "  kept      " << r.kept.size() << " head tensors (" << with_commas(r.kept_parameters)
@@ -404,7 +407,7 @@ std::string format_swap_report(const SwapEncoderReport& r) {
       << r.counting_layer << ", hidden_size " << r.hidden_size << "\n";
   }
   o << "  replaced  " << r.replaced.size() << " encoder tensors (" << with_commas(r.replaced_parameters)
-    << " parameters, " << r.encoder_layers << " layers) from " << enc_st << " (names '"
+    << " parameters, " << r.model_type << ", " << r.encoder_layers << " layers) from " << enc_st << " (names '"
     << r.encoder_prefix << "embeddings.*' / '" << r.encoder_prefix << "encoder.*', " << r.encoder_dtype
     << "); the " << r.discarded_gliner2_encoder_tensors << " encoder tensors of " << g2_st << " are discarded\n";
   if (r.dropped.empty())

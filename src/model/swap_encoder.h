@@ -1,23 +1,29 @@
 // `gtrain swap-encoder`: replace the encoder of a released GLiNER2 checkpoint (e.g.
-// fastino/gliner2-base-v1: DeBERTa-v3-base + span heads) with another DeBERTa-v2/v3 encoder (e.g.
-// team-lucid/deberta-v3-base-korean), keeping the head weights, and write a GLiNER2 checkpoint
+// fastino/gliner2-base-v1: DeBERTa-v3-base + span heads) with another encoder (e.g.
+// team-lucid/deberta-v3-base-korean, klue/roberta-base, monologg/koelectra-base-v3-discriminator,
+// beomi/kcbert-base, xlm-roberta-base), keeping the head weights, and write a GLiNER2 checkpoint
 // directory that load_gliner2_checkpoint (and gliner2's GLiNER2.from_pretrained) loads.
 //
 // Inputs
 //   gliner2_dir   a GLiNER2 checkpoint (config.json, encoder_config/config.json, model.safetensors).
 //                 Every tensor not under "encoder." is a head tensor and is kept bit for bit; its
 //                 "encoder.*" tensors and its tokenizer are discarded.
-//   encoder_dir   a Hugging Face encoder: config.json with model_type "deberta-v2" (anything else is
-//                 refused, naming the file and the value), model.safetensors and the tokenizer files
-//                 (spm.model, or tokenizer.json / vocab.txt, plus added_tokens.json,
+//   encoder_dir   a Hugging Face encoder: config.json with model_type "deberta-v2", "bert",
+//                 "roberta", "electra" or "xlm-roberta" (anything else is refused, naming the file
+//                 and the value), model.safetensors and the tokenizer files (spm.model,
+//                 sentencepiece.bpe.model, tokenizer.json or vocab.txt, plus added_tokens.json,
 //                 tokenizer_config.json, special_tokens_map.json when present).
-//                 Tensor names: the encoder prefix is found from the one tensor ending in
-//                 "embeddings.word_embeddings.weight" ("" for a bare DebertaV2Model, "deberta." for
-//                 DebertaV2ForMaskedLM, "encoder." for another GLiNER2 checkpoint); the tensors under
-//                 prefix + "embeddings." / prefix + "encoder." are the encoder. Everything else
-//                 (lm_predictions.*, mask_predictions.*, cls.*, pooler.*, the non-learned
-//                 embeddings.position_ids buffer) is dropped and listed in the report.
-//   The encoder's hidden_size must equal the GLiNER2 encoder's (the heads' input size).
+//                 Tensor names (model/hf_encoder_weights.h): the encoder prefix is found from the
+//                 one tensor ending in "embeddings.word_embeddings.weight" ("" for a bare model,
+//                 "deberta." / "bert." / "roberta." / "electra." for the pretraining models,
+//                 "encoder." for another GLiNER2 checkpoint); the tensors under prefix +
+//                 "embeddings." / "encoder." / "embeddings_project." are the encoder. Everything else
+//                 (lm_predictions.*, lm_head.*, cls.*, discriminator_predictions.*, pooler.*, the
+//                 non-learned position_ids / token_type_ids buffers) is dropped and listed.
+//   The encoder's hidden_size must equal the GLiNER2 encoder's (the heads' input size), unless
+//   reinit_heads: then the heads are built afresh at the encoder's width (PyTorch's default init,
+//   torch::manual_seed(seed)) and the checkpoint's head weights are discarded; its config
+//   (max_width, counting_layer) is kept.
 //
 // Tokenizer: the encoder's tokenizer as open_tokenizer reads it, then the special tokens Hugging
 // Face's tokenizer would add on top of the files (so ids agree with Python's len(tokenizer)):
@@ -68,6 +74,10 @@ struct SwapEncoderReport {
   int64_t hidden_size = 0;
   std::string counting_layer;
   std::string previous_model_name, model_name;  // GLiNER2 config.json model_name before / after
+  std::string model_type;                       // the new encoder's
+  int64_t previous_hidden_size = 0;             // the GLiNER2 encoder's (the heads' input size)
+  bool heads_reinitialised = false;             // widths differed and reinit_heads was given
+  int64_t discarded_head_tensors = 0;           // head tensors of gliner2_dir not used (reinit_heads)
 
   // Heads: tensors copied unchanged from gliner2_dir/model.safetensors.
   std::vector<std::string> kept;
@@ -108,7 +118,7 @@ struct SwapEncoderReport {
 // Throws std::runtime_error naming the file (and field / tensor / sizes) on any problem; nothing is
 // written then.
 SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string& encoder_dir,
-                               const std::string& out_dir, uint64_t seed = 0);
+                               const std::string& out_dir, uint64_t seed = 0, bool reinit_heads = false);
 
 // Multi-line human-readable summary (what `gtrain swap-encoder` prints).
 std::string format_swap_report(const SwapEncoderReport& r);

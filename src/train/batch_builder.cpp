@@ -22,6 +22,13 @@ const SchemaPrefix& BatchBuilder::prefix_for(const std::vector<int32_t>& label_i
   return prefixes_.emplace(label_ids, build_schema_prefix({entity_schema(fields)}, tok_)).first->second;
 }
 
+int64_t BatchBuilder::max_row_tokens(int64_t text_tokens) {
+  std::vector<int32_t> all(labels_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int32_t>(i);
+  const SchemaPrefix& p = prefix_for(all);
+  return p.size() + text_tokens + static_cast<int64_t>(p.period_ids.size());
+}
+
 Gliner2Batch BatchBuilder::build(const std::vector<PreparedExample>& rows, std::vector<Gliner2Input>* inputs,
                                  std::vector<std::vector<int32_t>>* types) {
   Gliner2Batch b;

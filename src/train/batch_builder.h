@@ -26,6 +26,9 @@ class BatchBuilder {
                      std::vector<std::vector<int32_t>>* types = nullptr);
 
   const std::vector<std::string>& labels() const { return labels_; }
+  // An upper bound on a row's tokens given its text tokens: the prompt of the whole label set,
+  // the text and the period GLiNER2 may append (rows with fewer labels are shorter).
+  int64_t max_row_tokens(int64_t text_tokens);
 
  private:
   const SchemaPrefix& prefix_for(const std::vector<int32_t>& label_ids);

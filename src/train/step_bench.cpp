@@ -175,10 +175,10 @@ void run_step_bench(const StepBenchOptions& o) {
 
   std::vector<Gliner2Batch> replay;
   if (!o.batches.empty()) {
-    replay = load_replay_batches(o.batches);
-    if (replay.empty()) throw std::invalid_argument("bench step: " + o.batches + " holds no batches");
     if (o.encoder != "deberta")
       throw std::invalid_argument("bench step: --batches holds DeBERTa-v3 token ids; replay them with --encoder deberta");
+    replay = load_replay_batches(o.batches);
+    if (replay.empty()) throw std::invalid_argument("bench step: " + o.batches + " holds no batches");
   }
   std::mt19937_64 rng(o.seed);
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;

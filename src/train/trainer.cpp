@@ -306,6 +306,20 @@ TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts) {
   bool any_desc = false;
   for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
   BatchBuilder builder(*tok, meta.labels, meta.label_descriptions, any_desc);
+  // Rows the encoder's position table cannot hold would fail mid-epoch: refuse them up front.
+  if (const int64_t limit = model->encoder_config.max_sequence_tokens(); limit > 0) {
+    for (PreparedReader* r : {&train, dev.get(), test.get()}) {
+      if (!r || r->lengths_tokens().empty()) continue;
+      const int64_t text = *std::max_element(r->lengths_tokens().begin(), r->lengths_tokens().end());
+      const int64_t row = builder.max_row_tokens(text);
+      if (row > limit)
+        throw std::runtime_error(r->path() + ": rows of up to " + std::to_string(row) + " tokens (" +
+                                 std::to_string(text) + " text tokens + the schema prompt) but the " +
+                                 model->encoder_config.model_type() + " encoder takes at most " +
+                                 std::to_string(limit) + " (its config.json's max_position_embeddings); lower "
+                                 "data.prepare.max_length");
+    }
+  }
   spdlog::info("data: train {} rows{}{}, labels {}", train.size(),
                dev ? ", dev " + std::to_string(dev->size()) : "", test ? ", test " + std::to_string(test->size()) : "",
                fmt::join(meta.labels, ","));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `gtrain bench step` at the toy shape: the split and the median are printed, --sorted batches as
-# the trainer does (under 5% padding where unsorted draws leave ~25%), bad options are refused.
+# the trainer does (under 5% padding where unsorted draws leave ~25%), every --encoder family runs,
+# bad options are refused.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 padding() { sed -n 's/.*padding \([0-9.]*\)% of the batch tensor.*/\1/p' "$1"; }
@@ -13,6 +14,16 @@ for k in forward backward optimizer; do grep -q "^    $k " "$T/sorted.txt" || fa
 p=$(padding "$T/plain.txt") s=$(padding "$T/sorted.txt")
 echo "padding: unsorted $p%, sorted $s%"
 awk -v p="$p" -v s="$s" 'BEGIN { exit !(s < 5 && p > s) }' || fail "--sorted padding $s% (unsorted $p%): not under 5% and below unsorted"
+# Each encoder family at the toy shape: the report names it and counts its own parameters.
+declare -A params
+for enc in deberta bert roberta electra xlm-roberta; do
+  "$G" bench step --shape toy --encoder "$enc" --steps 1 --warmup 0 --threads 1 >"$T/$enc.txt" 2>&1 \
+    || { cat "$T/$enc.txt"; fail "bench step --encoder $enc"; }
+  grep -q "shape toy, $enc encoder (" "$T/$enc.txt" || { cat "$T/$enc.txt"; fail "$enc: report does not name the encoder"; }
+  params[$enc]=$(sed -n 's/.* encoder (\([0-9]*\) parameters).*/\1/p' "$T/$enc.txt")
+done
+[ "${params[bert]}" != "${params[deberta]}" ] || fail "bert and deberta benches have the same parameter count"
+expect_error "replay them with --encoder deberta" "$G" bench step --shape toy --encoder bert --steps 1 --batches /dev/null
 expect_error "steps" "$G" bench step --shape toy --steps 0
 expect_error "unknown shape" "$G" bench step --shape nosuch --steps 1
 echo PASS

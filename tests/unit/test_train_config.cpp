@@ -95,6 +95,7 @@ TEST_F(TrainConfigTest, Defaults) {
   EXPECT_EQ(c.model.encoder.intermediate_size, 1024);
   EXPECT_EQ(c.model.encoder.position_buckets, 64);
   EXPECT_EQ(c.model.encoder.max_relative_positions, -1);
+  EXPECT_EQ(c.model.encoder.type, "deberta-v3");
   EXPECT_EQ(c.model.max_width, 8);
   EXPECT_EQ(c.model.counting_layer, "count_lstm");
   EXPECT_FALSE(c.model.gradient_checkpointing);
@@ -361,6 +362,8 @@ TEST_F(TrainConfigTest, RangesAndRequiredKeys) {
       {"model: {encoder: {hidden_size: 100, num_heads: 3}}", "model.encoder.num_heads", "divisible"},
       {"model: {max_width: 0}", "model.max_width", "must be between 1 and 128"},
       {"model: {counting_layer: count_lstmv2}", "model.counting_layer", "did you mean 'count_lstm_v2'"},
+      {"model: {encoder: {type: robert}}", "model.encoder.type", "did you mean 'roberta'"},
+      {"model: {encoder: {type: gpt2}}", "model.encoder.type", "must be one of deberta-v3, bert, roberta"},
       {"model: {lora: {targets: [encoder, span_repr]}}", "model.lora.targets[1]", "did you mean 'span_rep'"},
       {"model: {lora: {dropout: 1}}", "model.lora.dropout", "must be in [0, 1)"},
       {"comm: {backend: gloo}", "comm.backend", "must be one of auto, mpi, nccl"},
@@ -465,7 +468,9 @@ TEST_F(TrainConfigTest, ResolvedConfigRoundTrip) {
                            "output_dir: runs/x\n"
                            "comm: {backend: nccl, bucket_mb: 12.5, overlap: false, timeout_s: 60, compression: bf16}\n";
   const TrainConfig a = load_train_config(write("config.yaml", yaml),
-                                          {"model.lora.enabled=true", "model.lora.alpha=8.5", "model.dropout=0.2"});
+                                          {"model.lora.enabled=true", "model.lora.alpha=8.5", "model.dropout=0.2",
+                                           "model.encoder.type=xlm-roberta"});
+  EXPECT_EQ(a.model.encoder.type, "xlm-roberta");
   EXPECT_EQ(a.model.dropout, 0.2);
   EXPECT_EQ(a.optim.negative_masking_rate, 0.25);
   EXPECT_EQ(a.device, DeviceKind::Cuda);

@@ -67,7 +67,9 @@ TEST_P(BertFamilyParity, HiddenStatesAndGradientsMatchTransformers) {
   if (l.golden.count("token_type_ids")) tt = l.golden.at("token_type_ids").to(torch::kInt64);
   // bert / electra: the fixture's second row has segment 1 in its second half, so the token type
   // embeddings are exercised.
-  if (GetParam() == "bert" || GetParam() == "electra") ASSERT_TRUE(tt.defined() && tt.max().item<int64_t>() == 1);
+  if (GetParam() == "bert" || GetParam() == "electra") {
+    ASSERT_TRUE(tt.defined() && tt.max().item<int64_t>() == 1);
+  }
 
   std::vector<torch::Tensor> hs;
   torch::Tensor last = l.model->forward(ids, mask, &hs, tt);

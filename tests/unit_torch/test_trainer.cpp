@@ -17,6 +17,7 @@
 #include "data/input_error.h"
 #include "data/prepare.h"
 #include "model/deberta_config.h"
+#include "model/encoder_config.h"
 #include "model/export_model.h"
 #include "io/tensorboard_writer.h"
 #include "model/state_dict.h"
@@ -366,6 +367,38 @@ TEST(Trainer, BestAndExportReloadAsTrained) {
     EXPECT_EQ(exported.info().unit_mode, best.info().unit_mode);
     EXPECT_FLOAT_EQ(exported.info().threshold, best.info().threshold);
     EXPECT_EQ(exported.info().labels, best.info().labels);
+    EXPECT_DOUBLE_EQ(exported.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
+  }
+}
+
+// model.encoder.type: a from-scratch BERT-family encoder trains, and best/ and its export reload
+// as that encoder (model_type in encoder_config/config.json) with the trainer's dev score exactly.
+TEST(Trainer, FromScratchBertFamilyReloadsAsTrained) {
+  const TinyData& d = tiny_data();
+  for (const std::string type : {"bert", "roberta", "electra", "xlm-roberta"}) {
+    SCOPED_TRACE("model.encoder.type " + type);
+    const std::string run = d.dir + "/scratch-" + type;
+    TrainConfig c = tiny_config(run);
+    c.model.encoder.type = type;
+    c.model.encoder.hidden_size = 64;
+    c.log.every_steps = 0;
+    c.optim.epochs = 8;
+    c.optim.grad_accum = 1;
+    c.optim.encoder_lr = c.optim.head_lr = 3e-3;
+    TrainSummary s = run_training(c, {});
+    ASSERT_GT(s.best_score, 0.1);
+    const EncoderConfig reloaded = EncoderConfig::from_file(run + "/best/encoder_config/config.json");
+    EXPECT_EQ(reloaded.model_type(), type);
+    EXPECT_FALSE(reloaded.is_deberta());
+    EXPECT_EQ(reloaded.hidden_size(), 64);
+    const std::vector<float> th = {static_cast<float>(s.best_threshold)};
+    Predictor best(run + "/best");
+    EXPECT_DOUBLE_EQ(best.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
+    ExportRequest er;
+    er.model_dir = run + "/best";
+    er.out_dir = run + "/exported";
+    export_model(er);
+    Predictor exported(run + "/exported");
     EXPECT_DOUBLE_EQ(exported.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
   }
 }
