@@ -67,6 +67,25 @@ PY
   grep -q '"entities":' "$T/a.jsonl" || { cat "$T/a.jsonl"; fail "$fam: no prediction line"; }
   cmp -s "$T/a.jsonl" "$T/b.jsonl" || { cat "$T/a.jsonl" "$T/b.jsonl"; fail "$fam: export predicts differently"; }
 done
+# Same width: the heads of a (32-wide, bert) GLiNER2 checkpoint are kept bit for bit when its encoder
+# is swapped for roberta, and every encoder tensor is roberta's.
+"$G" swap-encoder --model "$T/bert" --encoder "$HF/roberta" --out "$T/keep" > "$T/keep.swap" || fail "same-width swap"
+grep -q "kept      29 head tensors" "$T/keep.swap" || { cat "$T/keep.swap"; fail "heads not kept"; }
+python3 - "$T/bert/model.safetensors" "$T/keep/model.safetensors" "$HF/roberta/model.safetensors" <<'PY' || fail "same-width swap: tensors"
+import json, struct, sys
+def tensors(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    return {k: b[8 + n + v["data_offsets"][0]: 8 + n + v["data_offsets"][1]] for k, v in h.items() if k != "__metadata__"}
+old, new, enc = map(tensors, sys.argv[1:4])
+heads = [k for k in old if not k.startswith("encoder.")]
+assert heads and all(old[k] == new[k] for k in heads), "a head tensor changed"
+for k in new:
+    if k.startswith("encoder.") and k != "encoder.embeddings.word_embeddings.weight":
+        assert new[k] == enc["roberta." + k[len("encoder."):]], k
+print(f"{len(heads)} head tensors kept, {sum(k.startswith('encoder.') for k in new)} encoder tensors from roberta")
+PY
 # Rows longer than the encoder's position table are refused before training, naming the fix.
 sed -e 's/max_length: 12/max_length: 28/' -e "s#run-bert#run-long#" "$T/bert.yaml" > "$T/long.yaml"
 expect_error "lower data.prepare.max_length" "$G" train "$T/long.yaml"

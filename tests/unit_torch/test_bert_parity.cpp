@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,9 @@
 #include "model/bert.h"
 #include "model/encoder.h"
 #include "model/encoder_config.h"
+#include "model/hf_checkpoint.h"
 #include "model/hf_encoder_weights.h"
+#include "model/swap_encoder.h"
 #include "model/lora.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
@@ -143,6 +146,33 @@ TEST(BertEncoder, MissingOrMisshapedTensorIsNamed) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("encoder.layer.0.attention.self.query.weight"), std::string::npos) << e.what();
   }
+}
+
+// A GLiNER2 checkpoint Python saved with a BERT-family encoder (AutoModel) carries the unused
+// pooler: it loads (the pooler dropped), and forward matches the same checkpoint without it.
+TEST(BertEncoder, Gliner2CheckpointWithPoolerLoads) {
+  const std::string tiny = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/gliner2_tiny";
+  if (::access((kRoot + "/bert/model.safetensors").c_str(), R_OK) != 0 ||
+      ::access((tiny + "/model.safetensors").c_str(), R_OK) != 0)
+    GTEST_SKIP() << "fixtures absent";
+  const std::string dir = (std::filesystem::temp_directory_path() / ("gtrain-pooler-" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  swap_encoder(tiny, kRoot + "/bert", dir + "/plain", 0, /*reinit_heads=*/true);
+  std::filesystem::copy(dir + "/plain", dir + "/pooled", std::filesystem::copy_options::recursive);
+  auto w = load_safetensors(dir + "/plain/model.safetensors");
+  w["encoder.pooler.dense.weight"] = torch::randn({32, 32});
+  w["encoder.pooler.dense.bias"] = torch::randn({32});
+  std::vector<std::pair<std::string, torch::Tensor>> v(w.begin(), w.end());
+  save_safetensors(dir + "/pooled/model.safetensors", v);
+  Gliner2Checkpoint a = load_gliner2_checkpoint(dir + "/plain");
+  Gliner2Checkpoint b = load_gliner2_checkpoint(dir + "/pooled");
+  EXPECT_EQ(a.encoder_config.model_type(), "bert");
+  for (const auto& kv : b.model->named_parameters()) EXPECT_EQ(kv.key().find("pooler"), std::string::npos) << kv.key();
+  torch::Tensor ids = torch::randint(5, 800, {2, 20}, torch::kInt64);
+  torch::Tensor mask = torch::ones({2, 20}, torch::kInt64);
+  torch::NoGradGuard ng;
+  EXPECT_TRUE(torch::equal(a.model->encoder->forward(ids, mask), b.model->encoder->forward(ids, mask)));
+  std::filesystem::remove_all(dir);
 }
 
 // RoBERTa positions: padding_idx + 1 onwards over real tokens, padding_idx at padding.
