@@ -1,9 +1,24 @@
 #include "io/json_fields.h"
 
 #include <cmath>
+#include <fstream>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
+
 namespace gtrain {
+
+nlohmann::json read_json_file(const std::string& path, const std::string& kind) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(kind + " " + path + ": cannot open");
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(kind + " " + path + ": invalid JSON: " + e.what());
+  }
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& j) { write_text_file_atomic(path, j.dump(2) + "\n"); }
 
 void JsonFields::fail(const std::string& key, const std::string& what) const {
   throw std::runtime_error(kind_ + " " + src_ + ": field '" + key + "': " + what);

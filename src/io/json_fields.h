@@ -9,6 +9,12 @@
 
 namespace gtrain {
 
+// Parses the JSON file at path. Errors name what it is and where: "<kind> <path>: cannot open" or
+// "<kind> <path>: invalid JSON: ...".
+nlohmann::json read_json_file(const std::string& path, const std::string& kind);
+// Writes j pretty-printed (indent 2) with a trailing newline, atomically (io/atomic_file.h).
+void write_json_file(const std::string& path, const nlohmann::json& j);
+
 class JsonFields {
  public:
   // kind: what the object is ("DeBERTa config"); src: where it came from (a path, or "<json>").

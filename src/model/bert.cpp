@@ -170,21 +170,6 @@ torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch
   return h;
 }
 
-void BertModelImpl::init_weights() {
-  torch::NoGradGuard no_grad;
-  const double std = cfg.initializer_range;
-  for (auto& m : modules(/*include_self=*/false)) {
-    if (auto* lin = m->as<LinearImpl>()) {
-      lin->weight.normal_(0.0, std);
-      if (lin->bias.defined()) lin->bias.zero_();
-    } else if (auto* emb = m->as<torch::nn::EmbeddingImpl>()) {
-      emb->weight.normal_(0.0, std);
-      if (emb->options.padding_idx().has_value()) emb->weight[*emb->options.padding_idx()].zero_();
-    } else if (auto* ln = m->as<torch::nn::LayerNormImpl>()) {
-      ln->weight.fill_(1.0);
-      ln->bias.zero_();
-    }
-  }
-}
+void BertModelImpl::init_weights() { hf_init_weights(*this, cfg.initializer_range); }
 
 }  // namespace gtrain

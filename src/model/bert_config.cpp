@@ -1,6 +1,5 @@
 #include "model/bert_config.h"
 
-#include <fstream>
 #include <stdexcept>
 
 #include "io/json_fields.h"
@@ -72,15 +71,7 @@ BertConfig BertConfig::from_json(const nlohmann::json& j, const std::string& src
 }
 
 BertConfig BertConfig::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("BERT config " + path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("BERT config " + path + ": invalid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(read_json_file(path, "BERT config"), path);
 }
 
 nlohmann::json BertConfig::to_json() const {

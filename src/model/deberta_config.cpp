@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -148,15 +147,7 @@ DebertaV2Config DebertaV2Config::v3(int64_t hidden, int64_t layers, int64_t head
 }
 
 DebertaV2Config DebertaV2Config::from_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("DeBERTa config " + path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("DeBERTa config " + path + ": invalid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(read_json_file(path, "DeBERTa config"), path);
 }
 
 nlohmann::json DebertaV2Config::to_json() const {
@@ -195,11 +186,6 @@ nlohmann::json DebertaV2Config::to_json() const {
   return j;
 }
 
-void DebertaV2Config::save(const std::string& path) const {
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error("DeBERTa config " + path + ": cannot write");
-  f << to_json().dump(2) << "\n";
-  if (!f) throw std::runtime_error("DeBERTa config " + path + ": write failed");
-}
+void DebertaV2Config::save(const std::string& path) const { write_json_file(path, to_json()); }
 
 }  // namespace gtrain

@@ -30,6 +30,10 @@ struct EncoderImpl : torch::nn::Module {
   virtual torch::nn::Embedding word_embeddings() const = 0;
 };
 
+// Hugging Face's _init_weights over every submodule of m (gtrain::Linear, Embedding, LayerNorm);
+// LoRA adapters are left as they are.
+void hf_init_weights(torch::nn::Module& m, double initializer_range);
+
 // A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);
 

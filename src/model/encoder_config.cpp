@@ -1,6 +1,7 @@
 #include "model/encoder_config.h"
 
-#include <fstream>
+
+#include "io/json_fields.h"
 #include <stdexcept>
 
 namespace gtrain {
@@ -27,22 +28,9 @@ EncoderConfig EncoderConfig::from_json(const nlohmann::json& j, const std::strin
 }
 
 EncoderConfig EncoderConfig::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("encoder config " + path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("encoder config " + path + ": invalid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(read_json_file(path, "encoder config"), path);
 }
 
-void EncoderConfig::save(const std::string& path) const {
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error("encoder config " + path + ": cannot write");
-  f << to_json().dump(2) << "\n";
-  if (!f) throw std::runtime_error("encoder config " + path + ": write failed");
-}
+void EncoderConfig::save(const std::string& path) const { write_json_file(path, to_json()); }
 
 }  // namespace gtrain

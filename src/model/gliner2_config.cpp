@@ -1,6 +1,5 @@
 #include "model/gliner2_config.h"
 
-#include <fstream>
 #include <stdexcept>
 
 #include "io/json_fields.h"
@@ -40,15 +39,7 @@ ExtractorConfig ExtractorConfig::from_json(const nlohmann::json& j, const std::s
 }
 
 ExtractorConfig ExtractorConfig::from_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("GLiNER2 config " + path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("GLiNER2 config " + path + ": invalid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(read_json_file(path, "GLiNER2 config"), path);
 }
 
 nlohmann::json ExtractorConfig::to_json() const {
@@ -63,11 +54,6 @@ nlohmann::json ExtractorConfig::to_json() const {
   return j;
 }
 
-void ExtractorConfig::save(const std::string& path) const {
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error("GLiNER2 config " + path + ": cannot write");
-  f << to_json().dump(2) << "\n";
-  if (!f) throw std::runtime_error("GLiNER2 config " + path + ": write failed");
-}
+void ExtractorConfig::save(const std::string& path) const { write_json_file(path, to_json()); }
 
 }  // namespace gtrain

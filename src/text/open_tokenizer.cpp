@@ -18,9 +18,8 @@ namespace fs = std::filesystem;
 namespace gtrain {
 
 namespace {
-// Hugging Face's added_tokens.json: {"[P]": 128003, ...}. Tokens are added in id order and must
-// land on the ids the file gives, or the embedding rows would not match.
-void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
+nlohmann::json read_json_object(const fs::path& file) {
+  if (!fs::exists(file)) return nlohmann::json::object();
   std::ifstream f(file);
   nlohmann::json j;
   try {
@@ -28,8 +27,15 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
   } catch (const std::exception& e) {
     throw std::runtime_error(file.string() + ": malformed JSON: " + e.what());
   }
+  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected a JSON object");
+  return j;
+}
+
+// Hugging Face's added_tokens.json: {"[P]": 128003, ...}. Tokens are added in id order and must
+// land on the ids the file gives, or the embedding rows would not match.
+void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
+  const nlohmann::json j = read_json_object(file);
   std::map<int32_t, std::string> by_id;
-  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected an object {token: id}");
   for (auto it = j.begin(); it != j.end(); ++it) {
     // Checked before the conversion: a float or an id past int32 was cast unchecked (undefined).
     const auto& v = it.value();
@@ -44,18 +50,6 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
       throw std::runtime_error(file.string() + ": added token '" + token + "' expects id " +
                                std::to_string(id) + " but the tokenizer assigns " + std::to_string(got));
   }
-}
-nlohmann::json read_json_object(const fs::path& file) {
-  if (!fs::exists(file)) return nlohmann::json::object();
-  std::ifstream f(file);
-  nlohmann::json j;
-  try {
-    f >> j;
-  } catch (const std::exception& e) {
-    throw std::runtime_error(file.string() + ": malformed JSON: " + e.what());
-  }
-  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected a JSON object");
-  return j;
 }
 
 // A special-token entry: "[CLS]" or {"content": "[CLS]", ...}; empty when absent or null.
