@@ -16,6 +16,7 @@
 #include "config/yaml_check.h"
 #include "data/input_error.h"
 #include "data/prepared.h"
+#include "io/atomic_file.h"
 #include "io/sha256.h"
 
 namespace gtrain {
@@ -842,23 +843,7 @@ void save_resolved_config(const TrainConfig& cfg, const std::string& path) {
   const fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(path + ": cannot write the resolved config (temp file " + tmp + ")");
-    f << text;
-    f.flush();
-    if (!f) {
-      fs::remove(tmp, ec);
-      throw std::runtime_error(path + ": writing the resolved config failed");
-    }
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignore;
-    fs::remove(tmp, ignore);
-    throw std::runtime_error(path + ": cannot move the resolved config into place: " + ec.message());
-  }
+  write_text_file_atomic(path, text);
 }
 
 std::string prepare_cache_key(const PrepareConfig& p) {

@@ -146,18 +146,6 @@ void write_scalar_attr(hid_t file, const std::string& fname, const char* name, T
     write_fail(fname, std::string("write attribute ") + name);
 }
 
-void fsync_path(const std::string& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) {
-    if (directory) return;  // best effort for the directory
-    write_fail(p, std::string("open for fsync: ") + std::strerror(errno));
-  }
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && !directory) write_fail(p, std::string("fsync: ") + std::strerror(err));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading helpers (throw InputError naming the file and the attribute / dataset).
 
@@ -303,7 +291,10 @@ void check_offsets(const std::string& fname, const char* name, const std::vector
 // PreparedWriter
 
 PreparedWriter::PreparedWriter(const std::string& final_path, const PreparedMeta& meta)
-    : final_path_(final_path), tmp_path_(final_path + ".tmp." + std::to_string(::getpid())), meta_(meta) {
+    : final_path_(final_path),
+      staged_(std::make_unique<StagedPath>(final_path)),
+      meta_(meta) {
+  tmp_path_ = staged_->tmp();
   std::lock_guard<std::mutex> lk(h5_mutex());
   quiet_hdf5();
   file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -322,7 +313,7 @@ void PreparedWriter::discard() noexcept {
     H5Fclose(file_);
     file_ = -1;
   }
-  if (!committed_) std::remove(tmp_path_.c_str());
+  if (!committed_) staged_.reset();  // removes the temporary file
 }
 
 void PreparedWriter::add(const PreparedExample& ex) {
@@ -407,12 +398,12 @@ void PreparedWriter::commit() {
   herr_t rc = H5Fclose(f);
   file_ = -1;
   if (rc < 0) write_fail(fn, "close" + io_cause());
-  fsync_path(tmp_path_, false);
-  if (std::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
-    write_fail(final_path_, "rename from " + tmp_path_ + ": " + std::strerror(errno));
+  try {
+    staged_->commit();  // fsync, rename into place, fsync the directory
+  } catch (const std::runtime_error& e) {
+    write_fail(final_path_, e.what());
+  }
   committed_ = true;
-  std::filesystem::path dir = std::filesystem::path(final_path_).parent_path();
-  fsync_path(dir.empty() ? std::string(".") : dir.string(), true);
 }
 
 // =============================================================================================

@@ -7,11 +7,13 @@
 #pragma once
 #include <cstdint>
 #include <climits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "data/example.h"
 #include "data/prepared.h"
+#include "io/atomic_file.h"
 
 namespace gtrain {
 
@@ -40,6 +42,7 @@ class PreparedWriter {
   void discard() noexcept;
 
   std::string final_path_, tmp_path_;
+  std::unique_ptr<StagedPath> staged_;  // tmp_path_, renamed to final_path_ by commit()
   PreparedMeta meta_;
   int64_t file_ = -1;  // hid_t
   bool committed_ = false;

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <stdexcept>
 
@@ -12,6 +14,11 @@ namespace gtrain {
 namespace {
 [[noreturn]] void atomic_file_fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": " + what + ": " + std::strerror(errno));
+}
+
+std::string parent_of(const std::string& path) {
+  const std::filesystem::path p = std::filesystem::path(path).parent_path();
+  return p.empty() ? "." : p.string();
 }
 }  // namespace
 
@@ -26,10 +33,13 @@ AtomicFileWriter::~AtomicFileWriter() {
   if (!committed_) ::unlink(tmp_.c_str());
 }
 
-void AtomicFileWriter::write(const std::string& data) {
+void AtomicFileWriter::write(const std::string& data) { write(data.data(), data.size()); }
+
+void AtomicFileWriter::write(const void* p, size_t size) {
+  const char* data = static_cast<const char*>(p);
   size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+  while (done < size) {
+    const ssize_t n = ::write(fd_, data + done, std::min<size_t>(size - done, size_t(1) << 30));
     if (n < 0) {
       if (errno == EINTR) continue;
       atomic_file_fail(tmp_, "write failed");
@@ -45,21 +55,60 @@ void AtomicFileWriter::commit() {
   if (rc != 0) atomic_file_fail(tmp_, "close failed");
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) atomic_file_fail(path_, "cannot rename " + tmp_ + " into place");
   committed_ = true;
-  // Make the rename durable (best effort).
-  std::string dir = ".";
-  const auto slash = path_.find_last_of('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path_.substr(0, slash);
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  fsync_path(parent_of(path_), true);  // make the rename durable
 }
 
 void write_text_file_atomic(const std::string& path, const std::string& content) {
   AtomicFileWriter w(path);
   w.write(content);
   w.commit();
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) {
+    if (directory) return;
+    atomic_file_fail(path, "cannot open for fsync");
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  errno = err;
+  if (rc != 0 && !directory) atomic_file_fail(path, "fsync failed");
+}
+
+StagedPath::StagedPath(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  std::error_code ec;
+  std::filesystem::remove_all(tmp_, ec);
+}
+
+StagedPath::~StagedPath() {
+  if (committed_) return;
+  std::error_code ec;
+  std::filesystem::remove_all(tmp_, ec);
+}
+
+void StagedPath::commit() {
+  namespace fs = std::filesystem;
+  const bool dir = fs::is_directory(tmp_);
+  fsync_path(tmp_, dir);
+  std::error_code ec;
+  if (fs::exists(path_)) {
+    const std::string old = path_ + ".old." + std::to_string(::getpid());
+    fs::remove_all(old, ec);
+    if (::rename(path_.c_str(), old.c_str()) != 0) atomic_file_fail(path_, "cannot move the previous copy aside");
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      const int err = errno;
+      ::rename(old.c_str(), path_.c_str());  // put the previous copy back
+      errno = err;
+      atomic_file_fail(path_, "cannot rename " + tmp_ + " into place");
+    }
+    fs::remove_all(old, ec);
+  } else if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    atomic_file_fail(path_, "cannot rename " + tmp_ + " into place");
+  }
+  committed_ = true;
+  fsync_path(parent_of(path_), true);
 }
 
 }  // namespace gtrain

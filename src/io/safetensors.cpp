@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
+
 namespace gtrain {
 
 namespace {
@@ -58,20 +60,6 @@ bool checked_nbytes(const std::vector<int64_t>& shape, size_t elem, uint64_t* ou
   if (__builtin_mul_overflow(n, static_cast<uint64_t>(elem), &n)) return false;
   *out = n;
   return true;
-}
-
-void write_all(int fd, const void* p, size_t n, const std::string& tmp) {
-  const char* c = static_cast<const char*>(p);
-  while (n > 0) {
-    size_t chunk = std::min<size_t>(n, size_t(1) << 30);
-    ssize_t w = ::write(fd, c, chunk);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      fail(tmp, "write failed: " + sys_err());
-    }
-    c += w;
-    n -= static_cast<size_t>(w);
-  }
 }
 
 }  // namespace
@@ -343,41 +331,22 @@ void write_safetensors(const std::string& path, const std::vector<TensorView>& t
                        const std::map<std::string, std::string>& metadata) {
   std::vector<size_t> order;
   const std::string header = safetensors_header(tensors, metadata, &order);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(tmp, "cannot create: " + sys_err());
+  // Through io/atomic_file: the file appears whole or not at all.
   try {
+    AtomicFileWriter w(path);
     uint8_t len[8];
     uint64_t n = header.size();
     for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(n >> (8 * i));
-    write_all(fd, len, 8, tmp);
-    write_all(fd, header.data(), header.size(), tmp);
+    w.write(len, 8);
+    w.write(header.data(), header.size());
     for (size_t i : order) {
       uint64_t nb = 0;
       checked_nbytes(tensors[i].shape, dtype_size(tensors[i].dtype), &nb);
-      if (nb) write_all(fd, tensors[i].data, nb, tmp);
+      if (nb) w.write(tensors[i].data, nb);
     }
-    if (::fsync(fd) != 0) fail(tmp, "fsync failed: " + sys_err());
-    if (::close(fd) != 0) {
-      fd = -1;
-      fail(tmp, "close failed: " + sys_err());
-    }
-    fd = -1;
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      fail(path, "cannot rename " + tmp + " into place: " + sys_err());
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  // Make the rename durable (best effort).
-  std::string dir = ".";
-  auto slash = path.find_last_of('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+    w.commit();
+  } catch (const std::runtime_error& e) {
+    fail(path, e.what());
   }
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
 #include "io/stale_temps.h"
 #include "model/linear.h"
 #include "model/state_dict.h"
@@ -26,19 +27,6 @@ namespace {
 
 [[noreturn]] void fail(const fs::path& file, const std::string& what) {
   throw std::runtime_error("GLiNER2 checkpoint " + file.string() + ": " + what);
-}
-
-// fsync a file or directory (best effort for directories).
-void sync_path(const fs::path& p, bool must) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (must) fail(p, std::string("cannot open for fsync: ") + std::strerror(errno));
-    return;
-  }
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0 && must) fail(p, std::string("fsync failed: ") + std::strerror(err));
 }
 
 }  // namespace
@@ -266,13 +254,10 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
   if (!holds_tokenizer(tok_dir)) fail(tok_dir, std::string("no tokenizer to copy: expected ") + kTokenizerModels);
 
   if (out.has_parent_path()) clean_stale_temps(out.parent_path().string());
-  const std::string pid = std::to_string(::getpid());
-  const fs::path tmp = out.string() + ".tmp." + pid;
-  const fs::path old = out.string() + ".old." + pid;
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
   try {
     if (out.has_parent_path()) fs::create_directories(out.parent_path());
+    StagedPath staged(out.string());  // removed again unless committed
+    const fs::path tmp(staged.tmp());
     fs::create_directories(tmp / "encoder_config");
 
     std::vector<std::pair<std::string, torch::Tensor>> tensors = gliner2_export_tensors(model, opts.dtype);
@@ -289,43 +274,19 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
     for (const auto& name : gliner2_tokenizer_files()) {
       if (!fs::exists(tok_dir / name)) continue;
       fs::copy_file(tok_dir / name, tmp / name, fs::copy_options::overwrite_existing);
-      sync_path(tmp / name, true);
+      fsync_path((tmp / name).string(), false);
     }
     // What predict needs beyond GLiNER2's files (units, threshold, labels, max_length).
     if (!opts.gtrain_json.empty()) {
-      std::ofstream g(tmp / "gtrain.json");
-      g << opts.gtrain_json;
-      g.flush();
-      if (!g) fail(tmp / "gtrain.json", std::string("cannot write: ") + std::strerror(errno));
-      g.close();
-      sync_path(tmp / "gtrain.json", true);
+      write_text_file_atomic((tmp / "gtrain.json").string(), opts.gtrain_json);
     } else if (fs::exists(tok_dir / "gtrain.json")) {
       fs::copy_file(tok_dir / "gtrain.json", tmp / "gtrain.json", fs::copy_options::overwrite_existing);
-      sync_path(tmp / "gtrain.json", true);
+      fsync_path((tmp / "gtrain.json").string(), false);
     }
-    sync_path(tmp / "config.json", true);
-    sync_path(tmp / "encoder_config" / "config.json", true);
-    sync_path(tmp / "encoder_config", false);
-    sync_path(tmp, false);
-
-    if (fs::exists(out)) {
-      fs::remove_all(old, ec);
-      fs::rename(out, old);
-      try {
-        fs::rename(tmp, out);
-      } catch (...) {
-        fs::rename(old, out, ec);  // put the previous checkpoint back
-        throw;
-      }
-      fs::remove_all(old, ec);
-    } else {
-      fs::rename(tmp, out);
-    }
-    sync_path(out.has_parent_path() ? out.parent_path() : fs::path("."), false);
-  } catch (const std::exception& e) {
-    fs::remove_all(tmp, ec);
-    if (dynamic_cast<const fs::filesystem_error*>(&e)) fail(out, e.what());
-    throw;
+    fsync_path((tmp / "encoder_config").string(), true);
+    staged.commit();  // an existing out is replaced only now, and put back if the rename fails
+  } catch (const fs::filesystem_error& e) {
+    fail(out, e.what());
   }
   spdlog::info("exported GLiNER2 checkpoint to {} ({})", out.string(), dtype_label(opts.dtype));
 }

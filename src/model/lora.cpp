@@ -1,8 +1,6 @@
 #include "model/lora.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,6 +16,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
@@ -75,33 +74,6 @@ std::string utc_now_iso() {
   return out;
 }
 
-// Writes text to path + ".tmp.<pid>", fsyncs it and renames it over path.
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  auto fail = [&](const std::string& what) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("LoRA: " + what + " " + tmp + ": " + err);
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("cannot create");
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      fail("cannot write");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("cannot fsync");
-  }
-  if (::close(fd) != 0) fail("cannot close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename into " + path + ":");
-}
 
 }  // namespace
 
@@ -270,7 +242,7 @@ void save_lora_adapters(const torch::nn::Module& root, const std::string& dir, c
   j["lora_dropout"] = cfg.dropout;
   j["target_modules"] = std::vector<std::string>(top.begin(), top.end());
   j["created_at"] = utc_now_iso();
-  write_file_atomic((d / kConfigFile).string(), j.dump(2) + "\n");
+  write_text_file_atomic((d / kConfigFile).string(), j.dump(2) + "\n");
 }
 
 LoraConfig load_lora_adapters(torch::nn::Module& root, const std::string& dir) {

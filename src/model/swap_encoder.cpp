@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/json_fields.h"
 #include "model/encoder_config.h"
 #include "model/hf_encoder_weights.h"
 #include "model/gliner2_config.h"
@@ -362,11 +363,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     }
     for (int32_t id = r.tokenizer_file_vocab; id < n_tok; ++id) added[tok->id_to_piece(id)] = id;
     for (const auto& t : r.tokens) added[t.token] = t.id;
-    {
-      std::ofstream f(stage.p / "added_tokens.json");
-      f << added.dump(2) << "\n";
-      if (!f) swap_fail(stage.p / "added_tokens.json", "write failed");
-    }
+    write_json_file((stage.p / "added_tokens.json").string(), added);
     r.wrote_added_tokens_json = true;
     tok_src = stage.p;
     // The output's tokenizer must read back as the one the embeddings were sized for.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/atomic_file.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
 
@@ -40,13 +41,6 @@ TrainState TrainState::from_json(const nlohmann::json& j) {
 }
 
 namespace {
-void fsync_path(const fs::path& p) {
-  FILE* f = std::fopen(p.c_str(), "rb");
-  if (!f) return;
-  ::fsync(fileno(f));
-  std::fclose(f);
-}
-
 // AdamW's per-parameter state as plain tensors named "g<group>.p<index>.<field>", written through
 // the checked safetensors writer. torch's archive writer (optimizer.pt) ends the process when a
 // write fails (its destructor throws during unwinding: "terminate called", SIGABRT), so a full
@@ -106,13 +100,11 @@ void load_adamw_state(torch::optim::AdamW& opt, const std::map<std::string, torc
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
                      const TrainState& state, at::Generator& mask_gen) {
   const fs::path final_dir(dir);
-  const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
   try {
+    StagedPath staged(final_dir.string());  // removed again unless committed
+    const fs::path tmp(staged.tmp());
     fs::create_directories(tmp);
     save_safetensors((tmp / "model.safetensors").string(), state_dict(model));
-    std::vector<std::string> files = {"model.safetensors", "optimizer.safetensors", "rng.safetensors", "state.json"};
     if (auto* adamw = dynamic_cast<torch::optim::AdamW*>(&opt)) {
       save_safetensors((tmp / "optimizer.safetensors").string(), adamw_state_tensors(*adamw));
     } else {  // another optimizer: torch's archive, built in memory so a failed write is an error
@@ -120,34 +112,16 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::op
       opt.save(a);
       std::ostringstream bytes;
       a.save_to(bytes);
-      std::ofstream f(tmp / "optimizer.pt", std::ios::binary);
-      f << bytes.str();
-      f.flush();
-      if (!f) throw std::runtime_error("cannot write " + (tmp / "optimizer.pt").string() + ": " + std::strerror(errno));
-      files[1] = "optimizer.pt";
+      write_text_file_atomic((tmp / "optimizer.pt").string(), bytes.str());
     }
     torch::Tensor default_rng = at::detail::getDefaultCPUGenerator().get_state();
     torch::Tensor mask_rng = mask_gen.get_state();
     save_safetensors((tmp / "rng.safetensors").string(), {{"default_cpu", default_rng}, {"mask", mask_rng}});
-    {
-      std::ofstream f(tmp / "state.json");
-      f << state.to_json().dump(2) << "\n";
-      f.flush();
-      if (!f) throw std::runtime_error("cannot write " + (tmp / "state.json").string() + ": " + std::strerror(errno));
-    }
-    for (const std::string& n : files) fsync_path(tmp / n);
-    // Replace an existing checkpoint of the same step: move it aside first, so there is never a
-    // moment without a complete copy.
-    fs::path old;
-    if (fs::exists(final_dir)) {
-      old = final_dir.string() + ".old." + std::to_string(::getpid());
-      fs::rename(final_dir, old);
-    }
-    fs::rename(tmp, final_dir);
-    fsync_path(final_dir.parent_path());
-    if (!old.empty()) fs::remove_all(old, ec);
+    write_text_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
+    // Each file above was synced as it was written; commit() moves an existing checkpoint of the
+    // same step aside first, so there is never a moment without a complete copy.
+    staged.commit();
   } catch (const std::exception& e) {
-    fs::remove_all(tmp, ec);  // no half-written checkpoint left behind; the previous ones are untouched
     throw std::runtime_error("writing checkpoint " + final_dir.string() + " failed (earlier checkpoints are intact): " +
                              e.what());
   }
