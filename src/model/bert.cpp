@@ -11,10 +11,6 @@ namespace gtrain {
 
 namespace {
 
-torch::nn::LayerNorm bert_ln(int64_t h, double eps) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
-}
-
 torch::Tensor activation(const std::string& act, const torch::Tensor& x) {
   if (act == "gelu" || act == "gelu_python") return torch::gelu(x);
   // gelu_new / gelu_fast are the tanh approximation written out; torch's "tanh" GELU is the same
@@ -44,7 +40,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) : cfg(c) {
   position_embeddings = register_module("position_embeddings", torch::nn::Embedding(popt));
   token_type_embeddings =
       register_module("token_type_embeddings", torch::nn::Embedding(cfg.type_vocab_size, cfg.embedding_size));
-  LayerNorm = register_module("LayerNorm", bert_ln(cfg.embedding_size, cfg.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.embedding_size, cfg.layer_norm_eps));
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
@@ -93,7 +89,7 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
 BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features)
     : dropout_p(cfg.hidden_dropout_prob) {
   dense = register_module("dense", Linear(in_features, cfg.hidden_size));
-  LayerNorm = register_module("LayerNorm", bert_ln(cfg.hidden_size, cfg.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
 torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
@@ -139,6 +135,7 @@ BertModelImpl::BertModelImpl(const BertConfig& c) : cfg(c) {
   if (cfg.has_embeddings_project())
     embeddings_project = register_module("embeddings_project", Linear(cfg.embedding_size, cfg.hidden_size));
   encoder = register_module("encoder", BertEncoder(cfg));
+  if (cfg.has_pooler()) pooler = register_module("pooler", BertPooler(cfg));
 }
 
 torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
@@ -149,13 +146,16 @@ torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch
     throw std::invalid_argument("BERT encoder: attention_mask shape differs from input_ids");
   torch::Tensor h = embeddings(input_ids, token_type_ids);
   if (embeddings_project) h = embeddings_project(h);
-  // HF get_extended_attention_mask: (1 - mask) * finfo(dtype).min, broadcast over heads and queries.
+  // HF get_extended_attention_mask: (1 - mask) * finfo(dtype).min in the parameters' dtype (fp32
+  // under autocast too: an fp16 -65504 added to fp16 scores can overflow), broadcast over heads and
+  // queries.
+  const auto pdtype = embeddings->LayerNorm->weight.scalar_type();
   torch::Tensor additive;
   if (attention_mask.defined()) {
-    torch::Tensor m = attention_mask.to(h.scalar_type()).view({input_ids.size(0), 1, 1, input_ids.size(1)});
-    additive = (1.0 - m) * lowest_value(h.scalar_type());
+    torch::Tensor m = attention_mask.to(pdtype).view({input_ids.size(0), 1, 1, input_ids.size(1)});
+    additive = (1.0 - m) * lowest_value(pdtype);
   } else {
-    additive = torch::zeros({1, 1, 1, input_ids.size(1)}, h.options());
+    additive = torch::zeros({1, 1, 1, input_ids.size(1)}, h.options().dtype(pdtype));
   }
   for (size_t i = 0; i < encoder->layer->size(); ++i) {
     if (all_hidden_states) all_hidden_states->push_back(h);

@@ -9,9 +9,11 @@
 //   embedding_size != hidden_size), encoder.layer.N.attention.self.{query,key,value}.*,
 //   encoder.layer.N.attention.output.{dense,LayerNorm}.*, encoder.layer.N.intermediate.dense.*,
 //   encoder.layer.N.output.{dense,LayerNorm}.*
-// The pooler (pooler.dense) is not built: GLiNER2 reads the last hidden state only, so loaders
-// drop pooler tensors and say so. Every linear layer is a gtrain::Linear, so LoRA's "query",
-// "key", "value", "dense" targets attach to it.
+//   pooler.dense.{weight,bias} (bert, roberta, xlm-roberta: AutoModel builds it and GLiNER2's
+//   from_pretrained loads its state dict strictly, so it is kept although forward never uses it;
+//   like GLiNER2's classifier head it gets no gradient in NER training).
+// Every linear layer is a gtrain::Linear, so LoRA's "query", "key", "value", "dense" targets attach
+// to it (the pooler's dense too, as in Python).
 #pragma once
 #include <torch/torch.h>
 
@@ -87,6 +89,12 @@ struct BertEncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(BertEncoder);
 
+struct BertPoolerImpl : torch::nn::Module {
+  explicit BertPoolerImpl(const BertConfig& cfg) { dense = register_module("dense", Linear(cfg.hidden_size, cfg.hidden_size)); }
+  Linear dense{nullptr};
+};
+TORCH_MODULE(BertPooler);
+
 struct BertModelImpl : EncoderImpl {
   explicit BertModelImpl(const BertConfig& cfg);
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
@@ -101,6 +109,7 @@ struct BertModelImpl : EncoderImpl {
   BertEmbeddings embeddings{nullptr};
   Linear embeddings_project{nullptr};  // ELECTRA only
   BertEncoder encoder{nullptr};
+  BertPooler pooler{nullptr};  // when cfg.has_pooler(); never run
 };
 TORCH_MODULE(BertModel);
 

@@ -37,6 +37,9 @@ struct BertConfig {
   // RoBERTa-style position ids (padding_idx + 1 + running count of non-padding tokens).
   bool offset_positions() const { return model_type == "roberta" || model_type == "xlm-roberta"; }
   bool has_embeddings_project() const { return embedding_size != hidden_size; }
+  // transformers' AutoModel builds BertModel / RobertaModel / XLMRobertaModel with a pooler (and
+  // GLiNER2 saves it, unused); ElectraModel has none.
+  bool has_pooler() const { return model_type != "electra"; }
   int64_t head_size() const { return hidden_size / num_attention_heads; }
 
   // Parses and validates; errors name `source` and the field ("BERT config x/config.json: field

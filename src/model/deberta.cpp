@@ -21,10 +21,6 @@ torch::Tensor maybe_dropout(const torch::Tensor& x, double p, bool training) {
   return gtrain::dropout(x, p, training);
 }
 
-torch::nn::LayerNorm deberta_ln(int64_t h, double eps) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
-}
-
 // gtrain::Linear (same parameter names and default init as torch::nn::Linear, plus the LoRA
 // slot that src/model/lora.h fills).
 Linear make_linear(int64_t in, int64_t out, bool bias = true) { return Linear(in, out, bias); }
@@ -82,7 +78,7 @@ DebertaV2EmbeddingsImpl::DebertaV2EmbeddingsImpl(const DebertaV2Config& c) : cfg
                                             torch::nn::Embedding(cfg.type_vocab_size, cfg.embedding_size));
   if (cfg.embedding_size != cfg.hidden_size)
     embed_proj = register_module("embed_proj", make_linear(cfg.embedding_size, cfg.hidden_size, false));
-  LayerNorm = register_module("LayerNorm", deberta_ln(cfg.hidden_size, cfg.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& mask,
@@ -235,7 +231,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
 
 DebertaV2SelfOutputImpl::DebertaV2SelfOutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
   dense = register_module("dense", make_linear(c.hidden_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", deberta_ln(c.hidden_size, c.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2SelfOutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
@@ -266,7 +262,7 @@ torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& hidden) {
 
 DebertaV2OutputImpl::DebertaV2OutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
   dense = register_module("dense", make_linear(c.intermediate_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", deberta_ln(c.hidden_size, c.layer_norm_eps));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2OutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
@@ -299,7 +295,7 @@ DebertaV2EncoderImpl::DebertaV2EncoderImpl(const DebertaV2Config& c) : cfg(c) {
     rel_embeddings =
         register_module("rel_embeddings", torch::nn::Embedding(cfg.pos_ebd_size() * 2, cfg.hidden_size));
   if (cfg.norm_rel_layer_norm())
-    LayerNorm = register_module("LayerNorm", deberta_ln(cfg.hidden_size, cfg.layer_norm_eps));
+    LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
 torch::Tensor DebertaV2EncoderImpl::get_rel_embedding(int64_t first, int64_t count) {

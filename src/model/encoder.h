@@ -34,6 +34,11 @@ struct EncoderImpl : torch::nn::Module {
 // LoRA adapters are left as they are.
 void hf_init_weights(torch::nn::Module& m, double initializer_range);
 
+// nn.LayerNorm(h, eps) with affine weights, as every HF encoder builds it.
+inline torch::nn::LayerNorm hf_layer_norm(int64_t h, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
+}
+
 // A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);
 

@@ -9,6 +9,10 @@ namespace gtrain {
 void EncoderConfig::set_dropout(double p) {
   if (is_deberta()) deberta.hidden_dropout_prob = deberta.attention_probs_dropout_prob = p;
   else bert.hidden_dropout_prob = bert.attention_probs_dropout_prob = p;
+  // to_json writes the file as read: the override must be in it too, or best/ and exports would
+  // reload with the old rate.
+  nlohmann::json& raw = is_deberta() ? deberta.raw : bert.raw;
+  if (raw.is_object()) raw["hidden_dropout_prob"] = raw["attention_probs_dropout_prob"] = p;
 }
 
 int64_t EncoderConfig::max_sequence_tokens() const {

@@ -14,6 +14,7 @@
 
 #include "io/atomic_file.h"
 #include "io/stale_temps.h"
+#include "model/hf_encoder_weights.h"
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
@@ -134,18 +135,11 @@ Gliner2Checkpoint load_gliner2_checkpoint(const std::string& dir_in, const Gline
     spdlog::info("{}: vocab_size {} -> {} (embedding rows)", enc_path.string(), ck.encoder_config.vocab_size(), rows);
   ck.encoder_config.set_vocab_size(rows);
 
-  // A BERT-family encoder saved by Python GLiNER2 (AutoModel) carries its pooler, which GLiNER2
-  // never runs; gtrain builds no pooler, so those tensors are dropped (an export then lacks them,
-  // and transformers re-creates the unused layer when Python loads it).
-  if (!ck.encoder_config.is_deberta()) {
-    int64_t dropped = 0;
-    for (auto p = tensors.begin(); p != tensors.end();)
-      if (starts_with(p->first, "encoder.pooler.")) p = tensors.erase(p), ++dropped;
-      else ++p;
-    if (dropped > 0)
-      spdlog::info("{}: ignored {} encoder.pooler.* tensor(s) (the pooler is not used by GLiNER2)", st_path.string(),
-                   dropped);
-  }
+  // GLiNER2's BERT-family encoders carry AutoModel's pooler; a checkpoint without one (written by
+  // other tools) gets it as transformers would initialise it. It never runs.
+  if (add_missing_pooler(tensors, "encoder.", ck.encoder_config, opts.new_row_seed))
+    spdlog::warn("{}: no encoder.pooler.dense.* tensors; added them freshly initialised (the pooler is not used by "
+                 "GLiNER2, but its state dict has it)", st_path.string());
 
   // The counting layer named in config.json must be the one stored.
   bool has_v1 = false, has_v2 = false, has_moe = false;

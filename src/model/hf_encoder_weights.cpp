@@ -1,5 +1,7 @@
 #include "model/hf_encoder_weights.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -14,7 +16,8 @@ constexpr const char* kWordEmb = "embeddings.word_embeddings.weight";
 
 bool is_encoder_tensor(const std::string& rest) {
   if (rest == "embeddings.position_ids" || rest == "embeddings.token_type_ids") return false;  // buffers
-  return starts_with(rest, "embeddings.") || starts_with(rest, "encoder.") || starts_with(rest, "embeddings_project.");
+  return starts_with(rest, "embeddings.") || starts_with(rest, "encoder.") || starts_with(rest, "embeddings_project.") ||
+         starts_with(rest, "pooler.");
 }
 }  // namespace
 
@@ -46,6 +49,16 @@ HfEncoderWeights read_hf_encoder_weights(const std::string& path) {
     }
   }
   return w;
+}
+
+bool add_missing_pooler(std::map<std::string, torch::Tensor>& tensors, const std::string& prefix,
+                        const EncoderConfig& cfg, uint64_t seed) {
+  if (cfg.is_deberta() || !cfg.bert.has_pooler() || tensors.count(prefix + "pooler.dense.weight")) return false;
+  const int64_t H = cfg.hidden_size();
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 1);  // seed itself draws new embedding rows
+  tensors[prefix + "pooler.dense.weight"] = torch::randn({H, H}, gen, torch::kFloat32) * cfg.initializer_range();
+  tensors[prefix + "pooler.dense.bias"] = torch::zeros({H}, torch::kFloat32);
+  return true;
 }
 
 }  // namespace gtrain

@@ -24,6 +24,7 @@
 #include "model/hf_checkpoint.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "text/sentencepiece_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/strings.h"
 
@@ -38,17 +39,11 @@ const char* kWordEmbSuffix = "embeddings.word_embeddings.weight";
 [[noreturn]] void swap_fail(const std::string& what) { throw std::runtime_error("swap-encoder: " + what); }
 [[noreturn]] void swap_fail(const fs::path& file, const std::string& what) { swap_fail(file.string() + ": " + what); }
 
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream f(p);
-  if (!f) swap_fail(p, "cannot open");
-  try {
-    return nlohmann::json::parse(f);
-  } catch (const std::exception& e) {
-    swap_fail(p, std::string("invalid JSON: ") + e.what());
-  }
-}
+// "swap-encoder: <path>: cannot open" / "...: invalid JSON: ...", like swap_fail's other errors.
+nlohmann::json read_json(const fs::path& p) { return read_json_file(p.string(), "swap-encoder:"); }
 
-std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std::string& what) {
+// dir/model.safetensors, or an error that says how to get one from a pickle checkpoint.
+fs::path weights_file(const fs::path& dir, const std::string& what) {
   const fs::path st = dir / "model.safetensors";
   if (!fs::exists(st)) {
     if (fs::exists(dir / "pytorch_model.bin"))
@@ -58,6 +53,11 @@ std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std
                "save_file(torch.load('pytorch_model.bin', map_location='cpu'), 'model.safetensors')\"");
     swap_fail(st, "missing (no " + what + " weights in the directory)");
   }
+  return st;
+}
+
+std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std::string& what) {
+  const fs::path st = weights_file(dir, what);
   try {
     return load_safetensors(st.string());
   } catch (const std::exception& e) {
@@ -65,12 +65,11 @@ std::map<std::string, torch::Tensor> load_weights(const fs::path& dir, const std
   }
 }
 
-// A special-token value of special_tokens_map.json / tokenizer_config.json: "[MASK]" or
-// {"content": "[MASK]", ...}; null = none.
+// A special-token value of special_tokens_map.json / tokenizer_config.json ("[MASK]" or
+// {"content": "[MASK]", ...}); null = none.
 std::optional<std::string> token_value(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-  return std::nullopt;
+  std::string t = special_token_content(v);
+  return t.empty() ? std::nullopt : std::optional<std::string>(t);
 }
 
 std::string with_commas(int64_t n) {
@@ -138,6 +137,8 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
     return;
   }
   if (tok.kind() != "sentencepiece") return;  // tokenizer.json / vocab.txt carry their specials
+  // XLM-R's layout has all its specials (<s> <pad> </s> <unk> <mask>) in the vocabulary already.
+  if (auto* sp = dynamic_cast<const SentencePieceTokenizer*>(&tok); sp && sp->fairseq_ids()) return;
 
   // DebertaV2Tokenizer(vocab_file=spm.model): its special tokens that the model lacks become added
   // tokens, in the order of SPECIAL_TOKENS_ATTRIBUTES (in practice only [MASK]).
@@ -273,16 +274,16 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   }
   if (r.kept.empty() && !r.heads_reinitialised) swap_fail(g2_st, "holds no head tensors (nothing outside encoder.*)");
   {
-    load_weights(enc, "encoder");  // the file's presence, with the pickle hint
     HfEncoderWeights ew;
     try {
-      ew = read_hf_encoder_weights(enc_st.string());
+      ew = read_hf_encoder_weights(weights_file(enc, "encoder").string());
     } catch (const std::exception& e) {
       swap_fail(e.what());
     }
     r.encoder_prefix = ew.prefix;
     r.encoder_dtype = ew.word_embeddings_dtype;
     r.dropped = ew.dropped;
+    r.pooler_initialised = add_missing_pooler(ew.tensors, "", enc_cfg, seed);
     for (auto& kv : ew.tensors) {
       r.replaced.push_back("encoder." + kv.first);
       combined.emplace("encoder." + kv.first, std::move(kv.second));
@@ -407,6 +408,10 @@ std::string format_swap_report(const SwapEncoderReport& r) {
     << " parameters, " << r.model_type << ", " << r.encoder_layers << " layers) from " << enc_st << " (names '"
     << r.encoder_prefix << "embeddings.*' / '" << r.encoder_prefix << "encoder.*', " << r.encoder_dtype
     << "); the " << r.discarded_gliner2_encoder_tensors << " encoder tensors of " << g2_st << " are discarded\n";
+  if (r.pooler_initialised)
+    o << "  pooler    " << enc_st << " has none (a pretraining checkpoint); pooler.dense initialised ~ N(0, "
+      << r.init_std << "^2), bias 0 (seed " << r.seed << "), as transformers' AutoModel would: GLiNER2's state dict "
+      << "has it, its forward never uses it\n";
   if (r.dropped.empty())
     o << "  dropped   nothing (every tensor of " << enc_st << " is part of the encoder)\n";
   else

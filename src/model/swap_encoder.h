@@ -17,9 +17,10 @@
 //                 one tensor ending in "embeddings.word_embeddings.weight" ("" for a bare model,
 //                 "deberta." / "bert." / "roberta." / "electra." for the pretraining models,
 //                 "encoder." for another GLiNER2 checkpoint); the tensors under prefix +
-//                 "embeddings." / "encoder." / "embeddings_project." are the encoder. Everything else
-//                 (lm_predictions.*, lm_head.*, cls.*, discriminator_predictions.*, pooler.*, the
-//                 non-learned position_ids / token_type_ids buffers) is dropped and listed.
+//                 "embeddings." / "encoder." / "embeddings_project." / "pooler." are the encoder.
+//                 Everything else (lm_predictions.*, lm_head.*, cls.*, discriminator_predictions.*,
+//                 the non-learned position_ids / token_type_ids buffers) is dropped and listed. A
+//                 BERT/RoBERTa/XLM-R file without a pooler gets one initialised (add_missing_pooler).
 //   The encoder's hidden_size must equal the GLiNER2 encoder's (the heads' input size), unless
 //   reinit_heads: then the heads are built afresh at the encoder's width (PyTorch's default init,
 //   torch::manual_seed(seed)) and the checkpoint's head weights are discarded; its config
@@ -92,6 +93,7 @@ struct SwapEncoderReport {
   std::string encoder_dtype;                      // safetensors dtype of its word embeddings
   int64_t encoder_layers = 0;
   std::vector<std::string> dropped;  // tensors of encoder_dir/model.safetensors not used
+  bool pooler_initialised = false;   // BERT family without a pooler in the file (add_missing_pooler)
 
   // Word embeddings.
   int64_t config_vocab_size = 0;  // vocab_size in encoder_dir/config.json

@@ -52,13 +52,8 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
   }
 }
 
-// A special-token entry: "[CLS]" or {"content": "[CLS]", ...}; empty when absent or null.
 std::string token_of(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key)) return "";
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-  return "";
+  return j.contains(key) ? special_token_content(j[key]) : "";
 }
 
 // special_tokens_map.json wins over tokenizer_config.json, as in transformers.
@@ -102,7 +97,9 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
   if (fs::is_directory(p)) {
     const nlohmann::json tcfg = read_json_object(p / "tokenizer_config.json");
     const nlohmann::json stm = read_json_object(p / "special_tokens_map.json");
-    const std::string tclass = tcfg.value("tokenizer_class", std::string());
+    const std::string tclass = tcfg.contains("tokenizer_class") && tcfg["tokenizer_class"].is_string()
+                                   ? tcfg["tokenizer_class"].get<std::string>()
+                                   : "";
     const bool xlmr_class = tclass == "XLMRobertaTokenizer" || tclass == "XLMRobertaTokenizerFast";
     std::unique_ptr<Tokenizer> tok;
     if (fs::exists(p / "sentencepiece.bpe.model") || (xlmr_class && fs::exists(p / "spm.model"))) {
@@ -116,10 +113,13 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
     } else if (fs::exists(p / "spm.model")) {
       tok = std::make_unique<SentencePieceTokenizer>((p / "spm.model").string());
     } else if (fs::exists(p / "vocab.txt")) {
-      auto wp = std::make_unique<WordPieceTokenizer>((p / "vocab.txt").string());
-      if (fs::exists(p / "tokenizer_config.json"))
-        wp->apply_settings(bert_settings(tcfg, stm, p / "tokenizer_config.json"), (p / "tokenizer_config.json").string());
-      tok = std::move(wp);
+      if (fs::exists(p / "tokenizer_config.json")) {
+        const BertTokenizerSettings st = bert_settings(tcfg, stm, p / "tokenizer_config.json");
+        tok = std::make_unique<WordPieceTokenizer>((p / "vocab.txt").string(), &st,
+                                                   (p / "tokenizer_config.json").string());
+      } else {
+        tok = std::make_unique<WordPieceTokenizer>((p / "vocab.txt").string());
+      }
     } else {
       throw std::runtime_error(path +
                                ": no spm.model, sentencepiece.bpe.model, tokenizer.json or vocab.txt in this directory");

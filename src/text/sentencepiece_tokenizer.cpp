@@ -242,6 +242,11 @@ void SentencePieceTokenizer::use_fairseq_ids() {
   fairseq_ = true;
   pad_id_ = 1;
   unk_id_ = 3;
+  // XLMRobertaTokenizer never splits its special tokens: match them whole in text too.
+  for (const char* t : {"<s>", "<pad>", "</s>", "<unk>", "<mask>"}) {
+    special_tokens_.push_back(t);
+    special_ids_.emplace(t, piece_to_id(t));
+  }
 }
 
 int32_t SentencePieceTokenizer::from_model_id(int32_t id) const {

@@ -41,6 +41,15 @@ class Tokenizer {
   std::string sep_token = "[SEP]";
 };
 
+// A special-token entry of special_tokens_map.json / tokenizer_config.json: "[CLS]" or
+// {"content": "[CLS]", ...}; "" for anything else (null, absent). v is a nlohmann::json.
+template <class Json>
+std::string special_token_content(const Json& v) {
+  if (v.is_string()) return v.template get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].template get<std::string>();
+  return "";
+}
+
 // What Hugging Face's tokenizer(text) gives: cls_token, the pieces of each whitespace-separated
 // word (encode_word), sep_token; with_special_tokens=false leaves the two out. Throws naming a
 // cls/sep token the vocabulary lacks.
@@ -56,8 +65,9 @@ inline const std::vector<std::string>& gliner2_special_tokens() {
 // Opens a tokenizer from a path: *.model = SentencePiece, tokenizer.json or vocab.txt = WordPiece,
 // a directory = whichever of those it holds, as Hugging Face's AutoTokenizer would read it:
 //   spm.model                 SentencePiece (DeBERTa-v2/v3)
-//   sentencepiece.bpe.model   SentencePiece with XLM-R's fairseq ids (also any *.model when
-//                             tokenizer_config.json names XLMRobertaTokenizer)
+//   sentencepiece.bpe.model   SentencePiece with XLM-R's fairseq ids (also an spm.model whose
+//                             tokenizer_config.json names XLMRobertaTokenizer; a *.model path
+//                             given as a file is read with plain SentencePiece ids)
 //   tokenizer.json            WordPiece as the fast tokenizer defines it
 //   vocab.txt                 WordPiece with BertTokenizer's settings from tokenizer_config.json
 //                             (do_lower_case, strip_accents, tokenize_chinese_chars, unk/pad tokens)

@@ -30,11 +30,25 @@ const char* const kBertSpecials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]
 
 }  // namespace
 
-WordPieceTokenizer::WordPieceTokenizer(const std::string& path) {
+WordPieceTokenizer::WordPieceTokenizer(const std::string& path, const BertTokenizerSettings* settings,
+                                       const std::string& source) {
   const std::string bytes = read_file(path);
   file_hash_.update(bytes);
-  if (ends_with(path, ".json")) load_json(path, bytes);
-  else load_vocab_txt(path, bytes);
+  if (ends_with(path, ".json")) {
+    load_json(path, bytes);
+  } else {
+    load_vocab_txt(path, bytes, settings ? settings->unk_token : "[UNK]",
+                   settings ? " (field 'unk_token' of " + (source.empty() ? path : source) + ")" : "");
+    if (settings) {
+      apply_settings(*settings, source.empty() ? path : source);
+      // The settings change the pieces: fold them into the fingerprint.
+      std::string d = "\nbert-settings lower=" + std::to_string(lowercase_) + " strip=" + std::to_string(strip_accents_) +
+                      " cjk=" + std::to_string(handle_chinese_) + " maxchars=" + std::to_string(max_chars_) +
+                      " unk=" + settings->unk_token + " pad=" + settings->pad_token;
+      for (const auto& t : settings->special_tokens) d += " " + t;
+      file_hash_.update(d);
+    }
+  }
   for (size_t i = 0; i < id_to_token_.size(); ++i)
     if (id_to_token_[i].empty())
       throw std::runtime_error(path + ": vocabulary has no token with id " + std::to_string(i));
@@ -55,7 +69,8 @@ void WordPieceTokenizer::add_matched_whole(const std::string& token, int32_t id)
   longest_added_ = std::max(longest_added_, token.size());
 }
 
-void WordPieceTokenizer::load_vocab_txt(const std::string& path, const std::string& bytes) {
+void WordPieceTokenizer::load_vocab_txt(const std::string& path, const std::string& bytes,
+                                        const std::string& unk_token, const std::string& unk_from) {
   // HF BertTokenizer: id = line number; a repeated token maps to its last line.
   size_t pos = 0;
   int32_t id = 0;
@@ -73,8 +88,8 @@ void WordPieceTokenizer::load_vocab_txt(const std::string& path, const std::stri
     pos = nl + 1;
   }
   if (vocab_.empty()) throw std::runtime_error(path + ": empty vocabulary");
-  auto unk = vocab_.find("[UNK]");
-  if (unk == vocab_.end()) throw std::runtime_error(path + ": vocab.txt has no [UNK] token");
+  auto unk = vocab_.find(unk_token);
+  if (unk == vocab_.end()) throw std::runtime_error(path + ": vocab.txt has no " + unk_token + " token" + unk_from);
   unk_id_ = unk->second;
   auto pad = vocab_.find("[PAD]");
   pad_id_ = pad == vocab_.end() ? 0 : pad->second;
@@ -266,6 +281,17 @@ void WordPieceTokenizer::encode_segment(const std::vector<char32_t>& cps, const 
     }
     if (is_space(c)) {  // clean_text turns it into ' ', which the pre-tokenizer splits on
       flush();
+      continue;
+    }
+    if (strip_accents_ && c >= 0xAC00 && c <= 0xD7A3) {
+      // Accent stripping starts with NFD, which takes a Hangul syllable apart into its conjoining
+      // jamo (choseong, jungseong, jongseong when present); HF then matches those against the
+      // vocabulary. Every jamo keeps the syllable's source span.
+      const char32_t sidx = c - 0xAC00;
+      const int32_t at = static_cast<int32_t>(i);
+      cur.push_back({static_cast<char32_t>(0x1100 + sidx / 588), at, at + 1});
+      cur.push_back({static_cast<char32_t>(0x1161 + (sidx % 588) / 28), at, at + 1});
+      if (sidx % 28 != 0) cur.push_back({static_cast<char32_t>(0x11A7 + sidx % 28), at, at + 1});
       continue;
     }
     if (strip_accents_) {

@@ -4,9 +4,9 @@
 //
 // Deliberate limits:
 //  * Accent stripping (strip_accents true, or lowercase true with strip_accents null) maps each
-//    precomposed character to its base letter via a table (NFD minus Mn marks) and drops Mn marks.
-//    Hangul syllables are NEVER decomposed into jamo (HF would); Korean models set lowercase false
-//    and do not strip accents, so this only matters for misconfigured models.
+//    precomposed character to its base letter via a table (NFD minus Mn marks) and drops Mn marks;
+//    Hangul syllables are decomposed into their conjoining jamo, as HF's NFD does (Korean models
+//    set do_lower_case false, so their syllables stay whole).
 //  * Lower-casing is the 1:1 simple mapping (to_lower); 'İ' stays as is.
 //  * Supported normalizers: null, BertNormalizer, Lowercase, and a Sequence of those. Supported
 //    pre-tokenizers: null, BertPreTokenizer, WhitespaceSplit. Anything else is rejected with an
@@ -37,7 +37,12 @@ class WordPieceTokenizer : public Tokenizer {
  public:
   // path: a tokenizer.json (*.json) or a vocab.txt (anything else: one token per line, id = line
   // number, "[UNK]" unknown, "[PAD]" padding). Throws std::runtime_error naming the file.
-  explicit WordPieceTokenizer(const std::string& path);
+  // settings (vocab.txt only; open_tokenizer reads them from tokenizer_config.json, `source` names
+  // that file in errors): BertTokenizer's normalisation and unk/pad tokens. Without them a vocab.txt
+  // keeps the text's case (Korean models' do_lower_case=false) and needs an "[UNK]" line. They are
+  // part of fingerprint(), so a cache prepared under other settings is refused.
+  explicit WordPieceTokenizer(const std::string& path, const BertTokenizerSettings* settings = nullptr,
+                              const std::string& source = "");
 
   // Pieces carry byte offsets into `word`. A word equal to an added token (tokenizer.json
   // added_tokens, the BERT specials of a vocab.txt, or add_special_tokens) is that one token;
@@ -59,12 +64,6 @@ class WordPieceTokenizer : public Tokenizer {
   std::string kind() const override { return "wordpiece"; }
   std::vector<int32_t> add_special_tokens(const std::vector<std::string>& tokens) override;
 
-  // A vocab.txt tokenizer takes its settings from tokenizer_config.json (open_tokenizer passes
-  // them); without one it keeps the text's case (Korean models' do_lower_case=false). `source`
-  // names the file in errors (an unknown unk/pad token). Not for tokenizer.json, which carries its
-  // own normalizer.
-  void apply_settings(const BertTokenizerSettings& s, const std::string& source);
-
  private:
   struct NormChar {
     char32_t c;
@@ -72,7 +71,10 @@ class WordPieceTokenizer : public Tokenizer {
     int32_t src_end;  // exclusive; > src + 1 when dropped characters (controls, marks) follow it
   };
   void load_json(const std::string& path, const std::string& bytes);
-  void load_vocab_txt(const std::string& path, const std::string& bytes);
+  // unk_from: where unk_token came from, for the error when the vocabulary lacks it.
+  void load_vocab_txt(const std::string& path, const std::string& bytes, const std::string& unk_token,
+                      const std::string& unk_from);
+  void apply_settings(const BertTokenizerSettings& s, const std::string& source);
   void set_token(const std::string& path, const std::string& token, int32_t id);
   void add_matched_whole(const std::string& token, int32_t id);
   // Normalizes and pre-tokenizes cps[a, b), WordPiece-encoding each pre-token.

@@ -82,7 +82,9 @@ old, new, enc = map(tensors, sys.argv[1:4])
 heads = [k for k in old if not k.startswith("encoder.")]
 assert heads and all(old[k] == new[k] for k in heads), "a head tensor changed"
 for k in new:
-    if k.startswith("encoder.") and k != "encoder.embeddings.word_embeddings.weight":
+    if k.startswith("encoder.pooler."):  # RobertaForMaskedLM has no pooler: swap-encoder adds one
+        assert "roberta." + k[len("encoder."):] not in enc, k
+    elif k.startswith("encoder.") and k != "encoder.embeddings.word_embeddings.weight":
         assert new[k] == enc["roberta." + k[len("encoder."):]], k
 print(f"{len(heads)} head tensors kept, {sum(k.startswith('encoder.') for k in new)} encoder tensors from roberta")
 PY

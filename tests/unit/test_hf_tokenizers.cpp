@@ -49,8 +49,11 @@ TEST_P(HfTokenizerParity, IdsAndTokensMatchTransformers) {
     EXPECT_EQ(got_ids, want_ids) << GetParam() << " text " << i;
     EXPECT_EQ(got_tokens, e.at("tokens")[i].get<std::vector<std::string>>()) << GetParam() << " text " << i;
     // Padding uses the tokenizer's pad id, which the padded rows of the fixture show.
-    for (size_t k = 0; k < mask.size(); ++k)
-      if (mask[k].get<int>() == 0) EXPECT_EQ(e.at("input_ids")[i][k].get<int64_t>(), tok->pad_id());
+    for (size_t k = 0; k < mask.size(); ++k) {
+      if (mask[k].get<int>() == 0) {
+        EXPECT_EQ(e.at("input_ids")[i][k].get<int64_t>(), tok->pad_id());
+      }
+    }
   }
 }
 
@@ -109,6 +112,42 @@ TEST(HfTokenizers, XlmRobertaFairseqIdsAndAddedTokens) {
   EXPECT_EQ(tok->encode_word("[E]").at(0).id, tok->piece_to_id("[E]"));
   // The fairseq layout changes ids, so the fingerprint (HDF5 caches) differs from the plain model's.
   EXPECT_NE(tok->fingerprint(), raw.fingerprint());
+}
+
+// do_lower_case true (BertTokenizer's default when tokenizer_config.json leaves it out): lower case,
+// accents stripped, and Hangul syllables decomposed into jamo as HF's NFD does; CJK ideographs
+// isolated (tokenize_chinese_chars defaults to true). Without a tokenizer_config.json the case is kept.
+TEST(HfTokenizers, LowerCaseStripsAccentsDecomposesHangulIsolatesCjk) {
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-lower-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "vocab.txt");
+    // ids:        0       1      2     3    4      5     6      7      8      9       10   11
+    f << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nabc\ncafe\n\u1112\n##\u116a\n##\u11ab\n\u4e2d\n\u6587\nAbc\n";
+  }
+  {
+    std::ofstream f(dir / "tokenizer_config.json");
+    f << R"({"unk_token": "[UNK]", "pad_token": "[PAD]"})";
+  }
+  auto ids = [](const Tokenizer& t, const std::string& w) {
+    std::vector<int32_t> v;
+    for (const Piece& p : t.encode_word(w)) v.push_back(p.id);
+    return v;
+  };
+  auto tok = open_tokenizer(dir.string());
+  EXPECT_EQ(ids(*tok, "ABC"), (std::vector<int32_t>{4}));
+  EXPECT_EQ(ids(*tok, "Caf\u00e9"), (std::vector<int32_t>{5}));       // é -> e
+  EXPECT_EQ(ids(*tok, "\ud658"), (std::vector<int32_t>{6, 7, 8}));    // 환 -> ᄒ ##ᅪ ##ᆫ
+  EXPECT_EQ(ids(*tok, "\u4e2d\u6587"), (std::vector<int32_t>{9, 10}));  // 中 and 文 each a word
+  const auto pieces = tok->encode_word("\ud658");
+  for (const Piece& p : pieces) EXPECT_EQ(p.end - p.begin, 3) << "each jamo covers the syllable's bytes";
+  // Settings are part of the fingerprint: the same vocab.txt without them is another tokenizer.
+  fs::remove(dir / "tokenizer_config.json");
+  auto cased = open_tokenizer(dir.string());
+  EXPECT_EQ(ids(*cased, "Abc"), (std::vector<int32_t>{11}));
+  EXPECT_NE(cased->fingerprint(), tok->fingerprint());
+  fs::remove_all(dir);
 }
 
 TEST(HfTokenizers, BadTokenizerConfigNamesFileAndField) {

@@ -34,6 +34,7 @@ struct Loaded {
   EncoderConfig cfg;
   std::shared_ptr<EncoderImpl> model;
   HfEncoderWeights weights;
+  bool pooler_added = false;
   std::map<std::string, torch::Tensor> golden;
   nlohmann::json expected;
 };
@@ -44,6 +45,7 @@ Loaded load(const std::string& family) {
   l.cfg = EncoderConfig::from_file(dir + "/config.json");
   l.model = make_encoder(l.cfg);
   l.weights = read_hf_encoder_weights(dir + "/model.safetensors");
+  l.pooler_added = add_missing_pooler(l.weights.tensors, "", l.cfg, 0);  // MaskedLM files have none
   load_state(*l.model, l.weights.tensors, "", /*strict=*/true);
   l.model->eval();
   l.golden = load_safetensors(dir + "/expected.safetensors");
@@ -92,6 +94,10 @@ TEST_P(BertFamilyParity, HiddenStatesAndGradientsMatchTransformers) {
   for (const auto& n : l.expected.at("grad_tensors")) want.insert(n.get<std::string>());
   std::set<std::string> got;
   for (const auto& kv : l.model->named_parameters()) {
+    if (kv.key().rfind("pooler.", 0) == 0) {  // AutoModel's pooler: present, never run, no gradient
+      EXPECT_FALSE(kv.value().grad().defined()) << kv.key();
+      continue;
+    }
     got.insert(kv.key());
     auto it = l.golden.find("grad." + kv.key());
     ASSERT_NE(it, l.golden.end()) << "no reference gradient for " << kv.key();
@@ -101,7 +107,10 @@ TEST_P(BertFamilyParity, HiddenStatesAndGradientsMatchTransformers) {
     EXPECT_LE(excess.max().item<double>(), 0.0)
         << GetParam() << " grad " << kv.key() << " max |diff| " << (g - ref).abs().max().item<double>();
   }
-  EXPECT_EQ(got, want);  // exactly the base model's parameters, no pooler, nothing extra
+  EXPECT_EQ(got, want);  // exactly the base model's parameters, nothing extra
+  // The pooler exists where AutoModel builds one; only the bare XLMRobertaModel file carries it.
+  EXPECT_EQ(l.model->named_parameters().contains("pooler.dense.weight"), GetParam() != "electra");
+  EXPECT_EQ(l.pooler_added, GetParam() == "bert" || GetParam() == "roberta");
 }
 
 // The pretraining heads and pooler of a published checkpoint are dropped, the encoder kept.
@@ -111,10 +120,14 @@ TEST_P(BertFamilyParity, CheckpointPrefixAndDroppedHeads) {
       {"bert", "bert."}, {"roberta", "roberta."}, {"electra", "electra."}, {"xlm-roberta", ""}};
   EXPECT_EQ(l.weights.prefix, prefix.at(GetParam()));
   const std::map<std::string, std::string> head = {
-      {"bert", "cls."}, {"roberta", "lm_head."}, {"electra", "discriminator_predictions."}, {"xlm-roberta", "pooler."}};
+      {"bert", "cls."}, {"roberta", "lm_head."}, {"electra", "discriminator_predictions."}, {"xlm-roberta", ""}};
   bool saw_head = false;
   for (const auto& n : l.weights.dropped) saw_head = saw_head || n.rfind(head.at(GetParam()), 0) == 0;
-  EXPECT_TRUE(saw_head) << "expected dropped " << head.at(GetParam()) << "* tensors";
+  EXPECT_EQ(saw_head, GetParam() != "xlm-roberta") << "dropped: " << l.weights.dropped.size() << " tensors";
+  if (GetParam() == "xlm-roberta") {  // a bare model: nothing dropped, its pooler kept
+    EXPECT_TRUE(l.weights.dropped.empty());
+    EXPECT_TRUE(l.weights.tensors.count("pooler.dense.weight"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, BertFamilyParity, ::testing::Values("bert", "roberta", "electra", "xlm-roberta"),
@@ -148,30 +161,39 @@ TEST(BertEncoder, MissingOrMisshapedTensorIsNamed) {
   }
 }
 
-// A GLiNER2 checkpoint Python saved with a BERT-family encoder (AutoModel) carries the unused
-// pooler: it loads (the pooler dropped), and forward matches the same checkpoint without it.
-TEST(BertEncoder, Gliner2CheckpointWithPoolerLoads) {
+// GLiNER2's state dict of a BERT-family encoder has AutoModel's pooler (from_pretrained loads it
+// strictly): swap-encoder adds one to a MaskedLM encoder, export keeps it, and a checkpoint
+// without one still loads (pooler added) and computes the same.
+TEST(BertEncoder, Gliner2CheckpointsCarryThePooler) {
   const std::string tiny = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/gliner2_tiny";
   if (::access((kRoot + "/bert/model.safetensors").c_str(), R_OK) != 0 ||
       ::access((tiny + "/model.safetensors").c_str(), R_OK) != 0)
     GTEST_SKIP() << "fixtures absent";
   const std::string dir = (std::filesystem::temp_directory_path() / ("gtrain-pooler-" + std::to_string(::getpid()))).string();
   std::filesystem::remove_all(dir);
-  swap_encoder(tiny, kRoot + "/bert", dir + "/plain", 0, /*reinit_heads=*/true);
-  std::filesystem::copy(dir + "/plain", dir + "/pooled", std::filesystem::copy_options::recursive);
-  auto w = load_safetensors(dir + "/plain/model.safetensors");
-  w["encoder.pooler.dense.weight"] = torch::randn({32, 32});
-  w["encoder.pooler.dense.bias"] = torch::randn({32});
+  const SwapEncoderReport r = swap_encoder(tiny, kRoot + "/bert", dir + "/swapped", 0, /*reinit_heads=*/true);
+  EXPECT_TRUE(r.pooler_initialised);
+  auto w = load_safetensors(dir + "/swapped/model.safetensors");
+  ASSERT_TRUE(w.count("encoder.pooler.dense.weight"));
+  EXPECT_EQ(w.at("encoder.pooler.dense.weight").sizes(), (std::vector<int64_t>{32, 32}));
+  // Without the pooler: loads, adds it, same encoder output.
+  std::filesystem::copy(dir + "/swapped", dir + "/nopooler", std::filesystem::copy_options::recursive);
+  w.erase("encoder.pooler.dense.weight");
+  w.erase("encoder.pooler.dense.bias");
   std::vector<std::pair<std::string, torch::Tensor>> v(w.begin(), w.end());
-  save_safetensors(dir + "/pooled/model.safetensors", v);
-  Gliner2Checkpoint a = load_gliner2_checkpoint(dir + "/plain");
-  Gliner2Checkpoint b = load_gliner2_checkpoint(dir + "/pooled");
+  save_safetensors(dir + "/nopooler/model.safetensors", v);
+  Gliner2Checkpoint a = load_gliner2_checkpoint(dir + "/swapped");
+  Gliner2Checkpoint b = load_gliner2_checkpoint(dir + "/nopooler");
   EXPECT_EQ(a.encoder_config.model_type(), "bert");
-  for (const auto& kv : b.model->named_parameters()) EXPECT_EQ(kv.key().find("pooler"), std::string::npos) << kv.key();
+  EXPECT_TRUE(b.model->named_parameters().contains("encoder.pooler.dense.weight"));
   torch::Tensor ids = torch::randint(5, 800, {2, 20}, torch::kInt64);
   torch::Tensor mask = torch::ones({2, 20}, torch::kInt64);
-  torch::NoGradGuard ng;
-  EXPECT_TRUE(torch::equal(a.model->encoder->forward(ids, mask), b.model->encoder->forward(ids, mask)));
+  {
+    torch::NoGradGuard ng;
+    EXPECT_TRUE(torch::equal(a.model->encoder->forward(ids, mask), b.model->encoder->forward(ids, mask)));
+  }
+  export_gliner2_checkpoint(b, dir + "/exported");
+  EXPECT_TRUE(load_safetensors(dir + "/exported/model.safetensors").count("encoder.pooler.dense.bias"));
   std::filesystem::remove_all(dir);
 }
 
