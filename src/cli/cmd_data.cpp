@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "data/inspect.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/reader.h"
 
 namespace gtrain::cli {

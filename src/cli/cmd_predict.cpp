@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "eval/metrics.h"
 #include "io/atomic_file.h"
 #include "train/predictor.h"

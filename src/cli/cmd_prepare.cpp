@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "config/prepare_config.h"
 #include "data/inspect.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 
 namespace gtrain::cli {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/reader.h"
 
 namespace gtrain::cli {

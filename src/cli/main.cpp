@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "dist/group.h"
 #include "io/logging.h"
 #ifdef GTRAIN_HAVE_TORCH

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "config/yaml_check.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 
 namespace gtrain {
 

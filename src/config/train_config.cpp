@@ -14,7 +14,7 @@
 
 #include "config/prepare_config.h"
 #include "config/yaml_check.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/prepared.h"
 #include "io/atomic_file.h"
 #include "io/sha256.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "text/utf8.h"
 
 namespace gtrain {

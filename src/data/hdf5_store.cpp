@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "io/crc32c.h"
 
 namespace gtrain {

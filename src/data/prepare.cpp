@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "data/hdf5_store.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/prepared.h"
 #include "data/sharding.h"
 #include "data/validate.h"

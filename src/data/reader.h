@@ -63,7 +63,7 @@
 #include <vector>
 
 #include "data/example.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/mention_match.h"
 
 namespace gtrain {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "text/utf8.h"
 
 namespace gtrain {

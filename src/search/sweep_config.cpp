@@ -6,7 +6,7 @@
 #include <set>
 
 #include "config/yaml_check.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 
 namespace fs = std::filesystem;
 

@@ -13,7 +13,7 @@
 
 #include "config/prepare_config.h"
 #include "config/train_config.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "data/hdf5_store.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "io/stale_temps.h"
 
 using namespace gtrain;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "search/asha.h"
 #include "search/journal.h"
 #include "search/leaderboard.h"

@@ -9,7 +9,7 @@
 
 #include "config/prepare_config.h"
 #include "config/train_config.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
