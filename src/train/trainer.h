@@ -15,7 +15,7 @@
 
 #include "config/train_config.h"
 #include "dist/group.h"
-#include "model/encoder_config.h"
+#include "train/train_model.h"
 
 namespace gtrain {
 
@@ -42,10 +42,5 @@ struct TrainSummary {
 
 TrainSummary run_training(const TrainConfig& cfg, const TrainOptions& opts);
 
-// The encoder config of a from-scratch model, resolved exactly as its exported config.json is
-// resolved on reload (max_relative_positions < 1 -> max_position_embeddings, then log buckets),
-// so that best/ and exports reload as the model that was trained.
-// pad_id: the tokenizer's padding id (the encoder's pad_token_id; RoBERTa positions start after it).
-EncoderConfig scratch_encoder_config(const EncoderShape& s, int64_t vocab, int64_t pad_id, double dropout);
 
 }  // namespace gtrain

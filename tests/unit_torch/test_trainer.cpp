@@ -14,7 +14,7 @@
 
 #include "config/train_config.h"
 #include "data/gliner2_prompt.h"
-#include "data/input_error.h"
+#include "io/input_error.h"
 #include "data/prepare.h"
 #include "model/deberta_config.h"
 #include "model/encoder_config.h"
@@ -368,6 +368,22 @@ TEST(Trainer, BestAndExportReloadAsTrained) {
     EXPECT_FLOAT_EQ(exported.info().threshold, best.info().threshold);
     EXPECT_EQ(exported.info().labels, best.info().labels);
     EXPECT_DOUBLE_EQ(exported.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
+  }
+}
+
+// model.dropout reaches the encoder config that best/ and exports write, for every family (the
+// config is written as read, so a rate set after reading must be written into it too).
+TEST(Trainer, ScratchEncoderConfigCarriesTheDropoutOverride) {
+  for (const std::string type : {"deberta-v3", "bert", "roberta", "electra", "xlm-roberta"}) {
+    SCOPED_TRACE(type);
+    EncoderShape shape{32, 1, 2, 64, 16, -1};
+    shape.type = type;
+    const nlohmann::json j = scratch_encoder_config(shape, 100, 0, 0.05).to_json();
+    EXPECT_DOUBLE_EQ(j.at("hidden_dropout_prob").get<double>(), 0.05);
+    EXPECT_DOUBLE_EQ(j.at("attention_probs_dropout_prob").get<double>(), 0.05);
+    const EncoderConfig back = EncoderConfig::from_json(j);
+    EXPECT_EQ(back.model_type(), type == "deberta-v3" ? "deberta-v2" : type);
+    EXPECT_DOUBLE_EQ(back.is_deberta() ? back.deberta.hidden_dropout_prob : back.bert.hidden_dropout_prob, 0.05);
   }
 }
 

@@ -1,0 +1,91 @@
+// The model a run trains, and the encoder configuration of a from-scratch one.
+#include "train/train_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "model/hf_checkpoint.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+EncoderConfig scratch_encoder_config(const EncoderShape& s, int64_t vocab, int64_t pad_id, double dropout) {
+  if (s.type != "deberta-v3") {
+    // A BERT-family encoder as its HF config would say, through config.json's own reader.
+    BertConfig c;
+    c.model_type = s.type;
+    c.hidden_size = c.embedding_size = s.hidden_size;
+    c.num_hidden_layers = s.num_layers;
+    c.num_attention_heads = s.num_heads;
+    c.intermediate_size = s.intermediate_size;
+    c.vocab_size = vocab;
+    c.pad_token_id = pad_id;
+    const bool roberta = c.offset_positions();
+    c.type_vocab_size = roberta ? 1 : 2;
+    c.max_position_embeddings = roberta ? 512 + pad_id + 1 : 512;  // RoBERTa's positions start after the pad id
+    c.layer_norm_eps = roberta ? 1e-5 : 1e-12;
+    EncoderConfig e = BertConfig::from_json(c.to_json(), "from-scratch encoder config");
+    if (dropout >= 0) e.set_dropout(dropout);
+    return e;
+  }
+  // DeBERTa-v3 layout (what GLiNER2 ships) at the configured size, resolved through config.json's
+  // own reader: the model trains with exactly what best/ reloads as.
+  EncoderConfig e = DebertaV2Config::v3(s.hidden_size, s.num_layers, s.num_heads, s.intermediate_size, vocab,
+                                        s.position_buckets, s.max_relative_positions);
+  if (dropout >= 0) e.set_dropout(dropout);
+  return e;
+}
+
+TrainModel build_train_model(const TrainConfig& cfg, torch::Device device) {
+  TrainModel tm;
+  std::shared_ptr<Tokenizer>& tok = tm.tok;
+  Extractor& model = tm.model;
+  std::string& tokenizer_dir = tm.tokenizer_dir;
+  if (!cfg.model.source.empty()) {
+    Gliner2LoadOptions lo;
+    lo.eval = false;
+    lo.max_width = cfg.model.max_width;
+    if (cfg.model.dropout >= 0) lo.dropout = cfg.model.dropout;
+    Gliner2Checkpoint ck = load_gliner2_checkpoint(cfg.model.source, lo);
+    tok = ck.tokenizer;
+    model = ck.model;
+    tokenizer_dir = cfg.model.source;
+    spdlog::info("model: {} ({} encoder, {} layers, hidden {})", cfg.model.source, ck.encoder_config.model_type(),
+                 ck.encoder_config.num_hidden_layers(), ck.encoder_config.hidden_size());
+  } else {
+    std::string tpath = cfg.model.tokenizer;
+    if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
+    if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
+    tok = open_tokenizer(tpath);
+    tok->add_special_tokens(gliner2_special_tokens());
+    tokenizer_dir = fs::is_directory(tpath) ? tpath : fs::path(tpath).parent_path().string();
+    ExtractorConfig ec;
+    ec.model_name = "gtrain-scratch";
+    ec.max_width = cfg.model.max_width;
+    ec.counting_layer = cfg.model.counting_layer;
+    if (cfg.model.dropout >= 0) ec.head_dropout = cfg.model.dropout;
+    model = Extractor(ec, scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), tok->pad_id(), cfg.model.dropout));
+    model->init_weights();
+    spdlog::info("model: from scratch, {} encoder, hidden {} x {} layers, vocab {}", cfg.model.encoder.type,
+                 cfg.model.encoder.hidden_size, cfg.model.encoder.num_layers, tok->vocab_size());
+  }
+  LoraConfig& lora = tm.lora;
+  lora.r = cfg.model.lora.r;
+  lora.alpha = cfg.model.lora.alpha;
+  lora.dropout = cfg.model.lora.dropout;
+  lora.target_modules = cfg.model.lora.targets;
+  lora.seed = static_cast<int64_t>(cfg.optim.seed);
+  if (cfg.model.lora.enabled) {
+    auto names = apply_lora(*model, lora);
+    spdlog::info("LoRA: {} adapted layers (r {}, alpha {})", names.size(), lora.r, lora.alpha);
+  }
+  model->encoder->set_gradient_checkpointing(cfg.model.gradient_checkpointing);
+  model->to(device);
+  model->train();
+
+  return tm;
+}
+
+}  // namespace gtrain
