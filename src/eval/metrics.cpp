@@ -129,7 +129,7 @@ MatchCounts ExampleMatch::total() const {
   return t;
 }
 
-ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<ScoredEntity>& preds,
+ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<DecodedEntity>& preds,
                             std::vector<std::string> labels) {
   ExampleMatch m;
   m.labels = std::move(labels);
@@ -154,7 +154,7 @@ ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<S
   };
   std::vector<K> g, p;
   for (const Entity& e : gold) g.push_back({e.start, e.end, idx(e.label), 0.0f});
-  for (const ScoredEntity& e : preds) p.push_back({e.start, e.end, idx(e.label), e.score});
+  for (const DecodedEntity& e : preds) p.push_back({e.start, e.end, idx(e.label), e.score});
   sort_keys(&g, true);
   sort_keys(&p, false);
   m.per_label.assign(m.labels.size(), MatchCounts{});
@@ -211,12 +211,12 @@ const MatchCounts& ThresholdSweep::counts(size_t threshold_index, size_t label_i
 
 // threshold_index < 0: every threshold, filtering by score; otherwise that one, no filtering.
 void ThresholdSweep::add_impl(int threshold_index, const std::vector<Entity>& gold,
-                              const std::vector<ScoredEntity>& preds) {
+                              const std::vector<DecodedEntity>& preds) {
   std::vector<Key> g, p;
   g.reserve(gold.size());
   p.reserve(preds.size());
   for (const Entity& e : gold) g.push_back({e.start, e.end, label_index(e.label, "gold"), 0.0f});
-  for (const ScoredEntity& e : preds)
+  for (const DecodedEntity& e : preds)
     p.push_back({e.start, e.end, label_index(e.label, "predicted"), e.score});
   sort_keys(&g, true);
   sort_keys(&p, false);
@@ -234,12 +234,12 @@ void ThresholdSweep::add_impl(int threshold_index, const std::vector<Entity>& go
   }
 }
 
-void ThresholdSweep::add(const std::vector<Entity>& gold, const std::vector<ScoredEntity>& preds) {
+void ThresholdSweep::add(const std::vector<Entity>& gold, const std::vector<DecodedEntity>& preds) {
   add_impl(-1, gold, preds);
 }
 
 void ThresholdSweep::add_at(size_t threshold_index, const std::vector<Entity>& gold,
-                            const std::vector<ScoredEntity>& preds) {
+                            const std::vector<DecodedEntity>& preds) {
   at(threshold_index);  // range check
   add_impl(static_cast<int>(threshold_index), gold, preds);
 }

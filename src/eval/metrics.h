@@ -69,31 +69,18 @@
 //   each threshold i in order: [examples, duplicate_predictions, then for each label in order:
 //   TP, FP, FN]. merge(other) adds another accumulator's counts (same labels and thresholds).
 //
-// TODO(unify): ScoredEntity below is this module's own minimal prediction type; the decoder's is
-// DecodedEntity in src/eval/span_decode.h (int32 offsets, plus text / label_index / word span).
-// add() and add_at() also accept any struct with start / end / label / score members (template
-// overloads), so vectors of DecodedEntity can be passed as they are. If one type is wanted, keep
-// DecodedEntity and drop ScoredEntity (the tests only need aggregate-style construction).
 #pragma once
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "data/example.h"
+#include "eval/entity.h"
 
 namespace gtrain {
 
-// A predicted entity: code-point offsets into the example text (end exclusive), label, score.
-struct ScoredEntity {
-  int64_t start = 0;
-  int64_t end = 0;
-  std::string label;
-  float score = 1.0f;
-  std::string text;  // the entity's surface text; informational, not used for matching
-};
 
 // Counts for one label (or summed over labels) at one threshold.
 struct MatchCounts {
@@ -124,7 +111,7 @@ struct ExampleMatch {
   int64_t duplicate_predictions = 0;
   MatchCounts total() const;
 };
-ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<ScoredEntity>& preds,
+ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<DecodedEntity>& preds,
                             std::vector<std::string> labels = {});
 
 // Scores of one label (or the micro / macro aggregate) at one threshold.
@@ -157,20 +144,10 @@ class ThresholdSweep {
 
   // One example, predictions decoded once with scores (see the header comment: exact for greedy
   // decoding, an approximation otherwise).
-  void add(const std::vector<Entity>& gold, const std::vector<ScoredEntity>& preds);
+  void add(const std::vector<Entity>& gold, const std::vector<DecodedEntity>& preds);
   // One example at thresholds()[threshold_index], predictions decoded at that threshold.
   void add_at(size_t threshold_index, const std::vector<Entity>& gold,
-              const std::vector<ScoredEntity>& preds);
-
-  // The same for any prediction type with start / end / label / score members.
-  template <class P, std::enable_if_t<!std::is_same_v<P, ScoredEntity>, int> = 0>
-  void add(const std::vector<Entity>& gold, const std::vector<P>& preds) {
-    add(gold, to_scored(preds));
-  }
-  template <class P, std::enable_if_t<!std::is_same_v<P, ScoredEntity>, int> = 0>
-  void add_at(size_t threshold_index, const std::vector<Entity>& gold, const std::vector<P>& preds) {
-    add_at(threshold_index, gold, to_scored(preds));
-  }
+              const std::vector<DecodedEntity>& preds);
 
   // Adds other's counts. Throws std::invalid_argument unless labels and thresholds are identical.
   void merge(const ThresholdSweep& other);
@@ -204,22 +181,7 @@ class ThresholdSweep {
   const PerThreshold& at(size_t i) const;
   int label_index(const std::string& label, const char* what) const;
   void add_impl(int threshold_index, const std::vector<Entity>& gold,
-                const std::vector<ScoredEntity>& preds);
-
-  template <class P>
-  static std::vector<ScoredEntity> to_scored(const std::vector<P>& preds) {
-    std::vector<ScoredEntity> out;
-    out.reserve(preds.size());
-    for (const P& p : preds) {
-      ScoredEntity e;
-      e.start = static_cast<int64_t>(p.start);
-      e.end = static_cast<int64_t>(p.end);
-      e.label = p.label;
-      e.score = static_cast<float>(p.score);
-      out.push_back(std::move(e));
-    }
-    return out;
-  }
+                const std::vector<DecodedEntity>& preds);
 
   std::vector<std::string> labels_;
   std::vector<float> thresholds_;

@@ -16,19 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "eval/entity.h"
+
 namespace gtrain {
 
-// One decoded entity. Members match ThresholdSweep::add's template (start, end, label, score).
-struct DecodedEntity {
-  std::string text;        // stripped surface text from the normalised text
-  std::string label;
-  int32_t label_index = 0;
-  int32_t start = 0;       // code points into the normalised text, end exclusive
-  int32_t end = 0;
-  int32_t start_word = 0;  // text word span, inclusive
-  int32_t end_word = 0;
-  float score = 0.0f;      // probability (sigmoid of the logit)
-};
 
 // Span scores of one example: [num_types][num_words][max_width], row-major, for count instance 0.
 // num_words may exceed the text's word count (a classification prefix before the text): the last

@@ -21,10 +21,10 @@ namespace {
 const std::vector<std::string> kLabels = {"Disease", "Drug", "Procedure"};
 
 Entity G(int64_t s, int64_t e, const std::string& l) { return Entity{s, e, l}; }
-ScoredEntity P(int64_t s, int64_t e, const std::string& l, float score = 0.9f) {
-  ScoredEntity p;
-  p.start = s;
-  p.end = e;
+DecodedEntity P(int64_t s, int64_t e, const std::string& l, float score = 0.9f) {
+  DecodedEntity p;
+  p.start = static_cast<int32_t>(s);
+  p.end = static_cast<int32_t>(e);
   p.label = l;
   p.score = score;
   return p;
@@ -271,16 +271,23 @@ TEST(ThresholdSweep, AddAtUsesPredictionsAsDecodedAtEachThreshold) {
   EXPECT_EQ(s.examples(0), 2);
 }
 
-TEST(ThresholdSweep, AcceptsOtherPredictionTypes) {
-  // Shaped like span_decode's DecodedEntity: int32 offsets and extra members.
-  struct Decoded {
-    std::string text, label;
-    int32_t label_index, start, end;
-    float score;
+TEST(ThresholdSweep, AcceptsDecodedEntitiesWithAllTheirMembers) {
+  // What span_decode produces: int32 offsets plus text, label index and word span (ignored here).
+  auto decoded = [](const std::string& label, int32_t index, float score) {
+    DecodedEntity d;
+    d.text = "ab";
+    d.label = label;
+    d.label_index = index;
+    d.start = 0;
+    d.end = 2;
+    d.start_word = 0;
+    d.end_word = 1;
+    d.score = score;
+    return d;
   };
   ThresholdSweep s(kLabels, {0.2f, 0.5f});
-  s.add({G(0, 2, "Disease")}, std::vector<Decoded>{{"ab", "Disease", 0, 0, 2, 0.3f}});
-  s.add_at(1, {G(0, 2, "Drug")}, std::vector<Decoded>{{"ab", "Drug", 1, 0, 2, 0.9f}});
+  s.add({G(0, 2, "Disease")}, {decoded("Disease", 0, 0.3f)});
+  s.add_at(1, {G(0, 2, "Drug")}, {decoded("Drug", 1, 0.9f)});
   expect_counts(s.counts(0, 0), 1, 0, 0);
   expect_counts(s.counts(1, 0), 0, 0, 1);
   expect_counts(s.counts(1, 1), 1, 0, 0);
@@ -306,7 +313,7 @@ TEST(ThresholdSweep, CountsRoundTripAndMergeEqualsOneAccumulator) {
   add_sweep_example(&all);
   add_sweep_example(&rank0);
   const std::vector<Entity> g2 = {G(1, 4, "Procedure"), G(5, 6, "Drug")};
-  const std::vector<ScoredEntity> p2 = {P(1, 4, "Procedure", 0.55f), P(5, 6, "Disease", 0.7f),
+  const std::vector<DecodedEntity> p2 = {P(1, 4, "Procedure", 0.55f), P(5, 6, "Disease", 0.7f),
                                         P(5, 6, "Drug", 0.12f)};
   all.add(g2, p2);
   rank1.add(g2, p2);
