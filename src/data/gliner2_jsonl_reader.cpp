@@ -253,26 +253,22 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
 
 ReadResult read_gliner2_jsonl(const std::string& path, const ReadOptions& opt) {
   ReadResult r;
-  reader_detail::LineReader lr(path);
-  std::string line;
-  while (lr.next(&line)) {
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    const long ln = lr.line_no();
-    Parsed p;
-    if (!reader_detail::attempt(opt, &r, path, ln, line, [&] {
-          lr.check_utf8();
-          p = parse_gliner2_line(line, path, ln, opt);
-          if (p.has_example) reader_detail::finish_example(&p.ex, path, ln, opt);
-        }))
-      continue;
-    r.mentions.add(p.report);
-    if (p.rejected) {
-      r.rejects.push_back(Reject{path + ":" + std::to_string(ln), p.reject_reason, line});
-      continue;
-    }
-    for (auto& d : p.dropped) r.dropped_mentions.push_back(std::move(d));
-    if (p.has_example) r.examples.push_back(std::move(p.ex));
-  }
+  Parsed p;
+  reader_detail::read_jsonl_lines(
+      path, opt, &r,
+      [&](const std::string& line, long ln) {
+        p = parse_gliner2_line(line, path, ln, opt);
+        if (p.has_example) reader_detail::finish_example(&p.ex, path, ln, opt);
+      },
+      [&](const std::string& line, long ln) {
+        r.mentions.add(p.report);
+        if (p.rejected) {
+          r.rejects.push_back(Reject{path + ":" + std::to_string(ln), p.reject_reason, line});
+          return;
+        }
+        for (auto& d : p.dropped) r.dropped_mentions.push_back(std::move(d));
+        if (p.has_example) r.examples.push_back(std::move(p.ex));
+      });
   return r;
 }
 

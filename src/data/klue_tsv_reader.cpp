@@ -43,16 +43,7 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
     } else {
       Example ex;
       if (attempt(opt, &r, path, b.start_line, b.raw, [&] {
-            std::vector<int64_t> ts, te;
-            int64_t pos = 0;
-            for (const std::string& c : b.chars) {
-              ex.text += c;
-              ts.push_back(pos);
-              pos += static_cast<int64_t>(utf8::length(c));
-              te.push_back(pos);
-            }
-            bio_to_entities(b.tags, ts, te, path, b.lines, &ex.entities, &r.warnings);
-            finish_example(&ex, path, b.start_line, opt);
+            bio_block_example(b.chars, "", b.tags, path, b.lines, b.start_line, opt, &ex, &r.warnings);
           }))
         r.examples.push_back(std::move(ex));
     }
@@ -62,12 +53,7 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
   std::string line;
   while (lr.next(&line)) {
     const long ln = lr.line_no();
-    std::optional<InputError> utf_err;
-    try {
-      lr.check_utf8();
-    } catch (const InputError& e) {
-      utf_err = e;
-    }
+    const std::optional<InputError> utf_err = lr.utf8_error();
     if (line.rfind("## ", 0) == 0) {
       flush();
       drop_pending();

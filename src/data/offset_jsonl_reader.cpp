@@ -76,19 +76,14 @@ Example parse_offset_line(const std::string& line, const std::string& file, long
 
 ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt) {
   ReadResult r;
-  reader_detail::LineReader lr(path);
-  std::string line;
-  while (lr.next(&line)) {
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    const long ln = lr.line_no();
-    Example ex;
-    if (reader_detail::attempt(opt, &r, path, ln, line, [&] {
-          lr.check_utf8();
-          ex = parse_offset_line(line, path, ln);
-          reader_detail::finish_example(&ex, path, ln, opt);
-        }))
-      r.examples.push_back(std::move(ex));
-  }
+  Example ex;
+  reader_detail::read_jsonl_lines(
+      path, opt, &r,
+      [&](const std::string& line, long ln) {
+        ex = parse_offset_line(line, path, ln);
+        reader_detail::finish_example(&ex, path, ln, opt);
+      },
+      [&](const std::string&, long) { r.examples.push_back(std::move(ex)); });
   return r;
 }
 

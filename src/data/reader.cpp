@@ -102,10 +102,14 @@ bool LineReader::next(std::string* line) {
   return true;
 }
 
-void LineReader::check_utf8() const {
+std::optional<InputError> LineReader::utf8_error() const {
   size_t bad = 0;
-  if (!utf8::valid(last_, &bad))
-    throw InputError(path_, line_no_, "", "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the line");
+  if (utf8::valid(last_, &bad)) return std::nullopt;
+  return InputError(path_, line_no_, "", "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the line");
+}
+
+void LineReader::check_utf8() const {
+  if (auto e = utf8_error()) throw *e;
 }
 
 Reject make_reject(const std::string& file, long line, const std::string& raw, const InputError& e) {
@@ -160,6 +164,27 @@ void bio_to_entities(const std::vector<std::string>& tags, const std::vector<int
     if (k == 'S' || k == 'E') close();
   }
   close();
+}
+
+void bio_block_example(const std::vector<std::string>& pieces, const std::string& sep,
+                       const std::vector<std::string>& tags, const std::string& file,
+                       const std::vector<long>& tag_lines, long start_line, const ReadOptions& opt, Example* ex,
+                       std::vector<std::string>* warnings) {
+  std::vector<int64_t> ts, te;
+  int64_t pos = 0;
+  const int64_t sep_len = static_cast<int64_t>(utf8::length(sep));
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i) {
+      ex->text += sep;
+      pos += sep_len;
+    }
+    ex->text += pieces[i];
+    ts.push_back(pos);
+    pos += static_cast<int64_t>(utf8::length(pieces[i]));
+    te.push_back(pos);
+  }
+  bio_to_entities(tags, ts, te, file, tag_lines, &ex->entities, warnings);
+  finish_example(ex, file, start_line, opt);
 }
 
 void set_file_schema(std::vector<Example>* examples) {

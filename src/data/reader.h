@@ -59,6 +59,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,9 @@ class LineReader {
   long line_no() const { return line_no_; }
   // Throws InputError(file, line, "", "invalid UTF-8 at byte N of the line") for the last line.
   void check_utf8() const;
+  // The same error as a value (empty when the last line is valid), for readers that collect a
+  // block's lines before deciding.
+  std::optional<InputError> utf8_error() const;
   const std::string& path() const { return path_; }
 
  private:
@@ -183,6 +187,12 @@ template <class F>
 bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, long line,
              const std::string& raw, F&& f);
 
+// The JSONL reading loop: every non-blank line is UTF-8 checked and parse(line, line_no) runs,
+// both inside attempt() (a bad line is rejected or fails the read, per opt); accept(line, line_no)
+// runs for each line that parsed.
+template <class Parse, class Accept>
+void read_jsonl_lines(const std::string& path, const ReadOptions& opt, ReadResult* r, Parse&& parse, Accept&& accept);
+
 Reject make_reject(const std::string& file, long line, const std::string& raw, const InputError& e);
 
 // Sets source/weight/origin, validates (validate_example), then sorts entities by (start, end).
@@ -194,6 +204,13 @@ void bio_to_entities(const std::vector<std::string>& tags, const std::vector<int
                      const std::vector<int64_t>& tok_end, const std::string& file,
                      const std::vector<long>& tag_lines, std::vector<Entity>* out,
                      std::vector<std::string>* warnings);
+
+// The example of a BIO block (CoNLL tokens joined by " ", KLUE characters by ""): its text, the
+// entities its tags give (bio_to_entities), finished (finish_example).
+void bio_block_example(const std::vector<std::string>& pieces, const std::string& sep,
+                       const std::vector<std::string>& tags, const std::string& file,
+                       const std::vector<long>& tag_lines, long start_line, const ReadOptions& opt, Example* ex,
+                       std::vector<std::string>* warnings);
 
 // Labels of all examples in order of first appearance, set as every example's schema.
 void set_file_schema(std::vector<Example>* examples);
@@ -214,6 +231,21 @@ bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, lon
     if (opt.on_error == OnError::Fail) throw;
     r->rejects.push_back(make_reject(file, e.line() > 0 ? e.line() : line, raw, e));
     return false;
+  }
+}
+
+template <class Parse, class Accept>
+void read_jsonl_lines(const std::string& path, const ReadOptions& opt, ReadResult* r, Parse&& parse, Accept&& accept) {
+  LineReader lr(path);
+  std::string line;
+  while (lr.next(&line)) {
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const long ln = lr.line_no();
+    if (attempt(opt, r, path, ln, line, [&] {
+          lr.check_utf8();
+          parse(line, ln);
+        }))
+      accept(line, ln);
   }
 }
 }  // namespace gtrain::reader_detail

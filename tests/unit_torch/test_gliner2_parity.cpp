@@ -21,6 +21,7 @@
 #include "train/optimizer.h"
 #include "model/gliner2_config.h"
 #include "model/gliner2_model.h"
+#include "fixture_batch.h"
 #include "model/hf_checkpoint.h"
 #include "model/lora.h"
 #include "model/span_rep.h"
@@ -73,25 +74,7 @@ Extractor make_model(const Fx& f) {
   return m;
 }
 
-Gliner2Batch make_batch(const Fx& f) {
-  Gliner2Batch b;
-  b.input_ids = f.golden.at("gliner.input_ids");
-  b.attention_mask = f.golden.at("gliner.attention_mask");
-  const auto& types = f.js["entity_types"];
-  for (const auto& e : f.js["examples"]) {
-    Gliner2Example ex;
-    ex.word_pos = e["word_first_subword_pos"].get<std::vector<int64_t>>();
-    ex.schema_pos = e["schema_special_pos"].get<std::vector<int64_t>>();
-    for (const auto& t : types) {
-      std::vector<std::pair<int64_t, int64_t>> spans;
-      for (const auto& s : e["gold_spans_word_level"][t.get<std::string>()])
-        spans.emplace_back(s[0].get<int64_t>(), s[1].get<int64_t>());
-      ex.gold_spans.push_back(spans);
-    }
-    b.examples.push_back(ex);
-  }
-  return b;
-}
+Gliner2Batch make_batch(const Fx& f) { return test::fixture_batch(f.golden, f.js); }
 
 // max |got - ref| over mask (undefined = all); bad = elements beyond atol + rtol |ref|.
 struct Cmp {

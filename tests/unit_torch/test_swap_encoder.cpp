@@ -21,6 +21,7 @@
 #include <string>
 
 #include "model/gliner2_model.h"
+#include "fixture_batch.h"
 #include "model/hf_checkpoint.h"
 #include "model/state_dict.h"
 #include "model/swap_encoder.h"
@@ -112,26 +113,9 @@ std::map<std::string, torch::Tensor> make_encoder_dir(const std::string& dir, co
   return enc;
 }
 
-// The fixture batch (tests/unit_torch/test_gliner2_parity.cpp's make_batch).
+// The fixture batch (tests/unit_torch/fixture_batch.h).
 Gliner2Batch fixture_batch(const std::string& fixture_dir, const nlohmann::json& js) {
-  auto golden = load_safetensors(fixture_dir + "/tensors.safetensors");
-  Gliner2Batch b;
-  b.input_ids = golden.at("gliner.input_ids");
-  b.attention_mask = golden.at("gliner.attention_mask");
-  const auto& types = js["entity_types"];
-  for (const auto& e : js["examples"]) {
-    Gliner2Example ex;
-    ex.word_pos = e["word_first_subword_pos"].get<std::vector<int64_t>>();
-    ex.schema_pos = e["schema_special_pos"].get<std::vector<int64_t>>();
-    for (const auto& t : types) {
-      std::vector<std::pair<int64_t, int64_t>> spans;
-      for (const auto& s : e["gold_spans_word_level"][t.get<std::string>()])
-        spans.emplace_back(s[0].get<int64_t>(), s[1].get<int64_t>());
-      ex.gold_spans.push_back(spans);
-    }
-    b.examples.push_back(ex);
-  }
-  return b;
+  return test::fixture_batch(load_safetensors(fixture_dir + "/tensors.safetensors"), js);
 }
 
 class SwapEncoder : public ::testing::Test {
