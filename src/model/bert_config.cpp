@@ -70,6 +70,23 @@ BertConfig BertConfig::from_json(const nlohmann::json& j, const std::string& src
   return c;
 }
 
+BertConfig BertConfig::sized(const std::string& model_type, int64_t hidden, int64_t layers, int64_t heads,
+                             int64_t intermediate, int64_t vocab, int64_t pad_id) {
+  BertConfig c;
+  c.model_type = model_type;
+  c.hidden_size = c.embedding_size = hidden;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = heads;
+  c.intermediate_size = intermediate;
+  c.vocab_size = vocab;
+  c.pad_token_id = pad_id;
+  const bool roberta = c.offset_positions();
+  c.type_vocab_size = roberta ? 1 : 2;
+  c.max_position_embeddings = roberta ? 512 + pad_id + 1 : 512;  // RoBERTa's positions start after the pad id
+  c.layer_norm_eps = roberta ? 1e-5 : 1e-12;
+  return from_json(c.to_json(), model_type + " config");
+}
+
 BertConfig BertConfig::from_file(const std::string& path) {
   return from_json(read_json_file(path, "BERT config"), path);
 }

@@ -42,6 +42,12 @@ struct BertConfig {
   bool has_pooler() const { return model_type != "electra"; }
   int64_t head_size() const { return hidden_size / num_attention_heads; }
 
+  // A config as the family's HF config would say it, at a given size, resolved through from_json:
+  // roberta / xlm-roberta get one token type, layer_norm_eps 1e-5 and 512 positions after the pad
+  // id; bert / electra two token types and 512 positions (electra's embedding_size = hidden).
+  static BertConfig sized(const std::string& model_type, int64_t hidden, int64_t layers, int64_t heads,
+                          int64_t intermediate, int64_t vocab, int64_t pad_id);
+
   // Parses and validates; errors name `source` and the field ("BERT config x/config.json: field
   // 'hidden_act': ..."). Unsupported settings (position_embedding_type other than "absolute", an
   // unknown hidden_act) are refused rather than computed differently from Python.

@@ -39,15 +39,8 @@ EncoderConfig shape_config(const std::string& shape, const std::string& family) 
   }
   if (!BertConfig::handles(family))
     throw std::invalid_argument("bench step: unknown encoder '" + family + "' (deberta, bert, roberta, electra, xlm-roberta)");
-  nlohmann::json j = {{"model_type", family}, {"hidden_size", H}, {"num_hidden_layers", L},
-                      {"num_attention_heads", heads}, {"intermediate_size", I},
-                      {"vocab_size", shape == "toy" ? 523 : family == "xlm-roberta" ? 250012 : 32010},
-                      {"embedding_size", H}};
-  const bool roberta = family == "roberta" || family == "xlm-roberta";
-  j["pad_token_id"] = roberta ? 1 : 0;
-  j["max_position_embeddings"] = roberta ? 514 : 512;
-  j["type_vocab_size"] = roberta ? 1 : 2;
-  return BertConfig::from_json(j, "bench shape " + shape + " (" + family + ")");
+  const int64_t vocab = shape == "toy" ? 523 : family == "xlm-roberta" ? 250012 : 32010;
+  return BertConfig::sized(family, H, L, heads, I, vocab, family == "roberta" || family == "xlm-roberta" ? 1 : 0);
 }
 
 // Text lengths of the next synthetic batch: 40-120 tokens each; with seq_len > 0 every row holds

@@ -14,19 +14,8 @@ namespace gtrain {
 EncoderConfig scratch_encoder_config(const EncoderShape& s, int64_t vocab, int64_t pad_id, double dropout) {
   if (s.type != "deberta-v3") {
     // A BERT-family encoder as its HF config would say, through config.json's own reader.
-    BertConfig c;
-    c.model_type = s.type;
-    c.hidden_size = c.embedding_size = s.hidden_size;
-    c.num_hidden_layers = s.num_layers;
-    c.num_attention_heads = s.num_heads;
-    c.intermediate_size = s.intermediate_size;
-    c.vocab_size = vocab;
-    c.pad_token_id = pad_id;
-    const bool roberta = c.offset_positions();
-    c.type_vocab_size = roberta ? 1 : 2;
-    c.max_position_embeddings = roberta ? 512 + pad_id + 1 : 512;  // RoBERTa's positions start after the pad id
-    c.layer_norm_eps = roberta ? 1e-5 : 1e-12;
-    EncoderConfig e = BertConfig::from_json(c.to_json(), "from-scratch encoder config");
+    EncoderConfig e = BertConfig::sized(s.type, s.hidden_size, s.num_layers, s.num_heads, s.intermediate_size, vocab,
+                                        pad_id);
     if (dropout >= 0) e.set_dropout(dropout);
     return e;
   }
