@@ -1,0 +1,75 @@
+#include "train/best_model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "data/gliner2_prompt.h"
+#include "io/atomic_file.h"
+#include "model/hf_checkpoint.h"
+#include "model/lora.h"
+#include "model/state_dict.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+// GLiNER2's added_tokens.json, for exports whose tokenizer folder had none (from-scratch models).
+void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
+  const fs::path f = fs::path(dir) / "added_tokens.json";
+  if (fs::exists(f)) return;
+  nlohmann::json j = nlohmann::json::object();
+  for (const std::string& t : gliner2_special_tokens()) j[t] = tok.piece_to_id(t);
+  write_text_file_atomic(f.string(), j.dump(2) + "\n");
+}
+
+}  // namespace
+
+std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std::map<std::string, torch::Tensor>& best_weights,
+                              const TrainState& st, const PreparedMeta& meta, bool leader) {
+  ExtractorImpl& model = *tm.model;
+  if (!best_weights.empty()) load_state(model, best_weights, "", true);
+  if (cfg.model.lora.enabled) {  // the adapters alone, then merged into the exported weights
+    if (leader) save_lora_adapters(model, (fs::path(cfg.output_dir) / "best_adapters").string(), tm.lora);
+    merge_lora(model);
+  }
+  const std::string dir = (fs::path(cfg.output_dir) / "best").string();
+  if (!leader) return dir;
+  nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
+                      {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
+                      {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
+                      {"max_length", meta.max_length},
+                      {"window_stride", cfg.data.prepare ? cfg.data.prepare->window_stride : 16}};
+  Gliner2ExportOptions eo;
+  eo.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
+  export_gliner2_checkpoint(model, tm.tokenizer_dir, dir, eo);
+  ensure_added_tokens(dir, *tm.tok);
+  spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
+               st.best_score, st.best_threshold, dir);
+  return dir;
+}
+
+TestScore score_test_split(const TrainConfig& cfg, ExtractorImpl& model, PreparedReader& test, BatchBuilder& builder,
+                           const EvalOptions& eo, double threshold, bool leader) {
+  EvalResult r = evaluate(model, test, builder, eo);
+  size_t ti = 0;
+  for (size_t i = 0; i < r.sweep.thresholds().size(); ++i)
+    if (std::fabs(r.sweep.thresholds()[i] - threshold) < 1e-6) ti = i;
+  TestScore out;
+  out.micro_f1 = r.sweep.scores(ti).micro.f1;
+  out.report_path = (fs::path(cfg.output_dir) / "eval_report.json").string();
+  if (leader) {
+    write_eval_report(out.report_path, r.sweep, {{"split", "test"}, {"dev_threshold", threshold}});
+    write_text_file_atomic((fs::path(cfg.output_dir) / "eval_report.md").string(), markdown_report(r.sweep));
+    std::printf("\nTest split (%s), threshold sweep (the tables mark the test split's own best threshold):\n%s\n",
+                test.path().c_str(), text_report(r.sweep).c_str());
+  }
+  return out;
+}
+
+}  // namespace gtrain

@@ -1,0 +1,97 @@
+#include "train/dev_evaluation.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "model/state_dict.h"
+#include "model/tensor_io.h"
+#include "train/runtime_info.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+double metric_of(const ThresholdScores& s, double loss, const std::string& metric) {
+  if (metric == "macro_f1") return s.macro.f1;
+  if (metric == "micro_precision") return s.micro.precision;
+  if (metric == "micro_recall") return s.micro.recall;
+  if (metric == "loss") return -loss;  // higher is better everywhere else
+  return s.micro.f1;
+}
+
+}  // namespace
+
+DevEvaluation::DevEvaluation(const TrainConfig& cfg, ExtractorImpl& model, PreparedReader* dev, BatchBuilder& builder,
+                             EvalOptions eo, RunLogs& logs, bool leader, OnEval on_eval)
+    : cfg_(cfg), model_(model), dev_(dev), builder_(builder), eo_(std::move(eo)), logs_(logs), leader_(leader),
+      on_eval_(std::move(on_eval)) {}
+
+void DevEvaluation::load_saved_best() {
+  const fs::path f = fs::path(cfg_.output_dir) / "best_state.safetensors";
+  if (fs::exists(f)) best_weights_ = load_safetensors(f.string());
+}
+
+DevEvaluation::Verdict DevEvaluation::run(TrainState& st, double epoch_pos) {
+  if (!dev_) return Verdict::Continue;
+  const auto t0 = std::chrono::steady_clock::now();
+  EvalResult r = evaluate(model_, *dev_, builder_, eo_);
+  const size_t bi = r.sweep.best_index();
+  const ThresholdScores s = r.sweep.scores(bi);
+  const double score = metric_of(s, r.loss, cfg_.early_stopping.metric);
+  spdlog::info("eval step {}: loss {:.4f} micro-F1 {:.4f} (P {:.4f} R {:.4f}) macro-F1 {:.4f} at threshold {:.2f} ({:.1f} s)",
+               st.step, r.loss, s.micro.f1, s.micro.precision, s.micro.recall, s.macro.f1, r.sweep.thresholds()[bi],
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (logs_.metrics)
+    logs_.metrics->log(st.step, epoch_pos, "dev",
+                       {{"loss", r.loss}, {"micro_f1", s.micro.f1}, {"macro_f1", s.macro.f1},
+                        {"micro_precision", s.micro.precision}, {"micro_recall", s.micro.recall},
+                        {"threshold", r.sweep.thresholds()[bi]}});
+  if (logs_.tb)
+    logs_.tb->add_scalars(st.step, {{"dev/loss", r.loss}, {"dev/micro_f1", s.micro.f1}, {"dev/macro_f1", s.macro.f1}});
+  if (eo_.device.is_cuda()) log_gpu_memory_peak(st.step, epoch_pos);
+  // The first evaluation is always the best so far (for the loss metric scores are negative).
+  if (st.best_step < 0 || score > st.best_score + cfg_.early_stopping.min_delta) {
+    st.best_score = score;
+    keep_as_best(st, r, bi);
+  } else {
+    ++st.evals_without_improvement;
+  }
+  if (on_eval_ && !on_eval_(st.step, epoch_pos, score)) {
+    spdlog::info("stopped at step {} by the caller (e.g. a sweep's ASHA rung)", st.step);
+    return Verdict::StoppedByCaller;
+  }
+  const bool patience_out =
+      cfg_.early_stopping.patience > 0 && st.evals_without_improvement >= cfg_.early_stopping.patience;
+  return patience_out ? Verdict::EarlyStop : Verdict::Continue;
+}
+
+void DevEvaluation::keep_as_best(TrainState& st, const EvalResult& r, size_t best_threshold) {
+  st.best_threshold = r.sweep.thresholds()[best_threshold];
+  st.best_step = st.step;
+  st.evals_without_improvement = 0;
+  best_weights_.clear();  // host copies: the best model must not cost device memory
+  for (auto& [n, t] : state_dict(model_)) best_weights_[n] = t.detach().to(torch::kCPU, false, /*copy=*/true);
+  if (!leader_) return;
+  save_safetensors((fs::path(cfg_.output_dir) / "best_state.safetensors").string(),
+                   std::vector<std::pair<std::string, torch::Tensor>>(best_weights_.begin(), best_weights_.end()));
+  write_eval_report((fs::path(cfg_.output_dir) / "dev_report.json").string(), r.sweep,
+                    {{"step", st.step}, {"split", "dev"}});
+}
+
+// The peak since the previous evaluation: what the training steps and this evaluation held.
+void DevEvaluation::log_gpu_memory_peak(int64_t step, double epoch_pos) {
+  auto m = gpu_memory_peak(eo_.device.index());
+  if (!m) return;
+  spdlog::info("GPU memory peak since the last evaluation: {:.0f} MiB allocated, {:.0f} MiB reserved",
+               m->allocated_mib, m->reserved_mib);
+  if (logs_.metrics)
+    logs_.metrics->log(step, epoch_pos, "gpu",
+                       {{"peak_allocated_mib", m->allocated_mib}, {"peak_reserved_mib", m->reserved_mib}});
+  reset_gpu_memory_peak(eo_.device.index());
+}
+
+}  // namespace gtrain

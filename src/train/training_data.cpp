@@ -1,0 +1,105 @@
+#include "train/training_data.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "data/prepare.h"
+#include "io/file_lock.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+// Prepared files: given directly, or an inline prepare section prepared once into its cache dir.
+DataPaths resolve_on_this_rank(const TrainConfig& cfg) {
+  DataPaths p{cfg.data.train, cfg.data.dev, cfg.data.test};
+  if (!cfg.data.prepare) return p;
+  const std::string dir = prepared_data_dir(cfg.data);
+  // Runs that share the cache (a sweep's rank groups start their first trials together) prepare
+  // it one at a time: the first writes every split, the others then find them all.
+  FileLock lock(dir + ".lock", "prepared data " + dir);
+  if (fs::exists(fs::path(dir) / "train.h5")) {
+    spdlog::info("prepared data: {} (cached; delete it to prepare again)", dir);
+  } else {
+    PrepareConfig pc = *cfg.data.prepare;
+    pc.output_dir = dir;
+    PrepareReport rep = prepare(pc);
+    spdlog::info("prepared {} examples into {} in {:.2f} s", rep.examples, dir, rep.seconds);
+  }
+  auto pick = [&](const std::string& given, const char* split) {
+    if (!given.empty()) return given;
+    const fs::path f = fs::path(dir) / (std::string(split) + ".h5");
+    return fs::exists(f) ? f.string() : std::string();
+  };
+  p.train = pick(p.train, "train");
+  p.dev = pick(p.dev, "dev");
+  p.test = pick(p.test, "test");
+  return p;
+}
+
+// Rows the encoder's position table cannot hold would fail mid-epoch: refuse them up front.
+void check_row_lengths(const TrainingData& d, const ExtractorImpl& model) {
+  const int64_t limit = model.encoder_config.max_sequence_tokens();
+  if (limit <= 0) return;
+  for (PreparedReader* r : {d.train.get(), d.dev.get(), d.test.get()}) {
+    if (!r || r->lengths_tokens().empty()) continue;
+    const int64_t text = *std::max_element(r->lengths_tokens().begin(), r->lengths_tokens().end());
+    const int64_t row = d.builder->max_row_tokens(text);
+    if (row > limit)
+      throw std::runtime_error(r->path() + ": rows of up to " + std::to_string(row) + " tokens (" +
+                               std::to_string(text) + " text tokens + the schema prompt) but the " +
+                               model.encoder_config.model_type() + " encoder takes at most " +
+                               std::to_string(limit) + " (its config.json's max_position_embeddings); lower "
+                               "data.prepare.max_length");
+  }
+}
+
+}  // namespace
+
+DataPaths resolve_data_paths(const TrainConfig& cfg, dist::Group& group) {
+  DataPaths data;
+  std::string paths;
+  if (group.rank() == 0) {
+    data = resolve_on_this_rank(cfg);
+    paths = data.train + '\n' + data.dev + '\n' + data.test;
+  }
+  group.broadcast(paths, 0, "data paths broadcast");
+  if (group.rank() != 0) {
+    std::istringstream in(paths);
+    std::getline(in, data.train);
+    std::getline(in, data.dev);
+    std::getline(in, data.test);
+  }
+  if (data.train.empty()) throw std::runtime_error("data: no training split (data.train or a 'train' split)");
+  return data;
+}
+
+TrainingData open_training_data(const DataPaths& paths, const TrainConfig& cfg, const Tokenizer& tok,
+                                const ExtractorImpl& model) {
+  TrainingData d;
+  d.paths = paths;
+  d.train = std::make_unique<PreparedReader>(paths.train, tok.fingerprint());
+  if (!paths.dev.empty()) d.dev = std::make_unique<PreparedReader>(paths.dev, tok.fingerprint());
+  if (!paths.test.empty()) d.test = std::make_unique<PreparedReader>(paths.test, tok.fingerprint());
+  for (PreparedReader* r : {d.train.get(), d.dev.get(), d.test.get()}) {
+    if (!r) continue;
+    r->check_token_ids(tok.vocab_size());
+    if (!cfg.data.labels.empty()) r->select_labels(cfg.data.labels);  // data.labels: a subset, in its order
+  }
+  const PreparedMeta& meta = d.train->meta();
+  bool any_desc = false;
+  for (const auto& desc : meta.label_descriptions) any_desc |= !desc.empty();
+  d.builder = std::make_unique<BatchBuilder>(tok, meta.labels, meta.label_descriptions, any_desc);
+  check_row_lengths(d, model);
+  spdlog::info("data: train {} rows{}{}, labels {}", d.train->size(),
+               d.dev ? ", dev " + std::to_string(d.dev->size()) : "",
+               d.test ? ", test " + std::to_string(d.test->size()) : "", fmt::join(meta.labels, ","));
+  return d;
+}
+
+}  // namespace gtrain
