@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "io/atomic_file.h"
 #include "data/prepare.h"
-#include "train/predictor.h"
+#include "infer/predictor.h"
 
 namespace fs = std::filesystem;
 

@@ -11,7 +11,7 @@
 #include "io/input_error.h"
 #include "eval/metrics.h"
 #include "io/atomic_file.h"
-#include "train/predictor.h"
+#include "infer/predictor.h"
 
 namespace gtrain::cli {
 

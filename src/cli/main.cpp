@@ -11,7 +11,7 @@
 #include "dist/group.h"
 #include "io/logging.h"
 #ifdef GTRAIN_HAVE_TORCH
-#include "train/error_message.h"
+#include "model/error_message.h"
 #endif
 
 int main(int argc, char** argv) {

@@ -7,9 +7,9 @@
 
 #include "config/train_config.h"
 #include "data/hdf5_store.h"
-#include "train/batch_builder.h"
+#include "infer/batch_builder.h"
 #include "train/checkpoint.h"
-#include "train/evaluator.h"
+#include "infer/evaluator.h"
 #include "train/train_model.h"
 
 namespace gtrain {

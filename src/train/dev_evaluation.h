@@ -10,9 +10,9 @@
 #include "config/train_config.h"
 #include "data/hdf5_store.h"
 #include "model/gliner2_model.h"
-#include "train/batch_builder.h"
+#include "infer/batch_builder.h"
 #include "train/checkpoint.h"
-#include "train/evaluator.h"
+#include "infer/evaluator.h"
 #include "train/run_logs.h"
 
 namespace gtrain {

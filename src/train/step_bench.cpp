@@ -14,7 +14,7 @@
 #include "train/optimizer.h"
 #include "train/replay_batches.h"
 #include "train/runtime_info.h"
-#include "train/threads.h"
+#include "model/threads.h"
 
 namespace gtrain {
 

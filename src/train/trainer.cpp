@@ -25,8 +25,8 @@
 #include "train/run_logs.h"
 #include "train/runtime_info.h"
 #include "train/stop_request.h"
-#include "train/threads.h"
-#include "train/torch_errors.h"
+#include "model/threads.h"
+#include "model/torch_errors.h"
 #include "train/training_data.h"
 
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include "dist/group.h"
 #include "model/gliner2_model.h"
 #include "text/tokenizer.h"
-#include "train/batch_builder.h"
+#include "infer/batch_builder.h"
 
 namespace gtrain {
 

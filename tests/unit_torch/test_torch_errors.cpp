@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "train/error_message.h"
-#include "train/torch_errors.h"
+#include "model/error_message.h"
+#include "model/torch_errors.h"
 
 using namespace gtrain;
 

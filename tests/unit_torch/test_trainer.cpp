@@ -25,7 +25,7 @@
 #include "text/sentencepiece_tokenizer.h"
 #include "text/utf8.h"
 #include "train/checkpoint.h"
-#include "train/predictor.h"
+#include "infer/predictor.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;

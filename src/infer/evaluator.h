@@ -9,7 +9,7 @@
 #include "dist/group.h"
 #include "eval/metrics.h"
 #include "model/gliner2_model.h"
-#include "train/batch_builder.h"
+#include "infer/batch_builder.h"
 
 namespace gtrain {
 

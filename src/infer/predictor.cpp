@@ -1,5 +1,5 @@
-#include "train/predictor.h"
-#include "train/torch_errors.h"
+#include "infer/predictor.h"
+#include "model/torch_errors.h"
 #include "eval/window_merge.h"
 
 #include <algorithm>
@@ -13,8 +13,8 @@
 #include "data/windows.h"
 #include "model/hf_checkpoint.h"
 #include "text/utf8.h"
-#include "train/evaluator.h"
-#include "train/threads.h"
+#include "infer/evaluator.h"
+#include "model/threads.h"
 
 namespace fs = std::filesystem;
 

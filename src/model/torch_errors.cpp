@@ -1,5 +1,5 @@
-#include "train/torch_errors.h"
-#include "train/error_message.h"
+#include "model/torch_errors.h"
+#include "model/error_message.h"
 
 namespace gtrain {
 

@@ -1,4 +1,4 @@
-#include "train/batch_builder.h"
+#include "infer/batch_builder.h"
 
 #include <stdexcept>
 

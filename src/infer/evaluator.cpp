@@ -1,5 +1,5 @@
-#include "train/evaluator.h"
-#include "train/torch_errors.h"
+#include "infer/evaluator.h"
+#include "model/torch_errors.h"
 
 #include <algorithm>
 #include <map>
