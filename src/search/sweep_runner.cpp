@@ -240,6 +240,81 @@ void serve_remote(Coordinator& c, MPI_Comm comm, std::atomic<bool>& stop) {
   }
 }
 
+// What a trial needs of the group that runs it.
+struct TrialGroup {
+  dist::Group* world;
+  dist::Group* group;    // the trial's ranks (training collectives)
+  dist::Group* control;  // the same ranks, for the sweep's own messages
+  CoordinatorLink* link;
+  bool leader;           // group rank 0: talks to the coordinator
+  std::vector<double> rungs;
+  uint64_t base_seed;
+  double max_budget;
+};
+
+// One trial on this group: its config (the base, the trial's parameters, its seed and folder),
+// training with ASHA's rung decisions at each evaluation, and its result. A failure is the
+// trial's, not the sweep's; a stop signal ends the sweep.
+TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGroup& g) {
+  TrialResult res;
+  res.spec = spec;
+  res.ranks = g.group->size();
+  try {
+    std::vector<std::string> ov = s.fixed_overrides;
+    ov.insert(ov.end(), spec.params.begin(), spec.params.end());
+    char trial_dir[32];
+    std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
+    ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
+    ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
+    ov.push_back("early_stopping.metric=" + s.metric);
+    ov.push_back("log.progress=plain");
+    if (s.asha.unit == "epochs" && g.max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
+    const TrainConfig cfg = load_train_config(s.base_config, ov);
+    if (g.group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
+    g.control->barrier("sweep trial start");
+    size_t next_rung = 0;
+    TrainOptions to;
+    to.group = g.group;
+    to.on_eval = [&](int64_t step, double epoch, double score) {
+      const double budget = s.asha.unit == "epochs" ? epoch : static_cast<double>(step);
+      while (next_rung < g.rungs.size() && budget >= g.rungs[next_rung] - 1e-9) {
+        std::string d;
+        if (g.leader)
+          d = g.link->call({{"type", "rung"}, {"trial", spec.id}, {"rung", next_rung}, {"goal", score}, {"budget", budget}})
+                      .at("continue")
+                      .get<bool>()
+                  ? "1"
+                  : "0";
+        g.control->broadcast(d, 0, "sweep rung decision broadcast");
+        if (d != "1") return false;
+        ++next_rung;
+      }
+      return true;
+    };
+    const TrainSummary sum = run_training(cfg, to);
+    if (sum.stop_signal) {
+      // Preempted (or the launcher is ending the job): the trial did not end; it is not
+      // recorded, so --resume runs it again. Other groups are mid-trial: end them all.
+      const std::string why = "sweep interrupted by signal " + std::to_string(sum.stop_signal) + " during trial " +
+                              std::to_string(spec.id) + " (not recorded; continue with --resume)";
+      if (g.world->distributed()) dist::abort_job(why, 128 + sum.stop_signal);
+      throw SweepInterrupted(why, sum.stop_signal);
+    }
+    res.status = sum.stopped_by_callback ? "stopped" : "completed";
+    res.metric = s.metric == "loss" ? -sum.best_score : sum.best_score;
+    res.threshold = sum.best_threshold;
+    res.steps = sum.steps;
+    res.budget = s.asha.unit == "epochs" ? sum.epochs_trained : static_cast<double>(sum.steps);
+  } catch (const SweepInterrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    res.status = "failed";
+    res.error = e.what();
+    spdlog::warn("sweep: trial {} failed: {}", spec.id, e.what());
+  }
+  return res;
+}
+
 }  // namespace
 
 SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOptions& opts) {
@@ -309,6 +384,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
     ranks.push_back(std::stoi(r));
   const bool leader = group->rank() == 0;
   CoordinatorLink link(world.rank() == 0 ? coordinator.get() : nullptr, coord);
+  const TrialGroup g{&world, group.get(), control.get(), &link, leader, rungs, base_seed, max_budget};
 
   for (;;) {
     std::string msg;
@@ -322,62 +398,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
     spec.repeat = t.at("repeat");
     spec.params = t.at("params").get<std::vector<std::string>>();
 
-    TrialResult res;
-    res.spec = spec;
-    res.ranks = group->size();
-    try {
-      std::vector<std::string> ov = s.fixed_overrides;
-      ov.insert(ov.end(), spec.params.begin(), spec.params.end());
-      char trial_dir[32];
-      std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
-      ov.push_back("optim.seed=" + std::to_string(base_seed + static_cast<uint64_t>(spec.repeat)));
-      ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
-      ov.push_back("early_stopping.metric=" + s.metric);
-      ov.push_back("log.progress=plain");
-      if (s.asha.unit == "epochs" && max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(max_budget))));
-      const TrainConfig cfg = load_train_config(s.base_config, ov);
-      if (group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
-      control->barrier("sweep trial start");
-      size_t next_rung = 0;
-      TrainOptions to;
-      to.group = group.get();
-      to.on_eval = [&](int64_t step, double epoch, double score) {
-        const double budget = s.asha.unit == "epochs" ? epoch : static_cast<double>(step);
-        while (next_rung < rungs.size() && budget >= rungs[next_rung] - 1e-9) {
-          std::string d;
-          if (leader)
-            d = link.call({{"type", "rung"}, {"trial", spec.id}, {"rung", next_rung}, {"goal", score}, {"budget", budget}})
-                        .at("continue")
-                        .get<bool>()
-                    ? "1"
-                    : "0";
-          control->broadcast(d, 0, "sweep rung decision broadcast");
-          if (d != "1") return false;
-          ++next_rung;
-        }
-        return true;
-      };
-      const TrainSummary sum = run_training(cfg, to);
-      if (sum.stop_signal) {
-        // Preempted (or the launcher is ending the job): the trial did not end; it is not
-        // recorded, so --resume runs it again. Other groups are mid-trial: end them all.
-        const std::string why = "sweep interrupted by signal " + std::to_string(sum.stop_signal) + " during trial " +
-                                std::to_string(spec.id) + " (not recorded; continue with --resume)";
-        if (world.distributed()) dist::abort_job(why, 128 + sum.stop_signal);
-        throw SweepInterrupted(why, sum.stop_signal);
-      }
-      res.status = sum.stopped_by_callback ? "stopped" : "completed";
-      res.metric = s.metric == "loss" ? -sum.best_score : sum.best_score;
-      res.threshold = sum.best_threshold;
-      res.steps = sum.steps;
-      res.budget = s.asha.unit == "epochs" ? sum.epochs_trained : static_cast<double>(sum.steps);
-    } catch (const SweepInterrupted&) {
-      throw;
-    } catch (const std::exception& e) {
-      res.status = "failed";
-      res.error = e.what();
-      spdlog::warn("sweep: trial {} failed: {}", spec.id, e.what());
-    }
+    const TrialResult res = run_trial(s, spec, g);
     if (leader)
       link.call({{"type", "end"}, {"trial", spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat},
                  {"params", spec.params}, {"status", res.status}, {"metric", res.metric}, {"threshold", res.threshold},
