@@ -165,6 +165,107 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
     if (tok.piece_to_id(token) < 0) add(token, source);
 }
 
+// The inputs are directories and the output is neither of them nor someone else's folder.
+void check_directories(const fs::path& g2, const fs::path& enc, const fs::path& out) {
+  if (out.empty()) swap_fail("empty output directory");
+  if (!fs::is_directory(g2)) swap_fail(g2, "not a directory (expected a GLiNER2 checkpoint)");
+  if (!fs::is_directory(enc)) swap_fail(enc, "not a directory (expected a Hugging Face encoder)");
+  if (fs::exists(out)) {
+    std::error_code ec;
+    if (fs::equivalent(out, g2, ec) || fs::equivalent(out, enc, ec))
+      swap_fail(out, "the output directory must differ from the input directories");
+    if (!fs::is_directory(out)) swap_fail(out, "exists and is not a directory");
+    if (!fs::is_empty(out) && !fs::exists(out / "config.json"))
+      swap_fail(out, "exists, is not empty and holds no config.json; refusing to replace it");
+  }
+}
+
+// The word embeddings get one row per tokenizer id (len(tokenizer), as GLiNER2's resize_token_embeddings):
+// added rows drawn from N(0, initializer_range) with the given seed, surplus rows cut.
+void resize_word_embeddings(std::map<std::string, torch::Tensor>& combined, int64_t n_tok, uint64_t seed,
+                            const fs::path& enc_st, SwapEncoderReport& r) {
+  torch::Tensor& emb = combined.at(kWordEmbeddingsKey);
+  if (emb.dim() != 2) swap_fail(enc_st, "tensor '" + r.encoder_prefix + kWordEmbSuffix + "' must be 2-D");
+  r.checkpoint_rows = emb.size(0);
+  torch::Tensor e32 = emb.to(torch::kFloat32);
+  if (r.checkpoint_rows < n_tok) {
+    r.appended_rows = n_tok - r.checkpoint_rows;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    torch::Tensor rows = torch::randn({r.appended_rows, emb.size(1)}, gen, torch::kFloat32) * r.init_std;
+    emb = torch::cat({e32, rows}, 0);
+  } else if (r.checkpoint_rows > n_tok) {
+    r.truncated_rows = r.checkpoint_rows - n_tok;
+    emb = e32.narrow(0, 0, n_tok).clone();
+  }
+  r.rows = emb.size(0);
+}
+
+// Every tensor of the new model came from one of the two files and nothing was left over; else one
+// message that names which file lacks (or has no place for) what.
+void check_filled(const LoadStateReport& lr, const SwapEncoderReport& r, const ExtractorConfig& cfg,
+                  const fs::path& enc_st, const fs::path& enc_cfg_path, const fs::path& g2_st,
+                  const fs::path& g2_cfg_path) {
+  std::vector<std::string> miss_enc, miss_head, extra_enc, extra_head;
+  for (const auto& k : lr.missing) (starts_with(k, "encoder.") ? miss_enc : miss_head).push_back(k);
+  for (const auto& k : lr.unexpected) (starts_with(k, "encoder.") ? extra_enc : extra_head).push_back(k);
+  std::string msg;
+  auto strip = [](std::vector<std::string> v, const std::string& prefix) {
+    for (auto& s : v) s = prefix + s.substr(8);  // "encoder." -> the file's prefix
+    return v;
+  };
+  if (!miss_enc.empty())
+    msg += " " + enc_st.string() + " lacks " + std::to_string(miss_enc.size()) + " encoder tensor(s) that " +
+           enc_cfg_path.string() + " implies: " + join(strip(miss_enc, r.encoder_prefix), ", ", 20) + ".";
+  if (!extra_enc.empty())
+    msg += " " + enc_st.string() + " has " + std::to_string(extra_enc.size()) + " encoder tensor(s) that " +
+           enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), ", ", 20) + ".";
+  if (!miss_head.empty() && !r.heads_reinitialised)
+    msg += " " + g2_st.string() + " lacks " + std::to_string(miss_head.size()) + " head tensor(s): " +
+           join(miss_head, ", ", 20) + ".";
+  if (!extra_head.empty())
+    msg += " " + g2_st.string() + " has " + std::to_string(extra_head.size()) + " head tensor(s) that " +
+           g2_cfg_path.string() + " (counting_layer \"" + cfg.counting_layer + "\") has no place for: " +
+           join(extra_head, ", ", 20) + ".";
+  if (!msg.empty()) swap_fail("the new model cannot be filled strictly:" + msg);
+}
+
+// The encoder's tokenizer files plus an added_tokens.json of the tokens swap-encoder added, staged
+// in a temp folder (removed with `stage`) for the export; returns that folder.
+fs::path stage_tokenizer_files(const fs::path& enc, const Tokenizer& tok, int64_t n_tok, DirGuard& stage,
+                               SwapEncoderReport& r) {
+  static std::atomic<int> counter{0};
+  stage.p = fs::temp_directory_path() /
+            ("gtrain-swap-encoder-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(stage.p);
+  fs::create_directories(stage.p);
+  for (const auto& name : r.tokenizer_files)
+    if (name != "added_tokens.json") fs::copy_file(enc / name, stage.p / name);
+  nlohmann::json added = nlohmann::json::object();
+  if (fs::exists(enc / "added_tokens.json")) {
+    added = read_json(enc / "added_tokens.json");
+    if (!added.is_object()) swap_fail(enc / "added_tokens.json", "not a JSON object");
+  }
+  for (int32_t id = r.tokenizer_file_vocab; id < n_tok; ++id) added[tok.id_to_piece(id)] = id;
+  for (const auto& t : r.tokens) added[t.token] = t.id;
+  write_json_file((stage.p / "added_tokens.json").string(), added);
+  r.wrote_added_tokens_json = true;
+  // The output's tokenizer must read back as the one the embeddings were sized for.
+  std::unique_ptr<Tokenizer> check;
+  try {
+    check = open_tokenizer(stage.p.string());
+  } catch (const std::exception& e) {
+    swap_fail(std::string("the tokenizer written for the output does not open: ") + e.what());
+  }
+  if (check->vocab_size() != n_tok)
+    swap_fail("the tokenizer written for the output has " + std::to_string(check->vocab_size()) + " tokens, expected " +
+         std::to_string(n_tok));
+  for (const auto& t : r.tokens)
+    if (check->piece_to_id(t.token) != t.id)
+      swap_fail("the tokenizer written for the output gives '" + t.token + "' id " +
+           std::to_string(check->piece_to_id(t.token)) + ", expected " + std::to_string(t.id));
+  return stage.p;
+}
+
 }  // namespace
 
 SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string& encoder_dir,
@@ -177,17 +278,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   const fs::path g2(gliner2_dir), enc(encoder_dir);
   fs::path out = fs::path(out_dir).lexically_normal();
   if (!out.has_filename()) out = out.parent_path();
-  if (out.empty()) swap_fail("empty output directory");
-  if (!fs::is_directory(g2)) swap_fail(g2, "not a directory (expected a GLiNER2 checkpoint)");
-  if (!fs::is_directory(enc)) swap_fail(enc, "not a directory (expected a Hugging Face encoder)");
-  if (fs::exists(out)) {
-    std::error_code ec;
-    if (fs::equivalent(out, g2, ec) || fs::equivalent(out, enc, ec))
-      swap_fail(out, "the output directory must differ from the input directories");
-    if (!fs::is_directory(out)) swap_fail(out, "exists and is not a directory");
-    if (!fs::is_empty(out) && !fs::exists(out / "config.json"))
-      swap_fail(out, "exists, is not empty and holds no config.json; refusing to replace it");
-  }
+  check_directories(g2, enc, out);
 
   // ---- configurations ----------------------------------------------------------------------
   const fs::path g2_cfg_path = g2 / "config.json", g2_enc_path = g2 / "encoder_config" / "config.json";
@@ -291,22 +382,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   }
 
   // ---- word embeddings: resize to len(tokenizer) --------------------------------------------
-  {
-    torch::Tensor& emb = combined.at(kWordEmbeddingsKey);
-    if (emb.dim() != 2) swap_fail(enc_st, "tensor '" + r.encoder_prefix + kWordEmbSuffix + "' must be 2-D");
-    r.checkpoint_rows = emb.size(0);
-    torch::Tensor e32 = emb.to(torch::kFloat32);
-    if (r.checkpoint_rows < n_tok) {
-      r.appended_rows = n_tok - r.checkpoint_rows;
-      auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-      torch::Tensor rows = torch::randn({r.appended_rows, emb.size(1)}, gen, torch::kFloat32) * r.init_std;
-      emb = torch::cat({e32, rows}, 0);
-    } else if (r.checkpoint_rows > n_tok) {
-      r.truncated_rows = r.checkpoint_rows - n_tok;
-      emb = e32.narrow(0, 0, n_tok).clone();
-    }
-    r.rows = emb.size(0);
-  }
+  resize_word_embeddings(combined, n_tok, seed, enc_st, r);
   for (const auto& name : r.replaced) r.replaced_parameters += combined.at(name).numel();
 
   // ---- the new model -----------------------------------------------------------------------
@@ -321,67 +397,12 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
     swap_fail(std::string(e.what()) + " (heads from " + g2_st.string() + ", encoder from " + enc_st.string() +
          " with config " + enc_cfg_path.string() + ")");
   }
-  {
-    std::vector<std::string> miss_enc, miss_head, extra_enc, extra_head;
-    for (const auto& k : lr.missing) (starts_with(k, "encoder.") ? miss_enc : miss_head).push_back(k);
-    for (const auto& k : lr.unexpected) (starts_with(k, "encoder.") ? extra_enc : extra_head).push_back(k);
-    std::string msg;
-    auto strip = [](std::vector<std::string> v, const std::string& prefix) {
-      for (auto& s : v) s = prefix + s.substr(8);  // "encoder." -> the file's prefix
-      return v;
-    };
-    if (!miss_enc.empty())
-      msg += " " + enc_st.string() + " lacks " + std::to_string(miss_enc.size()) + " encoder tensor(s) that " +
-             enc_cfg_path.string() + " implies: " + join(strip(miss_enc, r.encoder_prefix), ", ", 20) + ".";
-    if (!extra_enc.empty())
-      msg += " " + enc_st.string() + " has " + std::to_string(extra_enc.size()) + " encoder tensor(s) that " +
-             enc_cfg_path.string() + " has no place for: " + join(strip(extra_enc, r.encoder_prefix), ", ", 20) + ".";
-    if (!miss_head.empty() && !r.heads_reinitialised)
-      msg += " " + g2_st.string() + " lacks " + std::to_string(miss_head.size()) + " head tensor(s): " +
-             join(miss_head, ", ", 20) + ".";
-    if (!extra_head.empty())
-      msg += " " + g2_st.string() + " has " + std::to_string(extra_head.size()) + " head tensor(s) that " +
-             g2_cfg_path.string() + " (counting_layer \"" + cfg.counting_layer + "\") has no place for: " +
-             join(extra_head, ", ", 20) + ".";
-    if (!msg.empty()) swap_fail("the new model cannot be filled strictly:" + msg);
-  }
+  check_filled(lr, r, cfg, enc_st, enc_cfg_path, g2_st, g2_cfg_path);
 
   // ---- tokenizer files for the output ------------------------------------------------------
   DirGuard stage;
   fs::path tok_src = enc;
-  if (n_tok > r.tokenizer_file_vocab) {
-    static std::atomic<int> counter{0};
-    stage.p = fs::temp_directory_path() /
-              ("gtrain-swap-encoder-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(stage.p);
-    fs::create_directories(stage.p);
-    for (const auto& name : r.tokenizer_files)
-      if (name != "added_tokens.json") fs::copy_file(enc / name, stage.p / name);
-    nlohmann::json added = nlohmann::json::object();
-    if (fs::exists(enc / "added_tokens.json")) {
-      added = read_json(enc / "added_tokens.json");
-      if (!added.is_object()) swap_fail(enc / "added_tokens.json", "not a JSON object");
-    }
-    for (int32_t id = r.tokenizer_file_vocab; id < n_tok; ++id) added[tok->id_to_piece(id)] = id;
-    for (const auto& t : r.tokens) added[t.token] = t.id;
-    write_json_file((stage.p / "added_tokens.json").string(), added);
-    r.wrote_added_tokens_json = true;
-    tok_src = stage.p;
-    // The output's tokenizer must read back as the one the embeddings were sized for.
-    std::unique_ptr<Tokenizer> check;
-    try {
-      check = open_tokenizer(stage.p.string());
-    } catch (const std::exception& e) {
-      swap_fail(std::string("the tokenizer written for the output does not open: ") + e.what());
-    }
-    if (check->vocab_size() != n_tok)
-      swap_fail("the tokenizer written for the output has " + std::to_string(check->vocab_size()) + " tokens, expected " +
-           std::to_string(n_tok));
-    for (const auto& t : r.tokens)
-      if (check->piece_to_id(t.token) != t.id)
-        swap_fail("the tokenizer written for the output gives '" + t.token + "' id " +
-             std::to_string(check->piece_to_id(t.token)) + ", expected " + std::to_string(t.id));
-  }
+  if (n_tok > r.tokenizer_file_vocab) tok_src = stage_tokenizer_files(enc, *tok, n_tok, stage, r);
 
   export_gliner2_checkpoint(*model, tok_src.string(), out.string());
   r.out_dir = out.string();
