@@ -1,7 +1,6 @@
 #include "data/prepare.h"
 #include "data/windows.h"
 #include "io/atomic_file.h"
-#include "io/stale_temps.h"
 #include "text/memo_tokenizer.h"
 
 #include <spdlog/spdlog.h>
@@ -69,6 +68,85 @@ void write_rejects(const std::string& path, const std::vector<Reject>& rejects,
   }
 }
 
+// The label vocabulary: configured, or every label in order of first appearance.
+std::vector<SchemaLabel> label_vocabulary(const PrepareConfig& cfg, const std::vector<Loaded>& all) {
+  std::vector<SchemaLabel> labels = cfg.labels;
+  if (labels.empty()) {
+    std::set<std::string> seen;
+    for (const Loaded& l : all) {
+      for (const SchemaLabel& s : l.ex.schema)
+        if (seen.insert(s.name).second) labels.push_back(s);
+      for (const Entity& e : l.ex.entities)
+        if (seen.insert(e.label).second) labels.push_back(SchemaLabel{e.label, ""});
+    }
+  }
+  if (labels.empty()) {
+    std::string paths;
+    for (const auto& in : cfg.inputs) paths += (paths.empty() ? "" : ", ") + in.path;
+    throw InputError(cfg.inputs.empty() ? std::string("prepare") : cfg.inputs.front().path, 0, "labels",
+                     "the label set is empty: no `labels:` configured and no entity or schema label found in " + paths);
+  }
+  return labels;
+}
+
+// Splits: explicit per input, else a deterministic random split (dev_fraction, test_fraction).
+std::vector<std::string> assign_splits(const PrepareConfig& cfg, const std::vector<Loaded>& all) {
+  std::vector<int64_t> perm = epoch_permutation(static_cast<int64_t>(all.size()), cfg.split_seed, 0);
+  std::vector<std::string> split_of(all.size());
+  std::vector<int64_t> unassigned;
+  for (int64_t i : perm)
+    if (all[i].split.empty()) unassigned.push_back(i); else split_of[i] = all[i].split;
+  const int64_t n = static_cast<int64_t>(unassigned.size());
+  const int64_t ndev = static_cast<int64_t>(cfg.dev_fraction * n + 0.5);
+  const int64_t ntest = static_cast<int64_t>(cfg.test_fraction * n + 0.5);
+  for (int64_t k = 0; k < n; ++k)
+    split_of[unassigned[k]] = k < ntest ? "test" : (k < ntest + ndev ? "dev" : "train");
+  return split_of;
+}
+
+// An example's label ids: its schema's, then its entities' labels; none (unlabelled) means every
+// label, each a negative.
+std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::string, int32_t>& label_id,
+                               size_t num_labels) {
+  std::vector<int32_t> schema;
+  for (const SchemaLabel& s : ex.schema) {
+    auto it = label_id.find(s.name);
+    if (it != label_id.end()) schema.push_back(it->second);
+  }
+  for (const Entity& e : ex.entities) {
+    int32_t id = label_id.at(e.label);
+    if (std::find(schema.begin(), schema.end(), id) == schema.end()) schema.push_back(id);
+  }
+  if (schema.empty())  // unlabelled example: every label is a negative
+    for (size_t k = 0; k < num_labels; ++k) schema.push_back(static_cast<int32_t>(k));
+  return schema;
+}
+
+// What every split's file records of how it was made (its readers check it against the run).
+PreparedMeta prepared_meta(const PrepareConfig& cfg, const Tokenizer& tok, const std::vector<SchemaLabel>& labels,
+                           const std::vector<std::string>& sources) {
+  PreparedMeta meta;
+  meta.format_version = kPreparedFormatVersion;
+  meta.tokenizer_fingerprint = tok.fingerprint();
+  meta.tokenizer_kind = tok.kind();
+  meta.unit_mode = unit_mode_name(cfg.unit_mode);
+  for (const auto& l : labels) { meta.labels.push_back(l.name); meta.label_descriptions.push_back(l.description); }
+  meta.sources = sources;
+  meta.max_length = cfg.max_length;
+  meta.max_span_width = cfg.max_span_width;
+  return meta;
+}
+
+// The splits that occur, train, dev and test first, then the others in order of appearance.
+std::vector<std::string> split_order(const std::vector<std::string>& split_of) {
+  std::vector<std::string> split_names;
+  for (const char* s : {"train", "dev", "test"})
+    for (const auto& x : split_of) if (x == s) { split_names.push_back(s); break; }
+  for (const auto& x : split_of)
+    if (std::find(split_names.begin(), split_names.end(), x) == split_names.end()) split_names.push_back(x);
+  return split_names;
+}
+
 }  // namespace
 
 PrepareReport prepare(const PrepareConfig& cfg) {
@@ -123,56 +201,18 @@ PrepareReport prepare(const PrepareConfig& cfg) {
                          " were rejected (on_error: skip); fix them or see the reasons with `gtrain data inspect`");
   report.examples = static_cast<int64_t>(all.size());
 
-  // 2. The label vocabulary: configured, or every label in order of first appearance.
-  std::vector<SchemaLabel> labels = cfg.labels;
-  if (labels.empty()) {
-    std::set<std::string> seen;
-    for (const Loaded& l : all) {
-      for (const SchemaLabel& s : l.ex.schema)
-        if (seen.insert(s.name).second) labels.push_back(s);
-      for (const Entity& e : l.ex.entities)
-        if (seen.insert(e.label).second) labels.push_back(SchemaLabel{e.label, ""});
-    }
-  }
-  if (labels.empty()) {
-    std::string paths;
-    for (const auto& in : cfg.inputs) paths += (paths.empty() ? "" : ", ") + in.path;
-    throw InputError(cfg.inputs.empty() ? std::string("prepare") : cfg.inputs.front().path, 0, "labels",
-                     "the label set is empty: no `labels:` configured and no entity or schema label found in " + paths);
-  }
+  // 2. The label vocabulary.
+  const std::vector<SchemaLabel> labels = label_vocabulary(cfg, all);
   std::unordered_map<std::string, int32_t> label_id;
   for (size_t i = 0; i < labels.size(); ++i) label_id[labels[i].name] = static_cast<int32_t>(i);
 
-  // 3. Splits: explicit per input, else a deterministic random split.
-  std::vector<int64_t> perm = epoch_permutation(static_cast<int64_t>(all.size()), cfg.split_seed, 0);
-  std::vector<std::string> split_of(all.size());
-  {
-    std::vector<int64_t> unassigned;
-    for (int64_t i : perm)
-      if (all[i].split.empty()) unassigned.push_back(i); else split_of[i] = all[i].split;
-    const int64_t n = static_cast<int64_t>(unassigned.size());
-    const int64_t ndev = static_cast<int64_t>(cfg.dev_fraction * n + 0.5);
-    const int64_t ntest = static_cast<int64_t>(cfg.test_fraction * n + 0.5);
-    for (int64_t k = 0; k < n; ++k)
-      split_of[unassigned[k]] = k < ntest ? "test" : (k < ntest + ndev ? "dev" : "train");
-  }
-  std::vector<std::string> split_names;
-  for (const char* s : {"train", "dev", "test"})
-    for (const auto& x : split_of) if (x == s) { split_names.push_back(s); break; }
-  for (const auto& x : split_of)
-    if (std::find(split_names.begin(), split_names.end(), x) == split_names.end()) split_names.push_back(x);
+  // 3. Splits.
+  const std::vector<std::string> split_of = assign_splits(cfg, all);
+  const std::vector<std::string> split_names = split_order(split_of);
 
   fs::create_directories(cfg.output_dir);
   clean_stale_temps(cfg.output_dir);  // e.g. train.h5.tmp.<pid> of an interrupted prepare
-  PreparedMeta meta;
-  meta.format_version = kPreparedFormatVersion;
-  meta.tokenizer_fingerprint = tok->fingerprint();
-  meta.tokenizer_kind = tok->kind();
-  meta.unit_mode = unit_mode_name(cfg.unit_mode);
-  for (const auto& l : labels) { meta.labels.push_back(l.name); meta.label_descriptions.push_back(l.description); }
-  meta.sources = sources;
-  meta.max_length = cfg.max_length;
-  meta.max_span_width = cfg.max_span_width;
+  const PreparedMeta meta = prepared_meta(cfg, *tok, labels, sources);
 
   // 4. Tokenize, align and write each split (the writer renames its temp file only on commit).
   std::vector<std::unique_ptr<PreparedWriter>> writers;
@@ -190,17 +230,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       utf8::decode(l.ex.text, &cps);
       report.trimmed_entities += trim_entities(cps, &l.ex);
       Units u = make_units(cps, cfg.unit_mode, cfg.memo_words ? static_cast<Tokenizer*>(&memo) : tok.get());
-      std::vector<int32_t> schema;
-      for (const SchemaLabel& s : l.ex.schema) {
-        auto it = label_id.find(s.name);
-        if (it != label_id.end()) schema.push_back(it->second);
-      }
-      for (const Entity& e : l.ex.entities) {
-        int32_t id = label_id.at(e.label);
-        if (std::find(schema.begin(), schema.end(), id) == schema.end()) schema.push_back(id);
-      }
-      if (schema.empty())  // unlabelled example: every label is a negative
-        for (size_t k = 0; k < labels.size(); ++k) schema.push_back(static_cast<int32_t>(k));
+      const std::vector<int32_t> schema = schema_of(l.ex, label_id, labels.size());
       const OverlapCounts ov = count_overlaps(l.ex.entities);
       sr.nested += ov.nested;
       sr.crossing += ov.crossing;
