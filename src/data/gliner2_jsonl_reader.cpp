@@ -68,6 +68,64 @@ struct Parsed {
   std::vector<DroppedMention> dropped;
 };
 
+// "entity_descriptions" {label: description} into the schema (a label without mentions joins it);
+// labels that drop_label removed stay out.
+void read_descriptions(const json& out, const std::string& prefix, const std::vector<std::string>& dropped_labels,
+                       const std::string& file, long ln, Example& ex) {
+  const json& d = out["entity_descriptions"];
+  const std::string df = prefix + "entity_descriptions";
+  if (!d.is_object()) throw InputError(file, ln, df, "must be an object {label: description}");
+  for (auto it = d.begin(); it != d.end(); ++it) {
+    if (!it.value().is_string()) throw InputError(file, ln, df + "." + it.key(), "must be a string");
+    if (std::find(dropped_labels.begin(), dropped_labels.end(), it.key()) != dropped_labels.end()) continue;
+    auto s = std::find_if(ex.schema.begin(), ex.schema.end(),
+                          [&](const SchemaLabel& l) { return l.name == it.key(); });
+    if (s == ex.schema.end()) {
+      ex.schema.push_back(SchemaLabel{it.key(), ""});
+      s = ex.schema.end() - 1;
+    }
+    s->description = it.value().get<std::string>();
+  }
+}
+
+// The located mentions as entities, sorted, each (start, end, label) once.
+std::vector<Entity> entities_of(const std::vector<Mention>& mentions, MentionReport& report) {
+  // Occurrences strictly inside an occurrence of a longer mention of the same label are substring
+  // hits, not labels, when the inner mention also occurs on its own; then (start, end, label) once.
+  auto inside_longer = [&](const Occ& o) {
+    const Mention& mo = mentions[o.mention];
+    for (const Mention& m : mentions) {
+      if (m.label != mo.label || m.length <= mo.length) continue;
+      for (const Occ& k : m.occ)
+        if (k.start <= o.start && o.end <= k.end) return true;
+    }
+    return false;
+  };
+  std::vector<Entity> entities;
+  for (const Mention& m : mentions) {
+    std::vector<bool> inner(m.occ.size());
+    bool any_free = false;
+    for (size_t k = 0; k < m.occ.size(); ++k) {
+      inner[k] = inside_longer(m.occ[k]);
+      any_free |= !inner[k];
+    }
+    for (size_t k = 0; k < m.occ.size(); ++k) {
+      if (inner[k] && any_free) {
+        ++report.inner_skipped;
+        continue;
+      }
+      entities.push_back(Entity{m.occ[k].start, m.occ[k].end, m.label});
+    }
+  }
+  std::sort(entities.begin(), entities.end(), [](const Entity& a, const Entity& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.end != b.end) return a.end < b.end;
+    return a.label < b.label;
+  });
+  entities.erase(std::unique(entities.begin(), entities.end()), entities.end());
+  return entities;
+}
+
 Parsed parse_gliner2_line(const std::string& line, const std::string& file, long ln, const ReadOptions& opt) {
   json j;
   try {
@@ -194,56 +252,9 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
                       ex.schema.end());
     }
   }
-  if (out.contains("entity_descriptions")) {
-    const json& d = out["entity_descriptions"];
-    const std::string df = prefix + "entity_descriptions";
-    if (!d.is_object()) throw InputError(file, ln, df, "must be an object {label: description}");
-    for (auto it = d.begin(); it != d.end(); ++it) {
-      if (!it.value().is_string()) throw InputError(file, ln, df + "." + it.key(), "must be a string");
-      if (std::find(dropped_labels.begin(), dropped_labels.end(), it.key()) != dropped_labels.end()) continue;
-      auto s = std::find_if(ex.schema.begin(), ex.schema.end(),
-                            [&](const SchemaLabel& l) { return l.name == it.key(); });
-      if (s == ex.schema.end()) {
-        ex.schema.push_back(SchemaLabel{it.key(), ""});
-        s = ex.schema.end() - 1;
-      }
-      s->description = it.value().get<std::string>();
-    }
-  }
+  if (out.contains("entity_descriptions")) read_descriptions(out, prefix, dropped_labels, file, ln, ex);
 
-  // Occurrences strictly inside an occurrence of a longer mention of the same label are substring
-  // hits, not labels, when the inner mention also occurs on its own; then (start, end, label) once.
-  auto inside_longer = [&](const Occ& o) {
-    const Mention& mo = mentions[o.mention];
-    for (const Mention& m : mentions) {
-      if (m.label != mo.label || m.length <= mo.length) continue;
-      for (const Occ& k : m.occ)
-        if (k.start <= o.start && o.end <= k.end) return true;
-    }
-    return false;
-  };
-  std::vector<Entity> entities;
-  for (const Mention& m : mentions) {
-    std::vector<bool> inner(m.occ.size());
-    bool any_free = false;
-    for (size_t k = 0; k < m.occ.size(); ++k) {
-      inner[k] = inside_longer(m.occ[k]);
-      any_free |= !inner[k];
-    }
-    for (size_t k = 0; k < m.occ.size(); ++k) {
-      if (inner[k] && any_free) {
-        ++r.report.inner_skipped;
-        continue;
-      }
-      entities.push_back(Entity{m.occ[k].start, m.occ[k].end, m.label});
-    }
-  }
-  std::sort(entities.begin(), entities.end(), [](const Entity& a, const Entity& b) {
-    if (a.start != b.start) return a.start < b.start;
-    if (a.end != b.end) return a.end < b.end;
-    return a.label < b.label;
-  });
-  entities.erase(std::unique(entities.begin(), entities.end()), entities.end());
+  std::vector<Entity> entities = entities_of(mentions, r.report);
   ex.entities = std::move(entities);
   r.has_example = true;
   return r;
