@@ -1,11 +1,12 @@
 // The one place gtrain writes a file or directory that must appear whole or not at all. Everything
 // goes to PATH.tmp.<pid> first; commit() syncs and renames it into place; destroying an
 // uncommitted writer removes the temp, so an interrupted run leaves neither half a file nor debris
-// (io/stale_temps.h cleans a killed one's). Errors name the path and the cause (errno), e.g. "no
+// (clean_stale_temps below cleans a killed one's). Errors name the path and the cause (errno), e.g. "no
 // space left on device".
 #pragma once
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace gtrain {
 
@@ -55,5 +56,20 @@ class StagedPath {
 // fsync a file (a failure throws, naming it) or a directory (best effort: not every file system
 // lets a directory be synced).
 void fsync_path(const std::string& path, bool directory);
+
+// ---- recovery ----
+// Leftovers of killed writers. Every atomic writer in gtrain writes NAME.tmp.<pid> and renames it
+// onto NAME; replacing a directory first moves the old one to NAME.old.<pid>. A process killed in
+// between (kill -9, OOM killer, node failure) leaves these behind. The next run on the same folder
+// calls clean_stale_temps(): a temp whose writer no longer runs is removed, and an .old copy whose
+// NAME is missing (killed between the two renames) is moved back, since it is the only copy.
+struct StaleTempReport {
+  std::vector<std::string> removed;   // NAME.tmp.<pid> / NAME.old.<pid> deleted
+  std::vector<std::string> restored;  // NAME.old.<pid> renamed back to NAME
+};
+
+// Looks at the entries directly in dir (not recursively); entries of live processes on this host
+// are left alone. Logs one line per entry. A missing dir is not an error.
+StaleTempReport clean_stale_temps(const std::string& dir);
 
 }  // namespace gtrain

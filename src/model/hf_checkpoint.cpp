@@ -13,7 +13,6 @@
 #include <stdexcept>
 
 #include "io/atomic_file.h"
-#include "io/stale_temps.h"
 #include "model/hf_encoder_weights.h"
 #include "model/linear.h"
 #include "model/state_dict.h"

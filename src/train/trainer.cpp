@@ -12,7 +12,7 @@
 #include "dist/communicator.h"
 #include "dist/grad_reducer.h"
 #include "dist/param_sync.h"
-#include "io/stale_temps.h"
+#include "io/atomic_file.h"
 #include "model/state_dict.h"
 #include "train/best_model.h"
 #include "train/checkpoint.h"

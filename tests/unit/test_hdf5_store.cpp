@@ -11,7 +11,7 @@
 
 #include "data/hdf5_store.h"
 #include "io/input_error.h"
-#include "io/stale_temps.h"
+#include "io/atomic_file.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
