@@ -13,13 +13,14 @@
 #include "text/sentencepiece_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/wordpiece_tokenizer.h"
+#include "support/fixtures.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kRoot = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/hf_encoders";
+const std::string kRoot = test::fixture_dir("hf_encoders");
 
 nlohmann::json expected(const std::string& family) {
   std::ifstream f(kRoot + "/" + family + "/expected.json");
@@ -57,12 +58,7 @@ TEST_P(HfTokenizerParity, IdsAndTokensMatchTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, HfTokenizerParity, ::testing::Values("bert", "roberta", "electra", "xlm-roberta"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Families, HfTokenizerParity, test::hf_encoder_families(), test::family_test_name);
 
 // "IV": 'I' is not in the vocabulary, so the whole word is one [UNK], not "[UNK] ##V".
 TEST(HfTokenizers, WordWithAnUnknownPieceIsUnkWhole) {
