@@ -73,16 +73,25 @@ TEST(HfTokenizers, WordWithAnUnknownPieceIsUnkWhole) {
   EXPECT_EQ(pieces[0].end, 2);
 }
 
+namespace {
+
+// RoBERTa's special ids: the sequence start 0, pad 1, the separator 2, unk 3.
+void expect_roberta_special_ids(const Tokenizer& tok, const std::string& start, const std::string& sep) {
+  EXPECT_EQ(tok.piece_to_id(start), 0);
+  EXPECT_EQ(tok.pad_id(), 1);
+  EXPECT_EQ(tok.piece_to_id(sep), 2);
+  EXPECT_EQ(tok.unk_id(), 3);
+}
+
+}  // namespace
+
 // klue/roberta-base's layout: the specials sit at the ids vocab.txt gives them, and the unk/pad
 // ids follow tokenizer_config.json, not BERT's defaults.
 TEST(HfTokenizers, RobertaWordPieceSpecialIds) {
   const std::string dir = kRoot + "/roberta";
   if (::access((dir + "/vocab.txt").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
   auto tok = open_tokenizer(dir);
-  EXPECT_EQ(tok->piece_to_id("[CLS]"), 0);
-  EXPECT_EQ(tok->pad_id(), 1);
-  EXPECT_EQ(tok->piece_to_id("[SEP]"), 2);
-  EXPECT_EQ(tok->unk_id(), 3);
+  expect_roberta_special_ids(*tok, "[CLS]", "[SEP]");
   EXPECT_EQ(tok->encode_word("[SEP]").at(0).id, 2);  // matched whole
 }
 
@@ -90,10 +99,7 @@ TEST(HfTokenizers, XlmRobertaFairseqIdsAndAddedTokens) {
   const std::string dir = kRoot + "/xlm-roberta";
   if (::access((dir + "/sentencepiece.bpe.model").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
   auto tok = open_tokenizer(dir);
-  EXPECT_EQ(tok->piece_to_id("<s>"), 0);
-  EXPECT_EQ(tok->pad_id(), 1);
-  EXPECT_EQ(tok->piece_to_id("</s>"), 2);
-  EXPECT_EQ(tok->unk_id(), 3);
+  expect_roberta_special_ids(*tok, "<s>", "</s>");
   EXPECT_EQ(tok->vocab_size(), 514);  // 512 pieces + the fairseq offset + <mask>, config.json's vocab_size
   EXPECT_EQ(tok->piece_to_id("<mask>"), 513);
   EXPECT_EQ(tok->id_to_piece(513), "<mask>");
