@@ -28,6 +28,26 @@ long line_of(const YAML::Node& n) {
 std::string path_of(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
 }
+
+// The value v as a T; one yaml-cpp cannot convert is an InputError "expected <what>, got '...'".
+template <typename T>
+T scalar_as(const YAML::Node& v, const std::string& file, const std::string& path, const char* what) {
+  try {
+    return v.as<T>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, line_of(v), path,
+                     std::string("expected ") + what + ", got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
+  }
+}
+
+// node[key] as a T (scalar_as), or fallback when the key is missing or null.
+template <typename T>
+T get_scalar(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& where,
+             T fallback, const char* what) {
+  const YAML::Node v = node[key];
+  if (!v || v.IsNull()) return fallback;
+  return scalar_as<T>(v, file, path_of(where, key), what);
+}
 }  // namespace
 
 namespace {
@@ -107,38 +127,17 @@ std::string get_string(const YAML::Node& node, const std::string& key, const std
 
 double get_double(const YAML::Node& node, const std::string& key, const std::string& file,
                   const std::string& where, double fallback) {
-  const YAML::Node v = node[key];
-  if (!v || v.IsNull()) return fallback;
-  try {
-    return v.as<double>();
-  } catch (const YAML::Exception&) {
-    throw InputError(file, line_of(v), path_of(where, key),
-                     "expected a number, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
-  }
+  return get_scalar<double>(node, key, file, where, fallback, "a number");
 }
 
 long get_int(const YAML::Node& node, const std::string& key, const std::string& file,
              const std::string& where, long fallback) {
-  const YAML::Node v = node[key];
-  if (!v || v.IsNull()) return fallback;
-  try {
-    return v.as<long>();
-  } catch (const YAML::Exception&) {
-    throw InputError(file, line_of(v), path_of(where, key),
-                     "expected an integer, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
-  }
+  return get_scalar<long>(node, key, file, where, fallback, "an integer");
 }
 
 bool get_bool(const YAML::Node& node, const std::string& key, const std::string& file,
               const std::string& where, bool fallback) {
-  const YAML::Node v = node[key];
-  if (!v || v.IsNull()) return fallback;
-  try {
-    return v.as<bool>();
-  } catch (const YAML::Exception&) {
-    throw InputError(file, line_of(v), path_of(where, key),
-                     "expected true or false, got '" + (v.IsScalar() ? v.Scalar() : "<non-scalar>") + "'");
-  }
+  return get_scalar<bool>(node, key, file, where, fallback, "true or false");
 }
 
 std::vector<std::string> get_string_list(const YAML::Node& node, const std::string& key,
@@ -166,14 +165,8 @@ std::vector<double> get_double_list(const YAML::Node& node, const std::string& k
   if (!v.IsSequence())
     throw InputError(file, line_of(v), path_of(where, key), "expected a list of numbers");
   std::vector<double> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    try {
-      out.push_back(v[i].as<double>());
-    } catch (const YAML::Exception&) {
-      throw InputError(file, line_of(v[i]), path_of(where, key) + "[" + std::to_string(i) + "]",
-                       "expected a number, got '" + (v[i].IsScalar() ? v[i].Scalar() : "<non-scalar>") + "'");
-    }
-  }
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(scalar_as<double>(v[i], file, path_of(where, key) + "[" + std::to_string(i) + "]", "a number"));
   return out;
 }
 

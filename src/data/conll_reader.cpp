@@ -12,32 +12,8 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
   ReadResult r;
   LineReader lr(path);
 
-  struct Block {
-    long start_line = 0;
-    std::vector<std::string> tokens, tags;
-    std::vector<long> lines;
-    std::string raw;
-    std::optional<InputError> err;
-  };
-  bool open = false;
-  Block b;
-
-  auto flush = [&] {
-    if (!open) return;
-    open = false;
-    if (!b.raw.empty() && b.raw.back() == '\n') b.raw.pop_back();
-    if (b.err) {
-      if (opt.on_error == OnError::Fail) throw *b.err;
-      r.rejects.push_back(make_reject(path, b.err->line() > 0 ? b.err->line() : b.start_line, b.raw, *b.err));
-    } else {
-      Example ex;
-      if (attempt(opt, &r, path, b.start_line, b.raw, [&] {
-            bio_block_example(b.tokens, " ", b.tags, path, b.lines, b.start_line, opt, &ex, &r.warnings);
-          }))
-        r.examples.push_back(std::move(ex));
-    }
-    b = Block{};
-  };
+  BioBlock b;
+  auto flush = [&] { flush_bio_block(&b, " ", path, opt, &r); };
 
   std::string line;
   while (lr.next(&line)) {
@@ -49,14 +25,12 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
     if (cols.empty()) { flush(); continue; }
     if (cols[0].rfind("-DOCSTART-", 0) == 0) {
       flush();
-      if (utf_err) {  // cannot happen for an ASCII marker, but never ignore a bad line
-        if (opt.on_error == OnError::Fail) throw *utf_err;
-        r.rejects.push_back(make_reject(path, ln, line, *utf_err));
-      }
+      // cannot happen for an ASCII marker, but never ignore a bad line
+      if (utf_err) fail_or_reject(*utf_err, path, ln, line, opt, &r);
       continue;
     }
-    if (!open) {
-      open = true;
+    if (!b.open) {
+      b.open = true;
       b.start_line = ln;
     }
     b.raw += line + "\n";
@@ -65,7 +39,7 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
     if (cols.size() < 2) {
       b.err = InputError(path, ln, "", "expected a token and a tag (at least 2 columns), got 1 column");
     } else {
-      b.tokens.push_back(cols.front());
+      b.pieces.push_back(cols.front());  // the token
       b.tags.push_back(cols.back());
       b.lines.push_back(ln);
     }

@@ -4,27 +4,24 @@
 #include <stdexcept>
 
 #include "data/reader.h"
+#include "io/enum_names.h"
 #include "text/utf8.h"
 
 namespace gtrain {
 
+namespace {
+const EnumName<UnmatchedPolicy> kUnmatchedPolicyNames[] = {{UnmatchedPolicy::Drop, "drop"},
+                                                           {UnmatchedPolicy::DropLabel, "drop_label"},
+                                                           {UnmatchedPolicy::Reject, "reject"},
+                                                           {UnmatchedPolicy::Fail, "fail"}};
+}  // namespace
+
 UnmatchedPolicy parse_unmatched_policy(const std::string& name) {
-  if (name == "drop") return UnmatchedPolicy::Drop;
-  if (name == "drop_label") return UnmatchedPolicy::DropLabel;
-  if (name == "reject") return UnmatchedPolicy::Reject;
-  if (name == "fail") return UnmatchedPolicy::Fail;
+  if (auto p = enum_from_name(kUnmatchedPolicyNames, name)) return *p;
   throw std::invalid_argument("must be drop, drop_label, reject or fail (got '" + name + "')");
 }
 
-std::string unmatched_policy_name(UnmatchedPolicy p) {
-  switch (p) {
-    case UnmatchedPolicy::Drop: return "drop";
-    case UnmatchedPolicy::DropLabel: return "drop_label";
-    case UnmatchedPolicy::Reject: return "reject";
-    case UnmatchedPolicy::Fail: return "fail";
-  }
-  return "drop";
-}
+std::string unmatched_policy_name(UnmatchedPolicy p) { return enum_to_name(kUnmatchedPolicyNames, p, "drop"); }
 
 void MentionReport::add(const MentionReport& o) {
   listed += o.listed;

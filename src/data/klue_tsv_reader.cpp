@@ -12,43 +12,17 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
   ReadResult r;
   LineReader lr(path);
 
-  struct Block {
-    long start_line = 0;
-    std::vector<std::string> chars, tags;
-    std::vector<long> lines;
-    std::string raw;
-    std::optional<InputError> err;
-  };
-  bool open = false;
-  Block b;
+  BioBlock b;
   long pending_line = 0;  // last "## " line not yet attached to a sentence
   std::string pending_raw;
   std::optional<InputError> pending_err;
 
-  auto fail_or_reject = [&](const InputError& e, long line, const std::string& raw) {
-    if (opt.on_error == OnError::Fail) throw e;
-    r.rejects.push_back(make_reject(path, line, raw, e));
-  };
   auto drop_pending = [&] {  // the pending "## " line was a comment
-    if (pending_err) fail_or_reject(*pending_err, pending_line, pending_raw);
+    if (pending_err) fail_or_reject(*pending_err, path, pending_line, pending_raw, opt, &r);
     pending_line = 0;
     pending_err.reset();
   };
-  auto flush = [&] {
-    if (!open) return;
-    open = false;
-    if (!b.raw.empty() && b.raw.back() == '\n') b.raw.pop_back();
-    if (b.err) {
-      fail_or_reject(*b.err, b.err->line() > 0 ? b.err->line() : b.start_line, b.raw);
-    } else {
-      Example ex;
-      if (attempt(opt, &r, path, b.start_line, b.raw, [&] {
-            bio_block_example(b.chars, "", b.tags, path, b.lines, b.start_line, opt, &ex, &r.warnings);
-          }))
-        r.examples.push_back(std::move(ex));
-    }
-    b = Block{};
-  };
+  auto flush = [&] { flush_bio_block(&b, "", path, opt, &r); };
 
   std::string line;
   while (lr.next(&line)) {
@@ -67,8 +41,8 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
       drop_pending();
       continue;
     }
-    if (!open) {
-      open = true;
+    if (!b.open) {
+      b.open = true;
       b.start_line = pending_line ? pending_line : ln;
       b.raw = pending_line ? pending_raw + "\n" : "";
       if (pending_err) b.err = pending_err;
@@ -86,7 +60,7 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
     } else if (tab == 0) {
       b.err = InputError(path, ln, "CHAR", "empty character column");
     } else {
-      b.chars.push_back(line.substr(0, tab));
+      b.pieces.push_back(line.substr(0, tab));  // the character
       b.tags.push_back(line.substr(tab + 1));
       b.lines.push_back(ln);
     }

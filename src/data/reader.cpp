@@ -187,6 +187,29 @@ void bio_block_example(const std::vector<std::string>& pieces, const std::string
   finish_example(ex, file, start_line, opt);
 }
 
+void fail_or_reject(const InputError& e, const std::string& file, long line, const std::string& raw,
+                    const ReadOptions& opt, ReadResult* r) {
+  if (opt.on_error == OnError::Fail) throw e;
+  r->rejects.push_back(make_reject(file, line, raw, e));
+}
+
+void flush_bio_block(BioBlock* b, const std::string& sep, const std::string& file, const ReadOptions& opt,
+                     ReadResult* r) {
+  if (!b->open) return;
+  b->open = false;
+  if (!b->raw.empty() && b->raw.back() == '\n') b->raw.pop_back();
+  if (b->err) {
+    fail_or_reject(*b->err, file, b->err->line() > 0 ? b->err->line() : b->start_line, b->raw, opt, r);
+  } else {
+    Example ex;
+    if (attempt(opt, r, file, b->start_line, b->raw, [&] {
+          bio_block_example(b->pieces, sep, b->tags, file, b->lines, b->start_line, opt, &ex, &r->warnings);
+        }))
+      r->examples.push_back(std::move(ex));
+  }
+  *b = BioBlock{};
+}
+
 void set_file_schema(std::vector<Example>* examples) {
   std::vector<SchemaLabel> schema;
   for (const Example& ex : *examples)

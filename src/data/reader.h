@@ -212,6 +212,27 @@ void bio_block_example(const std::vector<std::string>& pieces, const std::string
                        const std::vector<long>& tag_lines, long start_line, const ReadOptions& opt, Example* ex,
                        std::vector<std::string>* warnings);
 
+// An input error that fails the read (on_error fail) or becomes a reject of `raw` at `line`.
+void fail_or_reject(const InputError& e, const std::string& file, long line, const std::string& raw,
+                    const ReadOptions& opt, ReadResult* r);
+
+// One sentence of a BIO file (CoNLL tokens, KLUE characters) while its lines are read: the pieces
+// and their tags with the line of each, the raw lines (for a reject), and the first error in it.
+struct BioBlock {
+  bool open = false;
+  long start_line = 0;
+  std::vector<std::string> pieces, tags;
+  std::vector<long> lines;
+  std::string raw;
+  std::optional<InputError> err;
+};
+
+// Closes an open block: its example (bio_block_example, pieces joined by `sep`) goes to
+// r->examples, or its error fails the read or becomes a reject (fail_or_reject). Leaves the block
+// empty and closed.
+void flush_bio_block(BioBlock* b, const std::string& sep, const std::string& file, const ReadOptions& opt,
+                     ReadResult* r);
+
 // Labels of all examples in order of first appearance, set as every example's schema.
 void set_file_schema(std::vector<Example>* examples);
 

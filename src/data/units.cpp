@@ -3,29 +3,24 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "io/enum_names.h"
 #include "text/unicode_class.h"
 #include "text/utf8.h"
 #include "text/word_splitter.h"
 
 namespace gtrain {
 
+namespace {
+const EnumName<UnitMode> kUnitModeNames[] = {
+    {UnitMode::Word, "word"}, {UnitMode::Subword, "subword"}, {UnitMode::Morph, "morph"}, {UnitMode::Char, "char"}};
+}  // namespace
+
 UnitMode parse_unit_mode(const std::string& s) {
-  if (s == "word") return UnitMode::Word;
-  if (s == "subword") return UnitMode::Subword;
-  if (s == "morph") return UnitMode::Morph;
-  if (s == "char") return UnitMode::Char;
+  if (auto m = enum_from_name(kUnitModeNames, s)) return *m;
   throw std::invalid_argument("unknown unit mode '" + s + "' (valid: word, subword, morph, char)");
 }
 
-std::string unit_mode_name(UnitMode m) {
-  switch (m) {
-    case UnitMode::Word: return "word";
-    case UnitMode::Subword: return "subword";
-    case UnitMode::Morph: return "morph";
-    case UnitMode::Char: return "char";
-  }
-  return "?";
-}
+std::string unit_mode_name(UnitMode m) { return enum_to_name(kUnitModeNames, m, "?"); }
 
 const std::vector<UnitMode>& all_unit_modes() {
   static const std::vector<UnitMode> m = {UnitMode::Word, UnitMode::Subword, UnitMode::Morph,

@@ -1,6 +1,7 @@
 // Entity-level exact-match metrics, threshold sweep and reports. See metrics.h for the definitions.
 #include "eval/metrics.h"
 #include "io/atomic_file.h"
+#include "io/shortest_decimal.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -351,17 +352,7 @@ size_t ThresholdSweep::best_index() const {
 
 namespace {
 
-// Shortest decimal that reads back as the same float ("0.3" for 0.3f).
-std::string float_text(float x) {
-  char buf[64];
-  for (int prec = 1; prec <= 9; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, static_cast<double>(x));
-    if (std::strtof(buf, nullptr) == x) break;
-  }
-  return buf;
-}
-
-double threshold_value(float x) { return std::strtod(float_text(x).c_str(), nullptr); }
+double threshold_value(float x) { return std::strtod(shortest_decimal(x).c_str(), nullptr); }
 
 nlohmann::json label_json(const LabelScore& s, bool with_label) {
   nlohmann::json j;
@@ -472,7 +463,7 @@ std::vector<std::vector<std::string>> sweep_rows(const ThresholdSweep& sweep, bo
   const size_t best = sweep.best_index();
   for (size_t i = 0; i < sweep.thresholds().size(); ++i) {
     const ThresholdScores s = sweep.scores(i);
-    std::string t = float_text(s.threshold);
+    std::string t = shortest_decimal(s.threshold);
     if (i == best) t = markdown ? "**" + t + "** (best)" : t + " (best)";
     rows.push_back({t, fixed4(s.micro.precision), fixed4(s.micro.recall), fixed4(s.micro.f1),
                     fixed4(s.macro.f1)});
@@ -543,7 +534,7 @@ std::string markdown_sweep_table(const ThresholdSweep& sweep) {
 std::string markdown_report(const ThresholdSweep& sweep) {
   const ThresholdScores s = sweep.scores(sweep.best_index());
   std::string out;
-  out += "### Entities at the best threshold (" + float_text(s.threshold) + ", " +
+  out += "### Entities at the best threshold (" + shortest_decimal(s.threshold) + ", " +
          std::to_string(s.examples) + " examples, exact match on span and label)\n\n";
   out += markdown_best_table(sweep);
   out += "\n### Threshold sweep\n\n";
@@ -553,7 +544,7 @@ std::string markdown_report(const ThresholdSweep& sweep) {
 
 std::string text_report(const ThresholdSweep& sweep) {
   const ThresholdScores s = sweep.scores(sweep.best_index());
-  std::string out = "best threshold " + float_text(s.threshold) + " (micro F1 " +
+  std::string out = "best threshold " + shortest_decimal(s.threshold) + " (micro F1 " +
                     fixed4(s.micro.f1) + ", " + std::to_string(s.examples) + " examples)\n";
   out += text_table(best_rows(s, false));
   out += "\n";

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "io/atomic_file.h"
+#include "io/enum_names.h"
 
 namespace gtrain {
 
@@ -80,35 +81,18 @@ size_t dtype_size(DType d) {
   return 0;
 }
 
+namespace {
+const EnumName<DType> kDTypeNames[] = {
+    {DType::F32, "F32"}, {DType::F16, "F16"}, {DType::BF16, "BF16"}, {DType::F64, "F64"}, {DType::I64, "I64"},
+    {DType::I32, "I32"}, {DType::I16, "I16"}, {DType::I8, "I8"},     {DType::U8, "U8"},   {DType::BOOL, "BOOL"}};
+}  // namespace
+
 DType parse_dtype(const std::string& n) {
-  if (n == "F32") return DType::F32;
-  if (n == "F16") return DType::F16;
-  if (n == "BF16") return DType::BF16;
-  if (n == "F64") return DType::F64;
-  if (n == "I64") return DType::I64;
-  if (n == "I32") return DType::I32;
-  if (n == "I16") return DType::I16;
-  if (n == "I8") return DType::I8;
-  if (n == "U8") return DType::U8;
-  if (n == "BOOL") return DType::BOOL;
+  if (auto d = enum_from_name(kDTypeNames, n)) return *d;
   throw std::runtime_error("unsupported safetensors dtype '" + n + "'");
 }
 
-std::string dtype_name(DType d) {
-  switch (d) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::F64: return "F64";
-    case DType::I64: return "I64";
-    case DType::I32: return "I32";
-    case DType::I16: return "I16";
-    case DType::I8: return "I8";
-    case DType::U8: return "U8";
-    case DType::BOOL: return "BOOL";
-  }
-  return "?";
-}
+std::string dtype_name(DType d) { return enum_to_name(kDTypeNames, d, "?"); }
 
 uint64_t TensorInfo::numel() const {
   uint64_t n = 1;

@@ -59,6 +59,18 @@ std::vector<std::pair<std::string, LinearImpl*>> linears(const torch::nn::Module
   return out;
 }
 
+// Calls f on each Linear under root that holds an adapter; returns how many there were.
+template <typename F>
+int64_t for_each_adapted_linear(const torch::nn::Module& root, F f) {
+  int64_t n = 0;
+  for (const auto& kv : linears(root))
+    if (kv.second->has_lora()) {
+      f(kv.second);
+      ++n;
+    }
+  return n;
+}
+
 std::string utc_now_iso() {
   // datetime.utcnow().isoformat() + "Z": YYYY-MM-DDTHH:MM:SS.ffffffZ
   const auto now = std::chrono::system_clock::now();
@@ -73,7 +85,6 @@ std::string utc_now_iso() {
   std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(us));
   return out;
 }
-
 
 }  // namespace
 
@@ -189,23 +200,11 @@ std::vector<std::pair<std::string, torch::Tensor>> base_state_dict(const torch::
 }
 
 int64_t merge_lora(torch::nn::Module& root) {
-  int64_t n = 0;
-  for (const auto& kv : linears(root))
-    if (kv.second->has_lora()) {
-      kv.second->merge_lora();
-      ++n;
-    }
-  return n;
+  return for_each_adapted_linear(root, [](LinearImpl* l) { l->merge_lora(); });
 }
 
 int64_t remove_lora(torch::nn::Module& root) {
-  int64_t n = 0;
-  for (const auto& kv : linears(root))
-    if (kv.second->has_lora()) {
-      kv.second->detach_lora();
-      ++n;
-    }
-  return n;
+  return for_each_adapted_linear(root, [](LinearImpl* l) { l->detach_lora(); });
 }
 
 void save_lora_adapters(const torch::nn::Module& root, const std::string& dir, const LoraConfig& cfg) {

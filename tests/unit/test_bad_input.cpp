@@ -8,6 +8,7 @@
 
 #include "data/reader.h"
 #include "data/validate.h"
+#include "support/error_of.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -33,13 +34,7 @@ const std::string kGood = R"({"text": "당뇨병 환자에게 인슐린을 투�
 
 // Reads expecting an InputError; returns it.
 InputError read_error(const std::string& path, InputFormat fmt, const ReadOptions& opt = ReadOptions{}) {
-  try {
-    read_examples(path, fmt, opt);
-  } catch (const InputError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected InputError reading " << path;
-  return InputError(path, -1, "", "none");
+  return test::input_error_of("reading " + path, [&] { read_examples(path, fmt, opt); });
 }
 
 bool has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }

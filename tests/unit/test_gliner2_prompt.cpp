@@ -12,6 +12,7 @@
 
 #include "data/gliner2_prompt.h"
 #include "text/tokenizer.h"
+#include "support/fixtures.h"
 
 using gtrain::Gliner2Input;
 using gtrain::Schema;
@@ -19,12 +20,9 @@ using gtrain::SchemaField;
 using gtrain::SchemaPrefix;
 using gtrain::Segment;
 using gtrain::TokenOrigin;
+using gtrain::test::fixture_dir;
 
 namespace {
-
-std::string fixture_dir(const std::string& name) {
-  return std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/" + name;
-}
 
 struct Fixture {
   nlohmann::json j;

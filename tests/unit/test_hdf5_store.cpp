@@ -12,6 +12,8 @@
 #include "data/hdf5_store.h"
 #include "io/input_error.h"
 #include "io/atomic_file.h"
+#include "support/error_of.h"
+#include "support/file_bytes.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -135,11 +137,14 @@ void write_file(const std::string& path, const PreparedMeta& m, const std::vecto
   w.commit();
 }
 
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+// Opening `path` (expecting `fingerprint`) fails with an InputError naming the file and `field`;
+// returns its message, for the caller's checks of the wording.
+std::string open_error(const std::string& path, const std::string& field, const std::string& fingerprint = "") {
+  const InputError e = test::input_error_of("opening " + path, [&] { PreparedReader r(path, fingerprint); });
+  EXPECT_EQ(e.file(), path);
+  EXPECT_EQ(e.field(), field);
+  EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+  return e.what();
 }
 
 }  // namespace
@@ -217,7 +222,7 @@ TEST(Hdf5Store, FailedWriteKeepsExistingFinalFile) {
   const std::string path = t.file("dev.h5");
   auto rows = test_examples();
   write_file(path, test_meta(), rows);
-  const std::string before = slurp(path);
+  const std::string before = test::read_file_bytes(path);
   ASSERT_FALSE(before.empty());
   {
     PreparedWriter w(path, test_meta());
@@ -228,7 +233,7 @@ TEST(Hdf5Store, FailedWriteKeepsExistingFinalFile) {
     } catch (const std::runtime_error&) {
     }
   }
-  EXPECT_EQ(slurp(path), before);
+  EXPECT_EQ(test::read_file_bytes(path), before);
   EXPECT_EQ(t.count(), 1u);
   PreparedReader r(path);
   EXPECT_EQ(r.size(), static_cast<int64_t>(rows.size()));
@@ -254,30 +259,14 @@ TEST(Hdf5Store, WriterIntoMissingDirectoryThrows) {
 TEST(Hdf5Store, ReaderErrorMissingFile) {
   TempDir t;
   const std::string path = t.file("nope.h5");
-  try {
-    PreparedReader r(path);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.file(), path);
-    EXPECT_EQ(e.field(), "path");
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos);
-  }
+  EXPECT_NE(open_error(path, "path").find("not found"), std::string::npos);
 }
 
 TEST(Hdf5Store, ReaderErrorNotHdf5) {
   TempDir t;
   const std::string path = t.file("train.jsonl");
   std::ofstream(path) << "{\"text\": \"hello\"}\n";
-  try {
-    PreparedReader r(path);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.file(), path);
-    EXPECT_EQ(e.field(), "path");
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("not an HDF5 file"), std::string::npos);
-  }
+  EXPECT_NE(open_error(path, "path").find("not an HDF5 file"), std::string::npos);
 }
 
 TEST(Hdf5Store, ReaderErrorWrongFormatVersion) {
@@ -286,18 +275,10 @@ TEST(Hdf5Store, ReaderErrorWrongFormatVersion) {
   PreparedMeta m = test_meta();
   m.format_version = 99;
   write_file(path, m, test_examples());
-  try {
-    PreparedReader r(path);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    const std::string msg = e.what();
-    EXPECT_EQ(e.file(), path);
-    EXPECT_EQ(e.field(), "format_version");
-    EXPECT_NE(msg.find(path), std::string::npos);
-    EXPECT_NE(msg.find("format_version"), std::string::npos);
-    EXPECT_NE(msg.find("found 99"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("expected " + std::to_string(kPreparedFormatVersion)), std::string::npos) << msg;
-  }
+  const std::string msg = open_error(path, "format_version");
+  EXPECT_NE(msg.find("format_version"), std::string::npos);
+  EXPECT_NE(msg.find("found 99"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected " + std::to_string(kPreparedFormatVersion)), std::string::npos) << msg;
 }
 
 TEST(Hdf5Store, ReaderErrorWrongFingerprint) {
@@ -306,18 +287,10 @@ TEST(Hdf5Store, ReaderErrorWrongFingerprint) {
   write_file(path, test_meta(), test_examples());
   EXPECT_NO_THROW(PreparedReader(path, ""));
   EXPECT_NO_THROW(PreparedReader(path, "ab12cd34"));
-  try {
-    PreparedReader r(path, "ffff0000");
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    const std::string msg = e.what();
-    EXPECT_EQ(e.file(), path);
-    EXPECT_EQ(e.field(), "tokenizer_fingerprint");
-    EXPECT_NE(msg.find(path), std::string::npos);
-    EXPECT_NE(msg.find("tokenizer_fingerprint"), std::string::npos);
-    EXPECT_NE(msg.find("ab12cd34"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("ffff0000"), std::string::npos) << msg;
-  }
+  const std::string msg = open_error(path, "tokenizer_fingerprint", "ffff0000");
+  EXPECT_NE(msg.find("tokenizer_fingerprint"), std::string::npos);
+  EXPECT_NE(msg.find("ab12cd34"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ffff0000"), std::string::npos) << msg;
 }
 
 TEST(Hdf5Store, GetManyReadsOnlyItsRows) {
@@ -371,7 +344,7 @@ TEST(Hdf5Store, ReaderErrorTruncatedFile) {
   TempDir t;
   const std::string path = t.file("cut.h5");
   write_file(path, test_meta(), test_examples());
-  const std::string full = slurp(path);
+  const std::string full = test::read_file_bytes(path);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << full.substr(0, full.size() / 2);
   try {
     PreparedReader r(path);

@@ -13,13 +13,14 @@
 #include "text/sentencepiece_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/wordpiece_tokenizer.h"
+#include "support/fixtures.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kRoot = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/hf_encoders";
+const std::string kRoot = test::fixture_dir("hf_encoders");
 
 nlohmann::json expected(const std::string& family) {
   std::ifstream f(kRoot + "/" + family + "/expected.json");
@@ -57,12 +58,7 @@ TEST_P(HfTokenizerParity, IdsAndTokensMatchTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, HfTokenizerParity, ::testing::Values("bert", "roberta", "electra", "xlm-roberta"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Families, HfTokenizerParity, test::hf_encoder_families(), test::family_test_name);
 
 // "IV": 'I' is not in the vocabulary, so the whole word is one [UNK], not "[UNK] ##V".
 TEST(HfTokenizers, WordWithAnUnknownPieceIsUnkWhole) {
@@ -77,16 +73,25 @@ TEST(HfTokenizers, WordWithAnUnknownPieceIsUnkWhole) {
   EXPECT_EQ(pieces[0].end, 2);
 }
 
+namespace {
+
+// RoBERTa's special ids: the sequence start 0, pad 1, the separator 2, unk 3.
+void expect_roberta_special_ids(const Tokenizer& tok, const std::string& start, const std::string& sep) {
+  EXPECT_EQ(tok.piece_to_id(start), 0);
+  EXPECT_EQ(tok.pad_id(), 1);
+  EXPECT_EQ(tok.piece_to_id(sep), 2);
+  EXPECT_EQ(tok.unk_id(), 3);
+}
+
+}  // namespace
+
 // klue/roberta-base's layout: the specials sit at the ids vocab.txt gives them, and the unk/pad
 // ids follow tokenizer_config.json, not BERT's defaults.
 TEST(HfTokenizers, RobertaWordPieceSpecialIds) {
   const std::string dir = kRoot + "/roberta";
   if (::access((dir + "/vocab.txt").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
   auto tok = open_tokenizer(dir);
-  EXPECT_EQ(tok->piece_to_id("[CLS]"), 0);
-  EXPECT_EQ(tok->pad_id(), 1);
-  EXPECT_EQ(tok->piece_to_id("[SEP]"), 2);
-  EXPECT_EQ(tok->unk_id(), 3);
+  expect_roberta_special_ids(*tok, "[CLS]", "[SEP]");
   EXPECT_EQ(tok->encode_word("[SEP]").at(0).id, 2);  // matched whole
 }
 
@@ -94,10 +99,7 @@ TEST(HfTokenizers, XlmRobertaFairseqIdsAndAddedTokens) {
   const std::string dir = kRoot + "/xlm-roberta";
   if (::access((dir + "/sentencepiece.bpe.model").c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << dir;
   auto tok = open_tokenizer(dir);
-  EXPECT_EQ(tok->piece_to_id("<s>"), 0);
-  EXPECT_EQ(tok->pad_id(), 1);
-  EXPECT_EQ(tok->piece_to_id("</s>"), 2);
-  EXPECT_EQ(tok->unk_id(), 3);
+  expect_roberta_special_ids(*tok, "<s>", "</s>");
   EXPECT_EQ(tok->vocab_size(), 514);  // 512 pieces + the fairseq offset + <mask>, config.json's vocab_size
   EXPECT_EQ(tok->piece_to_id("<mask>"), 513);
   EXPECT_EQ(tok->id_to_piece(513), "<mask>");

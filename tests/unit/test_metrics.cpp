@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "eval/metrics.h"
+#include "support/file_bytes.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -36,6 +37,12 @@ void expect_counts(const MatchCounts& c, int64_t tp, int64_t fp, int64_t fn) {
   EXPECT_EQ(c.fn, fn);
 }
 
+void expect_prf(const LabelScore& s, double precision, double recall, double f1) {
+  EXPECT_DOUBLE_EQ(s.precision, precision);
+  EXPECT_DOUBLE_EQ(s.recall, recall);
+  EXPECT_DOUBLE_EQ(s.f1, f1);
+}
+
 // Gold: Disease A[0,2) C[6,8), Drug B[3,5).
 // Predictions: A .95 (TP), B .45 (TP), C .25 (TP), Disease[10,12) .35 (FP), Drug[13,15) .15 (FP).
 //   t=0.1: TP3 FP2 FN0 -> micro F1 6/8 = 0.75
@@ -47,13 +54,6 @@ void add_sweep_example(ThresholdSweep* s) {
   s->add({G(0, 2, "Disease"), G(3, 5, "Drug"), G(6, 8, "Disease")},
          {P(0, 2, "Disease", 0.95f), P(3, 5, "Drug", 0.45f), P(6, 8, "Disease", 0.25f),
           P(10, 12, "Disease", 0.35f), P(13, 15, "Drug", 0.15f)});
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // Columns of a UTF-8 string for the test strings used here (Hangul syllables are 2 wide).
@@ -88,14 +88,10 @@ TEST(Metrics, ExactMatchVsPartialOverlap) {
   expect_counts(s.counts(0, 2), 0, 0, 0);
   const ThresholdScores sc = s.scores(0);
   expect_counts(sc.micro.counts, 1, 1, 1);
-  EXPECT_DOUBLE_EQ(sc.micro.precision, 0.5);
-  EXPECT_DOUBLE_EQ(sc.micro.recall, 0.5);
-  EXPECT_DOUBLE_EQ(sc.micro.f1, 0.5);
+  expect_prf(sc.micro, 0.5, 0.5, 0.5);
   // Macro over Disease (F1 1) and Drug (F1 0); Procedure has no gold and no predictions.
   EXPECT_EQ(sc.macro_num_labels, 2);
-  EXPECT_DOUBLE_EQ(sc.macro.f1, 0.5);
-  EXPECT_DOUBLE_EQ(sc.macro.precision, 0.5);
-  EXPECT_DOUBLE_EQ(sc.macro.recall, 0.5);
+  expect_prf(sc.macro, 0.5, 0.5, 0.5);
   EXPECT_EQ(sc.examples, 1);
 }
 
@@ -149,9 +145,7 @@ TEST(Metrics, LabelsWithoutGoldAndUnknownLabels) {
   EXPECT_EQ(sc.per_label[2].label, "Procedure");
   EXPECT_DOUBLE_EQ(sc.per_label[2].f1, 0.0);
   EXPECT_EQ(sc.macro_num_labels, 2);
-  EXPECT_DOUBLE_EQ(sc.macro.f1, 0.5);        // (1 + 0) / 2, Procedure excluded
-  EXPECT_DOUBLE_EQ(sc.macro.precision, 0.5);  // (1 + 0) / 2
-  EXPECT_DOUBLE_EQ(sc.macro.recall, 0.5);     // (1 + 0) / 2
+  expect_prf(sc.macro, 0.5, 0.5, 0.5);  // each (1 + 0) / 2, Procedure excluded
   EXPECT_DOUBLE_EQ(sc.micro.precision, 0.5);
   EXPECT_DOUBLE_EQ(sc.micro.recall, 1.0);
   EXPECT_NEAR(sc.micro.f1, 2.0 / 3.0, 1e-12);
@@ -170,9 +164,7 @@ TEST(Metrics, EmptyGoldAndPredictions) {
     const ThresholdScores sc = s.scores(t);
     EXPECT_EQ(sc.examples, 2);
     expect_counts(sc.micro.counts, 0, 0, 0);
-    EXPECT_DOUBLE_EQ(sc.micro.precision, 0.0);
-    EXPECT_DOUBLE_EQ(sc.micro.recall, 0.0);
-    EXPECT_DOUBLE_EQ(sc.micro.f1, 0.0);
+    expect_prf(sc.micro, 0.0, 0.0, 0.0);
     EXPECT_EQ(sc.macro_num_labels, 0);
     EXPECT_DOUBLE_EQ(sc.macro.f1, 0.0);
   }
@@ -412,7 +404,7 @@ TEST(MetricsReport, WrittenAtomically) {
   ThresholdSweep s(kLabels);
   add_sweep_example(&s);
   write_eval_report(path, s, {{"split", "dev"}});
-  const nlohmann::json back = nlohmann::json::parse(read_file(path));
+  const nlohmann::json back = nlohmann::json::parse(test::read_file_bytes(path));
   EXPECT_EQ(back, eval_report_json(s, {{"split", "dev"}}));
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir)) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "support/error_of.h"
+#include "support/file_bytes.h"
 
 using namespace gtrain;
 
@@ -48,18 +50,6 @@ class TmpDir {
   std::string path_;
 };
 
-std::string read_bytes(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream o;
-  o << f.rdbuf();
-  return o.str();
-}
-
-void write_bytes(const std::string& p, const std::string& b) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(b.data(), static_cast<std::streamsize>(b.size()));
-}
-
 std::string make_file(const std::string& header_json, const std::string& data) {
   std::string h = header_json;
   uint64_t n = h.size();
@@ -69,12 +59,7 @@ std::string make_file(const std::string& header_json, const std::string& data) {
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    SafetensorsFile f(path);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_text_of<std::runtime_error>([&] { SafetensorsFile f(path); });
 }
 
 }  // namespace
@@ -143,7 +128,7 @@ TEST(Safetensors, RoundTripBitExact) {
   for (const auto& t : f.tensors()) again.push_back({t.name, t.dtype, t.shape, f.data(t)});
   const std::string p2 = dir.file("rt2.safetensors");
   write_safetensors(p2, again, f.metadata());
-  EXPECT_EQ(read_bytes(p), read_bytes(p2));
+  EXPECT_EQ(test::read_file_bytes(p), test::read_file_bytes(p2));
 }
 
 TEST(Safetensors, HeaderLayoutMatchesPythonLibrary) {
@@ -191,7 +176,7 @@ TEST(Safetensors, RewritesPythonFileByteForByte) {
     TmpDir dir;
     const std::string out = dir.file("copy.safetensors");
     write_safetensors(out, v, f.metadata());
-    EXPECT_TRUE(read_bytes(out) == read_bytes(p)) << name;
+    EXPECT_TRUE(test::read_file_bytes(out) == test::read_file_bytes(p)) << name;
   }
 }
 
@@ -200,7 +185,7 @@ TEST(Safetensors, CorruptHeadersAreRejected) {
   auto check = [&](const std::string& fname, const std::string& bytes,
                    std::vector<std::string> needles) {
     const std::string p = dir.file(fname);
-    write_bytes(p, bytes);
+    test::write_file_bytes(p, bytes);
     std::string e = error_of(p);
     EXPECT_FALSE(e.empty()) << fname << " was accepted";
     EXPECT_NE(e.find(p), std::string::npos) << e;  // names the file
@@ -235,7 +220,7 @@ TEST(Safetensors, CorruptHeadersAreRejected) {
 
   // A valid hand-made file (with a hole and out-of-order offsets) is accepted.
   const std::string p = dir.file("ok");
-  write_bytes(p, make_file("{\"b\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[6,8]},"
+  test::write_file_bytes(p, make_file("{\"b\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[6,8]},"
                            "\"a\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[0,2]}}",
                            data8));
   SafetensorsFile f(p);

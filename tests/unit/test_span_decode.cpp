@@ -15,17 +15,15 @@
 #include "eval/span_decode.h"
 #include "io/safetensors.h"
 #include "text/tokenizer.h"
+#include "support/fixtures.h"
 
 using gtrain::DecodedEntity;
 using gtrain::DecodeOptions;
 using gtrain::DecodeText;
 using gtrain::SpanScores;
+using gtrain::test::fixture_dir;
 
 namespace {
-
-std::string fixture_dir(const std::string& name) {
-  return std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/" + name;
-}
 
 std::vector<float> read_f32(const gtrain::SafetensorsFile& f, const std::string& name,
                             std::vector<int64_t>* shape) {

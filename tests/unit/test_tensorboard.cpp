@@ -19,6 +19,7 @@
 #include "io/crc32c.h"
 #include "io/metrics_log.h"
 #include "io/tensorboard_writer.h"
+#include "support/error_of.h"
 
 namespace fs = std::filesystem;
 using namespace gtrain;
@@ -83,12 +84,7 @@ std::vector<size_t> record_offsets(const std::string& buf) {
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    read_tensorboard_scalars(path);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_text_of<std::runtime_error>([&] { read_tensorboard_scalars(path); });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "config/prepare_config.h"
 #include "config/train_config.h"
 #include "io/input_error.h"
+#include "support/error_of.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -48,13 +49,7 @@ class TrainConfigTest : public ::testing::Test {
   // Loads expecting an InputError; returns it.
   InputError load_error(const std::string& path, const std::vector<std::string>& overrides = {},
                         bool check_files = true) {
-    try {
-      load_train_config(path, overrides, check_files);
-    } catch (const InputError& e) {
-      return e;
-    }
-    ADD_FAILURE() << "expected InputError loading " << path;
-    return InputError(path, -1, "", "none");
+    return test::input_error_of("loading " + path, [&] { load_train_config(path, overrides, check_files); });
   }
   // Writes `yaml` as config.yaml and expects loading it to fail.
   InputError config_error(const std::string& yaml) { return load_error(write("config.yaml", yaml)); }
@@ -252,13 +247,7 @@ TEST_F(TrainConfigTest, OverridesOfEveryKind) {
 TEST_F(TrainConfigTest, OverrideErrors) {
   YAML::Node root = YAML::Load(kMinimal);
   auto override_error = [&](const std::string& a) {
-    try {
-      apply_override(root, a);
-    } catch (const InputError& e) {
-      return e;
-    }
-    ADD_FAILURE() << "expected InputError for --set " << a;
-    return InputError("", -1, "", "none");
+    return test::input_error_of("for --set " + a, [&] { apply_override(root, a); });
   };
   InputError e = override_error("optim.encoder_lrr=3e-5");
   EXPECT_EQ(e.file(), "--set");

@@ -7,23 +7,18 @@
 
 #include "model/activation_checkpoint.h"
 #include "model/deberta.h"
+#include "tiny_deberta_config.h"
 
 using namespace gtrain;
 
 namespace {
 
 DebertaV2Config config_with_dropout() {
-  nlohmann::json j = {
-      {"model_type", "deberta-v2"},   {"hidden_size", 32},
-      {"num_hidden_layers", 3},       {"num_attention_heads", 4},
-      {"intermediate_size", 64},      {"vocab_size", 50},
-      {"max_position_embeddings", 64}, {"relative_attention", true},
-      {"position_buckets", 8},        {"max_relative_positions", -1},
-      {"pos_att_type", {"p2c", "c2p"}}, {"share_att_key", true},
-      {"norm_rel_ebd", "layer_norm"}, {"position_biased_input", false},
-      {"hidden_dropout_prob", 0.2},   {"attention_probs_dropout_prob", 0.2},
-      {"layer_norm_eps", 1e-7},       {"pad_token_id", 0},
-      {"type_vocab_size", 0},         {"hidden_act", "gelu"}};
+  nlohmann::json j = test::tiny_deberta_json();
+  j["num_hidden_layers"] = 3;
+  j["vocab_size"] = 50;
+  j["hidden_dropout_prob"] = 0.2;
+  j["attention_probs_dropout_prob"] = 0.2;
   return DebertaV2Config::from_json(j, "<dropout>");
 }
 

@@ -23,12 +23,13 @@
 #include "model/lora.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/fixtures.h"
 
 using namespace gtrain;
 
 namespace {
 
-const std::string kRoot = std::string(GTRAIN_SOURCE_DIR) + "/../shared/fixtures/hf_encoders";
+const std::string kRoot = test::fixture_dir("hf_encoders");
 
 struct Loaded {
   EncoderConfig cfg;
@@ -130,12 +131,7 @@ TEST_P(BertFamilyParity, CheckpointPrefixAndDroppedHeads) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, BertFamilyParity, ::testing::Values("bert", "roberta", "electra", "xlm-roberta"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Families, BertFamilyParity, test::hf_encoder_families(), test::family_test_name);
 
 // Mis-shaped or missing encoder tensors are errors naming the tensor.
 TEST(BertEncoder, MissingOrMisshapedTensorIsNamed) {

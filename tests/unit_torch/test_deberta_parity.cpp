@@ -13,6 +13,7 @@
 #include "model/deberta_config.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/error_of.h"
 
 using namespace gtrain;
 
@@ -96,13 +97,8 @@ TEST(DebertaConfig, StringPosAttTypeAndErrors) {
   EXPECT_FALSE(c.share_att_key);
   EXPECT_TRUE(c.position_biased_input);  // HF default
 
-  auto err = [](nlohmann::json j2) -> std::string {
-    try {
-      DebertaV2Config::from_json(j2, "bad/config.json");
-    } catch (const std::runtime_error& e) {
-      return e.what();
-    }
-    return "";
+  auto err = [](const nlohmann::json& j2) {
+    return test::error_text_of<std::runtime_error>([&] { DebertaV2Config::from_json(j2, "bad/config.json"); });
   };
   nlohmann::json a = j;
   a["conv_kernel_size"] = 3;
@@ -155,24 +151,43 @@ TEST(DebertaParity, ParameterNamesMatchCheckpoint) {
   EXPECT_EQ(m->named_buffers().size(), 0u);
 }
 
-TEST(DebertaParity, PlainEncoderFixture) {
-  if (!have_fixtures()) GTEST_SKIP() << "fixtures absent: " << kDir;
+namespace {
+
+// Runs the model on the fixture batch `batch` ("deberta" or "gliner"): three hidden states, the
+// last one the output, each within tolerance of the golden tensor of the same place in `golden`
+// (one thread). The hidden states and the mask go to `hs` and `mask` when given.
+void expect_hidden_states_match(const std::string& batch, const std::vector<std::string>& golden,
+                                std::vector<torch::Tensor>* hs = nullptr, torch::Tensor* mask = nullptr) {
+  std::vector<torch::Tensor> hs_here;
+  torch::Tensor mask_here;
+  if (!hs) hs = &hs_here;
+  if (!mask) mask = &mask_here;
   torch::set_num_threads(1);
   const auto& g = fixture().golden;
   DebertaV2Model m = make_model();
   torch::NoGradGuard ng;
-  torch::Tensor ids = g.at("deberta.input_ids"), mask = g.at("deberta.attention_mask");
-  std::vector<torch::Tensor> hs;
-  torch::Tensor last = m->forward(ids, mask, &hs);
-  ASSERT_EQ(hs.size(), 3u);
-  EXPECT_TRUE(torch::equal(last, hs[2]));
+  torch::Tensor ids = g.at(batch + ".input_ids");
+  *mask = g.at(batch + ".attention_mask");
+  torch::Tensor last = m->forward(ids, *mask, hs);
+  ASSERT_EQ(hs->size(), 3u);
+  EXPECT_TRUE(torch::equal(last, (*hs)[2]));
   for (int i = 0; i < 3; ++i) {
-    const std::string name = "deberta.hidden_states." + std::to_string(i);
-    Cmp c = compare(hs[i], g.at(name), mask);
-    std::printf("[parity] %-28s max_abs_err=%.3e  out_of_tol=%lld\n", name.c_str(), c.max_abs,
+    Cmp c = compare((*hs)[i], g.at(golden[i]), *mask);
+    std::printf("[parity] %-28s max_abs_err=%.3e  out_of_tol=%lld\n", golden[i].c_str(), c.max_abs,
                 static_cast<long long>(c.bad));
-    EXPECT_EQ(c.bad, 0) << name << " max abs err " << c.max_abs;
+    EXPECT_EQ(c.bad, 0) << golden[i] << " max abs err " << c.max_abs;
   }
+}
+
+}  // namespace
+
+TEST(DebertaParity, PlainEncoderFixture) {
+  if (!have_fixtures()) GTEST_SKIP() << "fixtures absent: " << kDir;
+  std::vector<torch::Tensor> hs;
+  torch::Tensor mask;
+  expect_hidden_states_match("deberta", {"deberta.hidden_states.0", "deberta.hidden_states.1", "deberta.hidden_states.2"},
+                             &hs, &mask);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   // Padded positions of the embedding output are exactly zero.
   torch::Tensor pad = (mask == 0).unsqueeze(-1).expand_as(hs[0]);
   EXPECT_EQ(hs[0].masked_select(pad).abs().max().item<float>(), 0.0f);
@@ -180,22 +195,7 @@ TEST(DebertaParity, PlainEncoderFixture) {
 
 TEST(DebertaParity, GlinerBatchFixture) {
   if (!have_fixtures()) GTEST_SKIP() << "fixtures absent: " << kDir;
-  torch::set_num_threads(1);
-  const auto& g = fixture().golden;
-  DebertaV2Model m = make_model();
-  torch::NoGradGuard ng;
-  torch::Tensor ids = g.at("gliner.input_ids"), mask = g.at("gliner.attention_mask");
-  std::vector<torch::Tensor> hs;
-  torch::Tensor last = m->forward(ids, mask, &hs);
-  ASSERT_EQ(hs.size(), 3u);
-  const char* names[3] = {"gliner.hidden_states.0", "gliner.hidden_states.1", "gliner.last_hidden_state"};
-  for (int i = 0; i < 3; ++i) {
-    Cmp c = compare(hs[i], g.at(names[i]), mask);
-    std::printf("[parity] %-28s max_abs_err=%.3e  out_of_tol=%lld\n", names[i], c.max_abs,
-                static_cast<long long>(c.bad));
-    EXPECT_EQ(c.bad, 0) << names[i] << " max abs err " << c.max_abs;
-  }
-  EXPECT_TRUE(torch::equal(last, hs[2]));
+  expect_hidden_states_match("gliner", {"gliner.hidden_states.0", "gliner.hidden_states.1", "gliner.last_hidden_state"});
 }
 
 TEST(DebertaParity, TrainModeBackwardRuns) {

@@ -27,6 +27,7 @@
 #include "model/span_rep.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/error_of.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -606,13 +607,8 @@ TEST(Gliner2Config, RefusesUnsupportedSettings) {
   ExtractorConfig c = ExtractorConfig::from_json(base, "a/config.json");
   EXPECT_EQ(c.counting(), CountingLayer::CountLstm);
   EXPECT_FALSE(c.max_len.has_value());
-  auto err = [](nlohmann::json j) -> std::string {
-    try {
-      ExtractorConfig::from_json(j, "bad/config.json");
-    } catch (const std::runtime_error& e) {
-      return e.what();
-    }
-    return "";
+  auto err = [](const nlohmann::json& j) {
+    return test::error_text_of<std::runtime_error>([&] { ExtractorConfig::from_json(j, "bad/config.json"); });
   };
   auto j = base;
   j["counting_layer"] = "count_lstm_moe";
@@ -665,12 +661,7 @@ std::string copy_fixture(const std::string& name, const std::string& tag) {
 }
 
 std::string load_error(const std::string& dir) {
-  try {
-    load_gliner2_checkpoint(dir);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_text_of([&] { load_gliner2_checkpoint(dir); });
 }
 
 }  // namespace

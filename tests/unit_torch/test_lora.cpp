@@ -23,23 +23,15 @@
 #include "model/lora.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "tiny_deberta_config.h"
 
 using namespace gtrain;
 
 namespace {
 
 DebertaV2Config tiny_config(bool share_att_key = true, int64_t embedding_size = 0) {
-  nlohmann::json j = {
-      {"model_type", "deberta-v2"},   {"hidden_size", 32},
-      {"num_hidden_layers", 2},       {"num_attention_heads", 4},
-      {"intermediate_size", 64},      {"vocab_size", 40},
-      {"max_position_embeddings", 64}, {"relative_attention", true},
-      {"position_buckets", 8},        {"max_relative_positions", -1},
-      {"pos_att_type", {"p2c", "c2p"}}, {"share_att_key", share_att_key},
-      {"norm_rel_ebd", "layer_norm"}, {"position_biased_input", false},
-      {"hidden_dropout_prob", 0.0},   {"attention_probs_dropout_prob", 0.0},
-      {"layer_norm_eps", 1e-7},       {"pad_token_id", 0},
-      {"type_vocab_size", 0},         {"hidden_act", "gelu"}};
+  nlohmann::json j = test::tiny_deberta_json();
+  j["share_att_key"] = share_att_key;
   if (embedding_size > 0) j["embedding_size"] = embedding_size;
   return DebertaV2Config::from_json(j, "<tiny>");
 }

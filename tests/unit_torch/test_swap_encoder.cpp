@@ -27,6 +27,7 @@
 #include "model/swap_encoder.h"
 #include "model/tensor_io.h"
 #include "text/tokenizer.h"
+#include "support/error_of.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -53,15 +54,6 @@ nlohmann::json read_json(const std::string& path) {
 void write_json(const std::string& path, const nlohmann::json& j) {
   std::ofstream f(path);
   f << j.dump(2) << "\n";
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 struct TmpDir {
@@ -424,7 +416,7 @@ TEST_F(SwapEncoder, Refusals) {
       c["architectures"] = {"T5EncoderModel"};
     };
     make_encoder_dir(tmp / "t5", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "t5", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "t5", tmp / "out"); });
     EXPECT_NE(e.find("model_type"), std::string::npos) << e;
     EXPECT_NE(e.find("\"t5\""), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "t5/config.json"), std::string::npos) << e;
@@ -440,7 +432,7 @@ TEST_F(SwapEncoder, Refusals) {
       c["type_vocab_size"] = 2;  // DeBERTa-v3's 0 is itself refused for bert (field 'type_vocab_size')
     };
     make_encoder_dir(tmp / "bert", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "bert", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "bert", tmp / "out"); });
     EXPECT_NE(e.find("attention.self.query.weight"), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "bert/config.json"), std::string::npos) << e;
   }
@@ -448,7 +440,7 @@ TEST_F(SwapEncoder, Refusals) {
     EncoderDirOptions eo;
     eo.edit_config = [](nlohmann::json& c) { c.erase("model_type"); };
     make_encoder_dir(tmp / "notype", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "notype", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "notype", tmp / "out"); });
     EXPECT_NE(e.find("model_type"), std::string::npos) << e;
   }
   // Width the heads cannot take.
@@ -456,7 +448,7 @@ TEST_F(SwapEncoder, Refusals) {
     EncoderDirOptions eo;
     eo.edit_config = [](nlohmann::json& c) { c["hidden_size"] = 128; };
     make_encoder_dir(tmp / "wide", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "wide", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "wide", tmp / "out"); });
     EXPECT_NE(e.find("hidden_size"), std::string::npos) << e;
     EXPECT_NE(e.find("128"), std::string::npos) << e;
     EXPECT_NE(e.find("64"), std::string::npos) << e;
@@ -468,7 +460,7 @@ TEST_F(SwapEncoder, Refusals) {
     EncoderDirOptions eo;
     eo.omit = {"encoder.layer.1.output.dense.weight"};
     make_encoder_dir(tmp / "missing", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "missing", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "missing", tmp / "out"); });
     EXPECT_NE(e.find("encoder.layer.1.output.dense.weight"), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "missing/model.safetensors"), std::string::npos) << e;
   }
@@ -476,7 +468,7 @@ TEST_F(SwapEncoder, Refusals) {
     EncoderDirOptions eo;
     eo.edit_config = [](nlohmann::json& c) { c["num_hidden_layers"] = 1; };
     make_encoder_dir(tmp / "deeper", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "deeper", tmp / "out"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "deeper", tmp / "out"); });
     EXPECT_NE(e.find("no place for"), std::string::npos) << e;
     EXPECT_NE(e.find("encoder.layer.1."), std::string::npos) << e;
   }
@@ -484,11 +476,11 @@ TEST_F(SwapEncoder, Refusals) {
   {
     EncoderDirOptions eo;
     make_encoder_dir(tmp / "ok", eo);
-    const std::string e = error_of([&] { swap_encoder(kHeads, tmp / "ok", tmp / "ok"); });
+    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "ok", tmp / "ok"); });
     EXPECT_NE(e.find("must differ"), std::string::npos) << e;
     fs::create_directories(tmp / "precious");
     std::ofstream(tmp / "precious/notes.txt") << "keep me\n";
-    const std::string e2 = error_of([&] { swap_encoder(kHeads, tmp / "ok", tmp / "precious"); });
+    const std::string e2 = test::error_text_of([&] { swap_encoder(kHeads, tmp / "ok", tmp / "precious"); });
     EXPECT_NE(e2.find("refusing to replace"), std::string::npos) << e2;
     EXPECT_TRUE(fs::exists(tmp / "precious/notes.txt"));
   }

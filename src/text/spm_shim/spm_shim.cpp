@@ -34,6 +34,16 @@ sentencepiece::SentencePieceProcessor* as_sp(void* h) {
   return static_cast<sentencepiece::SentencePieceProcessor*>(h);
 }
 
+// get(processor) for a handle, -1 for a null handle or an exception: the special-id entry points.
+template <typename Get>
+int special_id(void* h, Get get) {
+  try {
+    return h ? get(*as_sp(h)) : -1;
+  } catch (...) {
+    return -1;
+  }
+}
+
 }  // namespace
 
 GTRAIN_SPM_EXPORT int gtrain_spm_abi_version() { return kAbiVersion; }
@@ -133,34 +143,10 @@ GTRAIN_SPM_EXPORT int gtrain_spm_id_to_piece(void* h, int id, char* buf, int cap
   }
 }
 
-GTRAIN_SPM_EXPORT int gtrain_spm_unk_id(void* h) {
-  try {
-    return h ? as_sp(h)->unk_id() : -1;
-  } catch (...) {
-    return -1;
-  }
-}
-GTRAIN_SPM_EXPORT int gtrain_spm_pad_id(void* h) {
-  try {
-    return h ? as_sp(h)->pad_id() : -1;
-  } catch (...) {
-    return -1;
-  }
-}
-GTRAIN_SPM_EXPORT int gtrain_spm_bos_id(void* h) {
-  try {
-    return h ? as_sp(h)->bos_id() : -1;
-  } catch (...) {
-    return -1;
-  }
-}
-GTRAIN_SPM_EXPORT int gtrain_spm_eos_id(void* h) {
-  try {
-    return h ? as_sp(h)->eos_id() : -1;
-  } catch (...) {
-    return -1;
-  }
-}
+GTRAIN_SPM_EXPORT int gtrain_spm_unk_id(void* h) { return special_id(h, [](const auto& sp) { return sp.unk_id(); }); }
+GTRAIN_SPM_EXPORT int gtrain_spm_pad_id(void* h) { return special_id(h, [](const auto& sp) { return sp.pad_id(); }); }
+GTRAIN_SPM_EXPORT int gtrain_spm_bos_id(void* h) { return special_id(h, [](const auto& sp) { return sp.bos_id(); }); }
+GTRAIN_SPM_EXPORT int gtrain_spm_eos_id(void* h) { return special_id(h, [](const auto& sp) { return sp.eos_id(); }); }
 
 // Wraps SentencePieceTrainer::Train(args), args being the spm_train command-line flags
 // ("--input=... --model_prefix=... --vocab_size=..."). Returns 0 on success, -1 with a message.
