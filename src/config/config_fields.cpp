@@ -43,6 +43,20 @@ long read_int_in(const YAML::Node& sec, const std::string& key, const std::strin
   return v;
 }
 
+namespace {
+// A number as the docs show it: the shortest text, exponents unpadded ("2e-5", not "2e-05").
+std::string show_number(double d) {
+  std::string s = fmt_double(d);
+  const size_t e = s.find('e');
+  if (e != std::string::npos) {
+    size_t digits = e + 1 + (s[e + 1] == '-' || s[e + 1] == '+');
+    while (digits + 1 < s.size() && s[digits] == '0') s.erase(digits, 1);
+    if (s[e + 1] == '+') s.erase(e + 1, 1);
+  }
+  return s;
+}
+}  // namespace
+
 std::string int_type(long lo, long hi) {
   if (lo == LONG_MIN && hi == LONG_MAX) return "int";
   if (hi == LONG_MAX) return "int ≥ " + std::to_string(lo);
@@ -62,7 +76,7 @@ ValueKind<double> number_in(double lo, bool lo_open, double hi, bool hi_open) {
     return v;
   };
   k.write = [](YAML::Emitter& out, const double& v) { out << fmt_double(v); };
-  k.show = [](const double& v) { return fmt_double(v); };
+  k.show = show_number;
   k.same = equal<double>;
   return k;
 }
@@ -209,7 +223,7 @@ ValueKind<std::vector<double>> number_list() {
   };
   k.show = [](const std::vector<double>& v) {
     std::vector<std::string> t;
-    for (double d : v) t.push_back(fmt_double(d));
+    for (double d : v) t.push_back(show_number(d));
     return show_list(t);
   };
   k.same = equal<std::vector<double>>;

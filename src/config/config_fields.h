@@ -191,7 +191,6 @@ struct Field {
     key_text = std::move(k);
     return std::move(*this);
   }
-  Field&& shown_default(std::string d) && { default_text = std::move(d); return std::move(*this); }
 };
 
 // A field bound to the member `get` returns: `[](auto& c) -> auto& { return c.optim.seed; }`.
@@ -218,7 +217,6 @@ Field<Cfg> field(std::string path, Get get, ValueKind<V> kind, std::string doc) 
     write(e, get(cfg));
     put_key_text(text, name, e.c_str());
   };
-  if (kind.type.empty()) f.type = "—";
   return f;
 }
 

@@ -208,7 +208,7 @@ const FieldTable<TrainConfig>& train_fields() {
                          path(train_path(PathKind::File, "prepared data file")),
                          "prepared training file (`train.h5`)")
           .when(prepared_files)
-          .check([](Sec, Key, Key, Ctx c, Cfg) {
+          .check([](Sec, Key, Key, Ctx c, Cfg) {  // the data section is required: checked at its first key
             const YAML::Node d = c.root["data"];
             if (!d || d.IsNull())
               throw InputError(c.file, 0, "data",
