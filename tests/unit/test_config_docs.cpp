@@ -5,6 +5,7 @@
 //   GTRAIN_UPDATE_DOCS=1 build/tests/gtrain_unit_tests --gtest_filter='ConfigDocs.*'
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
