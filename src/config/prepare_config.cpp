@@ -2,128 +2,193 @@
 
 #include <filesystem>
 
+#include "config/config_fields.h"
 #include "config/yaml_check.h"
+#include "data/prepared.h"
 #include "io/input_error.h"
+#include "io/sha256.h"
 
 namespace gtrain {
 
+namespace fs = std::filesystem;
+
 namespace {
-// Relative paths in a config are relative to the config file's folder.
-std::string resolve(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+
+using Key = const std::string&;
+
+// Relative paths in a config are relative to the config file's folder (itself maybe relative).
+PathRule prepare_path(PathKind kind, Presence presence) { return PathRule{PathRule::RelativeOnly, kind, "", presence}; }
+
+std::string file_digest(const std::string& path, const std::string& field) {
+  try {
+    return sha256_file_hex(path);
+  } catch (const std::exception& e) {
+    throw InputError(path, 0, field, std::string("cannot read the file to compute the prepare cache key: ") + e.what());
+  }
 }
+
+template <class E>
+std::vector<std::string> names_of(const std::vector<E>& values, std::string (*name)(E)) {
+  std::vector<std::string> out;
+  for (E v : values) out.push_back(name(v));
+  return out;
+}
+
+// A word with a fixed message for anything else ("must be 'a' or 'b'").
+template <class V>
+ValueKind<V> either(const std::string& a, V va, const std::string& b, V vb, bool says_got = false) {
+  return named<V>(
+      [=](const std::string& v) {
+        if (v == a) return va;
+        if (v == b) return vb;
+        throw std::invalid_argument("must be '" + a + "' or '" + b + "'" +
+                                    (says_got ? ", got '" + v + "'" : ""));
+      },
+      [=](const V& v) { return v == va ? a : b; }, choices_type({a, b}));
+}
+
+// The inputs' own keys (each item of `inputs`).
+const FieldTable<PrepareInput>& input_fields() {
+  using I = PrepareInput;
+  static const FieldTable<PrepareInput> table = {{
+      field<I>("path", [](auto& c) -> auto& { return c.path; }, path(prepare_path(PathKind::File, Presence::Required)),
+               "the annotated file")
+          .key([](const I& in, Key name, std::string* text) {  // its bytes and file name (the default source name)
+            put_key_text(text, name + ".file_name", fs::path(in.path).filename().string());
+            put_key_text(text, name + ".sha256", file_digest(in.path, name));
+          }),
+      field<I>("format", [](auto& c) -> auto& { return c.format; }, text(),
+               "`gliner2` \\| `offsets` \\| `klue` \\| `conll` \\| `kbmc` (above); empty = guessed from the file"),
+      field<I>("name", [](auto& c) -> auto& { return c.name; }, text(), "source name in reports; empty = the file name"),
+      field<I>("weight", [](auto& c) -> auto& { return c.weight; }, float_number(), "loss weight of its examples"),
+      field<I>("tag", [](auto& c) -> auto& { return c.silver; }, either<bool>("gold", false, "silver", true),
+               "silver: generated data"),
+      field<I>("split", [](auto& c) -> auto& { return c.split; }, text(),
+               "`train`, `dev`, `test`, …; empty = assigned by the random `split`"),
+  }};
+  return table;
+}
+
 }  // namespace
 
-const std::vector<std::string>& prepare_config_keys() {
-  static const std::vector<std::string> k = {
-      "inputs", "tokenizer", "unit_mode", "max_length", "overflow", "window_stride",
-      "max_span_width", "labels", "split", "output", "on_error", "add_gliner2_tokens",
-      "unmatched_mentions", "mention_matching"};
-  return k;
-}
-
-const std::vector<std::string>& prepare_split_keys() {
-  static const std::vector<std::string> k = {"dev", "test", "seed"};
-  return k;
+const FieldTable<PrepareConfig>& prepare_fields() {
+  using P = PrepareConfig;
+  static const FieldTable<PrepareConfig> table = {
+      {
+          field<P>("tokenizer", [](auto& c) -> auto& { return c.tokenizer; },
+                   path(prepare_path(PathKind::Any, Presence::Required)), "tokenizer path (see above)")
+              .key([](const P& p, Key name, std::string* text) {  // the files open_tokenizer reads
+                std::error_code ec;
+                if (fs::is_directory(p.tokenizer, ec)) {
+                  for (const char* f : {"spm.model", "tokenizer.json", "vocab.txt", "added_tokens.json"}) {
+                    const fs::path file = fs::path(p.tokenizer) / f;
+                    if (!fs::exists(file, ec)) continue;
+                    put_key_text(text, name + ".file", f);
+                    put_key_text(text, name + ".sha256", file_digest(file.string(), name));
+                  }
+                } else {
+                  put_key_text(text, name + ".file", fs::path(p.tokenizer).filename().string());
+                  put_key_text(text, name + ".sha256", file_digest(p.tokenizer, name));
+                }
+              }),
+          field<P>("add_gliner2_tokens", [](auto& c) -> auto& { return c.add_gliner2_tokens; }, boolean(),
+                   "append GLiNER2's ten special tokens"),
+          field<P>("unit_mode", [](auto& c) -> auto& { return c.unit_mode; },
+                   named<UnitMode>(parse_unit_mode, unit_mode_name, choices_type(names_of(all_unit_modes(), unit_mode_name))),
+                   "span units (see above)"),
+          field<P>("max_length", [](auto& c) -> auto& { return c.max_length; }, int_in<int>(),
+                   "text tokens per row (the schema prompt comes on top)"),
+          field<P>("overflow", [](auto& c) -> auto& { return c.overflow; },
+                   either<std::string>("window", "window", "truncate", "truncate", /*says_got=*/true),
+                   "`window`: overlapping windows; `truncate`: keep the first `max_length` tokens"),
+          field<P>("window_stride", [](auto& c) -> auto& { return c.window_stride; }, int_in<int>(),
+                   "units shared by consecutive windows"),
+          field<P>("max_span_width", [](auto& c) -> auto& { return c.max_span_width; }, int_in<int>(),
+                   "longest span, in units; longer entities are counted as `too-wide` and dropped"),
+          field<P>("labels", [](auto& c) -> auto& { return c.labels; }, label_list(/*strict=*/false),
+                   "names or `{name, description}`; an entity with another label is an error; left out = every "
+                   "label in the data")
+              .when([](const P& p) { return !p.labels.empty(); }),
+          field<P>("split.dev", [](auto& c) -> auto& { return c.dev_fraction; }, number(),
+                   "fraction of the inputs that name no `split` put in dev at random"),
+          field<P>("split.test", [](auto& c) -> auto& { return c.test_fraction; }, number(),
+                   "the same for test; dev + test in [0, 1)"),
+          field<P>("split.seed", [](auto& c) -> auto& { return c.split_seed; }, int_in<uint64_t>(),
+                   "seed of the random split")
+              .check([](const YAML::Node& s, Key key, Key field, const FieldContext& c, const P& p) {
+                if (p.dev_fraction < 0 || p.test_fraction < 0 || p.dev_fraction + p.test_fraction >= 1)
+                  throw InputError(c.file, yaml_line(s), field.substr(0, field.size() - key.size() - 1),
+                                   "dev + test fractions must be in [0, 1)");
+              }),
+          field<P>("output", [](auto& c) -> auto& { return c.output_dir; },
+                   path(prepare_path(PathKind::Dir, Presence::RequiredUnlessInline)),
+                   "output directory (`train.h5`, `dev.h5`, …)")
+              .not_in_key(),
+          field<P>("on_error", [](auto& c) -> auto& { return c.on_error; },
+                   either<OnError>("fail", OnError::Fail, "skip", OnError::Skip),
+                   "`skip`: rejects go to `OUTPUT/rejects.jsonl`"),
+          field<P>("unmatched_mentions", [](auto& c) -> auto& { return c.unmatched; },
+                   named<UnmatchedPolicy>(parse_unmatched_policy, unmatched_policy_name,
+                                          choices_type(names_of<UnmatchedPolicy>(
+                                              {UnmatchedPolicy::Drop, UnmatchedPolicy::DropLabel,
+                                               UnmatchedPolicy::Reject, UnmatchedPolicy::Fail},
+                                              unmatched_policy_name))),
+                   "GLiNER2 mentions not in their text (see above)"),
+          field<P>("mention_matching.case_insensitive", [](auto& c) -> auto& { return c.matching.case_insensitive; },
+                   boolean(), "GLiNER2 mentions are also looked up lower-cased (see above)"),
+          field<P>("mention_matching.unicode", [](auto& c) -> auto& { return c.matching.unicode; },
+                   named<UnicodeForm>(parse_unicode_form, unicode_form_name,
+                                      choices_type(names_of<UnicodeForm>(
+                                          {UnicodeForm::None, UnicodeForm::NFC, UnicodeForm::NFKC}, unicode_form_name))),
+                   "… and in this Unicode normal form"),
+          field<P>("mention_matching.whitespace", [](auto& c) -> auto& { return c.matching.whitespace; }, boolean(),
+                   "… and with every whitespace run read as one space"),
+          field<P>("inputs", [](auto& c) -> auto& { return c.inputs; },
+                   list_of(input_fields(), "needs a list of input files"),
+                   "the annotated files, each a map of the keys below")
+              .key([](const P& p, Key name, std::string* text) {
+                put_key_text(text, name, std::to_string(p.inputs.size()));
+                for (size_t i = 0; i < p.inputs.size(); ++i)
+                  fields_key_text(input_fields(), p.inputs[i], name + "[" + std::to_string(i) + "]", text);
+              }),
+      },
+      {"split", "mention_matching"}};
+  return table;
 }
 
 PrepareConfig load_prepare_config(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
-  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const std::string dir = fs::path(path).parent_path().string();
   return parse_prepare_config(root, path, dir, "", true);
 }
 
 PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& path,
                                    const std::string& dir, const std::string& where,
                                    bool require_output) {
-  // Field name of `key` inside this section.
-  auto field = [&](const std::string& key) { return where.empty() ? key : where + "." + key; };
-  check_keys(root, prepare_config_keys(), path, where);
+  check_keys(root, prepare_fields().keys().names(), path, where);
   check_utf8_tree(root, path, where);
-  PrepareConfig c;
-  c.tokenizer = resolve(dir, get_string(root, "tokenizer", path, where, "", true));
-  const std::string mode = get_string(root, "unit_mode", path, where, "morph");
-  try {
-    c.unit_mode = parse_unit_mode(mode);
-  } catch (const std::exception& e) {
-    throw InputError(path, yaml_line(root["unit_mode"]), field("unit_mode"), e.what());
-  }
-  c.max_length = static_cast<int>(get_int(root, "max_length", path, where, c.max_length));
-  c.overflow = get_string(root, "overflow", path, where, c.overflow);
-  if (c.overflow != "window" && c.overflow != "truncate")
-    throw InputError(path, yaml_line(root["overflow"]), field("overflow"),
-                     "must be 'window' or 'truncate', got '" + c.overflow + "'");
-  c.window_stride = static_cast<int>(get_int(root, "window_stride", path, where, c.window_stride));
-  c.max_span_width = static_cast<int>(get_int(root, "max_span_width", path, where, c.max_span_width));
-  c.output_dir = resolve(dir, get_string(root, "output", path, where, "", require_output));
-  const std::string on_error = get_string(root, "on_error", path, where, "fail");
-  if (on_error != "fail" && on_error != "skip")
-    throw InputError(path, yaml_line(root["on_error"]), field("on_error"), "must be 'fail' or 'skip'");
-  c.on_error = on_error == "skip" ? OnError::Skip : OnError::Fail;
-  c.add_gliner2_tokens = get_bool(root, "add_gliner2_tokens", path, where, c.add_gliner2_tokens);
-  const std::string unmatched = get_string(root, "unmatched_mentions", path, where, "drop");
-  try {
-    c.unmatched = parse_unmatched_policy(unmatched);
-  } catch (const std::exception& e) {
-    throw InputError(path, yaml_line(root["unmatched_mentions"]), field("unmatched_mentions"), e.what());
-  }
-  if (const YAML::Node mm = root["mention_matching"]) {
-    const std::string mm_where = field("mention_matching");
-    check_keys(mm, {"case_insensitive", "unicode", "whitespace"}, path, mm_where);
-    c.matching.case_insensitive = get_bool(mm, "case_insensitive", path, mm_where, c.matching.case_insensitive);
-    c.matching.whitespace = get_bool(mm, "whitespace", path, mm_where, c.matching.whitespace);
-    const std::string form = get_string(mm, "unicode", path, mm_where, "none");
-    try {
-      c.matching.unicode = parse_unicode_form(form);
-    } catch (const std::exception& e) {
-      throw InputError(path, yaml_line(mm["unicode"]), mm_where + ".unicode", e.what());
-    }
-  }
+  FieldContext c;
+  c.file = path;
+  c.base_dir = dir;
+  c.where = where;
+  c.inline_section = !require_output;
+  c.root.reset(root);
+  PrepareConfig cfg;
+  parse_fields(prepare_fields(), root, c, &cfg);
+  return cfg;
+}
 
-  const YAML::Node inputs = root["inputs"];
-  if (!inputs || !inputs.IsSequence() || inputs.size() == 0)
-    throw InputError(path, inputs ? yaml_line(inputs) : 0, field("inputs"), "needs a list of input files");
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const std::string in_where = field("inputs[" + std::to_string(i) + "]");
-    const YAML::Node n = inputs[i];
-    check_keys(n, {"path", "format", "name", "weight", "tag", "split"}, path, in_where);
-    PrepareInput in;
-    in.path = resolve(dir, get_string(n, "path", path, in_where, "", true));
-    in.format = get_string(n, "format", path, in_where, "");
-    in.name = get_string(n, "name", path, in_where, "");
-    in.weight = static_cast<float>(get_double(n, "weight", path, in_where, 1.0));
-    const std::string tag = get_string(n, "tag", path, in_where, "gold");
-    if (tag != "gold" && tag != "silver")
-      throw InputError(path, yaml_line(n["tag"]), in_where + ".tag", "must be 'gold' or 'silver'");
-    in.silver = tag == "silver";
-    in.split = get_string(n, "split", path, in_where, "");
-    c.inputs.push_back(in);
-  }
-  if (const YAML::Node labels = root["labels"]) {
-    if (!labels.IsSequence() || labels.size() == 0)
-      throw InputError(path, yaml_line(labels), field("labels"), "must be a non-empty list (or left out)");
-    for (size_t i = 0; i < labels.size(); ++i) {
-      const std::string l_where = field("labels[" + std::to_string(i) + "]");
-      if (labels[i].IsScalar()) {
-        c.labels.push_back(SchemaLabel{labels[i].as<std::string>(), ""});
-        continue;
-      }
-      check_keys(labels[i], {"name", "description"}, path, l_where);
-      c.labels.push_back(SchemaLabel{get_string(labels[i], "name", path, l_where, "", true),
-                                     get_string(labels[i], "description", path, l_where, "")});
-    }
-  }
-  if (const YAML::Node split = root["split"]) {
-    const std::string s_where = field("split");
-    check_keys(split, prepare_split_keys(), path, s_where);
-    c.dev_fraction = get_double(split, "dev", path, s_where, 0.0);
-    c.test_fraction = get_double(split, "test", path, s_where, 0.0);
-    c.split_seed = static_cast<uint64_t>(get_int(split, "seed", path, s_where, 42));
-    if (c.dev_fraction < 0 || c.test_fraction < 0 || c.dev_fraction + c.test_fraction >= 1)
-      throw InputError(path, yaml_line(split), s_where, "dev + test fractions must be in [0, 1)");
-  }
-  return c;
+std::string prepare_cache_key(const PrepareConfig& p) {
+  // v3: the canonical text is made from the field table (v2: GLiNER2 mentions keep
+  // nested/crossing occurrences and follow unmatched_mentions).
+  std::string s = "gtrain prepare cache key v3\n";
+  put_key_text(&s, "format_version", std::to_string(kPreparedFormatVersion));
+  fields_key_text(prepare_fields(), p, "data.prepare", &s);
+  return sha256_hex(s);
+}
+
+std::vector<DocTable> prepare_config_doc_tables() {
+  return {{"prepare", doc_table(prepare_fields(), "")}, {"prepare.inputs", doc_table(input_fields(), "")}};
 }
 
 }  // namespace gtrain

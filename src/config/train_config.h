@@ -1,6 +1,6 @@
 // The `gtrain train CONFIG.yaml` configuration (reference: docs/configuration.md). Torch-free:
-// parsing, `--set key=value` overrides, validation, the prepare-cache key and the resolved copy
-// written next to a run.
+// parsing, `--set key=value` overrides, validation and the resolved copy written next to a run,
+// all made from one table of fields (train_config.cpp; machinery in config_fields.h).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/prepare_config.h"
 #include "data/example.h"
 #include "data/prepare.h"
 #include "dist/comm_options.h"
@@ -127,6 +128,7 @@ struct TrainConfig {
   CommConfig comm;
 };
 
+// Every key equal (the round trip of the resolved config: tests, fuzz_train_config).
 bool operator==(const TrainConfig& a, const TrainConfig& b);
 inline bool operator!=(const TrainConfig& a, const TrainConfig& b) { return !(a == b); }
 
@@ -160,16 +162,12 @@ std::string train_config_to_yaml(const TrainConfig& cfg);
 // creates the folder. Throws std::runtime_error naming the path on failure.
 void save_resolved_config(const TrainConfig& cfg, const std::string& path);
 
-// Cache key of an inline prepare section: SHA-256 (64 hex characters) over a canonical text of
-// every setting that changes the prepared rows (not the output folder, not the paths' folders),
-// the prepared-file format version, the SHA-256 of every input file's bytes (plus its file name,
-// the default source name) and of the tokenizer file(s). Editing a byte of any input or of the
-// tokenizer, or a setting, changes the key; moving or touching the files does not.
-// Throws InputError naming the field of an unreadable file.
-std::string prepare_cache_key(const PrepareConfig& prepare);
-
 // Folder the trainer prepares an inline section into: its `output` when given, else
 // <cache_dir>/<first 16 hex characters of prepare_cache_key>. "" when data has no inline section.
 std::string prepared_data_dir(const DataConfig& data);
+
+// The key tables of docs/configuration.md, one per section ("model", ..., "top-level" for the
+// keys outside a section), made from the field table (train_config.cpp).
+std::vector<DocTable> train_config_doc_tables();
 
 }  // namespace gtrain
