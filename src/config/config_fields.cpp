@@ -14,24 +14,6 @@ std::string field_path(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
 }
 
-std::string fmt_double(double d) {
-  char buf[64];
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
-    if (std::strtod(buf, nullptr) == d) break;
-  }
-  return buf;
-}
-
-std::string fmt_float(float f) {
-  char buf[64];
-  for (int prec = 1; prec <= 9; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, static_cast<double>(f));
-    if (std::strtof(buf, nullptr) == f) break;
-  }
-  return buf;
-}
-
 long read_int_in(const YAML::Node& sec, const std::string& key, const std::string& where, const FieldContext& ctx,
                  long fallback, long lo, long hi) {
   const long v = get_int(sec, key, ctx.file, where, fallback);
@@ -46,7 +28,7 @@ long read_int_in(const YAML::Node& sec, const std::string& key, const std::strin
 namespace {
 // A number as the docs show it: the shortest text, exponents unpadded ("2e-5", not "2e-05").
 std::string show_number(double d) {
-  std::string s = fmt_double(d);
+  std::string s = shortest_decimal_double(d);
   const size_t e = s.find('e');
   if (e != std::string::npos) {
     size_t digits = e + 1 + (s[e + 1] == '-' || s[e + 1] == '+');
@@ -65,17 +47,17 @@ std::string int_type(long lo, long hi) {
 
 ValueKind<double> number_in(double lo, bool lo_open, double hi, bool hi_open) {
   ValueKind<double> k;
-  const std::string range = std::string(lo_open ? "(" : "[") + fmt_double(lo) + ", " +
-                            (std::isinf(hi) ? "inf)" : fmt_double(hi) + (hi_open ? ")" : "]"));
-  k.type = std::isinf(hi) ? std::string("number ") + (lo_open ? "> " : "≥ ") + fmt_double(lo) : "number in " + range;
+  const std::string range = std::string(lo_open ? "(" : "[") + shortest_decimal_double(lo) + ", " +
+                            (std::isinf(hi) ? "inf)" : shortest_decimal_double(hi) + (hi_open ? ")" : "]"));
+  k.type = std::isinf(hi) ? std::string("number ") + (lo_open ? "> " : "≥ ") + shortest_decimal_double(lo) : "number in " + range;
   k.read = [=](const YAML::Node& s, const std::string& key, const std::string& w, const FieldContext& c, const double& fb) {
     const double v = get_double(s, key, c.file, w, fb);
     const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
     if (!ok)
-      throw InputError(c.file, yaml_line(s[key]), field_path(w, key), "must be in " + range + ", got " + fmt_double(v));
+      throw InputError(c.file, yaml_line(s[key]), field_path(w, key), "must be in " + range + ", got " + shortest_decimal_double(v));
     return v;
   };
-  k.write = [](YAML::Emitter& out, const double& v) { out << fmt_double(v); };
+  k.write = [](YAML::Emitter& out, const double& v) { out << shortest_decimal_double(v); };
   k.show = show_number;
   k.same = equal<double>;
   return k;
@@ -94,8 +76,8 @@ ValueKind<float> float_number() {
   k.type = "number";
   k.read = [](const YAML::Node& s, const std::string& key, const std::string& w, const FieldContext& c,
               const float& fb) { return static_cast<float>(get_double(s, key, c.file, w, fb)); };
-  k.write = [](YAML::Emitter& out, const float& v) { out << fmt_float(v); };
-  k.show = [](const float& v) { return fmt_float(v); };
+  k.write = [](YAML::Emitter& out, const float& v) { out << shortest_decimal(v); };
+  k.show = [](const float& v) { return shortest_decimal(v); };
   k.same = equal<float>;
   return k;
 }
@@ -218,7 +200,7 @@ ValueKind<std::vector<double>> number_list() {
               const std::vector<double>& fb) { return get_double_list(s, key, c.file, w, fb); };
   k.write = [](YAML::Emitter& out, const std::vector<double>& v) {
     out << YAML::Flow << YAML::BeginSeq;
-    for (double d : v) out << fmt_double(d);
+    for (double d : v) out << shortest_decimal_double(d);
     out << YAML::EndSeq;
   };
   k.show = [](const std::vector<double>& v) {

@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "io/shortest_decimal.h"
 #include "config/yaml_check.h"
 #include "data/example.h"
 #include "io/input_error.h"
@@ -50,9 +51,6 @@ bool equal(const V& a, const V& b) {
   return a == b;
 }
 
-// Shortest decimal text that reads back to the same value.
-std::string fmt_double(double d);
-std::string fmt_float(float f);
 
 // An integer in [lo, hi] ("must be at least lo" when hi is LONG_MAX; no check when lo is LONG_MIN
 // and hi LONG_MAX).

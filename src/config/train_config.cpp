@@ -305,7 +305,7 @@ const FieldTable<TrainConfig>& train_fields() {
             for (size_t i = 0; i < t.size(); ++i) {
               const std::string f = field + "[" + std::to_string(i) + "]";
               const long line = s[key].IsDefined() ? yaml_line(s[key][i]) : 0;
-              if (!(t[i] > 0 && t[i] < 1)) throw InputError(c.file, line, f, "must be in (0, 1), got " + fmt_double(t[i]));
+              if (!(t[i] > 0 && t[i] < 1)) throw InputError(c.file, line, f, "must be in (0, 1), got " + shortest_decimal_double(t[i]));
               if (i > 0 && !(t[i] > t[i - 1])) throw InputError(c.file, line, f, "thresholds must be strictly increasing");
             }
           }),

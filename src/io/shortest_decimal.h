@@ -16,4 +16,15 @@ inline std::string shortest_decimal(float x) {
   return buf;
 }
 
+// The same for doubles (at most 17 significant digits). A separate name, so that a double is never
+// silently rounded to a float's digits or a float widened.
+inline std::string shortest_decimal_double(double x) {
+  char buf[64];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
 }  // namespace gtrain
