@@ -54,10 +54,10 @@ std::string plan_table(const Plan& p) {
   if (p.repeats > 1) o << "  repeats   " << p.repeats << " runs of the config\n";
   o << "\n";
   const std::string rep_col = p.repeats > 1 ? "$ x " + std::to_string(p.repeats) : "";
-  o << pad("GPU", 26) << " | " << pad("fits?", 12) << " | " << pad("batch", 11) << " | " << pad("s/step", 8) << " | "
+  o << pad("GPU", 26) << " | " << pad("fits?", 12) << " | " << pad("batch", 14) << " | " << pad("s/step", 8) << " | "
     << pad("epoch", 9) << " | " << pad("total", 9) << " | " << pad("$ per run", 9)
     << (rep_col.empty() ? "" : " | " + pad(rep_col, 9)) << " | $ per sweep\n";
-  o << std::string(26, '-') << "-|-" << std::string(12, '-') << "-|-" << std::string(11, '-') << "-|-" << std::string(8, '-')
+  o << std::string(26, '-') << "-|-" << std::string(12, '-') << "-|-" << std::string(14, '-') << "-|-" << std::string(8, '-')
     << "-|-" << std::string(9, '-') << "-|-" << std::string(9, '-') << "-|-" << std::string(9, '-')
     << (rep_col.empty() ? "" : "-|-" + std::string(9, '-')) << "-|-" << std::string(11, '-') << "\n";
   for (const PlanRow& r : p.rows_out) {
@@ -68,7 +68,7 @@ std::string plan_table(const Plan& p) {
       continue;
     }
     o << pad((r.fits ? "yes " : "NO ") + fmt("%.1f GB", r.memory.total() / kGiB), 12) << " | "
-      << pad(std::to_string(p.shape.batch) + " (max " + std::to_string(r.max_batch) + ")", 11) << " | "
+      << pad(std::to_string(p.shape.batch) + " (max " + std::to_string(r.max_batch) + ")", 14) << " | "
       << pad(fmt("%.3f", r.epoch.per_step()), 8) << " | " << pad(format_duration(r.epoch.total()), 9) << " | "
       << pad(format_duration(r.epoch.total() * p.epochs), 9) << " | "
       << pad(r.priced ? money(r.cost.usd_run) : "-", 9)
