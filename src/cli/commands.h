@@ -17,6 +17,7 @@ void add_predict_command(CLI::App& app);     // predict
 void add_swap_encoder_command(CLI::App& app);  // swap-encoder
 void add_export_command(CLI::App& app);      // export
 void add_sweep_command(CLI::App& app);       // sweep
+void add_plan_command(CLI::App& app);        // plan
 std::string version_text();
 
 // Option checks shared by the commands: a score threshold strictly inside (0, 1) (NaN refused),

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   gtrain::cli::add_swap_encoder_command(app);
   gtrain::cli::add_export_command(app);
   gtrain::cli::add_sweep_command(app);
+  gtrain::cli::add_plan_command(app);
   auto* level_opt = app.get_option("--log-level");
   app.parse_complete_callback([&, level_opt] {
     // Ranks other than 0 repeat rank 0's story: they log warnings and errors unless asked for more.

@@ -1,10 +1,13 @@
 #include "train/step_bench.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 
@@ -23,10 +26,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+}  // namespace
+
 // The bench model's encoder: a named size (toy = the gliner2_tiny fixture's encoder) of a family.
 // DeBERTa-v3 gets DeBERTa-v3's vocabulary (128,000 pieces + [MASK] + GLiNER2's ten tokens); the
 // BERT family a Korean WordPiece vocabulary's size (klue/roberta-base: 32,000 + the ten).
-EncoderConfig shape_config(const std::string& shape, const std::string& family) {
+EncoderConfig bench_encoder_config(const std::string& shape, const std::string& family) {
   int64_t H, L, heads, I;
   if (shape == "toy") H = 64, L = 2, heads = 4, I = 128;
   else if (shape == "xsmall") H = 384, L = 12, heads = 6, I = 1536;
@@ -43,56 +48,103 @@ EncoderConfig shape_config(const std::string& shape, const std::string& family) 
   return BertConfig::sized(family, H, L, heads, I, vocab, family == "roberta" || family == "xlm-roberta" ? 1 : 0);
 }
 
+namespace {
+
+// Resident set size now, in bytes (/proc/self/statm's second field), 0 when unreadable.
+double current_rss_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// A "Name:  N kB" line of /proc/self/status, in bytes (0 when absent).
+double status_bytes(const char* name) {
+  double v = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    const size_t n = std::strlen(name);
+    while (std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, name, n) == 0) v = std::atof(line + n) * 1024.0;
+    std::fclose(f);
+  }
+  return v;
+}
+
+// Lengths of one synthetic row: text tokens, and its words (0 = group tokens into 1-3).
+struct RowLength {
+  int tokens = 0, words = 0;
+};
+
 // Text lengths of the next synthetic batch: 40-120 tokens each; with seq_len > 0 every row holds
 // exactly seq_len tokens (the GPU shapes: batch 8 x 512). `sorted` batches as the trainer does
 // (data/sharding.h): draw a window of 50 batches' lengths, sort it, cut it into batches, take them
 // in shuffled order.
-std::vector<int> next_lengths(std::mt19937_64& rng, int B, bool sorted, int seq_len,
-                              std::vector<std::vector<int>>* pool) {
+// `rows` (when given) are real rows' (text tokens, units) to draw from instead.
+std::vector<RowLength> next_lengths(std::mt19937_64& rng, int B, bool sorted, int seq_len, int prompt,
+                                    const std::vector<std::pair<int, int>>& rows,
+                                    std::vector<std::vector<RowLength>>* pool) {
   std::uniform_int_distribution<int> text_len(40, 120);
-  if (seq_len > 0) return std::vector<int>(static_cast<size_t>(B), seq_len - 20);
+  std::uniform_int_distribution<size_t> pick(0, rows.empty() ? 0 : rows.size() - 1);
+  auto draw = [&] {
+    if (rows.empty()) return RowLength{text_len(rng), 0};
+    const auto& r = rows[pick(rng)];
+    return RowLength{std::max(1, r.first), std::max(1, std::min(r.first, r.second))};
+  };
+  if (seq_len > 0) return std::vector<RowLength>(static_cast<size_t>(B), RowLength{seq_len - prompt, 0});
   if (!sorted) {
-    std::vector<int> lens(static_cast<size_t>(B));
-    for (int& l : lens) l = text_len(rng);
+    std::vector<RowLength> lens(static_cast<size_t>(B));
+    for (RowLength& l : lens) l = draw();
     return lens;
   }
   if (pool->empty()) {
-    std::vector<int> window(static_cast<size_t>(50 * B));
-    for (int& l : window) l = text_len(rng);
-    std::sort(window.begin(), window.end());
+    std::vector<RowLength> window(static_cast<size_t>(50 * B));
+    for (RowLength& l : window) l = draw();
+    std::sort(window.begin(), window.end(), [](const RowLength& a, const RowLength& b) { return a.tokens < b.tokens; });
     for (size_t i = 0; i < window.size(); i += static_cast<size_t>(B))
       pool->emplace_back(window.begin() + static_cast<long>(i), window.begin() + static_cast<long>(i + B));
     std::shuffle(pool->begin(), pool->end(), rng);
   }
-  std::vector<int> lens = std::move(pool->back());
+  std::vector<RowLength> lens = std::move(pool->back());
   pool->pop_back();
   return lens;
 }
 
 // One synthetic batch: prompt "( [P] entities ( [E] l1 [E] l2 [E] l3 [E] l4 ) ) [SEP_TEXT]" as
-// ~20 tokens, then the given text lengths, grouped into words of 1-3 tokens, 1-3 gold spans.
-Gliner2Batch synthetic_batch(std::mt19937_64& rng, const std::vector<int>& lens, int64_t vocab, int64_t max_width) {
+// `prompt` tokens (~20 for 4 labels), then the given text lengths, grouped into words of 1-3
+// tokens (or the row's own word count), 1-3 gold spans.
+Gliner2Batch synthetic_batch(std::mt19937_64& rng, const std::vector<RowLength>& lens, int64_t vocab, int64_t max_width,
+                             int prompt, int labels) {
   std::uniform_int_distribution<int> word_len(1, 3), n_gold(1, 3);
   std::uniform_int_distribution<int64_t> tok(20, vocab - 12);
   const int B = static_cast<int>(lens.size());
-  const int prompt = 20;
-  const int T = prompt + *std::max_element(lens.begin(), lens.end());
+  int longest = 0;
+  for (const RowLength& l : lens) longest = std::max(longest, l.tokens);
+  const int T = prompt + longest;
   Gliner2Batch b;
   b.input_ids = torch::zeros({B, T}, torch::kInt64);
   b.attention_mask = torch::zeros({B, T}, torch::kInt64);
   for (int i = 0; i < B; ++i) {
-    const int n = prompt + lens[static_cast<size_t>(i)];
+    const RowLength& row = lens[static_cast<size_t>(i)];
+    const int n = prompt + row.tokens;
     for (int t = 0; t < n; ++t) b.input_ids[i][t] = tok(rng);
     b.attention_mask[i].slice(0, 0, n).fill_(1);
     Gliner2Example ex;
-    ex.schema_pos = {1, 5, 8, 11, 14};
-    for (int t = prompt; t < n; t += word_len(rng)) ex.word_pos.push_back(t);
-    ex.gold_spans.resize(4);
+    // [P] at 1, the label markers spread over the rest of the prompt (before [SEP_TEXT]).
+    ex.schema_pos = {1};
+    for (int k = 0; k < labels; ++k) ex.schema_pos.push_back(std::min(prompt - 2, 3 + k * std::max(1, (prompt - 5) / labels)));
+    if (row.words > 0)
+      for (int w = 0; w < row.words; ++w) ex.word_pos.push_back(prompt + static_cast<int>(int64_t(w) * row.tokens / row.words));
+    else
+      for (int t = prompt; t < n; t += word_len(rng)) ex.word_pos.push_back(t);
+    ex.gold_spans.resize(static_cast<size_t>(labels));
     const int64_t L = ex.num_words();
     for (int g = n_gold(rng); g > 0; --g) {
       const int64_t s = std::uniform_int_distribution<int64_t>(0, L - 1)(rng);
       const int64_t w = std::uniform_int_distribution<int64_t>(0, std::min<int64_t>(max_width - 1, L - 1 - s))(rng);
-      ex.gold_spans[static_cast<size_t>(g % 4)].emplace_back(s, s + w);
+      ex.gold_spans[static_cast<size_t>(g % labels)].emplace_back(s, s + w);
     }
     b.examples.push_back(std::move(ex));
   }
@@ -135,7 +187,7 @@ void sync(const torch::Device& d) {
 
 }  // namespace
 
-void run_step_bench(const StepBenchOptions& o) {
+StepBenchResult run_step_bench(const StepBenchOptions& o) {
   configure_torch_threads(o.threads);
   Precision prec = Precision::FP32;
   bool known = false;
@@ -148,10 +200,16 @@ void run_step_bench(const StepBenchOptions& o) {
   const torch::Device device = o.device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   check_precision(prec, device);
   if (o.seq_len != 0 && o.seq_len < 32) throw std::invalid_argument("bench step: --seq-len must be 0 or >= 32");
+  if (o.labels < 1 || o.prompt_tokens < o.labels + 6)
+    throw std::invalid_argument("bench step: the prompt needs at least labels + 6 tokens");
   torch::manual_seed(static_cast<int64_t>(o.seed));
+  // The model's weights, gradients, optimizer states and activations are what the memory model
+  // predicts: count the RSS from here.
+  const double rss_before = current_rss_bytes(), file_rss_before = status_bytes("RssFile:");
   ExtractorConfig ec;
   ec.counting_layer = "count_lstm";
-  Extractor model(ec, shape_config(o.shape, o.encoder));
+  if (o.max_width > 0) ec.max_width = o.max_width;
+  Extractor model(ec, o.encoder_config ? *o.encoder_config : bench_encoder_config(o.shape, o.encoder));
   model->init_weights();
   model->encoder->set_gradient_checkpointing(o.gradient_checkpointing);
   model->to(device);
@@ -177,10 +235,13 @@ void run_step_bench(const StepBenchOptions& o) {
   double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
   int64_t real_tokens = 0, padded_tokens = 0;
   std::vector<double> step_times;  // timed steps: forward + backward + optimizer
-  std::vector<std::vector<int>> pool;  // --sorted: the current window's batches of lengths
+  std::vector<std::vector<RowLength>> pool;  // --sorted: the current window's batches of lengths
+  StepBenchResult res;
   for (int it = 0; it < o.warmup + o.steps; ++it) {
-    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len, &pool),
-                                                      model->encoder_config.vocab_size(), model->max_width())
+    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len,
+                                                                        o.prompt_tokens, o.rows, &pool),
+                                                      model->encoder_config.vocab_size(), model->max_width(),
+                                                      o.prompt_tokens, o.labels)
                                     : replay[static_cast<size_t>(it) % replay.size()];
     b.input_ids = b.input_ids.to(device);
     b.attention_mask = b.attention_mask.to(device);
@@ -235,6 +296,8 @@ void run_step_bench(const StepBenchOptions& o) {
     sh.labels = 0;
     for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
     flops += step_flops(model->encoder_config, sh).train_step();
+    if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
+      res.largest = StepBenchShape{sh.rows, sh.seq_len, max_words, sh.spans, sh.labels};
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -252,6 +315,18 @@ void run_step_bench(const StepBenchOptions& o) {
     peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
     peak_src = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
   }
+  res.step_seconds = step;
+  res.flops_per_step = flops / n;
+  res.achieved_flops = achieved * 1e12;
+  res.peak_flops = peak * 1e12;
+  res.parameters = params;
+  // Library code and files paged in while running (LibTorch's kernels, first touched here) are
+  // resident but are not memory the step allocates: they do not count.
+  const double paged_in = std::max(0.0, status_bytes("RssFile:") - file_rss_before);
+  res.peak_rss_increase = std::max(0.0, ru.ru_maxrss * 1024.0 - rss_before - paged_in);
+  if (device.is_cuda())
+    if (auto m = gpu_memory_peak(device.index())) res.gpu_peak_allocated = m->allocated_mib * 1024.0 * 1024.0;
+  if (o.quiet) return res;
   if (!replay.empty())
     std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", replay.size(),
                 o.batches.c_str(), replay.size());
@@ -281,10 +356,14 @@ void run_step_bench(const StepBenchOptions& o) {
     std::printf("  MFU                 n/a  (no %s peak known for %s: pass --peak-tflops)\n", o.precision.c_str(),
                 dev_name.c_str());
   std::printf("  peak RSS      %9.0f MiB\n", ru.ru_maxrss / 1024.0);
+  std::printf("  peak RSS increase %5.0f MiB  (over the RSS before the model was built, less %.0f MiB of library code\n"
+              "                           paged in: weights, gradients, optimizer states, activations; `gtrain plan` predicts it)\n",
+              res.peak_rss_increase / 1048576.0, paged_in / 1048576.0);
   if (device.is_cuda())
     if (auto m = gpu_memory_peak(device.index()))
       std::printf("  peak GPU mem  %9.0f MiB allocated, %.0f MiB reserved\n", m->allocated_mib, m->reserved_mib);
   if (scaler.enabled()) std::printf("  loss scale    %9.0f  (%lld steps skipped)\n", scaler.scale(), (long long)scaler.skipped_steps());
+  return res;
 }
 
 }  // namespace gtrain

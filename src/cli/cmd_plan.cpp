@@ -1,0 +1,128 @@
+// gtrain plan CONFIG: memory, time and cost of the run (or a sweep over it) per GPU type and cluster
+// size, before renting GPUs (docs/planning.md).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "config/train_config.h"
+#include "plan/gpu_catalog.h"
+#include "plan/plan.h"
+#include "plan/plan_report.h"
+#include "plan/work.h"
+#include "search/sweep_config.h"
+#include "train/step_bench.h"
+
+namespace gtrain::cli {
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) v.push_back(item);
+  return v;
+}
+
+// A few real training steps on this machine at the config's model, precision and row lengths
+// (bench step's loop, length-bucketed batches as the trainer builds them): the achieved FLOP/s.
+LocalMeasurement measure_local(const TrainConfig& cfg, const EncoderConfig& enc, const EpochWork& work, int steps) {
+  StepBenchOptions o;
+  o.encoder_config = enc;
+  o.max_width = cfg.model.max_width;
+  o.batch_size = cfg.optim.batch_size;
+  o.sort_by_length = true;
+  o.warmup = 2;
+  o.steps = steps;
+  o.precision = precision_name(cfg.precision);
+  o.gradient_checkpointing = cfg.model.gradient_checkpointing;
+  o.prompt_tokens = static_cast<int>(work.prompt_tokens);
+  o.labels = static_cast<int>(work.labels);
+  o.seed = cfg.optim.seed;
+  o.quiet = true;
+  for (const RowWork& r : work.rows)
+    o.rows.emplace_back(static_cast<int>(r.tokens - work.prompt_tokens), static_cast<int>(r.words));
+  if (cfg.device == DeviceKind::Cuda) o.device = "cuda";
+  const StepBenchResult res = run_step_bench(o);
+  LocalMeasurement m;
+  m.device = o.device;
+  m.achieved_flops = res.achieved_flops;
+  m.peak_flops = res.peak_flops;
+  m.memory_bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  std::fprintf(stderr, "plan --measure: %d steps of batch %d on %s: %.1f ms per micro-batch, %.3g FLOP/s achieved (%.1f%% of %.3g)\n",
+               steps, o.batch_size, o.device.c_str(), 1e3 * res.step_seconds, res.achieved_flops,
+               res.peak_flops > 0 ? 100.0 * res.achieved_flops / res.peak_flops : 0.0, res.peak_flops);
+  return m;
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app) {
+  struct Args {
+    std::string config, gpus = "t4,a10g,a100-40gb,a100-80gb,h100", sweep, catalog;
+    std::vector<std::string> overrides;
+    int nodes = 1, gpus_per_node = 1, repeats = 1, measure_steps = 8;
+    bool measure = false, json = false;
+    double bus_gbs = 0;
+    int64_t examples = 0, vocab = 0;
+  };
+  auto a = std::make_shared<Args>();
+  a->catalog = std::string(GTRAIN_SOURCE_DIR_FOR_PLAN) + "/configs/plan/gpus.yaml";
+  CLI::App* cmd = app.add_subcommand("plan", "memory, time and cost of a run or a sweep per GPU type (docs/planning.md)");
+  cmd->add_option("config", a->config, "training config (YAML)")->required();
+  cmd->add_option("--set", a->overrides, "override a config key, as for train");
+  cmd->add_option("--gpus", a->gpus, "GPU types of the catalog, comma-separated")->capture_default_str();
+  cmd->add_option("--nodes", a->nodes, "nodes")->capture_default_str()->check(at_least_one());
+  cmd->add_option("--gpus-per-node", a->gpus_per_node, "GPUs (ranks) per node")->capture_default_str()->check(at_least_one());
+  cmd->add_option("--sweep", a->sweep, "a sweep file (docs/sweeps.md) to cost: trials x epochs, ASHA's stops");
+  cmd->add_option("--repeats", a->repeats, "runs of the config (seeds)")->capture_default_str()->check(at_least_one());
+  cmd->add_flag("--measure", a->measure, "time a few real steps on this machine for its achieved FLOP/s");
+  cmd->add_option("--measure-steps", a->measure_steps, "timed steps of --measure")->capture_default_str()->check(at_least_one());
+  cmd->add_flag("--json", a->json, "the plan as JSON on stdout");
+  cmd->add_option("--bus-gbs", a->bus_gbs, "all-reduce bus bandwidth, GB/s (e.g. from bench allreduce); replaces the table")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--catalog", a->catalog, "GPU types and prices (YAML)")->capture_default_str();
+  cmd->add_option("--examples", a->examples, "plan for this many training rows (the data's lengths repeated)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--vocab", a->vocab, "encoder vocabulary (default: the tokenizer's / the model's)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([a] {
+    const TrainConfig cfg = load_train_config(a->config, a->overrides);
+    const GpuCatalog catalog = load_gpu_catalog(a->catalog);
+    const EncoderConfig enc = config_encoder(cfg, a->vocab);
+    const EpochWork work = read_epoch_work(cfg, cfg.model.max_width, a->examples);
+    PlanOptions po;
+    po.gpus = split_commas(a->gpus);
+    po.nodes = a->nodes;
+    po.gpus_per_node = a->gpus_per_node;
+    po.bus_gbs = a->bus_gbs;
+    po.repeats = a->repeats;
+    std::optional<SweepWork> sweep;
+    if (!a->sweep.empty()) {
+      const SweepConfig sc = load_sweep_config(a->sweep);
+      const RunShape rs = run_shape(static_cast<int64_t>(work.rows.size()), cfg.optim.batch_size, cfg.optim.grad_accum,
+                                    a->nodes * a->gpus_per_node);
+      sweep = sweep_work(sc, cfg.optim.epochs, rs.steps_per_epoch);
+    }
+    std::optional<LocalMeasurement> local;
+    if (a->measure) {
+#ifdef GTRAIN_HAVE_TORCH
+      local = measure_local(cfg, enc, work, a->measure_steps);
+#else
+      throw std::runtime_error("plan --measure: this gtrain was built without LibTorch");
+#endif
+    }
+    Plan p = make_plan(a->config, cfg, enc, work, catalog, po, sweep, local);
+    p.sweep_file = a->sweep;
+    if (a->json)
+      std::printf("%s\n", plan_json(p).dump(2).c_str());
+    else
+      std::printf("%s", plan_table(p).c_str());
+  });
+}
+
+}  // namespace gtrain::cli

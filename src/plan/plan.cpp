@@ -1,0 +1,123 @@
+#include "plan/units.h"
+#include "plan/plan.h"
+
+#include <stdexcept>
+
+namespace gtrain {
+
+namespace {
+
+using plan_units::kGiB;
+
+PlanRow plan_row(const Plan& p, const TrainConfig& cfg, const EncoderConfig& enc, const EpochWork& work,
+                 const MemorySettings& ms, double capacity, const DeviceSpeed& speed, const AllReduce& ar) {
+  PlanRow r;
+  r.capacity = capacity;
+  r.memory = estimate_memory(enc, p.params, p.largest, ms);
+  r.fits = r.memory.total() <= capacity;
+  r.max_batch = largest_fitting_batch(enc, p.params, work, ms, capacity);
+  r.speed = speed;
+  r.epoch = epoch_time(p.flops, speed, p.shape, ar);
+  (void)cfg;
+  return r;
+}
+
+}  // namespace
+
+Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const EncoderConfig& enc, const EpochWork& work,
+               const GpuCatalog& catalog, const PlanOptions& opts, const std::optional<SweepWork>& sweep,
+               const std::optional<LocalMeasurement>& local) {
+  if (opts.nodes < 1 || opts.gpus_per_node < 1) throw std::invalid_argument("plan: --nodes and --gpus-per-node must be >= 1");
+  Plan p;
+  p.config = config_path;
+  p.encoder = enc;
+  p.params = count_parameters(enc, cfg.model.counting_layer, cfg.model.lora);
+  p.rows = static_cast<int64_t>(work.rows.size());
+  p.text_tokens = work.text_tokens();
+  p.prompt_tokens = work.prompt_tokens;
+  p.labels = work.labels;
+  p.dev_rows = static_cast<int64_t>(work.dev.size());
+  p.max_row_tokens = work.max_tokens();
+  p.data_source = work.source;
+  const int ranks = opts.nodes * opts.gpus_per_node;
+  p.nodes = opts.nodes, p.gpus_per_node = opts.gpus_per_node;
+  p.shape = run_shape(p.rows, cfg.optim.batch_size, cfg.optim.grad_accum, ranks);
+  p.largest = largest_batch(work, cfg.optim.batch_size);
+  p.largest.max_width = cfg.model.max_width;
+  p.epochs = cfg.optim.epochs;
+  p.repeats = opts.repeats;
+  p.precision = cfg.precision;
+  p.gradient_checkpointing = cfg.model.gradient_checkpointing;
+  p.flops = epoch_flops(enc, work);
+  p.sweep = sweep;
+  p.bus_gbs_override = opts.bus_gbs;
+
+  MemorySettings ms;
+  ms.precision = cfg.precision;
+  ms.gradient_checkpointing = cfg.model.gradient_checkpointing;
+  ms.ranks = ranks;
+  ms.bucket_mb = cfg.comm.bucket_mb;
+  AllReduce ar;
+  ar.ranks = ranks;
+  ar.gradient_bytes = 4.0 * static_cast<double>(p.params.trainable);
+  ar.overlap = cfg.comm.overlap;
+
+  if (local) {
+    MemorySettings lm = ms;
+    lm.cuda = local->device != "cpu";
+    DeviceSpeed sp{local->peak_flops, local->peak_flops > 0 ? local->achieved_flops / local->peak_flops : 0};
+    AllReduce lar = ar;
+    lar.bus_gbs = opts.bus_gbs;
+    PlanRow r = plan_row(p, cfg, enc, work, lm, local->memory_bytes, sp, lar);
+    r.key = "local";
+    r.name = local->device + " (this machine)";
+    r.efficiency_source = "measured";
+    r.cost = run_cost(r.epoch.total(), p.epochs, ranks, 0, p.repeats, p.sweep ? &*p.sweep : nullptr);
+    p.rows_out.push_back(r);
+  }
+  for (const std::string& key : opts.gpus) {
+    const GpuType* g = catalog.find_gpu(key);
+    if (!g) {
+      std::string known;
+      for (const GpuType& t : catalog.gpus) known += (known.empty() ? "" : ", ") + t.key;
+      throw std::invalid_argument("plan: --gpus: '" + key + "' is not in " + catalog.file + " (" + known + ")");
+    }
+    DeviceSpeed sp{g->peak_flops(cfg.precision), g->efficiency(cfg.precision)};
+    std::string eff_src = "table";
+    if (local && local->gpu_key == key && local->peak_flops > 0) {
+      sp.efficiency = local->achieved_flops / sp.peak_flops;
+      eff_src = "measured";
+    }
+    AllReduce gar = ar;
+    if (opts.bus_gbs > 0) {
+      gar.bus_gbs = opts.bus_gbs;
+    } else {
+      // Across nodes the slowest link carries the ring: the inter-node network.
+      const Interconnect* ic = catalog.find_interconnect(opts.nodes > 1 ? catalog.inter_node : g->interconnect);
+      gar.bus_gbs = ic ? ic->bus_gbs : 0;
+    }
+    PlanRow r = plan_row(p, cfg, enc, work, ms, g->memory_gib * kGiB, sp, gar);
+    r.key = key;
+    r.name = g->name;
+    r.supported = sp.peak_flops > 0;
+    r.efficiency_source = eff_src;
+    const GpuPrice* price = catalog.cheapest_price(key);
+    r.priced = price != nullptr;
+    if (price) r.price_source = price->provider + " " + price->instance + " (" + price->date + ")";
+    r.cost = run_cost(r.epoch.total(), p.epochs, ranks, price ? price->per_gpu_hour() : 0, p.repeats,
+                      p.sweep ? &*p.sweep : nullptr);
+    p.rows_out.push_back(r);
+  }
+  p.assumptions = {
+      "time = model FLOPs (model/flops.h, 3 x forward per training row, the formula of bench step's MFU) / (peak x efficiency)",
+      "efficiency: 'table' = the catalog's assumed share of the peak; 'measured' = plan --measure on this device",
+      "rows are batched by length (little padding): each row costs its own length's FLOPs",
+      "dev evaluation once per epoch (forward passes of the dev split); checkpoints and logging not counted",
+      "memory: fp32 weights + AdamW (2 x fp32) + the backward pass's peak of activations / gradients; "
+      "GPU: + 0.5 GiB CUDA context and 10% allocator slack",
+      "price: the cheapest listed per GPU-hour; an instance's other GPUs idle unless --gpus-per-node uses them",
+  };
+  return p;
+}
+
+}  // namespace gtrain

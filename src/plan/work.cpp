@@ -1,0 +1,238 @@
+#include "plan/work.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "config/scratch_encoder.h"
+#include "data/gliner2_prompt.h"
+#include "data/hdf5_store.h"
+#include "data/prepare.h"
+#include "text/tokenizer.h"
+
+namespace fs = std::filesystem;
+
+namespace gtrain {
+
+namespace {
+
+int64_t linear(int64_t in, int64_t out, bool bias = true) { return in * out + (bias ? out : 0); }
+int64_t mlp3(int64_t a, int64_t b, int64_t c) { return linear(a, b) + linear(b, c); }
+
+// One adapted Linear: its shape and the module it belongs to (the LoRA target names).
+struct LinearShape {
+  const char* module;
+  int64_t in, out;
+};
+
+// The Linear layers of the model (gtrain::Linear, what LoRA adapts), per module.
+std::vector<LinearShape> linear_layers(const EncoderConfig& enc) {
+  const int64_t H = enc.hidden_size(), I = enc.intermediate_size(), L = enc.num_hidden_layers();
+  std::vector<LinearShape> v;
+  const bool pos_proj = enc.is_deberta() && enc.deberta.relative_attention && !enc.deberta.share_att_key;
+  for (int64_t l = 0; l < L; ++l) {
+    for (int k = 0; k < 4; ++k) v.push_back({"encoder", H, H});  // Q, K, V, attention output
+    if (pos_proj) {
+      if (enc.deberta.has_c2p()) v.push_back({"encoder", H, H});
+      if (enc.deberta.has_p2c()) v.push_back({"encoder", H, H});
+    }
+    v.push_back({"encoder", H, I});
+    v.push_back({"encoder", I, H});
+  }
+  for (int k = 0; k < 2; ++k) v.push_back({"span_rep", H, 4 * H}), v.push_back({"span_rep", 4 * H, H});
+  v.push_back({"span_rep", 2 * H, 4 * H});
+  v.push_back({"span_rep", 4 * H, H});
+  v.push_back({"classifier", H, 2 * H});
+  v.push_back({"classifier", 2 * H, 1});
+  v.push_back({"count_pred", H, 2 * H});
+  v.push_back({"count_pred", 2 * H, 20});
+  v.push_back({"count_embed", 2 * H, 4 * H});
+  v.push_back({"count_embed", 4 * H, H});
+  return v;
+}
+
+int64_t encoder_parameters(const EncoderConfig& enc) {
+  const int64_t H = enc.hidden_size(), I = enc.intermediate_size(), L = enc.num_hidden_layers();
+  int64_t layer = 4 * linear(H, H) + 2 * H + linear(H, I) + linear(I, H) + 2 * H;
+  int64_t n = 0;
+  if (enc.is_deberta()) {
+    const DebertaV2Config& c = enc.deberta;
+    const int64_t E = c.embedding_size > 0 ? c.embedding_size : H;
+    n += c.vocab_size * E;
+    if (c.position_biased_input) n += c.max_position_embeddings * E;
+    if (c.type_vocab_size > 0) n += c.type_vocab_size * E;
+    if (E != H) n += E * H;  // embed_proj, no bias
+    n += 2 * H;              // embeddings LayerNorm
+    if (c.relative_attention) {
+      if (!c.share_att_key) layer += (c.has_c2p() ? linear(H, H) : 0) + (c.has_p2c() ? linear(H, H) : 0);
+      n += 2 * c.pos_ebd_size() * H;
+      if (c.norm_rel_layer_norm()) n += 2 * H;
+    }
+  } else {
+    const BertConfig& c = enc.bert;
+    const int64_t E = c.embedding_size > 0 ? c.embedding_size : H;
+    n += (c.vocab_size + c.max_position_embeddings + c.type_vocab_size) * E + 2 * E;
+    if (c.has_embeddings_project()) n += linear(E, H);
+    if (c.has_pooler()) n += linear(H, H);
+  }
+  return n + L * layer;
+}
+
+// Prompt tokens of the whole label set (the longest prompt a row gets) and the period's tokens.
+std::pair<int64_t, int64_t> prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta,
+                                          const std::vector<SchemaLabel>& override_labels) {
+  std::string tpath = !cfg.model.source.empty() ? cfg.model.source : cfg.model.tokenizer;
+  if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
+  if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
+  std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
+  tok->add_special_tokens(gliner2_special_tokens());
+  std::vector<SchemaField> fields;
+  bool any_desc = false;
+  for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
+  if (!override_labels.empty()) {
+    for (const SchemaLabel& l : override_labels) fields.push_back({l.name, l.description});
+  } else {
+    for (size_t i = 0; i < meta.labels.size(); ++i)
+      fields.push_back({meta.labels[i], any_desc && i < meta.label_descriptions.size() ? meta.label_descriptions[i] : ""});
+  }
+  const SchemaPrefix p = build_schema_prefix({entity_schema(fields)}, *tok);
+  return {p.size(), static_cast<int64_t>(p.period_ids.size())};
+}
+
+// The prepared splits of a config (given, or its inline section's cache, prepared when absent).
+std::pair<std::string, std::string> train_dev_paths(const TrainConfig& cfg) {
+  std::string train = cfg.data.train, dev = cfg.data.dev;
+  if (cfg.data.prepare) {
+    const std::string dir = prepared_data_dir(cfg.data);
+    if (!fs::exists(fs::path(dir) / "train.h5")) {
+      PrepareConfig pc = *cfg.data.prepare;
+      pc.output_dir = dir;
+      const PrepareReport rep = prepare(pc);
+      spdlog::info("plan: prepared {} examples into {} (the cache training uses)", rep.examples, dir);
+    }
+    if (train.empty()) train = (fs::path(dir) / "train.h5").string();
+    if (dev.empty() && fs::exists(fs::path(dir) / "dev.h5")) dev = (fs::path(dir) / "dev.h5").string();
+  }
+  if (train.empty()) throw std::runtime_error("data: no training split (data.train or data.prepare)");
+  return {train, dev};
+}
+
+std::vector<RowWork> read_rows(const std::string& path, const TrainConfig& cfg, int64_t max_width,
+                               int64_t* prompt, int64_t* labels) {
+  PreparedReader r(path);
+  if (!cfg.data.labels.empty()) r.select_labels(cfg.data.labels);
+  const auto [p, period] = prompt_tokens(cfg, r.meta(), cfg.data.labels);
+  *prompt = p;
+  *labels = cfg.data.labels.empty() ? static_cast<int64_t>(r.meta().labels.size())
+                                    : static_cast<int64_t>(cfg.data.labels.size());
+  std::vector<int64_t> idx(static_cast<size_t>(r.size()));
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>(i);
+  std::vector<RowWork> rows;
+  rows.reserve(idx.size());
+  for (const PreparedExample& ex : r.get_many(idx)) {
+    const bool dot = text_needs_period(ex.text);
+    RowWork w;
+    w.tokens = p + static_cast<int64_t>(ex.token_ids.size()) + (dot ? period : 0);
+    w.words = static_cast<int64_t>(ex.unit_token.size()) + (dot ? 1 : 0);
+    w.spans = candidate_spans(w.words, max_width);
+    rows.push_back(w);
+  }
+  return rows;
+}
+
+}  // namespace
+
+ParamCount count_parameters(const EncoderConfig& enc, const std::string& counting_layer, const LoraSettings& lora) {
+  ParamCount c;
+  const int64_t H = enc.hidden_size();
+  c.encoder = encoder_parameters(enc);
+  const int64_t gru = 2 * (3 * H * H + 3 * H);  // weight_ih, weight_hh, two biases
+  // count_lstm_v2 / count_lstm_moe differ from count_lstm in their projector only (counted as count_lstm).
+  (void)counting_layer;
+  c.heads = 2 * mlp3(H, 4 * H, H) + mlp3(2 * H, 4 * H, H)  // span_rep: project_start/_end, out_project
+            + mlp3(H, 2 * H, 1)                            // classifier
+            + mlp3(H, 2 * H, 20)                           // count_pred
+            + 20 * H + gru + mlp3(2 * H, 4 * H, H);        // count_embed: positions, GRU, projector
+  if (lora.enabled) {
+    for (const LinearShape& l : linear_layers(enc))
+      if (std::find(lora.targets.begin(), lora.targets.end(), std::string(l.module)) != lora.targets.end())
+        c.lora += static_cast<int64_t>(lora.r) * (l.in + l.out);
+    c.trainable = c.lora;
+  } else {
+    c.trainable = c.total();
+  }
+  return c;
+}
+
+int64_t candidate_spans(int64_t words, int64_t max_width) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < words; ++i) n += std::min(max_width, words - i);
+  return n;
+}
+
+int64_t EpochWork::text_tokens() const {
+  int64_t n = 0;
+  for (const RowWork& r : rows) n += r.tokens - prompt_tokens;
+  return n;
+}
+
+int64_t EpochWork::max_tokens() const {
+  int64_t m = 0;
+  for (const RowWork& r : rows) m = std::max(m, r.tokens);
+  return m;
+}
+
+EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t examples) {
+  const auto [train, dev] = train_dev_paths(cfg);
+  EpochWork w;
+  w.source = train;
+  w.rows = read_rows(train, cfg, max_width, &w.prompt_tokens, &w.labels);
+  if (w.rows.empty()) throw std::runtime_error(train + ": no training rows");
+  if (!dev.empty()) {
+    int64_t p = 0, l = 0;
+    w.dev = read_rows(dev, cfg, max_width, &p, &l);
+  }
+  if (examples > 0) {
+    const double scale = static_cast<double>(examples) / static_cast<double>(w.rows.size());
+    auto resize = [](std::vector<RowWork>& v, int64_t n) {
+      std::vector<RowWork> out;
+      out.reserve(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) out.push_back(v[static_cast<size_t>(i) % v.size()]);
+      v = std::move(out);
+    };
+    const size_t dev_n = w.dev.size();
+    resize(w.rows, examples);
+    if (dev_n > 0) resize(w.dev, std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(dev_n) * scale)));
+  }
+  return w;
+}
+
+EncoderConfig config_encoder(const TrainConfig& cfg, int64_t vocab) {
+  EncoderConfig e;
+  if (!cfg.model.source.empty()) {
+    e = EncoderConfig::from_file((fs::path(cfg.model.source) / "encoder_config" / "config.json").string());
+  } else {
+    std::string tpath = cfg.model.tokenizer;
+    if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
+    if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
+    std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
+    tok->add_special_tokens(gliner2_special_tokens());
+    e = scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), tok->pad_id(), cfg.model.dropout);
+  }
+  if (vocab > 0) e.set_vocab_size(vocab);
+  return e;
+}
+
+RunShape run_shape(int64_t rows, int batch, int accum, int ranks) {
+  if (batch < 1 || accum < 1 || ranks < 1) throw std::invalid_argument("plan: batch, accumulation and ranks must be >= 1");
+  RunShape s;
+  s.batch = batch, s.accum = accum, s.ranks = ranks;
+  const int64_t per_rank = (rows + ranks - 1) / ranks;
+  s.micro_batches_per_epoch = (per_rank + batch - 1) / batch;
+  s.steps_per_epoch = (s.micro_batches_per_epoch + accum - 1) / accum;
+  return s;
+}
+
+}  // namespace gtrain
