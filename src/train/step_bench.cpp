@@ -185,10 +185,8 @@ void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index());
 }
 
-}  // namespace
-
-StepBenchResult run_step_bench(const StepBenchOptions& o) {
-  configure_torch_threads(o.threads);
+// The options' precision and device, refused with the option's name when unknown or unusable here.
+std::pair<Precision, torch::Device> checked_precision_and_device(const StepBenchOptions& o) {
   Precision prec = Precision::FP32;
   bool known = false;
   for (Precision p : {Precision::FP32, Precision::FP16, Precision::BF16})
@@ -202,6 +200,45 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   if (o.seq_len != 0 && o.seq_len < 32) throw std::invalid_argument("bench step: --seq-len must be 0 or >= 32");
   if (o.labels < 1 || o.prompt_tokens < o.labels + 6)
     throw std::invalid_argument("bench step: the prompt needs at least labels + 6 tokens");
+  return {prec, device};
+}
+
+// The shape the FLOP count of a batch depends on (model/flops.h); max_words: its longest text.
+StepShape batch_shape(const Gliner2Batch& b, int64_t max_width, int64_t* max_words) {
+  StepShape sh;
+  sh.rows = b.input_ids.size(0);
+  sh.seq_len = b.input_ids.size(1);
+  *max_words = 0;
+  for (const Gliner2Example& ex : b.examples) *max_words = std::max(*max_words, ex.num_words());
+  sh.word_slots = sh.rows * *max_words;
+  for (const Gliner2Example& ex : b.examples)
+    for (int64_t i = 0; i < ex.num_words(); ++i) sh.spans += std::min<int64_t>(max_width, ex.num_words() - i);
+  sh.labels = 0;
+  for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
+  return sh;
+}
+
+// The peak the step's MFU is a share of: --peak-tflops, a GPU's datasheet figure, or this CPU's
+// measured matrix-product rate; dev_name and source say which.
+double peak_tflops(const StepBenchOptions& o, Precision prec, const torch::Device& device, std::string* dev_name,
+                   std::string* source) {
+  double peak = o.peak_tflops;
+  if (device.is_cuda()) {
+    const RuntimeInfo ri = runtime_info();
+    if (!ri.gpus.empty()) *dev_name = ri.gpus[0].name;
+    if (peak <= 0) peak = gpu_peak_tflops(*dev_name, o.precision), *source = "datasheet dense peak of " + *dev_name;
+  } else if (peak <= 0) {
+    peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
+    *source = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
+  }
+  return peak;
+}
+
+}  // namespace
+
+StepBenchResult run_step_bench(const StepBenchOptions& o) {
+  configure_torch_threads(o.threads);
+  const auto [prec, device] = checked_precision_and_device(o);
   torch::manual_seed(static_cast<int64_t>(o.seed));
   // The model's weights, gradients, optimizer states and activations are what the memory model
   // predicts: count the RSS from here.
@@ -285,16 +322,8 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
     step_times.push_back(fwd + bwd + op);
     real_tokens += b.attention_mask.sum().item<int64_t>();
     padded_tokens += b.attention_mask.numel();
-    StepShape sh;
-    sh.rows = b.input_ids.size(0);
-    sh.seq_len = b.input_ids.size(1);
     int64_t max_words = 0;
-    for (const Gliner2Example& ex : b.examples) max_words = std::max(max_words, ex.num_words());
-    sh.word_slots = sh.rows * max_words;
-    for (const Gliner2Example& ex : b.examples)
-      for (int64_t i = 0; i < ex.num_words(); ++i) sh.spans += std::min<int64_t>(model->max_width(), ex.num_words() - i);
-    sh.labels = 0;
-    for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
+    const StepShape sh = batch_shape(b, model->max_width(), &max_words);
     flops += step_flops(model->encoder_config, sh).train_step();
     if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
       res.largest = StepBenchShape{sh.rows, sh.seq_len, max_words, sh.spans, sh.labels};
@@ -304,17 +333,8 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   const double n = o.steps;
   const double step = (t_fwd + t_bwd + t_opt) / n;
   const double achieved = flops / (step * n) / 1e12;  // TFLOP/s
-  double peak = o.peak_tflops;
-  std::string peak_src = "--peak-tflops";
-  std::string dev_name = "CPU";
-  if (device.is_cuda()) {
-    const RuntimeInfo ri = runtime_info();
-    if (!ri.gpus.empty()) dev_name = ri.gpus[0].name;
-    if (peak <= 0) peak = gpu_peak_tflops(dev_name, o.precision), peak_src = "datasheet dense peak of " + dev_name;
-  } else if (peak <= 0) {
-    peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
-    peak_src = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
-  }
+  std::string dev_name = "CPU", peak_src = "--peak-tflops";
+  const double peak = peak_tflops(o, prec, device, &dev_name, &peak_src);
   res.step_seconds = step;
   res.flops_per_step = flops / n;
   res.achieved_flops = achieved * 1e12;
