@@ -1,5 +1,7 @@
 #include "model/flops.h"
 
+#include <algorithm>
+
 namespace gtrain {
 
 double encoder_forward_flops(const DebertaV2Config& c, int64_t rows, int64_t seq_len) {
@@ -38,6 +40,12 @@ StepFlops step_flops(const EncoderConfig& c, const StepShape& s) {
   f.encoder = encoder_forward_flops(c, s.rows, s.seq_len);
   f.heads = span_head_forward_flops(c.hidden_size(), s);
   return f;
+}
+
+int64_t candidate_spans(int64_t words, int64_t max_width) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < words; ++i) n += std::min(max_width, words - i);
+  return n;
 }
 
 }  // namespace gtrain

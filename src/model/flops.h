@@ -8,6 +8,9 @@
 
 namespace gtrain {
 
+// The candidate spans of a text of `words` words: sum over words of min(max_width, words - i).
+int64_t candidate_spans(int64_t words, int64_t max_width);
+
 struct StepShape {
   int64_t rows = 0;        // batch rows
   int64_t seq_len = 0;     // tokens per row as computed (the padded length)

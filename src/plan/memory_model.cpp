@@ -100,14 +100,19 @@ BatchShape largest_batch(const EpochWork& work, int64_t rows) {
     max_spans = std::max(max_spans, r.spans);
   }
   b.spans = rows * max_spans;
+  b.max_width = work.max_width;
   return b;
 }
 
 int64_t largest_fitting_batch(const EncoderConfig& enc, const ParamCount& params, const EpochWork& work,
                               const MemorySettings& s, double capacity, int64_t max_rows) {
-  // Memory grows with the rows: find the last that fits by bisection.
+  // Memory grows with the rows: find the last that fits by bisection (the rows scanned once).
+  const BatchShape one = largest_batch(work, 1);
   auto fits = [&](int64_t rows) {
-    return estimate_memory(enc, params, largest_batch(work, rows), s).total() <= capacity;
+    BatchShape b = one;
+    b.rows = rows;
+    b.spans = one.spans * rows;
+    return estimate_memory(enc, params, b, s).total() <= capacity;
   };
   if (!fits(1)) return 0;
   int64_t lo = 1, hi = max_rows;

@@ -9,16 +9,15 @@ namespace {
 
 using plan_units::kGiB;
 
-PlanRow plan_row(const Plan& p, const TrainConfig& cfg, const EncoderConfig& enc, const EpochWork& work,
-                 const MemorySettings& ms, double capacity, const DeviceSpeed& speed, const AllReduce& ar) {
+PlanRow plan_row(const Plan& p, const EpochWork& work, const MemorySettings& ms, double capacity,
+                 const DeviceSpeed& speed, const AllReduce& ar) {
   PlanRow r;
   r.capacity = capacity;
-  r.memory = estimate_memory(enc, p.params, p.largest, ms);
+  r.memory = estimate_memory(p.encoder, p.params, p.largest, ms);
   r.fits = r.memory.total() <= capacity;
-  r.max_batch = largest_fitting_batch(enc, p.params, work, ms, capacity);
+  r.max_batch = largest_fitting_batch(p.encoder, p.params, work, ms, capacity);
   r.speed = speed;
   r.epoch = epoch_time(p.flops, speed, p.shape, ar);
-  (void)cfg;
   return r;
 }
 
@@ -43,7 +42,6 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
   p.nodes = opts.nodes, p.gpus_per_node = opts.gpus_per_node;
   p.shape = run_shape(p.rows, cfg.optim.batch_size, cfg.optim.grad_accum, ranks);
   p.largest = largest_batch(work, cfg.optim.batch_size);
-  p.largest.max_width = cfg.model.max_width;
   p.epochs = cfg.optim.epochs;
   p.repeats = opts.repeats;
   p.precision = cfg.precision;
@@ -68,7 +66,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
     DeviceSpeed sp{local->peak_flops, local->peak_flops > 0 ? local->achieved_flops / local->peak_flops : 0};
     AllReduce lar = ar;
     lar.bus_gbs = opts.bus_gbs;
-    PlanRow r = plan_row(p, cfg, enc, work, lm, local->memory_bytes, sp, lar);
+    PlanRow r = plan_row(p, work, lm, local->memory_bytes, sp, lar);
     r.key = "local";
     r.name = local->device + " (this machine)";
     r.efficiency_source = "measured";
@@ -83,11 +81,6 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       throw std::invalid_argument("plan: --gpus: '" + key + "' is not in " + catalog.file + " (" + known + ")");
     }
     DeviceSpeed sp{g->peak_flops(cfg.precision), g->efficiency(cfg.precision)};
-    std::string eff_src = "table";
-    if (local && local->gpu_key == key && local->peak_flops > 0) {
-      sp.efficiency = local->achieved_flops / sp.peak_flops;
-      eff_src = "measured";
-    }
     AllReduce gar = ar;
     if (opts.bus_gbs > 0) {
       gar.bus_gbs = opts.bus_gbs;
@@ -96,11 +89,11 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       const Interconnect* ic = catalog.find_interconnect(opts.nodes > 1 ? catalog.inter_node : g->interconnect);
       gar.bus_gbs = ic ? ic->bus_gbs : 0;
     }
-    PlanRow r = plan_row(p, cfg, enc, work, ms, g->memory_gib * kGiB, sp, gar);
+    PlanRow r = plan_row(p, work, ms, g->memory_gib * kGiB, sp, gar);
     r.key = key;
     r.name = g->name;
     r.supported = sp.peak_flops > 0;
-    r.efficiency_source = eff_src;
+    r.efficiency_source = "table";  // a measured efficiency is the `local` row's
     const GpuPrice* price = catalog.cheapest_price(key);
     r.priced = price != nullptr;
     if (price) r.price_source = price->provider + " " + price->instance + " (" + price->date + ")";

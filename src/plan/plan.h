@@ -29,7 +29,6 @@ struct LocalMeasurement {
   double achieved_flops = 0; // FLOP/s of the measured steps
   double peak_flops = 0;     // what the efficiency is taken against (CPU: its measured sgemm)
   double memory_bytes = 0;   // what the device holds (CPU: physical memory)
-  std::string gpu_key;       // the catalog GPU it is, if any (its efficiency is then measured)
 };
 
 struct PlanRow {

@@ -10,6 +10,7 @@
 #include "data/gliner2_prompt.h"
 #include "data/hdf5_store.h"
 #include "data/prepare.h"
+#include "model/flops.h"
 #include "text/tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -166,12 +167,6 @@ ParamCount count_parameters(const EncoderConfig& enc, const std::string& countin
   return c;
 }
 
-int64_t candidate_spans(int64_t words, int64_t max_width) {
-  int64_t n = 0;
-  for (int64_t i = 0; i < words; ++i) n += std::min(max_width, words - i);
-  return n;
-}
-
 int64_t EpochWork::text_tokens() const {
   int64_t n = 0;
   for (const RowWork& r : rows) n += r.tokens - prompt_tokens;
@@ -188,6 +183,7 @@ EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t exa
   const auto [train, dev] = train_dev_paths(cfg);
   EpochWork w;
   w.source = train;
+  w.max_width = max_width;
   w.rows = read_rows(train, cfg, max_width, &w.prompt_tokens, &w.labels);
   if (w.rows.empty()) throw std::runtime_error(train + ": no training rows");
   if (!dev.empty()) {

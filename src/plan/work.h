@@ -31,14 +31,13 @@ struct RowWork {
   int64_t spans = 0;   // candidate spans: sum over words of min(max_width, words - i)
 };
 
-int64_t candidate_spans(int64_t words, int64_t max_width);
-
 struct EpochWork {
   std::string source;          // the prepared file the rows come from
   std::vector<RowWork> rows;   // every training row of one epoch
   std::vector<RowWork> dev;    // dev rows (evaluated once per epoch), empty when none
   int64_t prompt_tokens = 0;   // the schema prompt of the whole label set ([SEP_TEXT] included)
   int64_t labels = 0;
+  int64_t max_width = 8;       // model.max_width: the span widths the rows' spans were counted at
   int64_t text_tokens() const;
   int64_t max_tokens() const;  // the longest row
 };

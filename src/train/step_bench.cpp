@@ -211,8 +211,7 @@ StepShape batch_shape(const Gliner2Batch& b, int64_t max_width, int64_t* max_wor
   *max_words = 0;
   for (const Gliner2Example& ex : b.examples) *max_words = std::max(*max_words, ex.num_words());
   sh.word_slots = sh.rows * *max_words;
-  for (const Gliner2Example& ex : b.examples)
-    for (int64_t i = 0; i < ex.num_words(); ++i) sh.spans += std::min<int64_t>(max_width, ex.num_words() - i);
+  for (const Gliner2Example& ex : b.examples) sh.spans += candidate_spans(ex.num_words(), max_width);
   sh.labels = 0;
   for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
   return sh;
