@@ -10,9 +10,6 @@ namespace gtrain {
 
 namespace fs = std::filesystem;
 
-std::string field_path(const std::string& where, const std::string& key) {
-  return where.empty() ? key : where + "." + key;
-}
 
 long read_int_in(const YAML::Node& sec, const std::string& key, const std::string& where, const FieldContext& ctx,
                  long fallback, long lo, long hi) {

@@ -31,7 +31,6 @@ struct FieldContext {
   YAML::Node root;             // the table's whole tree, for checks that look at other keys
 };
 
-std::string field_path(const std::string& where, const std::string& key);  // "where.key" or "key"
 
 // ---- value kinds: how one type of value is read, written, shown and compared ----------------
 template <class V>

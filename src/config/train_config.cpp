@@ -364,10 +364,7 @@ const KeyTree& schema() {
 
 }  // namespace
 
-std::string schedule_name(LrSchedule s) { return kSchedules[static_cast<size_t>(s)]; }
 std::string precision_name(Precision p) { return kPrecisions[static_cast<size_t>(p)]; }
-std::string progress_name(ProgressMode m) { return kProgress[static_cast<size_t>(m)]; }
-std::string device_kind_name(DeviceKind d) { return kDevices[static_cast<size_t>(d)]; }
 
 bool operator==(const TrainConfig& a, const TrainConfig& b) { return same_fields(train_fields(), a, b); }
 

@@ -132,10 +132,7 @@ struct TrainConfig {
 bool operator==(const TrainConfig& a, const TrainConfig& b);
 inline bool operator!=(const TrainConfig& a, const TrainConfig& b) { return !(a == b); }
 
-std::string schedule_name(LrSchedule s);
 std::string precision_name(Precision p);
-std::string progress_name(ProgressMode m);
-std::string device_kind_name(DeviceKind d);
 
 // Applies one `--set` override, "dotted.key=value", to the YAML tree before it is parsed. The
 // value is read as YAML (scalar, flow sequence `[0.3, 0.5]` or flow map); an empty value is the

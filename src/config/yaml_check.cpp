@@ -25,9 +25,6 @@ long line_of(const YAML::Node& n) {
   return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
 }
 
-std::string path_of(const std::string& where, const std::string& key) {
-  return where.empty() ? key : where + "." + key;
-}
 
 // The value v as a T; one yaml-cpp cannot convert is an InputError "expected <what>, got '...'".
 template <typename T>
@@ -46,9 +43,13 @@ T get_scalar(const YAML::Node& node, const std::string& key, const std::string& 
              T fallback, const char* what) {
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) return fallback;
-  return scalar_as<T>(v, file, path_of(where, key), what);
+  return scalar_as<T>(v, file, field_path(where, key), what);
 }
 }  // namespace
+
+std::string field_path(const std::string& where, const std::string& key) {
+  return where.empty() ? key : where + "." + key;
+}
 
 namespace {
 void check_utf8_node(const YAML::Node& n, const std::string& file, const std::string& path, int depth, long* budget) {
@@ -72,8 +73,8 @@ void check_utf8_node(const YAML::Node& n, const std::string& file, const std::st
         const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
         if (!utf8::valid(key, &bad))
           throw InputError(file, line_of(kv.first), path, "a key is not valid UTF-8 (byte " + std::to_string(bad) + ")");
-        check_utf8_node(kv.first, file, path_of(path, key), depth + 1, budget);
-        check_utf8_node(kv.second, file, path_of(path, key), depth + 1, budget);
+        check_utf8_node(kv.first, file, field_path(path, key), depth + 1, budget);
+        check_utf8_node(kv.second, file, field_path(path, key), depth + 1, budget);
       }
       break;
     default:
@@ -110,7 +111,7 @@ void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed,
     msg += hint.empty() ? "" : " (did you mean '" + hint + "'?)";
     std::string valid;
     for (const auto& a : allowed) valid += (valid.empty() ? "" : ", ") + a;
-    throw InputError(file, line_of(kv.first), path_of(where, key), msg + "; valid keys: " + valid);
+    throw InputError(file, line_of(kv.first), field_path(where, key), msg + "; valid keys: " + valid);
   }
 }
 
@@ -118,10 +119,10 @@ std::string get_string(const YAML::Node& node, const std::string& key, const std
                        const std::string& where, const std::string& fallback, bool required) {
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) {
-    if (required) throw InputError(file, line_of(node), path_of(where, key), "is required");
+    if (required) throw InputError(file, line_of(node), field_path(where, key), "is required");
     return fallback;
   }
-  if (!v.IsScalar()) throw InputError(file, line_of(v), path_of(where, key), "expected a string");
+  if (!v.IsScalar()) throw InputError(file, line_of(v), field_path(where, key), "expected a string");
   return v.as<std::string>();
 }
 
@@ -146,11 +147,11 @@ std::vector<std::string> get_string_list(const YAML::Node& node, const std::stri
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) return fallback;
   if (!v.IsSequence())
-    throw InputError(file, line_of(v), path_of(where, key), "expected a list of strings");
+    throw InputError(file, line_of(v), field_path(where, key), "expected a list of strings");
   std::vector<std::string> out;
   for (size_t i = 0; i < v.size(); ++i) {
     if (!v[i].IsScalar())
-      throw InputError(file, line_of(v[i]), path_of(where, key) + "[" + std::to_string(i) + "]",
+      throw InputError(file, line_of(v[i]), field_path(where, key) + "[" + std::to_string(i) + "]",
                        "expected a string");
     out.push_back(v[i].Scalar());
   }
@@ -163,10 +164,10 @@ std::vector<double> get_double_list(const YAML::Node& node, const std::string& k
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) return fallback;
   if (!v.IsSequence())
-    throw InputError(file, line_of(v), path_of(where, key), "expected a list of numbers");
+    throw InputError(file, line_of(v), field_path(where, key), "expected a list of numbers");
   std::vector<double> out;
   for (size_t i = 0; i < v.size(); ++i)
-    out.push_back(scalar_as<double>(v[i], file, path_of(where, key) + "[" + std::to_string(i) + "]", "a number"));
+    out.push_back(scalar_as<double>(v[i], file, field_path(where, key) + "[" + std::to_string(i) + "]", "a number"));
   return out;
 }
 

@@ -7,6 +7,9 @@
 
 namespace gtrain {
 
+// "where.key", or "key" at the top level: the field a message names.
+std::string field_path(const std::string& where, const std::string& key);
+
 // Every key and scalar of the tree must be valid UTF-8 (a config is written back as UTF-8 YAML,
 // so raw bytes would come back as another value); throws InputError naming line and key path.
 // Also refuses trees of more than 100000 nodes with aliases expanded, or nested > 100 deep.

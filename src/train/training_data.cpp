@@ -82,7 +82,6 @@ DataPaths resolve_data_paths(const TrainConfig& cfg, dist::Group& group) {
 TrainingData open_training_data(const DataPaths& paths, const TrainConfig& cfg, const Tokenizer& tok,
                                 const ExtractorImpl& model) {
   TrainingData d;
-  d.paths = paths;
   d.train = std::make_unique<PreparedReader>(paths.train, tok.fingerprint());
   if (!paths.dev.empty()) d.dev = std::make_unique<PreparedReader>(paths.dev, tok.fingerprint());
   if (!paths.test.empty()) d.test = std::make_unique<PreparedReader>(paths.test, tok.fingerprint());

@@ -23,7 +23,6 @@ struct DataPaths {
 DataPaths resolve_data_paths(const TrainConfig& cfg, dist::Group& group);
 
 struct TrainingData {
-  DataPaths paths;
   std::unique_ptr<PreparedReader> train, dev, test;  // dev, test: nullptr when absent
   std::unique_ptr<BatchBuilder> builder;
 };
