@@ -83,15 +83,18 @@ void add_bench_command(CLI::App& app) {
   step->add_flag("--gradient-checkpointing", so->gradient_checkpointing, "recompute each encoder layer in backward");
   step->add_option("--peak-tflops", so->peak_tflops, "the device's dense peak for MFU (0: GPU table / measured CPU sgemm)");
   step->add_option("--batches", so->batches, "replay GLiNER2's recorded batches (gliner2_bench/batches.json) instead of synthetic ones");
+  step->add_option("--cpu-matmul", so->cpu_matmul, "onednn | torch: the library of fp32 CPU matrix products")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"onednn", "torch"}));
   step->add_option("--optimizer", so->optimizer, "fused (ATen's one-pass AdamW kernel) | reference (torch::optim::AdamW)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fused", "reference"}));
   step->callback([so] {
     run_step_bench(*so);
     std::printf("command: gtrain bench step --shape %s --encoder %s --batch-size %d --steps %d --warmup %d --threads %d --device %s "
-                "--precision %s --optimizer %s%s%s%s%s\n",
+                "--precision %s --optimizer %s --cpu-matmul %s%s%s%s%s\n",
                 so->shape.c_str(), so->encoder.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->device.c_str(),
-                so->precision.c_str(), so->optimizer.c_str(), so->seq_len > 0 ? (" --seq-len " + std::to_string(so->seq_len)).c_str() : "",
+                so->precision.c_str(), so->optimizer.c_str(), so->cpu_matmul.c_str(), so->seq_len > 0 ? (" --seq-len " + std::to_string(so->seq_len)).c_str() : "",
                 so->gradient_checkpointing ? " --gradient-checkpointing" : "", so->sort_by_length ? " --sorted" : "",
                 so->batches.empty() ? "" : (" --batches " + so->batches).c_str());
   });

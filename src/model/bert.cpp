@@ -6,6 +6,7 @@
 #include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
 #include "model/fast_dropout.h"
+#include "model/matmul.h"
 
 namespace gtrain {
 
@@ -78,11 +79,13 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
   const int64_t B = hidden.size(0), T = hidden.size(1), nh = cfg.num_attention_heads, d = cfg.head_size();
   auto heads = [&](const torch::Tensor& x) { return x.view({B, T, nh, d}).permute({0, 2, 1, 3}); };
   torch::Tensor q = heads(query(hidden)), k = heads(key(hidden)), v = heads(value(hidden));
-  torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(d));
+  auto flat = [&](const torch::Tensor& x) { return x.reshape({B * nh, T, d}); };  // bmm's [B*nh, T, d]
+  torch::Tensor scores =
+      gtrain::bmm(flat(q), flat(k).transpose(1, 2)).view({B, nh, T, T}) / std::sqrt(static_cast<double>(d));
   scores = scores + additive_mask;
   torch::Tensor probs = torch::softmax(scores, -1);
   probs = gtrain::dropout(probs, cfg.attention_probs_dropout_prob, is_training());
-  torch::Tensor ctx = torch::matmul(probs, v).permute({0, 2, 1, 3}).contiguous();
+  torch::Tensor ctx = gtrain::bmm(probs.reshape({B * nh, T, T}), flat(v)).view({B, nh, T, d}).permute({0, 2, 1, 3}).contiguous();
   return ctx.view({B, T, nh * d});
 }
 

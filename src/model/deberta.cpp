@@ -3,6 +3,7 @@
 #include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
 #include "model/fast_dropout.h"
+#include "model/matmul.h"
 
 #include <algorithm>
 #include <limits>
@@ -142,7 +143,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
   const int64_t scale_factor = 1 + (c2p ? 1 : 0) + (p2c ? 1 : 0);
   torch::Tensor scale = attention_scale(query_layer.size(-1), scale_factor);
   torch::Tensor attention_scores =
-      torch::bmm(query_layer, key_layer.transpose(-1, -2)) / scale.to(query_layer.scalar_type());
+      gtrain::bmm(query_layer, key_layer.transpose(-1, -2)) / scale.to(query_layer.scalar_type());
   if (cfg.relative_attention) {
     torch::Tensor rel = maybe_dropout(rel_embeddings, cfg.hidden_dropout_prob, is_training());
     torch::Tensor rel_att = disentangled_attention_bias(query_layer, key_layer, relative_pos, rel, scale_factor, rel_first);
@@ -154,7 +155,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
   torch::Tensor attention_probs = masked_softmax(attention_scores, mask4, -1);
   attention_probs = maybe_dropout(attention_probs, cfg.attention_probs_dropout_prob, is_training());
   torch::Tensor context_layer =
-      torch::bmm(attention_probs.view({-1, attention_probs.size(-2), attention_probs.size(-1)}), value_layer);
+      gtrain::bmm(attention_probs.view({-1, attention_probs.size(-2), attention_probs.size(-1)}), value_layer);
   context_layer = context_layer.view({-1, num_heads, context_layer.size(-2), context_layer.size(-1)})
                       .permute({0, 2, 1, 3})
                       .contiguous();
@@ -198,7 +199,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
   // content -> position
   if (c2p) {
     torch::Tensor scale = attention_scale(pos_key_layer.size(-1), scale_factor);
-    torch::Tensor c2p_att = torch::bmm(query_layer, pos_key_layer.transpose(-1, -2));
+    torch::Tensor c2p_att = gtrain::bmm(query_layer, pos_key_layer.transpose(-1, -2));
     torch::Tensor c2p_pos = torch::clamp(relative_pos + att_span, 0, att_span * 2 - 1);
     if (rel_first) c2p_pos = c2p_pos - rel_first;
     c2p_att = torch::gather(c2p_att, -1,
@@ -217,7 +218,7 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
       r_pos = relative_pos;
     torch::Tensor p2c_pos = torch::clamp(-r_pos + att_span, 0, att_span * 2 - 1);
     if (rel_first) p2c_pos = p2c_pos - rel_first;
-    torch::Tensor p2c_att = torch::bmm(key_layer, pos_query_layer.transpose(-1, -2));
+    torch::Tensor p2c_att = gtrain::bmm(key_layer, pos_query_layer.transpose(-1, -2));
     p2c_att = torch::gather(p2c_att, -1, p2c_pos.squeeze(0).expand({query_layer.size(0), k_len, k_len}))
                   .transpose(-1, -2);
     torch::Tensor t = p2c_att / scale.to(p2c_att.scalar_type());

@@ -1,5 +1,7 @@
 #include "model/downscaled_transformer.h"
 
+#include "model/matmul.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -30,20 +32,20 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   // batch_first: PyTorch transposes to (S, N, E) and works there.
   torch::Tensor xt = x.transpose(0, 1);
   // _in_projection_packed (q is k is v): one linear, then unflatten(-1, (3, E)) -> (3, S, N, E).
-  torch::Tensor proj = F::linear(xt, in_proj_weight, in_proj_bias).view({S, N, 3, E}).permute({2, 0, 1, 3}).contiguous();
+  torch::Tensor proj = gtrain::linear(xt, in_proj_weight, in_proj_bias).view({S, N, 3, E}).permute({2, 0, 1, 3}).contiguous();
   torch::Tensor q = proj[0].view({S, N * num_heads, head_dim}).transpose(0, 1);
   torch::Tensor k = proj[1].view({S, N * num_heads, head_dim}).transpose(0, 1);
   torch::Tensor v = proj[2].view({S, N * num_heads, head_dim}).transpose(0, 1);
   // _scaled_dot_product_attention (torch 1.13): q / sqrt(E_head), bmm, softmax, dropout, bmm.
   q = q / std::sqrt(static_cast<double>(head_dim));
-  torch::Tensor attn = torch::bmm(q, k.transpose(-2, -1));  // [N*H, S, S]
+  torch::Tensor attn = gtrain::bmm(q, k.transpose(-2, -1));  // [N*H, S, S]
   if (key_padding_mask.defined()) {
     torch::Tensor m = key_padding_mask.to(torch::kBool).view({N, 1, 1, S}).expand({N, num_heads, 1, S}).reshape({N * num_heads, 1, S});
     attn = attn.masked_fill(m, -std::numeric_limits<float>::infinity());
   }
   attn = torch::softmax(attn, -1);
   if (dropout > 0 && is_training()) attn = torch::dropout(attn, dropout, true);
-  torch::Tensor out = torch::bmm(attn, v);  // [N*H, S, hd]
+  torch::Tensor out = gtrain::bmm(attn, v);  // [N*H, S, hd]
   out = out.transpose(0, 1).contiguous().view({S * N, E});
   // nn.MultiheadAttention reads out_proj.weight directly (no module call), so a LoRA adapter on
   // out_proj has no effect in GLiNER2; do the same here.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "model/state_dict.h"
+#include "model/matmul.h"
 
 namespace gtrain {
 
@@ -125,7 +126,7 @@ Gliner2Output ExtractorImpl::forward(const Gliner2Batch& batch, const Gliner2For
   // scores[b, p, l, k] = <span_rep[b, l, k], struct_proj[b, p]>. Same operand order as the
   // reference's einsum("lkd,bpd->bplk") (span_rep [LK, D] @ struct_proj^T [D, P]), so the GEMMs
   // round alike.
-  out.span_logits = torch::bmm(out.span_rep.reshape({B, Lmax * W, D}), out.struct_proj.transpose(1, 2))
+  out.span_logits = gtrain::bmm(out.span_rep.reshape({B, Lmax * W, D}), out.struct_proj.transpose(1, 2))
                         .transpose(1, 2)
                         .reshape({B, Mmax, Lmax, W});
   out.span_mask = out.field_mask.view({B, Mmax, 1, 1}) & out.span_valid.view({B, 1, Lmax, W});

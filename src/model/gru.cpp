@@ -1,5 +1,7 @@
 #include "model/gru.h"
 
+#include "model/matmul.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -21,7 +23,7 @@ void GruImpl::reset_parameters() {
   for (auto& p : parameters()) p.uniform_(-stdv, stdv);
 }
 
-torch::Tensor GruImpl::input_gates(const torch::Tensor& x) const { return F::linear(x, weight_ih_l0, bias_ih_l0); }
+torch::Tensor GruImpl::input_gates(const torch::Tensor& x) const { return gtrain::linear(x, weight_ih_l0, bias_ih_l0); }
 
 torch::Tensor GruImpl::forward(const torch::Tensor& x, const torch::Tensor& h0) {
   if (x.dim() != 3) throw std::invalid_argument("Gru: expected x [S, N, I]");
@@ -38,7 +40,7 @@ torch::Tensor GruImpl::forward_gates(const torch::Tensor& gi_all, const torch::T
   torch::Tensor h = h0;
   for (int64_t t = 0; t < S; ++t) {
     std::vector<torch::Tensor> gi = gi_all[t].chunk(3, -1);
-    std::vector<torch::Tensor> gh = F::linear(h, weight_hh_l0, bias_hh_l0).chunk(3, -1);
+    std::vector<torch::Tensor> gh = gtrain::linear(h, weight_hh_l0, bias_hh_l0).chunk(3, -1);
     torch::Tensor r = torch::sigmoid(gh[0] + gi[0]);
     torch::Tensor z = torch::sigmoid(gh[1] + gi[1]);
     torch::Tensor n = torch::tanh(gi[2] + gh[2] * r);

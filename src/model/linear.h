@@ -4,6 +4,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "model/matmul.h"
+
 namespace gtrain {
 
 struct LoraAdapter {
@@ -30,12 +32,12 @@ struct LinearImpl : torch::nn::Module {
     }
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = torch::nn::functional::linear(x, weight, bias);
+    torch::Tensor y = gtrain::linear(x, weight, bias);
     if (lora.A.defined()) {
       torch::Tensor h = lora.dropout > 0 && is_training()
                             ? torch::dropout(x, lora.dropout, /*train=*/true)
                             : x;
-      y = y + torch::nn::functional::linear(torch::nn::functional::linear(h, lora.A), lora.B) * lora.scale;
+      y = y + gtrain::linear(gtrain::linear(h, lora.A), lora.B) * lora.scale;
     }
     return y;
   }

@@ -1,6 +1,7 @@
 #include "model/span_rep.h"
 
 #include "model/fast_dropout.h"
+#include "model/matmul.h"
 #include <algorithm>
 #include <stdexcept>
 
@@ -66,9 +67,9 @@ namespace {
 // input columns. Summing this over a column partition of the input equals lin(x_full) exactly in
 // real arithmetic (LoRA is linear in its input when its dropout is off).
 torch::Tensor linear_columns(LinearImpl& lin, const torch::Tensor& x, int64_t col0, int64_t n, bool with_bias) {
-  torch::Tensor y = F::linear(x, lin.weight.narrow(1, col0, n), with_bias ? lin.bias : torch::Tensor());
+  torch::Tensor y = gtrain::linear(x, lin.weight.narrow(1, col0, n), with_bias ? lin.bias : torch::Tensor());
   if (lin.has_lora())
-    y = y + F::linear(F::linear(x, lin.lora.A.narrow(1, col0, n)), lin.lora.B) * lin.lora.scale;
+    y = y + gtrain::linear(gtrain::linear(x, lin.lora.A.narrow(1, col0, n)), lin.lora.B) * lin.lora.scale;
   return y;
 }
 

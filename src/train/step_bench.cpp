@@ -13,6 +13,7 @@
 
 #include "model/flops.h"
 #include "model/gliner2_model.h"
+#include "model/matmul.h"
 #include "train/mixed_precision.h"
 #include "train/optimizer.h"
 #include "train/replay_batches.h"
@@ -169,15 +170,15 @@ double gpu_peak_tflops(const std::string& name, const std::string& precision) {
   return 0;
 }
 
-// The CPU's achieved matrix-product rate (fp32 1024^3, or bf16), the same threads as the step:
-// the ceiling a CPU step's MFU is measured against.
+// The CPU's achieved matrix-product rate (fp32 1024^3, or bf16), the same threads and the same
+// product path as the model's (model/matmul.h): the ceiling a CPU step's MFU is measured against.
 double measured_cpu_gemm_tflops(bool bf16) {
   const auto dt = bf16 ? torch::kBFloat16 : torch::kFloat;
-  torch::Tensor a = torch::randn({1024, 1024}).to(dt), b = torch::randn({1024, 1024}).to(dt);
-  for (int i = 0; i < 2; ++i) torch::mm(a, b);
+  torch::Tensor a = torch::randn({1, 1024, 1024}).to(dt), b = torch::randn({1, 1024, 1024}).to(dt);
+  for (int i = 0; i < 2; ++i) gtrain::bmm(a, b);
   const int reps = 8;
   auto t0 = Clock::now();
-  for (int i = 0; i < reps; ++i) torch::mm(a, b);
+  for (int i = 0; i < reps; ++i) gtrain::bmm(a, b);
   return reps * 2.0 * 1024 * 1024 * 1024 / since(t0) / 1e12;
 }
 
@@ -238,6 +239,9 @@ double peak_tflops(const StepBenchOptions& o, Precision prec, const torch::Devic
 StepBenchResult run_step_bench(const StepBenchOptions& o) {
   configure_torch_threads(o.threads);
   const auto [prec, device] = checked_precision_and_device(o);
+  if (o.cpu_matmul != "onednn" && o.cpu_matmul != "torch")
+    throw std::invalid_argument("bench step: --cpu-matmul must be onednn or torch");
+  set_cpu_matmul(o.cpu_matmul == "torch" ? CpuMatmul::torch : CpuMatmul::onednn);
   torch::manual_seed(static_cast<int64_t>(o.seed));
   // The model's weights, gradients, optimizer states and activations are what the memory model
   // predicts: count the RSS from here.
@@ -365,6 +369,8 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   std::printf("    backward    %9.1f ms\n", 1e3 * t_bwd / n);
   std::printf("    optimizer   %9.1f ms  (clip + AdamW, %s)\n", 1e3 * t_opt / n,
               opt.fused ? "fused one-pass kernel" : "torch::optim::AdamW");
+  if (device.is_cpu() && prec == Precision::FP32)
+    std::printf("    matmul      %s\n", cpu_matmul_uses_onednn() ? "oneDNN (model/matmul.h)" : "torch's (MKL sgemm here)");
   std::printf("  tokens/s      %9.0f  (real tokens; padding %.1f%% of the batch tensor)\n",
               real_tokens / (step * n), 100.0 * (1.0 - double(real_tokens) / double(padded_tokens)));
   std::printf("  model FLOP/s  %9.3f TFLOP/s  (%.3g FLOP per step: 3 x forward, docs/benchmarks.md#flops)\n", achieved,

@@ -29,6 +29,7 @@ struct StepBenchOptions {
   std::string precision = "fp32";  // fp32 | fp16 (CUDA, loss-scaled) | bf16
   bool gradient_checkpointing = false;
   std::string optimizer = "fused";  // fused | reference (torch::optim::AdamW::step)
+  std::string cpu_matmul = "onednn";  // onednn | torch: fp32 CPU matrix products (model/matmul.h)
   // GLiNER2's recorded batches (train/replay_batches.h) instead of synthetic ones: step i uses
   // batch i mod their number, so --warmup 2 --steps 10 times exactly the reference's 10.
   std::string batches;

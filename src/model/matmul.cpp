@@ -1,0 +1,161 @@
+#include "model/matmul.h"
+
+#include <ATen/autocast_mode.h>
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+namespace gtrain {
+
+namespace {
+
+// at::native::mkldnn_matmul(mat1, mat2, result, beta, alpha): result = alpha · mat1 · mat2 +
+// beta · result through oneDNN, for 2-D and 3-D (batched) operands of any strides. ATen exports it
+// but ships no header for it, so it is looked up at run time: a LibTorch without it (another
+// version, another platform) keeps torch's products instead of failing to link.
+using MkldnnMatmul = void (*)(const at::Tensor&, const at::Tensor&, const at::Tensor&, float, float);
+
+MkldnnMatmul find_mkldnn_matmul() {
+  if (!at::hasMKLDNN()) return nullptr;
+  return reinterpret_cast<MkldnnMatmul>(dlsym(RTLD_DEFAULT, "_ZN2at6native13mkldnn_matmulERKNS_6TensorES3_S3_ff"));
+}
+
+MkldnnMatmul onednn_matmul() {
+  static const MkldnnMatmul f = find_mkldnn_matmul();
+  return f;
+}
+
+// GTRAIN_CPU_MATMUL=torch keeps torch's products in every command (an escape hatch, and the
+// before/after switch of the benchmarks).
+CpuMatmul initial_cpu_matmul() {
+  const char* e = std::getenv("GTRAIN_CPU_MATMUL");
+  return e && std::string(e) == "torch" ? CpuMatmul::torch : CpuMatmul::onednn;
+}
+
+std::atomic<CpuMatmul> g_cpu_matmul{initial_cpu_matmul()};
+
+bool takes_onednn_path(std::initializer_list<const torch::Tensor*> ts) {
+  if (!cpu_matmul_uses_onednn() || at::autocast::is_autocast_enabled(at::kCPU)) return false;
+  for (const torch::Tensor* t : ts)
+    if (t->defined() && (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32 || t->numel() == 0))
+      return false;
+  return true;
+}
+
+// oneDNN reads a matrix whose rows or columns are unit-stride (a transposed view is fine); other
+// layouts (an expanded batch, a strided slice of both dimensions) are copied first.
+torch::Tensor as_operand(const torch::Tensor& t) {
+  const int64_t d = t.dim();
+  bool ok = t.stride(d - 1) == 1 || t.stride(d - 2) == 1;
+  for (int64_t i = 0; i < d; ++i) ok = ok && (t.stride(i) > 0 || t.size(i) == 1);
+  return ok ? t : t.contiguous();
+}
+
+// out = a · b (out contiguous, of the product's shape).
+void product_into(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& out) {
+  onednn_matmul()(as_operand(a), as_operand(b), out, /*beta=*/0.f, /*alpha=*/1.f);
+}
+
+torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b) {
+  std::vector<int64_t> shape(a.sizes().begin(), a.sizes().end());
+  shape.back() = b.size(-1);
+  torch::Tensor out = torch::empty(shape, a.options());
+  product_into(a, b, out);
+  return out;
+}
+
+// y = x · wᵀ (+ b); saves what the backward needs.
+torch::Tensor linear_forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                             const torch::Tensor& b) {
+  const torch::Tensor x2 = x.reshape({-1, x.size(-1)});
+  torch::Tensor y = product(x2, w.t());
+  if (b.defined()) y.add_(b);
+  ctx->save_for_backward({x2, w});
+  ctx->saved_data["x_shape"] = x.sizes().vec();
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  shape.back() = w.size(0);
+  return y.view(shape);
+}
+
+// {dx, dw, db}: dx = g · w, dw = gᵀ · x, db = Σ g (each only where asked for).
+torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
+                                               bool bias) {
+  const auto saved = ctx->get_saved_variables();
+  const torch::Tensor &x2 = saved[0], &w = saved[1];
+  const torch::Tensor g = grad.reshape({-1, w.size(0)});
+  torch::Tensor gx, gw, gb;
+  if (ctx->needs_input_grad(0)) gx = product(g, w).view(ctx->saved_data["x_shape"].toIntVector());
+  if (ctx->needs_input_grad(1)) gw = product(g.t(), x2);
+  if (bias && ctx->needs_input_grad(2)) gb = g.sum(0);
+  return bias ? torch::autograd::variable_list{gx, gw, gb} : torch::autograd::variable_list{gx, gw};
+}
+
+// Two functions because an autograd function's inputs must all be defined tensors.
+class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& w, const torch::Tensor& b) {
+    return linear_forward(ctx, x, w, b);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_backward(ctx, grads[0], /*bias=*/true);
+  }
+};
+
+class OnednnLinearNoBias : public torch::autograd::Function<OnednnLinearNoBias> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& w) {
+    return linear_forward(ctx, x, w, torch::Tensor());
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_backward(ctx, grads[0], /*bias=*/false);
+  }
+};
+
+class OnednnBmm : public torch::autograd::Function<OnednnBmm> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& a,
+                               const torch::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return product(a, b);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &a = saved[0], &b = saved[1];
+    const torch::Tensor& g = grads[0];
+    torch::Tensor ga, gb;
+    if (ctx->needs_input_grad(0)) ga = product(g, b.transpose(1, 2));
+    if (ctx->needs_input_grad(1)) gb = product(a.transpose(1, 2), g);
+    return {ga, gb};
+  }
+};
+
+}  // namespace
+
+void set_cpu_matmul(CpuMatmul m) { g_cpu_matmul.store(m); }
+CpuMatmul cpu_matmul() { return g_cpu_matmul.load(); }
+bool cpu_matmul_uses_onednn() { return g_cpu_matmul.load() == CpuMatmul::onednn && onednn_matmul() != nullptr; }
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  // Shapes that do not fit go to torch, for its error message.
+  const bool fits = x.dim() >= 1 && w.dim() == 2 && x.size(-1) == w.size(1) &&
+                    (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0)));
+  if (fits && takes_onednn_path({&x, &w, &b}))
+    return b.defined() ? OnednnLinear::apply(x, w, b) : OnednnLinearNoBias::apply(x, w);
+  return torch::nn::functional::linear(x, w, b);
+}
+
+torch::Tensor bmm(const torch::Tensor& a, const torch::Tensor& b) {
+  const bool fits = a.dim() == 3 && b.dim() == 3 && a.size(0) == b.size(0) && a.size(2) == b.size(1);
+  if (fits && takes_onednn_path({&a, &b})) return OnednnBmm::apply(a, b);
+  return torch::bmm(a, b);
+}
+
+}  // namespace gtrain

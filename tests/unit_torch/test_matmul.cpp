@@ -1,0 +1,116 @@
+// model/matmul: the oneDNN products give torch's results and gradients within fp32 rounding, for
+// every operand layout the model passes (batched, transposed, column slices, no bias), and inputs it
+// does not take (double, bf16, CPU autocast) go to torch's own ops unchanged.
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <functional>
+
+#include "model/matmul.h"
+
+namespace {
+
+using Inputs = std::vector<torch::Tensor>;
+
+// Runs f on copies of the inputs with the given product library; returns the output followed by
+// each input's gradient for a fixed random output weighting.
+std::vector<torch::Tensor> run(gtrain::CpuMatmul m, const Inputs& in,
+                               const std::function<torch::Tensor(const Inputs&)>& f) {
+  const gtrain::CpuMatmul before = gtrain::cpu_matmul();
+  gtrain::set_cpu_matmul(m);
+  Inputs leaves;
+  for (const auto& t : in) leaves.push_back(t.defined() ? t.detach().clone().requires_grad_(true) : t);
+  torch::Tensor y = f(leaves);
+  torch::manual_seed(99);
+  (y * torch::randn_like(y)).sum().backward();
+  gtrain::set_cpu_matmul(before);
+  std::vector<torch::Tensor> out{y.detach()};
+  for (const auto& t : leaves)
+    if (t.defined()) out.push_back(t.grad());
+  return out;
+}
+
+void expect_same_as_torch(const Inputs& in, const std::function<torch::Tensor(const Inputs&)>& f,
+                          const char* what) {
+  const auto ours = run(gtrain::CpuMatmul::onednn, in, f);
+  const auto ref = run(gtrain::CpuMatmul::torch, in, f);
+  ASSERT_EQ(ours.size(), ref.size()) << what;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    ASSERT_EQ(ours[i].sizes(), ref[i].sizes()) << what << " tensor " << i;
+    EXPECT_TRUE(torch::allclose(ours[i], ref[i], /*rtol=*/1e-4, /*atol=*/1e-4))
+        << what << " tensor " << i << ": max |difference| " << (ours[i] - ref[i]).abs().max().item<double>();
+  }
+}
+
+}  // namespace
+
+TEST(Matmul, OnednnIsUsedWhereLibTorchHasIt) {
+  if (!at::hasMKLDNN()) GTEST_SKIP() << "this LibTorch has no oneDNN: torch's products are used";
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
+  EXPECT_TRUE(gtrain::cpu_matmul_uses_onednn());
+  // fp32 CPU products are gtrain's autograd nodes, not torch's.
+  const torch::Tensor x = torch::randn({3, 4}, torch::requires_grad()), w = torch::randn({5, 4});
+  EXPECT_NE(gtrain::linear(x, w).grad_fn()->name().find("OnednnLinear"), std::string::npos);
+  EXPECT_NE(gtrain::bmm(x.unsqueeze(0), w.t().unsqueeze(0)).grad_fn()->name().find("OnednnBmm"), std::string::npos);
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::torch);
+  EXPECT_EQ(gtrain::linear(x, w).grad_fn()->name().find("Onednn"), std::string::npos);
+  EXPECT_FALSE(gtrain::cpu_matmul_uses_onednn());
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
+}
+
+TEST(Matmul, LinearMatchesTorchForwardAndBackward) {
+  torch::manual_seed(1);
+  const torch::Tensor x3 = torch::randn({4, 37, 96}), w = torch::randn({130, 96}) * 0.1, b = torch::randn({130});
+  auto lin = [](const Inputs& t) { return gtrain::linear(t[0], t[1], t[2]); };
+  auto lin_nobias = [](const Inputs& t) { return gtrain::linear(t[0], t[1]); };
+  expect_same_as_torch({x3, w, b}, lin, "3-D input with bias");
+  expect_same_as_torch({x3.reshape({-1, 96}), w}, lin_nobias, "2-D input, no bias");
+  expect_same_as_torch({x3[0][5], w, b}, lin, "1-D input");
+  // The span head's column slices of a weight (model/span_rep.cpp) and a transposed input.
+  const torch::Tensor wide = torch::randn({64, 192}) * 0.1;
+  expect_same_as_torch({x3, wide, b.slice(0, 0, 64)},
+                       [](const Inputs& t) { return gtrain::linear(t[0], t[1].narrow(1, 96, 96), t[2]); },
+                       "weight column slice");
+  expect_same_as_torch({torch::randn({96, 50}), w, b},
+                       [](const Inputs& t) { return gtrain::linear(t[0].t(), t[1], t[2]); }, "transposed input");
+}
+
+TEST(Matmul, BmmMatchesTorchForwardAndBackward) {
+  torch::manual_seed(2);
+  const torch::Tensor q = torch::randn({12, 41, 32}), k = torch::randn({12, 41, 32}), r = torch::randn({12, 41, 77});
+  expect_same_as_torch({q, k}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1].transpose(1, 2)); },
+                       "a · bᵀ (attention scores)");
+  expect_same_as_torch({r, torch::randn({12, 77, 32})}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1]); },
+                       "a · b (probabilities · values)");
+  expect_same_as_torch({torch::randn({41, 12, 32}), k},
+                       [](const Inputs& t) { return gtrain::bmm(t[0].transpose(0, 1), t[1].transpose(1, 2)); },
+                       "batch-strided operand");
+  // An expanded (stride 0) batch is copied before oneDNN reads it.
+  expect_same_as_torch({torch::randn({1, 41, 32}), k},
+                       [](const Inputs& t) { return gtrain::bmm(t[0].expand({12, 41, 32}), t[1].transpose(1, 2)); },
+                       "expanded batch");
+}
+
+TEST(Matmul, OtherInputsKeepTorchsOps) {
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({8, 16}), w = torch::randn({24, 16}), b = torch::randn({24});
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
+  // double and bf16: bit for bit torch's result.
+  const auto xd = x.to(torch::kFloat64), wd = w.to(torch::kFloat64), bd = b.to(torch::kFloat64);
+  EXPECT_TRUE(torch::equal(gtrain::linear(xd, wd, bd), torch::nn::functional::linear(xd, wd, bd)));
+  const auto xh = x.to(torch::kBFloat16), wh = w.to(torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(gtrain::linear(xh, wh), torch::nn::functional::linear(xh, wh)));
+  // CPU autocast: torch's linear, autocast to bf16.
+  {
+    at::autocast::set_autocast_enabled(at::kCPU, true);
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    const torch::Tensor y = gtrain::linear(x, w, b);
+    EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCPU, false);
+    at::autocast::clear_cache();
+  }
+  // Shapes that do not fit get torch's error.
+  EXPECT_THROW(gtrain::linear(x, torch::randn({24, 15})), c10::Error);
+  EXPECT_THROW(gtrain::bmm(torch::randn({2, 3, 4}), torch::randn({2, 5, 6})), c10::Error);
+}
