@@ -86,19 +86,9 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
   return ctx.view({B, T, nh * d});
 }
 
-BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features)
-    : dropout_p(cfg.hidden_dropout_prob) {
-  dense = register_module("dense", Linear(in_features, cfg.hidden_size));
-  LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.hidden_size, cfg.layer_norm_eps));
-}
-
-torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(gtrain::dropout(dense(x), dropout_p, is_training()) + residual);
-}
-
 BertAttentionImpl::BertAttentionImpl(const BertConfig& cfg) {
   self = register_module("self", BertSelfAttention(cfg));
-  output = register_module("output", BertResidualOutput(cfg, cfg.hidden_size));
+  output = register_module("output", ResidualOutput(cfg.hidden_size, cfg.hidden_size, cfg.layer_norm_eps, cfg.hidden_dropout_prob));
 }
 
 torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
@@ -114,7 +104,7 @@ torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) { retur
 BertLayerImpl::BertLayerImpl(const BertConfig& cfg) {
   attention = register_module("attention", BertAttention(cfg));
   intermediate = register_module("intermediate", BertIntermediate(cfg));
-  output = register_module("output", BertResidualOutput(cfg, cfg.intermediate_size));
+  output = register_module("output", ResidualOutput(cfg.intermediate_size, cfg.hidden_size, cfg.layer_norm_eps, cfg.hidden_dropout_prob));
 }
 
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {

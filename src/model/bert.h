@@ -48,21 +48,11 @@ struct BertSelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(BertSelfAttention);
 
-// dense -> dropout -> LayerNorm(x + residual): BertSelfOutput and BertOutput alike.
-struct BertResidualOutputImpl : torch::nn::Module {
-  BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(BertResidualOutput);
-
 struct BertAttentionImpl : torch::nn::Module {
   explicit BertAttentionImpl(const BertConfig& cfg);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
   BertSelfAttention self{nullptr};
-  BertResidualOutput output{nullptr};
+  ResidualOutput output{nullptr};  // HF BertSelfOutput
 };
 TORCH_MODULE(BertAttention);
 
@@ -79,7 +69,7 @@ struct BertLayerImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
   BertAttention attention{nullptr};
   BertIntermediate intermediate{nullptr};
-  BertResidualOutput output{nullptr};
+  ResidualOutput output{nullptr};  // HF BertOutput
 };
 TORCH_MODULE(BertLayer);
 

@@ -49,14 +49,19 @@ struct DebertaV2EmbeddingsImpl : torch::nn::Module {
 };
 TORCH_MODULE(DebertaV2Embeddings);
 
+// What every layer's attention reads besides its hidden state; the encoder builds it once per
+// forward. mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined without
+// relative attention); rel_embeddings: rows rel_first.. of the normalised [2*span, H] table (the
+// encoder passes only the rows a sequence of length T can index; 0 = the whole table).
+struct DebertaV2AttentionInputs {
+  torch::Tensor mask4, relative_pos, rel_embeddings;
+  int64_t rel_first = 0;
+};
+
 struct DisentangledSelfAttentionImpl : torch::nn::Module {
   explicit DisentangledSelfAttentionImpl(const DebertaV2Config& cfg);
-  // hidden [B, T, H]; mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined
-  // without relative attention); rel_embeddings: rows rel_first.. of the normalised [2*span, H]
-  // table (the encoder passes only the rows a sequence of length T can index; 0 = the whole table).
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
+  // hidden [B, T, H]; the rest as DebertaV2AttentionInputs says.
+  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
   torch::Tensor transpose_for_scores(const torch::Tensor& x) const;
   torch::Tensor disentangled_attention_bias(const torch::Tensor& query_layer, const torch::Tensor& key_layer,
                                             const torch::Tensor& relative_pos,
@@ -71,22 +76,11 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(DisentangledSelfAttention);
 
-struct DebertaV2SelfOutputImpl : torch::nn::Module {
-  explicit DebertaV2SelfOutputImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(DebertaV2SelfOutput);
-
 struct DebertaV2AttentionImpl : torch::nn::Module {
   explicit DebertaV2AttentionImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
+  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
   DisentangledSelfAttention self{nullptr};
-  DebertaV2SelfOutput output{nullptr};
+  ResidualOutput output{nullptr};  // HF DebertaV2SelfOutput
 };
 TORCH_MODULE(DebertaV2Attention);
 
@@ -97,23 +91,12 @@ struct DebertaV2IntermediateImpl : torch::nn::Module {
 };
 TORCH_MODULE(DebertaV2Intermediate);
 
-struct DebertaV2OutputImpl : torch::nn::Module {
-  explicit DebertaV2OutputImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(DebertaV2Output);
-
 struct DebertaV2LayerImpl : torch::nn::Module {
   explicit DebertaV2LayerImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
+  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
   DebertaV2Attention attention{nullptr};
   DebertaV2Intermediate intermediate{nullptr};
-  DebertaV2Output output{nullptr};
+  ResidualOutput output{nullptr};  // HF DebertaV2Output
 };
 TORCH_MODULE(DebertaV2Layer);
 

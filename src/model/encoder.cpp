@@ -2,6 +2,7 @@
 
 #include "model/bert.h"
 #include "model/deberta.h"
+#include "model/fast_dropout.h"
 #include "model/linear.h"
 
 namespace gtrain {
@@ -20,6 +21,17 @@ void hf_init_weights(torch::nn::Module& root, double std) {
       ln->bias.zero_();
     }
   }
+}
+
+ResidualOutputImpl::ResidualOutputImpl(int64_t in_features, int64_t hidden_size, double layer_norm_eps,
+                                       double dropout_p_)
+    : dropout_p(dropout_p_) {
+  dense = register_module("dense", Linear(in_features, hidden_size));
+  LayerNorm = register_module("LayerNorm", hf_layer_norm(hidden_size, layer_norm_eps));
+}
+
+torch::Tensor ResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return LayerNorm(gtrain::dropout(dense(x), dropout_p, is_training()) + residual);
 }
 
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg) {

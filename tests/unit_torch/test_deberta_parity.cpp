@@ -315,7 +315,7 @@ TEST(DebertaEncoder, UsedRelativeRowsOnlyMatchesWholeTable) {
     torch::Tensor rel = enc->get_rel_embedding();
     EXPECT_EQ(rel.size(0), 512);
     torch::Tensor h = hidden;
-    for (size_t i = 0; i < enc->layer->size(); ++i) h = enc->layer->ptr<DebertaV2LayerImpl>(i)->forward(h, mask4, rel_pos, rel, 0);
+    for (size_t i = 0; i < enc->layer->size(); ++i) h = enc->layer->ptr<DebertaV2LayerImpl>(i)->forward(h, {mask4, rel_pos, rel, 0});
     (h * w).sum().backward();
     EXPECT_TRUE(torch::allclose(out, h, 1e-5, 1e-5)) << "T " << T << " max diff " << (out - h).abs().max().item<double>();
     for (auto& p : enc->named_parameters()) {
