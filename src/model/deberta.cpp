@@ -229,36 +229,6 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
 // ---------------------------------------------------------------------------------------------
 // Layer pieces
 
-DebertaV2AttentionImpl::DebertaV2AttentionImpl(const DebertaV2Config& c) {
-  self = register_module("self", DisentangledSelfAttention(c));
-  output = register_module("output", ResidualOutput(c.hidden_size, c.hidden_size, c.layer_norm_eps, c.hidden_dropout_prob));
-}
-
-torch::Tensor DebertaV2AttentionImpl::forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in) {
-  torch::Tensor self_output = self(hidden, in);
-  return output(self_output, hidden);
-}
-
-DebertaV2IntermediateImpl::DebertaV2IntermediateImpl(const DebertaV2Config& c) {
-  dense = register_module("dense", make_linear(c.hidden_size, c.intermediate_size));
-}
-
-torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& hidden) {
-  return torch::gelu(dense(hidden));  // exact (erf) GELU
-}
-
-DebertaV2LayerImpl::DebertaV2LayerImpl(const DebertaV2Config& c) {
-  attention = register_module("attention", DebertaV2Attention(c));
-  intermediate = register_module("intermediate", DebertaV2Intermediate(c));
-  output = register_module("output", ResidualOutput(c.intermediate_size, c.hidden_size, c.layer_norm_eps, c.hidden_dropout_prob));
-}
-
-torch::Tensor DebertaV2LayerImpl::forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in) {
-  torch::Tensor attention_output = attention(hidden, in);
-  torch::Tensor intermediate_output = intermediate(attention_output);
-  return output(intermediate_output, attention_output);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Encoder
 

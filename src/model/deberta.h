@@ -15,6 +15,7 @@
 
 #include "model/deberta_config.h"
 #include "model/encoder.h"
+#include "model/encoder_layer.h"
 #include "model/linear.h"
 
 namespace gtrain {
@@ -76,29 +77,11 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(DisentangledSelfAttention);
 
-struct DebertaV2AttentionImpl : torch::nn::Module {
-  explicit DebertaV2AttentionImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
-  DisentangledSelfAttention self{nullptr};
-  ResidualOutput output{nullptr};  // HF DebertaV2SelfOutput
-};
-TORCH_MODULE(DebertaV2Attention);
-
-struct DebertaV2IntermediateImpl : torch::nn::Module {
-  explicit DebertaV2IntermediateImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden);
-  Linear dense{nullptr};
-};
-TORCH_MODULE(DebertaV2Intermediate);
-
-struct DebertaV2LayerImpl : torch::nn::Module {
-  explicit DebertaV2LayerImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
-  DebertaV2Attention attention{nullptr};
-  DebertaV2Intermediate intermediate{nullptr};
-  ResidualOutput output{nullptr};  // HF DebertaV2Output
-};
-TORCH_MODULE(DebertaV2Layer);
+// HF DebertaV2Attention / DebertaV2Layer (model/encoder_layer.h): attention.self is the
+// disentangled self-attention.
+using DebertaV2AttentionImpl = EncoderAttentionImpl<DisentangledSelfAttention, DebertaV2AttentionInputs>;
+using DebertaV2LayerImpl = EncoderLayerImpl<DisentangledSelfAttention, DebertaV2AttentionInputs>;
+using DebertaV2Layer = torch::nn::ModuleHolder<DebertaV2LayerImpl>;
 
 struct DebertaV2EncoderImpl : torch::nn::Module {
   explicit DebertaV2EncoderImpl(const DebertaV2Config& cfg);

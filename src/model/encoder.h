@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/encoder_config.h"
@@ -51,6 +52,17 @@ struct ResidualOutputImpl : torch::nn::Module {
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(ResidualOutput);
+
+// act(dense(x)) with HF's name "dense": the intermediate of both the BERT family and DeBERTa. act is
+// the config's hidden_act: gelu / gelu_python (exact erf), gelu_new / gelu_fast /
+// gelu_pytorch_tanh (tanh), relu, silu / swish.
+struct IntermediateImpl : torch::nn::Module {
+  IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, std::string act);
+  torch::Tensor forward(const torch::Tensor& hidden);
+  std::string act;
+  Linear dense{nullptr};
+};
+TORCH_MODULE(Intermediate);
 
 // A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);
