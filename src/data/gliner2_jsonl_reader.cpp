@@ -124,13 +124,7 @@ std::vector<Entity> entities_of(const std::vector<Mention>& mentions, MentionRep
 }
 
 Parsed parse_gliner2_line(const std::string& line, const std::string& file, long ln, const ReadOptions& opt) {
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::parse_error& e) {
-    throw InputError(file, ln, "", std::string("malformed JSON: ") + e.what());
-  }
-  if (!j.is_object()) throw InputError(file, ln, "", "expected a JSON object, got " + std::string(j.type_name()));
+  json j = reader_detail::parse_json_object(line, file, ln);
 
   const char* text_key = j.contains("input") ? "input" : "text";
   if (!j.contains(text_key)) throw InputError(file, ln, "input", "missing (expected \"input\" or \"text\")");
@@ -260,24 +254,22 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
 }  // namespace
 
 ReadResult read_gliner2_jsonl(const std::string& path, const ReadOptions& opt) {
-  ReadResult r;
   Parsed p;
-  reader_detail::read_jsonl_lines(
-      path, opt, &r,
+  return reader_detail::read_jsonl_lines(
+      path, opt,
       [&](const std::string& line, long ln) {
         p = parse_gliner2_line(line, path, ln, opt);
-        if (p.has_example) reader_detail::finish_example(&p.ex, path, ln, opt);
+        return p.has_example ? &p.ex : nullptr;
       },
-      [&](const std::string& line, long ln) {
-        r.mentions.add(p.report);
+      [&](ReadResult* r, const std::string& line, long ln) {
+        r->mentions.add(p.report);
         if (p.rejected) {
-          r.rejects.push_back(Reject{path + ":" + std::to_string(ln), p.reject_reason, line});
+          r->rejects.push_back(Reject{path + ":" + std::to_string(ln), p.reject_reason, line});
           return;
         }
-        for (auto& d : p.dropped) r.dropped_mentions.push_back(std::move(d));
-        if (p.has_example) r.examples.push_back(std::move(p.ex));
+        for (auto& d : p.dropped) r->dropped_mentions.push_back(std::move(d));
+        if (p.has_example) r->examples.push_back(std::move(p.ex));
       });
-  return r;
 }
 
 }  // namespace gtrain

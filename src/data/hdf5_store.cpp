@@ -51,22 +51,22 @@ struct Handle {
   operator hid_t() const { return id; }
 };
 
-template <typename T> struct H5Types;
-template <> struct H5Types<int32_t> {
-  static hid_t file() { return H5T_STD_I32LE; }
-  static hid_t mem() { return H5T_NATIVE_INT32; }
-};
-template <> struct H5Types<int64_t> {
-  static hid_t file() { return H5T_STD_I64LE; }
-  static hid_t mem() { return H5T_NATIVE_INT64; }
-};
-template <> struct H5Types<float> {
-  static hid_t file() { return H5T_IEEE_F32LE; }
-  static hid_t mem() { return H5T_NATIVE_FLOAT; }
-};
-template <> struct H5Types<uint8_t> {
-  static hid_t file() { return H5T_STD_U8LE; }
-  static hid_t mem() { return H5T_NATIVE_UINT8; }
+// The HDF5 types of the element types the store holds: in the file (fixed little-endian) and in
+// memory (native). h5_pick<T>(...) takes the one for T of int32_t, int64_t, float, uint8_t.
+template <typename T>
+hid_t h5_pick(hid_t for_i32, hid_t for_i64, hid_t for_f32, hid_t for_u8) {
+  if constexpr (std::is_same_v<T, int32_t>) return for_i32;
+  else if constexpr (std::is_same_v<T, int64_t>) return for_i64;
+  else if constexpr (std::is_same_v<T, float>) return for_f32;
+  else {
+    static_assert(std::is_same_v<T, uint8_t>, "hdf5_store holds int32, int64, float and uint8 arrays");
+    return for_u8;
+  }
+}
+template <typename T>
+struct H5Types {
+  static hid_t file() { return h5_pick<T>(H5T_STD_I32LE, H5T_STD_I64LE, H5T_IEEE_F32LE, H5T_STD_U8LE); }
+  static hid_t mem() { return h5_pick<T>(H5T_NATIVE_INT32, H5T_NATIVE_INT64, H5T_NATIVE_FLOAT, H5T_NATIVE_UINT8); }
 };
 
 // ---------------------------------------------------------------------------------------------

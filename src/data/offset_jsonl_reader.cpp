@@ -11,13 +11,7 @@ namespace {
 using nlohmann::json;
 
 Example parse_offset_line(const std::string& line, const std::string& file, long ln) {
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::parse_error& e) {
-    throw InputError(file, ln, "", std::string("malformed JSON: ") + e.what());
-  }
-  if (!j.is_object()) throw InputError(file, ln, "", "expected a JSON object, got " + std::string(j.type_name()));
+  json j = reader_detail::parse_json_object(line, file, ln);
   if (!j.contains("text")) throw InputError(file, ln, "text", "missing");
   if (!j["text"].is_string()) throw InputError(file, ln, "text", "must be a string");
   Example ex;
@@ -75,16 +69,10 @@ Example parse_offset_line(const std::string& line, const std::string& file, long
 }  // namespace
 
 ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt) {
-  ReadResult r;
   Example ex;
-  reader_detail::read_jsonl_lines(
-      path, opt, &r,
-      [&](const std::string& line, long ln) {
-        ex = parse_offset_line(line, path, ln);
-        reader_detail::finish_example(&ex, path, ln, opt);
-      },
-      [&](const std::string&, long) { r.examples.push_back(std::move(ex)); });
-  return r;
+  auto parse = [&](const std::string& line, long ln) { return &(ex = parse_offset_line(line, path, ln)); };
+  auto accept = [&](ReadResult* r, const std::string&, long) { r->examples.push_back(std::move(ex)); };
+  return reader_detail::read_jsonl_lines(path, opt, parse, accept);
 }
 
 }  // namespace gtrain

@@ -73,24 +73,22 @@ ReadResult read_examples(const std::string& path, InputFormat fmt, const ReadOpt
 
 namespace reader_detail {
 
-LineReader::LineReader(const std::string& path) : path_(path), in_(nullptr) {
+LineReader::LineReader(const std::string& path) : path_(path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(EISDIR));
   errno = 0;
-  auto* f = new std::ifstream(path, std::ios::binary);
-  if (!*f) {
+  in_ = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in_) {
     const int err = errno ? errno : ENOENT;
-    delete f;
     throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(err));
   }
-  in_ = f;
 }
 
-LineReader::~LineReader() { delete static_cast<std::ifstream*>(in_); }
+LineReader::~LineReader() = default;
 
 bool LineReader::next(std::string* line) {
-  auto* f = static_cast<std::ifstream*>(in_);
+  std::ifstream* f = in_.get();
   if (!std::getline(*f, *line)) {
     if (f->bad()) throw InputError(path_, line_no_ + 1, "", "read error");
     return false;
@@ -122,6 +120,17 @@ Reject make_reject(const std::string& file, long line, const std::string& raw, c
 
 std::string default_source_name(const std::string& path) {
   return std::filesystem::path(path).stem().string();
+}
+
+nlohmann::json parse_json_object(const std::string& text, const std::string& file, long line) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(file, line, "", std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw InputError(file, line, "", "expected a JSON object, got " + std::string(j.type_name()));
+  return j;
 }
 
 void finish_example(Example* ex, const std::string& file, long line, const ReadOptions& opt) {

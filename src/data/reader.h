@@ -58,7 +58,10 @@
 // Example::source = ReadOptions::source_name, or the file's stem when that is empty.
 #pragma once
 #include <cstdint>
+#include <iosfwd>
 #include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -162,9 +165,7 @@ namespace reader_detail {
 class LineReader {
  public:
   explicit LineReader(const std::string& path);
-  ~LineReader();
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
+  ~LineReader();  // not copyable (it owns the stream)
   bool next(std::string* line);   // false at end of file
   long line_no() const { return line_no_; }
   // Throws InputError(file, line, "", "invalid UTF-8 at byte N of the line") for the last line.
@@ -176,7 +177,7 @@ class LineReader {
 
  private:
   std::string path_;
-  void* in_;  // std::ifstream*
+  std::unique_ptr<std::ifstream> in_;
   long line_no_ = 0;
   std::string last_;
 };
@@ -187,13 +188,18 @@ template <class F>
 bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, long line,
              const std::string& raw, F&& f);
 
-// The JSONL reading loop: every non-blank line is UTF-8 checked and parse(line, line_no) runs,
-// both inside attempt() (a bad line is rejected or fails the read, per opt); accept(line, line_no)
-// runs for each line that parsed.
+// The JSONL reading loop of a reader: every non-blank line is UTF-8 checked and
+// parse(line, line_no) runs, returning the line's Example (nullptr when it has none), which is
+// finished (finish_example); all of it inside attempt() (a bad line is rejected or fails the read,
+// per opt). accept(&result, line, line_no) runs for each line that parsed. Returns the result.
 template <class Parse, class Accept>
-void read_jsonl_lines(const std::string& path, const ReadOptions& opt, ReadResult* r, Parse&& parse, Accept&& accept);
+ReadResult read_jsonl_lines(const std::string& path, const ReadOptions& opt, Parse&& parse, Accept&& accept);
 
 Reject make_reject(const std::string& file, long line, const std::string& raw, const InputError& e);
+
+// One JSONL line parsed: a JSON object, else InputError(file, line, "", "malformed JSON: ..." or
+// "expected a JSON object, got <type>").
+nlohmann::json parse_json_object(const std::string& text, const std::string& file, long line);
 
 // Sets source/weight/origin, validates (validate_example), then sorts entities by (start, end).
 void finish_example(Example* ex, const std::string& file, long line, const ReadOptions& opt);
@@ -256,17 +262,19 @@ bool attempt(const ReadOptions& opt, ReadResult* r, const std::string& file, lon
 }
 
 template <class Parse, class Accept>
-void read_jsonl_lines(const std::string& path, const ReadOptions& opt, ReadResult* r, Parse&& parse, Accept&& accept) {
+ReadResult read_jsonl_lines(const std::string& path, const ReadOptions& opt, Parse&& parse, Accept&& accept) {
+  ReadResult r;
   LineReader lr(path);
   std::string line;
   while (lr.next(&line)) {
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const long ln = lr.line_no();
-    if (attempt(opt, r, path, ln, line, [&] {
+    if (attempt(opt, &r, path, ln, line, [&] {
           lr.check_utf8();
-          parse(line, ln);
+          if (Example* ex = parse(line, ln)) finish_example(ex, path, ln, opt);
         }))
-      accept(line, ln);
+      accept(&r, line, ln);
   }
+  return r;
 }
 }  // namespace gtrain::reader_detail

@@ -9,13 +9,34 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <initializer_list>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dist/comm_options.h"
 #include "dist/group.h"
 
 namespace gtrain::dist {
+
+// A backend's own type for t's dtype, from the backend's table; throws std::invalid_argument
+// "<backend> backend: unsupported dtype <dtype>" for a dtype the table lacks.
+template <class T>
+T backend_dtype(const torch::Tensor& t, const char* backend,
+                std::initializer_list<std::pair<torch::ScalarType, T>> table) {
+  for (const auto& [dtype, type] : table)
+    if (dtype == t.scalar_type()) return type;
+  throw std::invalid_argument(std::string(backend) + " backend: unsupported dtype " + c10::toString(t.scalar_type()));
+}
+
+// The (uninitialised) result of an all-gather of `in` over `ranks` ranks: [ranks, ...in's shape].
+inline torch::Tensor all_gather_output(const torch::Tensor& in, int ranks) {
+  std::vector<int64_t> shape = in.sizes().vec();
+  shape.insert(shape.begin(), ranks);
+  return torch::empty(shape, in.options());
+}
 
 // An operation in flight. wait() returns once the result is usable by the caller's (compute)
 // stream; it rethrows backend errors and ends the job past the group's timeout.

@@ -40,16 +40,10 @@ MPI_Op bf16_sum_op() {
 }
 
 MPI_Datatype mpi_type(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32: return MPI_FLOAT;
-    case torch::kFloat64: return MPI_DOUBLE;
-    case torch::kInt64: return MPI_INT64_T;
-    case torch::kInt32: return MPI_INT32_T;
-    case torch::kFloat16:
-    case torch::kBFloat16: return MPI_UINT16_T;
-    case torch::kUInt8: return MPI_BYTE;
-    default: throw std::invalid_argument(std::string("mpi backend: unsupported dtype ") + c10::toString(t.scalar_type()));
-  }
+  return backend_dtype<MPI_Datatype>(t, "mpi", {{torch::kFloat32, MPI_FLOAT}, {torch::kFloat64, MPI_DOUBLE},
+                                                {torch::kInt64, MPI_INT64_T}, {torch::kInt32, MPI_INT32_T},
+                                                {torch::kFloat16, MPI_UINT16_T}, {torch::kBFloat16, MPI_UINT16_T},
+                                                {torch::kUInt8, MPI_BYTE}});
 }
 
 void check_op(const torch::Tensor& t, ReduceOp op) {
@@ -137,9 +131,7 @@ void MpiCommunicator::broadcast(torch::Tensor t, int root) {
 torch::Tensor MpiCommunicator::all_gather(const torch::Tensor& t) {
   torch::Tensor in = t.contiguous();
   check_cpu_tensor(in, "all-gather");
-  std::vector<int64_t> shape{size()};
-  for (int64_t d : in.sizes()) shape.push_back(d);
-  torch::Tensor out = torch::empty(shape, in.options());
+  torch::Tensor out = all_gather_output(in, size());
   const MPI_Datatype type = mpi_type(in);
   MPI_Comm comm = group_.comm();
   const int n = static_cast<int>(in.numel());

@@ -22,16 +22,10 @@ void nccl_check(ncclResult_t r, const char* what) {
 }
 
 ncclDataType_t nccl_type(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32: return ncclFloat32;
-    case torch::kFloat64: return ncclFloat64;
-    case torch::kFloat16: return ncclFloat16;
-    case torch::kBFloat16: return ncclBfloat16;
-    case torch::kInt64: return ncclInt64;
-    case torch::kInt32: return ncclInt32;
-    case torch::kUInt8: return ncclUint8;
-    default: throw std::invalid_argument(std::string("nccl backend: unsupported dtype ") + c10::toString(t.scalar_type()));
-  }
+  return backend_dtype<ncclDataType_t>(t, "nccl", {{torch::kFloat32, ncclFloat32}, {torch::kFloat64, ncclFloat64},
+                                                   {torch::kFloat16, ncclFloat16}, {torch::kBFloat16, ncclBfloat16},
+                                                   {torch::kInt64, ncclInt64}, {torch::kInt32, ncclInt32},
+                                                   {torch::kUInt8, ncclUint8}});
 }
 
 ncclRedOp_t nccl_op(ReduceOp op) {
@@ -205,9 +199,7 @@ void NcclCommunicator::broadcast(torch::Tensor t, int root) {
 torch::Tensor NcclCommunicator::all_gather(const torch::Tensor& t) {
   torch::Tensor in = t.contiguous();
   check_cuda_tensor(in, "all-gather");
-  std::vector<int64_t> shape{size()};
-  for (int64_t d : in.sizes()) shape.push_back(d);
-  torch::Tensor out = torch::empty(shape, in.options());
+  torch::Tensor out = all_gather_output(in, size());
   enqueue(s_, "all-gather (nccl)", "ncclAllGather", [&] {
     return ncclAllGather(in.data_ptr(), out.data_ptr(), static_cast<size_t>(in.numel()), nccl_type(in), s_->comm,
                          s_->stream);

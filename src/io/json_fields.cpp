@@ -24,6 +24,19 @@ void JsonFields::fail(const std::string& key, const std::string& what) const {
   throw std::runtime_error(kind_ + " " + src_ + ": field '" + key + "': " + what);
 }
 
+void JsonFields::require_object() const {
+  if (!j_.is_object()) throw std::runtime_error(kind_ + " " + src_ + ": not a JSON object");
+}
+
+std::string JsonFields::require_model_type(const std::string& def, const std::string& expected,
+                                           const std::string& what) const {
+  require_object();
+  std::string model_type = get_str("model_type", def);
+  if (model_type != expected)
+    fail("model_type", "expected \"" + expected + "\" (" + what + "), got \"" + model_type + "\"");
+  return model_type;
+}
+
 const nlohmann::json* JsonFields::value(const std::string& key) const {
   if (!j_.contains(key) || j_[key].is_null()) return nullptr;
   return &j_[key];

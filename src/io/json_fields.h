@@ -22,6 +22,21 @@ class JsonFields {
       : j_(j), kind_(std::move(kind)), src_(std::move(src)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+  // Throws "<kind> <src>: not a JSON object" unless the JSON is an object.
+  void require_object() const;
+  // The model_type field (def when missing) of a JSON object (require_object first); fails unless
+  // it equals expected, with 'expected "<expected>" (<what>), got "<value>"'.
+  std::string require_model_type(const std::string& def, const std::string& expected,
+                                 const std::string& what) const;
+  // The opening of a config's from_json: a default Config with raw = the JSON and model_type
+  // checked as require_model_type does (the default model_type is the Config's own).
+  template <class Config>
+  Config open_config(const std::string& expected, const std::string& what) const {
+    Config c;
+    c.raw = j_;
+    c.model_type = require_model_type(c.model_type, expected, what);
+    return c;
+  }
 
   int64_t get_int(const std::string& key, int64_t def) const;  // also 12.0, not 12.5
   std::optional<int64_t> get_opt_int(const std::string& key) const;

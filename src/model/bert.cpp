@@ -10,20 +10,6 @@
 
 namespace gtrain {
 
-namespace {
-
-torch::Tensor activation(const std::string& act, const torch::Tensor& x) {
-  if (act == "gelu" || act == "gelu_python") return torch::gelu(x);
-  // gelu_new / gelu_fast are the tanh approximation written out; torch's "tanh" GELU is the same
-  // formula in one kernel (differences are fp32 rounding).
-  if (act == "gelu_new" || act == "gelu_fast" || act == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
-  if (act == "relu") return torch::relu(x);
-  if (act == "silu" || act == "swish") return torch::silu(x);
-  throw std::runtime_error("BERT encoder: unsupported hidden_act \"" + act + "\"");
-}
-
-}  // namespace
-
 torch::Tensor offset_position_ids(const torch::Tensor& input_ids, int64_t padding_idx) {
   torch::Tensor mask = input_ids.ne(padding_idx).to(torch::kInt64);
   return torch::cumsum(mask, 1) * mask + padding_idx;
@@ -87,42 +73,6 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
   probs = gtrain::dropout(probs, cfg.attention_probs_dropout_prob, is_training());
   torch::Tensor ctx = gtrain::bmm(probs.reshape({B * nh, T, T}), flat(v)).view({B, nh, T, d}).permute({0, 2, 1, 3}).contiguous();
   return ctx.view({B, T, nh * d});
-}
-
-BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features)
-    : dropout_p(cfg.hidden_dropout_prob) {
-  dense = register_module("dense", Linear(in_features, cfg.hidden_size));
-  LayerNorm = register_module("LayerNorm", hf_layer_norm(cfg.hidden_size, cfg.layer_norm_eps));
-}
-
-torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(gtrain::dropout(dense(x), dropout_p, is_training()) + residual);
-}
-
-BertAttentionImpl::BertAttentionImpl(const BertConfig& cfg) {
-  self = register_module("self", BertSelfAttention(cfg));
-  output = register_module("output", BertResidualOutput(cfg, cfg.hidden_size));
-}
-
-torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  return output(self(hidden, additive_mask), hidden);
-}
-
-BertIntermediateImpl::BertIntermediateImpl(const BertConfig& cfg) : act(cfg.hidden_act) {
-  dense = register_module("dense", Linear(cfg.hidden_size, cfg.intermediate_size));
-}
-
-torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) { return activation(act, dense(hidden)); }
-
-BertLayerImpl::BertLayerImpl(const BertConfig& cfg) {
-  attention = register_module("attention", BertAttention(cfg));
-  intermediate = register_module("intermediate", BertIntermediate(cfg));
-  output = register_module("output", BertResidualOutput(cfg, cfg.intermediate_size));
-}
-
-torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  torch::Tensor a = attention(hidden, additive_mask);
-  return output(intermediate(a), a);
 }
 
 BertEncoderImpl::BertEncoderImpl(const BertConfig& cfg) {

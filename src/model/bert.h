@@ -21,6 +21,7 @@
 
 #include "model/bert_config.h"
 #include "model/encoder.h"
+#include "model/encoder_layer.h"
 #include "model/linear.h"
 
 namespace gtrain {
@@ -48,40 +49,10 @@ struct BertSelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(BertSelfAttention);
 
-// dense -> dropout -> LayerNorm(x + residual): BertSelfOutput and BertOutput alike.
-struct BertResidualOutputImpl : torch::nn::Module {
-  BertResidualOutputImpl(const BertConfig& cfg, int64_t in_features);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(BertResidualOutput);
-
-struct BertAttentionImpl : torch::nn::Module {
-  explicit BertAttentionImpl(const BertConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
-  BertSelfAttention self{nullptr};
-  BertResidualOutput output{nullptr};
-};
-TORCH_MODULE(BertAttention);
-
-struct BertIntermediateImpl : torch::nn::Module {
-  explicit BertIntermediateImpl(const BertConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden);  // act(dense(hidden)), act = cfg.hidden_act
-  std::string act;
-  Linear dense{nullptr};
-};
-TORCH_MODULE(BertIntermediate);
-
-struct BertLayerImpl : torch::nn::Module {
-  explicit BertLayerImpl(const BertConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
-  BertAttention attention{nullptr};
-  BertIntermediate intermediate{nullptr};
-  BertResidualOutput output{nullptr};
-};
-TORCH_MODULE(BertLayer);
+// HF BertAttention / BertLayer (model/encoder_layer.h): attention.self is BertSelfAttention.
+using BertAttentionImpl = EncoderAttentionImpl<BertSelfAttention, torch::Tensor>;
+using BertLayerImpl = EncoderLayerImpl<BertSelfAttention, torch::Tensor>;
+using BertLayer = torch::nn::ModuleHolder<BertLayerImpl>;
 
 struct BertEncoderImpl : torch::nn::Module {
   explicit BertEncoderImpl(const BertConfig& cfg);

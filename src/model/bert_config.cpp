@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "io/json_fields.h"
+#include "model/hf_config_json.h"
 
 namespace gtrain {
 
@@ -11,8 +12,8 @@ bool BertConfig::handles(const std::string& t) {
 }
 
 BertConfig BertConfig::from_json(const nlohmann::json& j, const std::string& src) {
-  if (!j.is_object()) throw std::runtime_error("BERT config " + src + ": not a JSON object");
   const JsonFields f(j, "BERT config", src);
+  f.require_object();
   BertConfig c;
   c.raw = j;
   c.model_type = f.get_str("model_type", "");
@@ -74,11 +75,7 @@ BertConfig BertConfig::sized(const std::string& model_type, int64_t hidden, int6
                              int64_t intermediate, int64_t vocab, int64_t pad_id) {
   BertConfig c;
   c.model_type = model_type;
-  c.hidden_size = c.embedding_size = hidden;
-  c.num_hidden_layers = layers;
-  c.num_attention_heads = heads;
-  c.intermediate_size = intermediate;
-  c.vocab_size = vocab;
+  set_encoder_sizes(c, hidden, layers, heads, intermediate, vocab);
   c.pad_token_id = pad_id;
   const bool roberta = c.offset_positions();
   c.type_vocab_size = roberta ? 1 : 2;
@@ -92,27 +89,10 @@ BertConfig BertConfig::from_file(const std::string& path) {
 }
 
 nlohmann::json BertConfig::to_json() const {
-  nlohmann::json j = raw.is_object() ? raw : nlohmann::json::object();
-  j["vocab_size"] = vocab_size;
-  auto put = [&j](const char* key, const nlohmann::json& v) {
-    if (!j.contains(key)) j[key] = v;
-  };
-  put("model_type", model_type);
-  put("hidden_size", hidden_size);
-  put("num_hidden_layers", num_hidden_layers);
-  put("num_attention_heads", num_attention_heads);
-  put("intermediate_size", intermediate_size);
-  put("hidden_act", hidden_act);
-  put("hidden_dropout_prob", hidden_dropout_prob);
-  put("attention_probs_dropout_prob", attention_probs_dropout_prob);
-  put("max_position_embeddings", max_position_embeddings);
-  put("type_vocab_size", type_vocab_size);
-  put("initializer_range", initializer_range);
-  put("layer_norm_eps", layer_norm_eps);
-  put("pad_token_id", pad_token_id);
-  put("position_embedding_type", "absolute");
-  if (model_type == "electra") put("embedding_size", embedding_size);
-  return j;
+  HfConfigJson out(*this);
+  out.put("position_embedding_type", "absolute");
+  if (model_type == "electra") out.put("embedding_size", embedding_size);
+  return out.j;
 }
 
 }  // namespace gtrain

@@ -133,9 +133,9 @@ torch::Tensor DisentangledSelfAttentionImpl::transpose_for_scores(const torch::T
   return y.permute({0, 2, 1, 3}).contiguous().view({-1, y.size(1), y.size(-1)});
 }
 
-torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                                                     const torch::Tensor& relative_pos,
-                                                     const torch::Tensor& rel_embeddings, int64_t rel_first) {
+torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in) {
+  const torch::Tensor &mask4 = in.mask4, &relative_pos = in.relative_pos, &rel_embeddings = in.rel_embeddings;
+  const int64_t rel_first = in.rel_first;
   torch::Tensor query_layer = transpose_for_scores(query_proj(hidden));
   torch::Tensor key_layer = transpose_for_scores(key_proj(hidden));
   torch::Tensor value_layer = transpose_for_scores(value_proj(hidden));
@@ -230,62 +230,6 @@ torch::Tensor DisentangledSelfAttentionImpl::disentangled_attention_bias(const t
 // ---------------------------------------------------------------------------------------------
 // Layer pieces
 
-DebertaV2SelfOutputImpl::DebertaV2SelfOutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
-  dense = register_module("dense", make_linear(c.hidden_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", hf_layer_norm(c.hidden_size, c.layer_norm_eps));
-}
-
-torch::Tensor DebertaV2SelfOutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
-  torch::Tensor h = dense(hidden);
-  h = maybe_dropout(h, dropout_p, is_training());
-  return LayerNorm(h + input_tensor);
-}
-
-DebertaV2AttentionImpl::DebertaV2AttentionImpl(const DebertaV2Config& c) {
-  self = register_module("self", DisentangledSelfAttention(c));
-  output = register_module("output", DebertaV2SelfOutput(c));
-}
-
-torch::Tensor DebertaV2AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                                              const torch::Tensor& relative_pos,
-                                              const torch::Tensor& rel_embeddings, int64_t rel_first) {
-  torch::Tensor self_output = self(hidden, mask4, relative_pos, rel_embeddings, rel_first);
-  return output(self_output, hidden);
-}
-
-DebertaV2IntermediateImpl::DebertaV2IntermediateImpl(const DebertaV2Config& c) {
-  dense = register_module("dense", make_linear(c.hidden_size, c.intermediate_size));
-}
-
-torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& hidden) {
-  return torch::gelu(dense(hidden));  // exact (erf) GELU
-}
-
-DebertaV2OutputImpl::DebertaV2OutputImpl(const DebertaV2Config& c) : dropout_p(c.hidden_dropout_prob) {
-  dense = register_module("dense", make_linear(c.intermediate_size, c.hidden_size));
-  LayerNorm = register_module("LayerNorm", hf_layer_norm(c.hidden_size, c.layer_norm_eps));
-}
-
-torch::Tensor DebertaV2OutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor) {
-  torch::Tensor h = dense(hidden);
-  h = maybe_dropout(h, dropout_p, is_training());
-  return LayerNorm(h + input_tensor);
-}
-
-DebertaV2LayerImpl::DebertaV2LayerImpl(const DebertaV2Config& c) {
-  attention = register_module("attention", DebertaV2Attention(c));
-  intermediate = register_module("intermediate", DebertaV2Intermediate(c));
-  output = register_module("output", DebertaV2Output(c));
-}
-
-torch::Tensor DebertaV2LayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                                          const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                                          int64_t rel_first) {
-  torch::Tensor attention_output = attention(hidden, mask4, relative_pos, rel_embeddings, rel_first);
-  torch::Tensor intermediate_output = intermediate(attention_output);
-  return output(intermediate_output, attention_output);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Encoder
 
@@ -335,7 +279,7 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
     rel_first = lo, rel_count = hi - lo + 1;
     relative_pos = buckets.to(hidden.device()).unsqueeze(0);
   }
-  torch::Tensor rel_emb = get_rel_embedding(rel_first, rel_count);
+  const DebertaV2AttentionInputs inputs{mask4, relative_pos, get_rel_embedding(rel_first, rel_count), rel_first};
 
   torch::Tensor output_states = hidden;
   for (size_t i = 0; i < layer->size(); ++i) {
@@ -343,12 +287,14 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
     DebertaV2LayerImpl* l = layer->ptr<DebertaV2LayerImpl>(i).get();
     if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
       output_states = checkpointed(
-          [l, mask4, relative_pos, rel_first](const std::vector<torch::Tensor>& in) {
-            return l->forward(in[0], mask4, relative_pos, in[1], rel_first);
+          [l, inputs](const std::vector<torch::Tensor>& in) {
+            DebertaV2AttentionInputs with_rel = inputs;
+            with_rel.rel_embeddings = in[1];  // the checkpoint's own input, so its gradient flows
+            return l->forward(in[0], with_rel);
           },
-          {output_states, rel_emb});
+          {output_states, inputs.rel_embeddings});
     } else {
-      output_states = l->forward(output_states, mask4, relative_pos, rel_emb, rel_first);
+      output_states = l->forward(output_states, inputs);
     }
   }
   if (all_hidden_states) all_hidden_states->push_back(output_states);

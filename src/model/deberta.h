@@ -15,6 +15,7 @@
 
 #include "model/deberta_config.h"
 #include "model/encoder.h"
+#include "model/encoder_layer.h"
 #include "model/linear.h"
 
 namespace gtrain {
@@ -49,14 +50,19 @@ struct DebertaV2EmbeddingsImpl : torch::nn::Module {
 };
 TORCH_MODULE(DebertaV2Embeddings);
 
+// What every layer's attention reads besides its hidden state; the encoder builds it once per
+// forward. mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined without
+// relative attention); rel_embeddings: rows rel_first.. of the normalised [2*span, H] table (the
+// encoder passes only the rows a sequence of length T can index; 0 = the whole table).
+struct DebertaV2AttentionInputs {
+  torch::Tensor mask4, relative_pos, rel_embeddings;
+  int64_t rel_first = 0;
+};
+
 struct DisentangledSelfAttentionImpl : torch::nn::Module {
   explicit DisentangledSelfAttentionImpl(const DebertaV2Config& cfg);
-  // hidden [B, T, H]; mask4 [B, 1, T, T] uint8; relative_pos [1, T, T] int64 (may be undefined
-  // without relative attention); rel_embeddings: rows rel_first.. of the normalised [2*span, H]
-  // table (the encoder passes only the rows a sequence of length T can index; 0 = the whole table).
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
+  // hidden [B, T, H]; the rest as DebertaV2AttentionInputs says.
+  torch::Tensor forward(const torch::Tensor& hidden, const DebertaV2AttentionInputs& in);
   torch::Tensor transpose_for_scores(const torch::Tensor& x) const;
   torch::Tensor disentangled_attention_bias(const torch::Tensor& query_layer, const torch::Tensor& key_layer,
                                             const torch::Tensor& relative_pos,
@@ -71,51 +77,11 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(DisentangledSelfAttention);
 
-struct DebertaV2SelfOutputImpl : torch::nn::Module {
-  explicit DebertaV2SelfOutputImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(DebertaV2SelfOutput);
-
-struct DebertaV2AttentionImpl : torch::nn::Module {
-  explicit DebertaV2AttentionImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
-  DisentangledSelfAttention self{nullptr};
-  DebertaV2SelfOutput output{nullptr};
-};
-TORCH_MODULE(DebertaV2Attention);
-
-struct DebertaV2IntermediateImpl : torch::nn::Module {
-  explicit DebertaV2IntermediateImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden);
-  Linear dense{nullptr};
-};
-TORCH_MODULE(DebertaV2Intermediate);
-
-struct DebertaV2OutputImpl : torch::nn::Module {
-  explicit DebertaV2OutputImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& input_tensor);
-  double dropout_p;
-  Linear dense{nullptr};
-  torch::nn::LayerNorm LayerNorm{nullptr};
-};
-TORCH_MODULE(DebertaV2Output);
-
-struct DebertaV2LayerImpl : torch::nn::Module {
-  explicit DebertaV2LayerImpl(const DebertaV2Config& cfg);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& mask4,
-                        const torch::Tensor& relative_pos, const torch::Tensor& rel_embeddings,
-                        int64_t rel_first = 0);
-  DebertaV2Attention attention{nullptr};
-  DebertaV2Intermediate intermediate{nullptr};
-  DebertaV2Output output{nullptr};
-};
-TORCH_MODULE(DebertaV2Layer);
+// HF DebertaV2Attention / DebertaV2Layer (model/encoder_layer.h): attention.self is the
+// disentangled self-attention.
+using DebertaV2AttentionImpl = EncoderAttentionImpl<DisentangledSelfAttention, DebertaV2AttentionInputs>;
+using DebertaV2LayerImpl = EncoderLayerImpl<DisentangledSelfAttention, DebertaV2AttentionInputs>;
+using DebertaV2Layer = torch::nn::ModuleHolder<DebertaV2LayerImpl>;
 
 struct DebertaV2EncoderImpl : torch::nn::Module {
   explicit DebertaV2EncoderImpl(const DebertaV2Config& cfg);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "io/json_fields.h"
+#include "model/hf_config_json.h"
 
 namespace gtrain {
 
@@ -38,12 +39,7 @@ bool DebertaV2Config::has_p2c() const {
 
 DebertaV2Config DebertaV2Config::from_json(const nlohmann::json& j, const std::string& src) {
   const JsonFields f(j, "DeBERTa config", src);
-  if (!j.is_object()) throw std::runtime_error("DeBERTa config " + src + ": not a JSON object");
-  DebertaV2Config c;
-  c.raw = j;
-  c.model_type = f.get_str("model_type", c.model_type);
-  if (c.model_type != "deberta-v2")
-    f.fail("model_type", "expected \"deberta-v2\" (DeBERTa-v2/v3), got \"" + c.model_type + "\"");
+  DebertaV2Config c = f.open_config<DebertaV2Config>("deberta-v2", "DeBERTa-v2/v3");
   c.hidden_size = f.get_int("hidden_size", c.hidden_size);
   c.num_hidden_layers = f.get_int("num_hidden_layers", c.num_hidden_layers);
   c.num_attention_heads = f.get_int("num_attention_heads", c.num_attention_heads);
@@ -131,11 +127,7 @@ DebertaV2Config DebertaV2Config::from_json(const nlohmann::json& j, const std::s
 DebertaV2Config DebertaV2Config::v3(int64_t hidden, int64_t layers, int64_t heads, int64_t intermediate,
                                     int64_t vocab, int64_t position_buckets, int64_t max_relative_positions) {
   DebertaV2Config c;
-  c.hidden_size = c.embedding_size = hidden;
-  c.num_hidden_layers = layers;
-  c.num_attention_heads = heads;
-  c.intermediate_size = intermediate;
-  c.vocab_size = vocab;
+  set_encoder_sizes(c, hidden, layers, heads, intermediate, vocab);
   c.relative_attention = true;
   c.position_buckets = position_buckets;
   c.max_relative_positions = max_relative_positions;
@@ -151,39 +143,14 @@ DebertaV2Config DebertaV2Config::from_file(const std::string& path) {
 }
 
 nlohmann::json DebertaV2Config::to_json() const {
-  // A config read from a file is written back as read (some fields are resolved at load, e.g.
-  // max_relative_positions -1 -> 512), with only vocab_size updated; keys the file lacks and every
-  // key of a config built in code (a from-scratch encoder) are written from the fields.
-  nlohmann::json j = raw.is_object() ? raw : nlohmann::json::object();
-  j["vocab_size"] = vocab_size;
-  auto put = [&j](const char* key, const nlohmann::json& v) {
-    if (!j.contains(key)) j[key] = v;
-  };
-  put("model_type", model_type);
-  put("hidden_size", hidden_size);
-  put("num_hidden_layers", num_hidden_layers);
-  put("num_attention_heads", num_attention_heads);
-  if (attention_head_size > 0) put("attention_head_size", attention_head_size);
-  put("intermediate_size", intermediate_size);
-  put("hidden_act", hidden_act);
-  put("vocab_size", vocab_size);
-  put("max_position_embeddings", max_position_embeddings);
-  put("type_vocab_size", type_vocab_size);
-  put("relative_attention", relative_attention);
-  put("max_relative_positions", max_relative_positions);
-  put("position_buckets", position_buckets);
-  put("pos_att_type", pos_att_type);
-  put("share_att_key", share_att_key);
-  put("norm_rel_ebd", norm_rel_ebd);
-  put("position_biased_input", position_biased_input);
-  put("layer_norm_eps", layer_norm_eps);
-  put("pad_token_id", pad_token_id);
-  if (embedding_size > 0 && (embedding_size != hidden_size || j.contains("embedding_size")))
-    put("embedding_size", embedding_size);
-  put("hidden_dropout_prob", hidden_dropout_prob);
-  put("attention_probs_dropout_prob", attention_probs_dropout_prob);
-  put("initializer_range", initializer_range);
-  return j;
+  HfConfigJson out(*this);
+  if (attention_head_size > 0) out.put("attention_head_size", attention_head_size);
+  out.put({{"relative_attention", relative_attention}, {"max_relative_positions", max_relative_positions},
+           {"position_buckets", position_buckets}, {"pos_att_type", pos_att_type}, {"share_att_key", share_att_key},
+           {"norm_rel_ebd", norm_rel_ebd}, {"position_biased_input", position_biased_input}});
+  if (embedding_size > 0 && (embedding_size != hidden_size || out.j.contains("embedding_size")))
+    out.put("embedding_size", embedding_size);
+  return out.j;
 }
 
 void DebertaV2Config::save(const std::string& path) const { write_json_file(path, to_json()); }

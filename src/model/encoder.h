@@ -8,9 +8,11 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/encoder_config.h"
+#include "model/linear.h"
 
 namespace gtrain {
 
@@ -38,6 +40,29 @@ void hf_init_weights(torch::nn::Module& m, double initializer_range);
 inline torch::nn::LayerNorm hf_layer_norm(int64_t h, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(eps).elementwise_affine(true));
 }
+
+// dense -> dropout -> LayerNorm(x + residual), with HF's names "dense" and "LayerNorm": the
+// attention output (HF *SelfOutput, in_features = hidden_size) and the layer output (HF *Output,
+// in_features = intermediate_size) of both the BERT family and DeBERTa.
+struct ResidualOutputImpl : torch::nn::Module {
+  ResidualOutputImpl(int64_t in_features, int64_t hidden_size, double layer_norm_eps, double dropout_p);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
+  double dropout_p;
+  Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(ResidualOutput);
+
+// act(dense(x)) with HF's name "dense": the intermediate of both the BERT family and DeBERTa. act is
+// the config's hidden_act: gelu / gelu_python (exact erf), gelu_new / gelu_fast /
+// gelu_pytorch_tanh (tanh), relu, silu / swish.
+struct IntermediateImpl : torch::nn::Module {
+  IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, std::string act);
+  torch::Tensor forward(const torch::Tensor& hidden);
+  std::string act;
+  Linear dense{nullptr};
+};
+TORCH_MODULE(Intermediate);
 
 // A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);

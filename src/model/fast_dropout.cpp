@@ -30,11 +30,32 @@ uint64_t draw_seed() {
   return g.get<at::CPUGeneratorImpl>()->random64();
 }
 
+// out[i] = in[i] * scale * keep(i) over a contiguous floating tensor, in the dtype's math type
+// (float for half and bfloat16), in parallel; keep(i) is 0 or 1 (a uint8_t). Arithmetic, not a
+// branch, so the compiler vectorises it (x * 0 is 0 for the finite values a gradient holds; an
+// inf/nan gradient stays visible to the loss scaler).
+// Name: the kernel's name in dtype errors (a constant, as AT_DISPATCH wants).
+constexpr char kForwardName[] = "hash_dropout";
+constexpr char kBackwardName[] = "hash_dropout_backward";
+template <const char* Name, class Keep>
+torch::Tensor scale_kept(const torch::Tensor& in, double scale, Keep&& keep) {
+  torch::Tensor out = torch::empty_like(in);
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, in.scalar_type(), Name, [&] {
+    const scalar_t* xi = in.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    using acc_t = at::opmath_type<scalar_t>;
+    const acc_t sc = static_cast<acc_t>(scale);
+    at::parallel_for(0, in.numel(), 32768, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = static_cast<scalar_t>(static_cast<acc_t>(xi[i]) * (sc * static_cast<acc_t>(keep(i))));
+    });
+  });
+  return out;
+}
+
 class HashDropout : public torch::autograd::Function<HashDropout> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in, double p) {
     const torch::Tensor x = x_in.contiguous();
-    torch::Tensor out = torch::empty_like(x);
     torch::Tensor mask = torch::empty(x.sizes(), x.options().dtype(torch::kUInt8));
     const uint64_t seed = draw_seed();
     const uint32_t s0 = static_cast<uint32_t>(seed), s1 = static_cast<uint32_t>(seed >> 32);
@@ -42,18 +63,10 @@ class HashDropout : public torch::autograd::Function<HashDropout> {
     const uint32_t threshold = static_cast<uint32_t>(std::min(std::llround(p * 4294967296.0), 4294967295LL));
     const double scale = 1.0 / (1.0 - p);
     uint8_t* m = mask.data_ptr<uint8_t>();
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "hash_dropout", [&] {
-      const scalar_t* xi = x.data_ptr<scalar_t>();
-      scalar_t* o = out.data_ptr<scalar_t>();
-      using acc_t = at::opmath_type<scalar_t>;
-      const acc_t sc = static_cast<acc_t>(scale);
-      at::parallel_for(0, x.numel(), 32768, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          const uint8_t keep = hash32(static_cast<uint64_t>(i), s0, s1) >= threshold;
-          m[i] = keep;
-          o[i] = static_cast<scalar_t>(static_cast<acc_t>(xi[i]) * (sc * static_cast<acc_t>(keep)));
-        }
-      });
+    torch::Tensor out = scale_kept<kForwardName>(x, scale, [&](int64_t i) {
+      const uint8_t keep = hash32(static_cast<uint64_t>(i), s0, s1) >= threshold;
+      m[i] = keep;
+      return keep;
     });
     ctx->save_for_backward({mask});
     ctx->saved_data["scale"] = scale;
@@ -64,26 +77,13 @@ class HashDropout : public torch::autograd::Function<HashDropout> {
                                                  torch::autograd::variable_list grads) {
     const torch::Tensor mask = ctx->get_saved_variables()[0];
     const double scale = ctx->saved_data["scale"].toDouble();
-    const torch::Tensor g = grads[0].contiguous();
-    torch::Tensor gx = torch::empty_like(g);
     const uint8_t* m = mask.data_ptr<uint8_t>();
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, g.scalar_type(), "hash_dropout_backward", [&] {
-      const scalar_t* gi = g.data_ptr<scalar_t>();
-      scalar_t* o = gx.data_ptr<scalar_t>();
-      using acc_t = at::opmath_type<scalar_t>;
-      const acc_t sc = static_cast<acc_t>(scale);
-      at::parallel_for(0, g.numel(), 32768, [&](int64_t b, int64_t e) {
-        // Arithmetic, not a branch, so the compiler vectorises it (x * 0 is 0 for the finite
-        // values a gradient holds; an inf/nan gradient stays visible to the loss scaler).
-        for (int64_t i = b; i < e; ++i) o[i] = static_cast<scalar_t>(static_cast<acc_t>(gi[i]) * (sc * static_cast<acc_t>(m[i])));
-      });
-    });
+    torch::Tensor gx = scale_kept<kBackwardName>(grads[0].contiguous(), scale, [m](int64_t i) { return m[i]; });
     return {gx, torch::Tensor()};
   }
 };
 
 }  // namespace
-
 torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
   if (p >= 1) return x * 0;  // all dropped, still in the graph (zero gradient), as torch's

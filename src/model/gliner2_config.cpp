@@ -8,12 +8,7 @@ namespace gtrain {
 
 ExtractorConfig ExtractorConfig::from_json(const nlohmann::json& j, const std::string& src) {
   const JsonFields f(j, "GLiNER2 config", src);
-  if (!j.is_object()) throw std::runtime_error("GLiNER2 config " + src + ": not a JSON object");
-  ExtractorConfig c;
-  c.raw = j;
-  c.model_type = f.get_str("model_type", c.model_type);
-  if (c.model_type != "extractor")
-    f.fail("model_type", "expected \"extractor\" (a GLiNER2 Extractor checkpoint), got \"" + c.model_type + "\"");
+  ExtractorConfig c = f.open_config<ExtractorConfig>("extractor", "a GLiNER2 Extractor checkpoint");
   c.model_name = f.get_str("model_name", c.model_name);
   if (auto w = f.get_opt_int("max_width")) c.max_width = *w;
   if (c.max_width < 1) f.fail("max_width", "must be >= 1, got " + std::to_string(c.max_width));

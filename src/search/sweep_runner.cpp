@@ -23,6 +23,33 @@ namespace {
 using json = nlohmann::json;
 constexpr int kTagRequest = 7101, kTagReply = 7102;
 
+// A trial's spec as the coordinator's "trial" reply and the leader's "end" request carry it; the
+// id stands under id_key ("id" in the reply, "trial" in the request).
+TrialSpec read_spec(const json& j, const char* id_key) {
+  TrialSpec spec;
+  spec.id = j.at(id_key);
+  spec.config_index = j.at("config");
+  spec.repeat = j.at("repeat");
+  spec.params = j.at("params").get<std::vector<std::string>>();
+  return spec;
+}
+
+// A trial's outcome as the "end" request and the journal's trial_end carry it (the error apart:
+// the journal has it only when there is one).
+json outcome_json(const TrialResult& r) {
+  return {{"status", r.status}, {"metric", r.metric}, {"threshold", r.threshold},
+          {"steps", r.steps},   {"budget", r.budget}, {"ranks", r.ranks}};
+}
+void read_outcome(const json& j, TrialResult* r) {
+  r->status = j.at("status");
+  r->metric = j.value("metric", 0.0);
+  r->threshold = j.value("threshold", 0.0);
+  r->steps = j.value("steps", int64_t{0});
+  r->budget = j.value("budget", 0.0);
+  r->ranks = j.value("ranks", 0);
+  r->error = j.value("error", "");
+}
+
 // The sweep's state, on world rank 0. Every public call is thread-safe; rung() may have to wait
 // (deterministic ASHA): callers that must not block use try_rung().
 class Coordinator {
@@ -42,13 +69,7 @@ class Coordinator {
       if (ev == "trial_end") {
         TrialResult t;
         t.spec = trials_.at(r.at("trial").get<size_t>());
-        t.status = r.at("status");
-        t.metric = r.value("metric", 0.0);
-        t.threshold = r.value("threshold", 0.0);
-        t.steps = r.value("steps", int64_t{0});
-        t.budget = r.value("budget", 0.0);
-        t.ranks = r.value("ranks", 0);
-        t.error = r.value("error", "");
+        read_outcome(r, &t);
         results_[t.spec.id] = t;
       }
     }
@@ -112,8 +133,9 @@ class Coordinator {
     std::lock_guard<std::mutex> l(m_);
     asha_.ended(r.spec.id);
     results_[r.spec.id] = r;
-    json j = {{"event", "trial_end"}, {"trial", r.spec.id}, {"status", r.status}, {"metric", r.metric},
-              {"threshold", r.threshold}, {"steps", r.steps}, {"budget", r.budget}, {"ranks", r.ranks}};
+    json j = outcome_json(r);
+    j["event"] = "trial_end";
+    j["trial"] = r.spec.id;
     if (!r.error.empty()) j["error"] = r.error;
     journal_->write(j);
     spdlog::info("sweep: trial {} {} ({} {:.4f}, {} steps on {} ranks){}", r.spec.id, r.status, s_.metric, r.metric,
@@ -181,17 +203,8 @@ class CoordinatorLink {
     }
     if (type == "end") {
       TrialResult r;
-      r.spec.id = req.at("trial");
-      r.spec.config_index = req.at("config");
-      r.spec.repeat = req.at("repeat");
-      r.spec.params = req.at("params").get<std::vector<std::string>>();
-      r.status = req.at("status");
-      r.metric = req.at("metric");
-      r.threshold = req.at("threshold");
-      r.steps = req.at("steps");
-      r.budget = req.at("budget");
-      r.ranks = req.at("ranks");
-      r.error = req.value("error", "");
+      r.spec = read_spec(req, "trial");
+      read_outcome(req, &r);
       c.end(r);
       return json{{"ok", true}};
     }
@@ -392,17 +405,14 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
     control->broadcast(msg, 0, "sweep trial broadcast");
     const json t = json::parse(msg);
     if (t.at("type") == "done") break;
-    TrialSpec spec;
-    spec.id = t.at("id");
-    spec.config_index = t.at("config");
-    spec.repeat = t.at("repeat");
-    spec.params = t.at("params").get<std::vector<std::string>>();
-
+    const TrialSpec spec = read_spec(t, "id");
     const TrialResult res = run_trial(s, spec, g);
-    if (leader)
-      link.call({{"type", "end"}, {"trial", spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat},
-                 {"params", spec.params}, {"status", res.status}, {"metric", res.metric}, {"threshold", res.threshold},
-                 {"steps", res.steps}, {"budget", res.budget}, {"ranks", res.ranks}, {"error", res.error}});
+    if (leader) {
+      json end = outcome_json(res);
+      end.update({{"type", "end"}, {"trial", spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat},
+                  {"params", spec.params}, {"error", res.error}});
+      link.call(end);
+    }
   }
 
   SweepSummary out;

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 #include "config/prepare_config.h"
 #include "config/train_config.h"
@@ -254,24 +256,23 @@ TEST_F(TrainConfigTest, OverrideErrors) {
   EXPECT_EQ(e.field(), "optim.encoder_lrr");
   EXPECT_TRUE(has(e.what(), "unknown key 'optim.encoder_lrr'")) << e.what();
   EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr'")) << e.what();
-  e = override_error("encoder_lr=3e-5");  // section left out
-  EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr'")) << e.what();
-  e = override_error("lora.r=8");
-  EXPECT_TRUE(has(e.what(), "did you mean 'model.lora.r'")) << e.what();
-  e = override_error("every_steps=5");  // every section that has the key
-  EXPECT_TRUE(has(e.what(), "'eval.every_steps' or 'checkpoint.every_steps' or 'log.every_steps'")) << e.what();
-  e = override_error("optim.lr=1e-4");
-  EXPECT_TRUE(has(e.what(), "did you mean 'optim.encoder_lr' or 'optim.head_lr'")) << e.what();
-  e = override_error("optm.epochs=3");
-  EXPECT_TRUE(has(e.what(), "did you mean 'optim'")) << e.what();
-  e = override_error("data.prepare.max_lenght=512");
-  EXPECT_TRUE(has(e.what(), "did you mean 'data.prepare.max_length'")) << e.what();
-  e = override_error("optim.epochs.x=3");
-  EXPECT_TRUE(has(e.what(), "is a value, not a section")) << e.what();
-  e = override_error("optim.epochs");
-  EXPECT_TRUE(has(e.what(), "expected KEY=VALUE")) << e.what();
-  e = override_error("eval.thresholds=[0.3,");
-  EXPECT_TRUE(has(e.what(), "as YAML")) << e.what();
+  // One bad override each: (the --set argument, what the message says).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"encoder_lr=3e-5", "did you mean 'optim.encoder_lr'"},  // section left out
+      {"lora.r=8", "did you mean 'model.lora.r'"},
+      {"every_steps=5", "'eval.every_steps' or 'checkpoint.every_steps' or 'log.every_steps'"},  // every section that has the key
+      {"optim.lr=1e-4", "did you mean 'optim.encoder_lr' or 'optim.head_lr'"},
+      {"optm.epochs=3", "did you mean 'optim'"},
+      {"data.prepare.max_lenght=512", "did you mean 'data.prepare.max_length'"},
+      {"optim.epochs.x=3", "is a value, not a section"},
+      {"optim.epochs", "expected KEY=VALUE"},
+      {"eval.thresholds=[0.3,", "as YAML"},
+  };
+  for (const auto& [arg, message] : cases) {
+    SCOPED_TRACE(arg);
+    e = override_error(arg);
+    EXPECT_TRUE(has(e.what(), message)) << e.what();
+  }
 
   // A wrongly typed value from --set: the error names --set and the field, not the file.
   const std::string path = write("config.yaml", kMinimal);
@@ -312,20 +313,21 @@ TEST_F(TrainConfigTest, WrongTypes) {
   EXPECT_EQ(e.field(), "optim.epochs");
   EXPECT_EQ(e.line(), 6);
   EXPECT_TRUE(has(e.what(), "expected an integer, got 'ten'")) << e.what();
-  e = config_error(std::string(kMinimal) + "optim:\n  encoder_lr: fast\n");
-  EXPECT_TRUE(has(e.what(), "field 'optim.encoder_lr': expected a number")) << e.what();
-  e = config_error(std::string(kMinimal) + "eval:\n  thresholds: 0.5\n");
-  EXPECT_TRUE(has(e.what(), "field 'eval.thresholds': expected a list of numbers")) << e.what();
-  e = config_error(std::string(kMinimal) + "log:\n  tensorboard: maybe\n");
-  EXPECT_TRUE(has(e.what(), "field 'log.tensorboard': expected true or false")) << e.what();
-  e = config_error(std::string(kMinimal) + "comm: nccl\n");
-  EXPECT_TRUE(has(e.what(), "field 'comm': expected a mapping")) << e.what();
-  e = config_error(std::string(kMinimal) + "output_dir: [a, b]\n");
-  EXPECT_TRUE(has(e.what(), "field 'output_dir': expected a string")) << e.what();
-  e = config_error(std::string(kMinimal) + "precision: fp8\n");
-  EXPECT_TRUE(has(e.what(), "must be one of fp32, fp16, bf16")) << e.what();
-  e = config_error(std::string(kMinimal) + "optim:\n  schedule: cosin\n");
-  EXPECT_TRUE(has(e.what(), "did you mean 'cosine'")) << e.what();
+  // One bad value each: (the YAML after kMinimal, what the message says).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"optim:\n  encoder_lr: fast\n", "field 'optim.encoder_lr': expected a number"},
+      {"eval:\n  thresholds: 0.5\n", "field 'eval.thresholds': expected a list of numbers"},
+      {"log:\n  tensorboard: maybe\n", "field 'log.tensorboard': expected true or false"},
+      {"comm: nccl\n", "field 'comm': expected a mapping"},
+      {"output_dir: [a, b]\n", "field 'output_dir': expected a string"},
+      {"precision: fp8\n", "must be one of fp32, fp16, bf16"},
+      {"optim:\n  schedule: cosin\n", "did you mean 'cosine'"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    SCOPED_TRACE(yaml);
+    e = config_error(std::string(kMinimal) + yaml);
+    EXPECT_TRUE(has(e.what(), message)) << e.what();
+  }
   e = config_error(std::string(kMinimal) + "optim:\n  no_decay: [bias, [x]]\n");
   EXPECT_EQ(e.field(), "optim.no_decay[1]");
 }

@@ -13,6 +13,7 @@
 #include "model/deberta_config.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/config_error.h"
 #include "support/error_of.h"
 
 using namespace gtrain;
@@ -97,26 +98,11 @@ TEST(DebertaConfig, StringPosAttTypeAndErrors) {
   EXPECT_FALSE(c.share_att_key);
   EXPECT_TRUE(c.position_biased_input);  // HF default
 
-  auto err = [](const nlohmann::json& j2) {
-    return test::error_text_of<std::runtime_error>([&] { DebertaV2Config::from_json(j2, "bad/config.json"); });
-  };
-  nlohmann::json a = j;
-  a["conv_kernel_size"] = 3;
-  std::string e = err(a);
+  const std::string e = test::config_key_error<DebertaV2Config>(j, "conv_kernel_size", 3);
   EXPECT_NE(e.find("bad/config.json"), std::string::npos) << e;
   EXPECT_NE(e.find("conv_kernel_size"), std::string::npos) << e;
-  a = j;
-  a["hidden_act"] = "relu";
-  EXPECT_NE(err(a).find("hidden_act"), std::string::npos);
-  a = j;
-  a["pos_att_type"] = "p2p";
-  EXPECT_NE(err(a).find("pos_att_type"), std::string::npos);
-  a = j;
-  a["hidden_size"] = "64";
-  EXPECT_NE(err(a).find("hidden_size"), std::string::npos);
-  a = j;
-  a["num_attention_heads"] = 3;
-  EXPECT_NE(err(a).find("num_attention_heads"), std::string::npos);
+  // One bad key each: the error names it.
+  test::expect_each_key_refused<DebertaV2Config>(j, {{"hidden_act", "relu"}, {"pos_att_type", "p2p"}, {"hidden_size", "64"}, {"num_attention_heads", 3}});
 }
 
 TEST(DebertaParity, RelativeBucketsExact) {
@@ -315,7 +301,7 @@ TEST(DebertaEncoder, UsedRelativeRowsOnlyMatchesWholeTable) {
     torch::Tensor rel = enc->get_rel_embedding();
     EXPECT_EQ(rel.size(0), 512);
     torch::Tensor h = hidden;
-    for (size_t i = 0; i < enc->layer->size(); ++i) h = enc->layer->ptr<DebertaV2LayerImpl>(i)->forward(h, mask4, rel_pos, rel, 0);
+    for (size_t i = 0; i < enc->layer->size(); ++i) h = enc->layer->ptr<DebertaV2LayerImpl>(i)->forward(h, {mask4, rel_pos, rel, 0});
     (h * w).sum().backward();
     EXPECT_TRUE(torch::allclose(out, h, 1e-5, 1e-5)) << "T " << T << " max diff " << (out - h).abs().max().item<double>();
     for (auto& p : enc->named_parameters()) {

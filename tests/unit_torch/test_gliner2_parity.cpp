@@ -27,6 +27,7 @@
 #include "model/span_rep.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/config_error.h"
 #include "support/error_of.h"
 
 using namespace gtrain;
@@ -76,6 +77,15 @@ Extractor make_model(const Fx& f) {
 }
 
 Gliner2Batch make_batch(const Fx& f) { return test::fixture_batch(f.golden, f.js); }
+
+// The golden tensors stored under prefix ("grad.", "after3."), by the name of the parameter each
+// is for (the key less the prefix).
+std::map<std::string, torch::Tensor> golden_under(const Fx& f, const std::string& prefix) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& [key, t] : f.golden)
+    if (key.rfind(prefix, 0) == 0) out.emplace(key.substr(prefix.size()), t);
+  return out;
+}
 
 // max |got - ref| over mask (undefined = all); bad = elements beyond atol + rtol |ref|.
 struct Cmp {
@@ -127,6 +137,15 @@ class Gliner2Parity : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (!have_fixture(GetParam())) GTEST_SKIP() << "fixtures absent: " << kRoot + GetParam();
   }
+  // The parameter's fixture, m its model and batch its batch: where most tests start.
+  const Fx& load() {
+    const Fx& f = fx(GetParam());
+    m = make_model(f);
+    batch = make_batch(f);
+    return f;
+  }
+  Extractor m{nullptr};
+  Gliner2Batch batch;
 };
 
 std::string tmp_dir(const std::string& tag) {
@@ -159,10 +178,8 @@ TEST_P(Gliner2Parity, ConfigAndStrictLoad) {
 }
 
 TEST_P(Gliner2Parity, ForwardMatchesReference) {
-  const Fx& f = fx(GetParam());
+  const Fx& f = load();
   const std::string& n = f.name;
-  Extractor m = make_model(f);
-  Gliner2Batch batch = make_batch(f);
   torch::NoGradGuard ng;  // (the reference ran with grad; no op here depends on it)
   std::vector<torch::Tensor> hs;
   Gliner2ForwardOptions fo;
@@ -219,9 +236,7 @@ TEST_P(Gliner2Parity, ForwardMatchesReference) {
 TEST_P(Gliner2Parity, BatchInvariance) {
   // Each example alone, unpadded, gives the batched result (padding and packing are exact up to
   // GEMM-shape rounding).
-  const Fx& f = fx(GetParam());
-  Extractor m = make_model(f);
-  Gliner2Batch batch = make_batch(f);
+  const Fx& f = load();
   torch::NoGradGuard ng;
   Gliner2Output all = m->forward(batch);
   for (int64_t i = 0; i < 4; ++i) {
@@ -237,9 +252,7 @@ TEST_P(Gliner2Parity, BatchInvariance) {
 }
 
 TEST_P(Gliner2Parity, EvalLoss) {
-  const Fx& f = fx(GetParam());
-  Extractor m = make_model(f);
-  Gliner2Batch batch = make_batch(f);
+  const Fx& f = load();
   torch::NoGradGuard ng;
   Gliner2Output out = m->forward(batch);
   Gliner2Loss l = m->loss(out, batch);
@@ -261,9 +274,7 @@ TEST_P(Gliner2Parity, EvalLoss) {
 }
 
 TEST_P(Gliner2Parity, Gradients) {
-  const Fx& f = fx(GetParam());
-  Extractor m = make_model(f);
-  Gliner2Batch batch = make_batch(f);
+  const Fx& f = load();
   Gliner2Output out = m->forward(batch);
   m->loss(out, batch).total.backward();
 
@@ -302,24 +313,23 @@ TEST_P(Gliner2Parity, Gradients) {
 
   auto params = m->named_parameters();
   int checked = 0;
-  for (const auto& kv : f.golden) {
-    if (kv.first.rfind("grad.", 0) != 0) continue;
-    const std::string name = kv.first.substr(5);
+  for (const auto& [name, golden] : golden_under(f, "grad.")) {
+    const std::string key = "grad." + name;
     ASSERT_TRUE(params.contains(name)) << name;
-    torch::Tensor ref = kv.second.to(torch::kFloat64), got = params[name].grad().to(torch::kFloat64);
+    torch::Tensor ref = golden.to(torch::kFloat64), got = params[name].grad().to(torch::kFloat64);
     torch::Tensor g64 = p64[name].grad();
     torch::Tensor diff = (got - ref).abs(), tol = ref.abs() * 1e-4 + 1e-6;
     torch::Tensor ref_err = (ref - g64).abs();
     const int64_t strict_bad = (diff > tol).sum().item<int64_t>();
     const int64_t bad = (diff > tol + ref_err).sum().item<int64_t>();
-    EXPECT_EQ(bad, 0) << kv.first;
-    EXPECT_LE(strict_bad, std::max<int64_t>(3, ref.numel() / 1000)) << kv.first;
+    EXPECT_EQ(bad, 0) << key;
+    EXPECT_LE(strict_bad, std::max<int64_t>(3, ref.numel() / 1000)) << key;
     std::ostringstream t;
     t << "1e-06 + 0.0001|ref|; used " << std::setprecision(2) << (diff / tol).max().item<double>() * 100 << "%";
     if (strict_bad)
       t << "; " << strict_bad << " element(s) beyond it where ref itself is off fp64 by up to "
         << std::setprecision(2) << (ref_err / tol).max().item<double>() << "x tol";
-    report(f.name, kv.first, diff.max().item<double>(), t.str());
+    report(f.name, key, diff.max().item<double>(), t.str());
     ++checked;
   }
   EXPECT_GE(checked, 11);
@@ -386,14 +396,13 @@ void adamw_three_steps(const Fx& f, bool fused) {
 
   auto params = m->named_parameters();
   int checked = 0;
-  for (const auto& kv : f.golden) {
-    if (kv.first.rfind("after3.", 0) != 0) continue;
-    const std::string name = kv.first.substr(7);
+  for (const auto& [name, golden] : golden_under(f, "after3.")) {
+    const std::string key = "after3." + name;
     ASSERT_TRUE(params.contains(name)) << name;
-    torch::Tensor diff = (params[name].detach() - kv.second).abs();
+    torch::Tensor diff = (params[name].detach() - golden).abs();
     const double frac = (diff <= 1e-6).to(torch::kFloat64).mean().item<double>();
-    EXPECT_GE(frac, 0.999) << kv.first;
-    report(f.name, kv.first + " (" + std::to_string(frac * 100).substr(0, 6) + "% <= 1e-6)",
+    EXPECT_GE(frac, 0.999) << key;
+    report(f.name, key + " (" + std::to_string(frac * 100).substr(0, 6) + "% <= 1e-6)",
            diff.max().item<double>(), ">= 99.9% within 1e-6");
     ++checked;
   }
@@ -607,37 +616,20 @@ TEST(Gliner2Config, RefusesUnsupportedSettings) {
   ExtractorConfig c = ExtractorConfig::from_json(base, "a/config.json");
   EXPECT_EQ(c.counting(), CountingLayer::CountLstm);
   EXPECT_FALSE(c.max_len.has_value());
-  auto err = [](const nlohmann::json& j) {
-    return test::error_text_of<std::runtime_error>([&] { ExtractorConfig::from_json(j, "bad/config.json"); });
-  };
-  auto j = base;
-  j["counting_layer"] = "count_lstm_moe";
-  std::string e = err(j);
+  std::string e = test::config_key_error<ExtractorConfig>(base, "counting_layer", "count_lstm_moe");
   EXPECT_NE(e.find("bad/config.json"), std::string::npos) << e;
   EXPECT_NE(e.find("counting_layer"), std::string::npos) << e;
   EXPECT_NE(e.find("not supported"), std::string::npos) << e;
-  j = base;
-  j["counting_layer"] = "lstm";
-  EXPECT_NE(err(j).find("counting_layer"), std::string::npos);
-  j = base;
-  j["token_pooling"] = "mean";
-  e = err(j);
+  e = test::config_key_error<ExtractorConfig>(base, "token_pooling", "mean");
   EXPECT_NE(e.find("token_pooling"), std::string::npos) << e;
   EXPECT_NE(e.find("not supported"), std::string::npos) << e;
-  j = base;
-  j["model_type"] = "gliner";
-  EXPECT_NE(err(j).find("model_type"), std::string::npos);
-  j = base;
-  j["max_width"] = "8";
-  EXPECT_NE(err(j).find("max_width"), std::string::npos);
-  j = base;
-  j["max_width"] = 0;
-  EXPECT_NE(err(j).find("max_width"), std::string::npos);
+  // One bad key each: the error names it.
+  test::expect_each_key_refused<ExtractorConfig>(base, {{"counting_layer", "lstm"}, {"model_type", "gliner"}, {"max_width", "8"}, {"max_width", 0}});
   // Defaults when keys are absent (ExtractorConfig.__init__).
   ExtractorConfig d = ExtractorConfig::from_json(nlohmann::json::object(), "x");
   EXPECT_EQ(d.max_width, 8);
   EXPECT_EQ(d.counting_layer, "count_lstm");
-  j = base;
+  auto j = base;
   j["max_len"] = 384;
   ExtractorConfig ml = ExtractorConfig::from_json(j, "x");
   EXPECT_EQ(ml.max_len.value(), 384);
@@ -662,6 +654,13 @@ std::string copy_fixture(const std::string& name, const std::string& tag) {
 
 std::string load_error(const std::string& dir) {
   return test::error_text_of([&] { load_gliner2_checkpoint(dir); });
+}
+
+// Sets key to value in the JSON file at path (written back with indent 2).
+void set_json_key(const std::string& path, const std::string& key, const nlohmann::json& value) {
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(path));
+  j[key] = value;
+  std::ofstream(path) << j.dump(2);
 }
 
 }  // namespace
@@ -707,18 +706,14 @@ TEST(Gliner2Checkpoint, ClearErrors) {
   EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
   fs::copy_file(kRoot + "gliner2_tiny/model.safetensors", dir + "/model.safetensors");
   // counting layer that disagrees with the stored weights.
-  nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir + "/config.json"));
-  cfg["counting_layer"] = "count_lstm_v2";
-  std::ofstream(dir + "/config.json") << cfg.dump(2);
+  set_json_key(dir + "/config.json", "counting_layer", "count_lstm_v2");
   e = load_error(dir);
   EXPECT_NE(e.find("config.json"), std::string::npos) << e;
   EXPECT_NE(e.find("counting_layer"), std::string::npos) << e;
-  cfg["counting_layer"] = "count_lstm_moe";
-  std::ofstream(dir + "/config.json") << cfg.dump(2);
+  set_json_key(dir + "/config.json", "counting_layer", "count_lstm_moe");
   e = load_error(dir);
   EXPECT_NE(e.find("count_lstm_moe"), std::string::npos) << e;
-  cfg["counting_layer"] = "count_lstm";
-  std::ofstream(dir + "/config.json") << cfg.dump(2);
+  set_json_key(dir + "/config.json", "counting_layer", "count_lstm");
   // An extra tensor is refused (every key must be used), naming the file and the key.
   {
     auto w = load_safetensors(dir + "/model.safetensors");
@@ -732,15 +727,12 @@ TEST(Gliner2Checkpoint, ClearErrors) {
   // Encoder config field errors name the file and the key.
   fs::copy_file(kRoot + "gliner2_tiny/model.safetensors", dir + "/model.safetensors",
                 fs::copy_options::overwrite_existing);
-  nlohmann::json enc = nlohmann::json::parse(std::ifstream(dir + "/encoder_config/config.json"));
-  enc["hidden_size"] = "64";
-  std::ofstream(dir + "/encoder_config/config.json") << enc.dump(2);
+  set_json_key(dir + "/encoder_config/config.json", "hidden_size", "64");
   e = load_error(dir);
   EXPECT_NE(e.find("encoder_config/config.json"), std::string::npos) << e;
   EXPECT_NE(e.find("hidden_size"), std::string::npos) << e;
   // No tokenizer.
-  enc["hidden_size"] = 64;
-  std::ofstream(dir + "/encoder_config/config.json") << enc.dump(2);
+  set_json_key(dir + "/encoder_config/config.json", "hidden_size", 64);
   fs::remove(dir + "/spm.model");
   e = load_error(dir);
   EXPECT_NE(e.find("spm.model"), std::string::npos) << e;

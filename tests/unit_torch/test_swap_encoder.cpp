@@ -118,6 +118,27 @@ class SwapEncoder : public ::testing::Test {
   }
 };
 
+// The report's added tokens: eleven, the first [MASK] at id 512, found where `mask_source` says.
+void expect_mask_first_of_eleven(const SwapEncoderReport& r, const std::string& mask_source) {
+  ASSERT_EQ(r.tokens.size(), 11u);
+  EXPECT_EQ(r.tokens[0].token, "[MASK]");
+  EXPECT_EQ(r.tokens[0].id, 512);
+  EXPECT_EQ(r.tokens[0].source, mask_source);
+}
+
+// The error of swapping the heads onto an encoder made with eo in tmp/name (output tmp/out).
+std::string refusal_of(const TmpDir& tmp, const std::string& name, const EncoderDirOptions& eo) {
+  make_encoder_dir(tmp / name, eo);
+  return test::error_text_of([&] { swap_encoder(kHeads, tmp / name, tmp / "out"); });
+}
+// The same for the fixture encoder with config.json changed by edit.
+std::string config_refusal(const TmpDir& tmp, const std::string& name,
+                           const std::function<void(nlohmann::json&)>& edit) {
+  EncoderDirOptions eo;
+  eo.edit_config = edit;
+  return refusal_of(tmp, name, eo);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -152,10 +173,7 @@ TEST_F(SwapEncoder, KeepsHeadsReplacesEncoderAndTrains) {
   EXPECT_EQ(r.rows, 523);
   EXPECT_EQ(r.appended_rows, 0);
   EXPECT_EQ(r.truncated_rows, 0);
-  ASSERT_EQ(r.tokens.size(), 11u);
-  EXPECT_EQ(r.tokens[0].token, "[MASK]");
-  EXPECT_EQ(r.tokens[0].id, 512);
-  EXPECT_EQ(r.tokens[0].source, "DebertaV2Tokenizer default mask_token");
+  ASSERT_NO_FATAL_FAILURE(expect_mask_first_of_eleven(r, "DebertaV2Tokenizer default mask_token"));
   nlohmann::json want_added = read_json(kHeads + "/added_tokens.json");
   for (const auto& t : r.tokens) {
     EXPECT_TRUE(t.added) << t.token;
@@ -293,10 +311,7 @@ TEST_F(SwapEncoder, DebertaPrefixLmHeadAndAppendedRows) {
   EXPECT_EQ(r.checkpoint_rows, 500);
   EXPECT_EQ(r.rows, 523);
   EXPECT_EQ(r.appended_rows, 23);
-  ASSERT_EQ(r.tokens.size(), 11u);
-  EXPECT_EQ(r.tokens[0].token, "[MASK]");
-  EXPECT_EQ(r.tokens[0].id, 512);
-  EXPECT_EQ(r.tokens[0].source, "tokenizer_config.json added_tokens_decoder");
+  ASSERT_NO_FATAL_FAILURE(expect_mask_first_of_eleven(r, "tokenizer_config.json added_tokens_decoder"));
   for (size_t i = 0; i < 10; ++i) EXPECT_EQ(r.tokens[1 + i].id, 513 + static_cast<int32_t>(i));
 
   // Rows: the checkpoint's 500, then 23 rows = randn(23, 64, generator(seed 7)) * 0.02.
@@ -410,13 +425,10 @@ TEST_F(SwapEncoder, Refusals) {
   // An architecture gtrain does not implement (bert, roberta, electra and xlm-roberta are swapped in
   // by tests/cli/swap_encoder_families.sh).
   {
-    EncoderDirOptions eo;
-    eo.edit_config = [](nlohmann::json& c) {
+    const std::string e = config_refusal(tmp, "t5", [](nlohmann::json& c) {
       c["model_type"] = "t5";
       c["architectures"] = {"T5EncoderModel"};
-    };
-    make_encoder_dir(tmp / "t5", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "t5", tmp / "out"); });
+    });
     EXPECT_NE(e.find("model_type"), std::string::npos) << e;
     EXPECT_NE(e.find("\"t5\""), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "t5/config.json"), std::string::npos) << e;
@@ -425,30 +437,21 @@ TEST_F(SwapEncoder, Refusals) {
   }
   // A bert config over DeBERTa weights: the tensors a BertModel needs are missing, by name.
   {
-    EncoderDirOptions eo;
-    eo.edit_config = [](nlohmann::json& c) {
+    const std::string e = config_refusal(tmp, "bert", [](nlohmann::json& c) {
       c["model_type"] = "bert";
       c["architectures"] = {"BertModel"};
       c["type_vocab_size"] = 2;  // DeBERTa-v3's 0 is itself refused for bert (field 'type_vocab_size')
-    };
-    make_encoder_dir(tmp / "bert", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "bert", tmp / "out"); });
+    });
     EXPECT_NE(e.find("attention.self.query.weight"), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "bert/config.json"), std::string::npos) << e;
   }
   {
-    EncoderDirOptions eo;
-    eo.edit_config = [](nlohmann::json& c) { c.erase("model_type"); };
-    make_encoder_dir(tmp / "notype", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "notype", tmp / "out"); });
+    const std::string e = config_refusal(tmp, "notype", [](nlohmann::json& c) { c.erase("model_type"); });
     EXPECT_NE(e.find("model_type"), std::string::npos) << e;
   }
   // Width the heads cannot take.
   {
-    EncoderDirOptions eo;
-    eo.edit_config = [](nlohmann::json& c) { c["hidden_size"] = 128; };
-    make_encoder_dir(tmp / "wide", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "wide", tmp / "out"); });
+    const std::string e = config_refusal(tmp, "wide", [](nlohmann::json& c) { c["hidden_size"] = 128; });
     EXPECT_NE(e.find("hidden_size"), std::string::npos) << e;
     EXPECT_NE(e.find("128"), std::string::npos) << e;
     EXPECT_NE(e.find("64"), std::string::npos) << e;
@@ -459,16 +462,12 @@ TEST_F(SwapEncoder, Refusals) {
   {
     EncoderDirOptions eo;
     eo.omit = {"encoder.layer.1.output.dense.weight"};
-    make_encoder_dir(tmp / "missing", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "missing", tmp / "out"); });
+    const std::string e = refusal_of(tmp, "missing", eo);
     EXPECT_NE(e.find("encoder.layer.1.output.dense.weight"), std::string::npos) << e;
     EXPECT_NE(e.find(tmp / "missing/model.safetensors"), std::string::npos) << e;
   }
   {
-    EncoderDirOptions eo;
-    eo.edit_config = [](nlohmann::json& c) { c["num_hidden_layers"] = 1; };
-    make_encoder_dir(tmp / "deeper", eo);
-    const std::string e = test::error_text_of([&] { swap_encoder(kHeads, tmp / "deeper", tmp / "out"); });
+    const std::string e = config_refusal(tmp, "deeper", [](nlohmann::json& c) { c["num_hidden_layers"] = 1; });
     EXPECT_NE(e.find("no place for"), std::string::npos) << e;
     EXPECT_NE(e.find("encoder.layer.1."), std::string::npos) << e;
   }

@@ -83,24 +83,47 @@ const TinyData& tiny_data() {
   return d;
 }
 
-TrainConfig tiny_config(const std::string& out) {
+// A test run's optimiser: one learning rate for the encoder and the heads.
+void set_optim(OptimConfig* o, int epochs, int batch_size, int grad_accum, double lr) {
+  o->epochs = epochs;
+  o->batch_size = batch_size;
+  o->grad_accum = grad_accum;
+  o->encoder_lr = o->head_lr = lr;
+}
+
+TrainConfig tiny_config(const std::string& out, const EncoderShape& encoder = EncoderShape{32, 1, 2, 64, 16, -1}) {
   const TinyData& d = tiny_data();
   TrainConfig c;
   c.model.tokenizer = d.spm;
-  c.model.encoder = EncoderShape{32, 1, 2, 64, 16, -1};
+  c.model.encoder = encoder;
   c.data.train = d.train_h5;
   c.data.dev = d.dev_h5;
-  c.optim.epochs = 2;
-  c.optim.batch_size = 8;
-  c.optim.grad_accum = 2;
-  c.optim.encoder_lr = 1e-3;
-  c.optim.head_lr = 1e-3;
+  set_optim(&c.optim, 2, 8, 2, 1e-3);
   c.log.every_steps = 1;
   c.log.progress = ProgressMode::Plain;
   c.early_stopping.patience = 0;
   c.checkpoint.keep_last = 0;
   c.output_dir = out;
   return c;
+}
+
+// A tiny run long enough to score above 0 (an untrained model's F1 of 0 would compare nothing),
+// for the tests that reload what it wrote.
+TrainConfig scoring_config(const std::string& out) {
+  TrainConfig c = tiny_config(out);
+  c.model.encoder.hidden_size = 64;
+  c.log.every_steps = 0;
+  set_optim(&c.optim, 8, c.optim.batch_size, 1, 3e-3);
+  return c;
+}
+
+// Exports run/best to run/exported (export_model) and returns the exported folder.
+std::string export_best(const std::string& run) {
+  ExportRequest er;
+  er.model_dir = run + "/best";
+  er.out_dir = run + "/exported";
+  export_model(er);
+  return er.out_dir;
 }
 
 std::vector<double> train_losses(const std::string& run_dir) {
@@ -145,15 +168,9 @@ TEST(Trainer, ResumeContinuesExactly) {
 
 TEST(Trainer, OverfitsAFewExamplesToF1One) {
   const TinyData& d = tiny_data();
-  TrainConfig c = tiny_config(d.dir + "/run-overfit");
-  c.model.encoder = EncoderShape{64, 1, 2, 128, 16, -1};
-  c.data.train = d.overfit_h5;
-  c.data.dev = d.overfit_h5;
-  c.optim.epochs = 200;
-  c.optim.batch_size = 6;
-  c.optim.grad_accum = 1;
-  c.optim.encoder_lr = 3e-3;
-  c.optim.head_lr = 3e-3;
+  TrainConfig c = tiny_config(d.dir + "/run-overfit", EncoderShape{64, 1, 2, 128, 16, -1});
+  c.data.train = c.data.dev = d.overfit_h5;
+  set_optim(&c.optim, 200, 6, 1, 3e-3);
   c.optim.warmup_ratio = 0.05;
   // Linear decay: at a constant 3e-3 the loss oscillated near the end (LibTorch 2.11: 0.16 -> 2.2
   // between evaluations), so reaching F1 = 1 depended on where the last evaluation fell.
@@ -334,15 +351,9 @@ TEST(Trainer, BestAndExportReloadAsTrained) {
   for (const auto& [buckets, max_rel] : options) {
     SCOPED_TRACE("position_buckets " + std::to_string(buckets) + ", max_relative_positions " + std::to_string(max_rel));
     const std::string run = d.dir + "/reload-" + std::to_string(buckets) + "-" + std::to_string(max_rel);
-    TrainConfig c = tiny_config(run);
+    TrainConfig c = scoring_config(run);
     c.model.encoder.position_buckets = buckets;
     c.model.encoder.max_relative_positions = max_rel;
-    c.log.every_steps = 0;
-    // Long enough to score above 0 (an untrained model's F1 of 0 would compare nothing).
-    c.optim.epochs = 8;
-    c.optim.grad_accum = 1;
-    c.optim.encoder_lr = c.optim.head_lr = 3e-3;
-    c.model.encoder.hidden_size = 64;
     TrainSummary s = run_training(c, {});
     ASSERT_GT(s.best_score, 0.1);
     // The encoder config best/ reloads with is the trainer's, key for key.
@@ -358,10 +369,7 @@ TEST(Trainer, BestAndExportReloadAsTrained) {
     const std::vector<float> th = {static_cast<float>(s.best_threshold)};
     Predictor best(run + "/best");
     EXPECT_DOUBLE_EQ(best.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
-    ExportRequest er;
-    er.model_dir = run + "/best";
-    er.out_dir = run + "/exported";
-    export_model(er);
+    export_best(run);
     EXPECT_TRUE(fs::exists(run + "/exported/gtrain.json")) << "export dropped gtrain.json";
     Predictor exported(run + "/exported");
     EXPECT_EQ(exported.info().unit_mode, best.info().unit_mode);
@@ -394,13 +402,8 @@ TEST(Trainer, FromScratchBertFamilyReloadsAsTrained) {
   for (const std::string type : {"bert", "roberta", "electra", "xlm-roberta"}) {
     SCOPED_TRACE("model.encoder.type " + type);
     const std::string run = d.dir + "/scratch-" + type;
-    TrainConfig c = tiny_config(run);
+    TrainConfig c = scoring_config(run);
     c.model.encoder.type = type;
-    c.model.encoder.hidden_size = 64;
-    c.log.every_steps = 0;
-    c.optim.epochs = 8;
-    c.optim.grad_accum = 1;
-    c.optim.encoder_lr = c.optim.head_lr = 3e-3;
     TrainSummary s = run_training(c, {});
     ASSERT_GT(s.best_score, 0.1);
     const EncoderConfig reloaded = EncoderConfig::from_file(run + "/best/encoder_config/config.json");
@@ -410,10 +413,7 @@ TEST(Trainer, FromScratchBertFamilyReloadsAsTrained) {
     const std::vector<float> th = {static_cast<float>(s.best_threshold)};
     Predictor best(run + "/best");
     EXPECT_DOUBLE_EQ(best.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
-    ExportRequest er;
-    er.model_dir = run + "/best";
-    er.out_dir = run + "/exported";
-    export_model(er);
+    export_best(run);
     Predictor exported(run + "/exported");
     EXPECT_DOUBLE_EQ(exported.evaluate(d.dev_h5, th, c.eval.batch_size).scores(0).micro.f1, s.best_score);
   }
