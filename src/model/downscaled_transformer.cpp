@@ -49,7 +49,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   out = out.transpose(0, 1).contiguous().view({S * N, E});
   // nn.MultiheadAttention reads out_proj.weight directly (no module call), so a LoRA adapter on
   // out_proj has no effect in GLiNER2; do the same here.
-  out = torch::nn::functional::linear(out, out_proj->weight, out_proj->bias).view({S, N, E});
+  out = gtrain::linear(out, out_proj->weight, out_proj->bias).view({S, N, E});
   return out.transpose(0, 1);
 }
 

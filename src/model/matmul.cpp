@@ -92,28 +92,21 @@ torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext*
   return bias ? torch::autograd::variable_list{gx, gw, gb} : torch::autograd::variable_list{gx, gw};
 }
 
-// Two functions because an autograd function's inputs must all be defined tensors.
+// Called with or without the bias (an autograd function's inputs must all be defined tensors).
 class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
  public:
+  template <class... Bias>
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& w, const torch::Tensor& b) {
-    return linear_forward(ctx, x, w, b);
+                               const torch::Tensor& w, const Bias&... b) {
+    static_assert(sizeof...(Bias) <= 1, "one bias at most");
+    torch::Tensor bias;
+    ((bias = b), ...);
+    ctx->saved_data["bias"] = bias.defined();
+    return linear_forward(ctx, x, w, bias);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    return linear_backward(ctx, grads[0], /*bias=*/true);
-  }
-};
-
-class OnednnLinearNoBias : public torch::autograd::Function<OnednnLinearNoBias> {
- public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& w) {
-    return linear_forward(ctx, x, w, torch::Tensor());
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    return linear_backward(ctx, grads[0], /*bias=*/false);
+    return linear_backward(ctx, grads[0], ctx->saved_data["bias"].toBool());
   }
 };
 
@@ -148,7 +141,7 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch
   const bool fits = x.dim() >= 1 && w.dim() == 2 && x.size(-1) == w.size(1) &&
                     (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0)));
   if (fits && takes_onednn_path({&x, &w, &b}))
-    return b.defined() ? OnednnLinear::apply(x, w, b) : OnednnLinearNoBias::apply(x, w);
+    return b.defined() ? OnednnLinear::apply(x, w, b) : OnednnLinear::apply(x, w);
   return torch::nn::functional::linear(x, w, b);
 }
 
