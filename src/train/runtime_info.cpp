@@ -5,6 +5,8 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 
+#include "model/matmul.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -44,6 +46,7 @@ RuntimeInfo runtime_info() {
   r.torch_version = TORCH_VERSION;
   r.cpu_threads = at::get_num_threads();
   r.blas = blas_from_config();
+  r.onednn_matmul = cpu_matmul_uses_onednn();
 #ifdef GTRAIN_HAVE_CUDA
   r.cuda_compiled = true;
   int rt = 0;
@@ -87,7 +90,8 @@ std::string format_runtime_info(const RuntimeInfo& r) {
     if (!r.cudnn.empty()) o << ", cuDNN " << r.cudnn;
     o << "\n";
   }
-  o << "CPU: " << r.cpu_threads << " intra-op threads, " << r.blas << "\n";
+  o << "CPU: " << r.cpu_threads << " intra-op threads, " << r.blas << "; the model's fp32 products through "
+    << (r.onednn_matmul ? "oneDNN" : "torch's BLAS") << "\n";
   if (r.gpus.empty()) o << "GPUs: none (" << r.gpu_note << ")\n";
   for (const GpuInfo& g : r.gpus) {
     char b[256];

@@ -27,6 +27,7 @@ struct RuntimeInfo {
   std::string gpu_note;       // why no GPU is listed (no driver, none visible), else empty
   int cpu_threads = 0;        // torch's intra-op threads
   std::string blas;           // BLAS/LAPACK LibTorch's CPU kernels use, from its build config
+  bool onednn_matmul = false; // the model's fp32 CPU products go through oneDNN (model/matmul.h)
 };
 
 // Queries CUDA only when it is compiled in; never throws (a missing driver is a note).
