@@ -5,6 +5,7 @@
 
 #include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
+#include "model/embedding.h"
 #include "model/fast_dropout.h"
 #include "model/matmul.h"
 
@@ -46,7 +47,7 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
                                 std::to_string(cfg.max_position_embeddings) + " (lower max_length)");
   torch::Tensor tt = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
   // HF order: (inputs_embeds + token_type_embeddings) + position_embeddings.
-  torch::Tensor e = word_embeddings(input_ids) + token_type_embeddings(tt);
+  torch::Tensor e = gtrain::embedding(word_embeddings, input_ids) + token_type_embeddings(tt);
   e = e + position_embeddings(position_ids);
   e = LayerNorm(e);
   return gtrain::dropout(e, cfg.hidden_dropout_prob, is_training());

@@ -2,6 +2,7 @@
 
 #include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
+#include "model/embedding.h"
 #include "model/fast_dropout.h"
 #include "model/matmul.h"
 
@@ -85,7 +86,7 @@ DebertaV2EmbeddingsImpl::DebertaV2EmbeddingsImpl(const DebertaV2Config& c) : cfg
 torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& mask,
                                                const torch::Tensor& token_type_ids) {
   const int64_t seq_len = input_ids.size(1);
-  torch::Tensor embeddings = word_embeddings(input_ids);
+  torch::Tensor embeddings = gtrain::embedding(word_embeddings, input_ids);
   if (position_embeddings) {
     torch::Tensor position_ids =
         torch::arange(0, seq_len, torch::TensorOptions().dtype(torch::kInt64).device(input_ids.device()))

@@ -11,6 +11,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "model/embedding.h"
 #include "model/flops.h"
 #include "model/gliner2_model.h"
 #include "model/matmul.h"
@@ -317,7 +318,7 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
       opt.step();
     }
     scaler.update(finite);
-    for (auto& p : opt.params) p.mutable_grad() = torch::Tensor();
+    release_gradients(opt.params);
     sync(device);
     const double op = since(t0);
     if (!timed) continue;

@@ -13,6 +13,7 @@
 #include "dist/grad_reducer.h"
 #include "dist/param_sync.h"
 #include "io/atomic_file.h"
+#include "model/embedding.h"
 #include "model/state_dict.h"
 #include "train/best_model.h"
 #include "train/checkpoint.h"
@@ -375,7 +376,7 @@ void Trainer::optimizer_step(const std::vector<double>& stats) {
     spdlog::warn("step {}: gradients overflowed at loss scale {:.0f}; step skipped", st_.step, scaler_->scale());
   }
   scaler_->update(finite);
-  for (auto& p : opt_.params) p.mutable_grad() = torch::Tensor();
+  release_gradients(opt_.params);  // set to none; the embedding table's kept for the next backward
   ++st_.step;
 }
 

@@ -1,0 +1,97 @@
+#include "model/embedding.h"
+
+#include <mutex>
+
+namespace gtrain {
+
+namespace {
+
+constexpr int64_t kKeepBytes = int64_t{32} << 20;  // glibc's largest mmap threshold on 64-bit
+
+struct KeptGradients {
+  std::mutex m;
+  std::vector<torch::Tensor> buffers;
+};
+
+KeptGradients& kept() {
+  static KeptGradients k;
+  return k;
+}
+
+// A zeroed tensor of this shape and type: a kept buffer when one fits, else a new one.
+torch::Tensor zeroed(at::IntArrayRef sizes, const torch::TensorOptions& o) {
+  {
+    KeptGradients& k = kept();
+    std::lock_guard<std::mutex> l(k.m);
+    for (size_t i = 0; i < k.buffers.size(); ++i) {
+      const torch::Tensor& b = k.buffers[i];
+      if (b.sizes() == sizes && b.scalar_type() == o.dtype().toScalarType() && b.device() == o.device()) {
+        torch::Tensor t = std::move(k.buffers[i]);
+        k.buffers.erase(k.buffers.begin() + static_cast<std::ptrdiff_t>(i));
+        return t.zero_();
+      }
+    }
+  }
+  return torch::zeros(sizes, o);
+}
+
+class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
+                               const torch::Tensor& ids, int64_t padding_idx) {
+    ctx->save_for_backward({ids});
+    ctx->saved_data["padding_idx"] = padding_idx;
+    ctx->saved_data["sizes"] = weight.sizes().vec();
+    return torch::embedding(weight, ids, padding_idx);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const torch::Tensor ids = ctx->get_saved_variables()[0].reshape(-1);
+    const int64_t padding_idx = ctx->saved_data["padding_idx"].toInt();
+    const std::vector<int64_t> sizes = ctx->saved_data["sizes"].toIntVector();
+    const torch::Tensor g = grads[0].reshape({-1, sizes[1]});
+    torch::Tensor gw = zeroed(sizes, g.options());
+    gw.index_add_(0, ids, g);
+    if (padding_idx >= 0) gw[padding_idx].zero_();  // torch's embedding gives the padding row no gradient
+    return {gw, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor embedding(const torch::Tensor& weight, const torch::Tensor& ids, int64_t padding_idx) {
+  if (weight.device().is_cpu() && weight.dim() == 2 && weight.requires_grad() && torch::GradMode::is_enabled())
+    return KeptBufferEmbedding::apply(weight, ids, padding_idx);
+  return torch::embedding(weight, ids, padding_idx);
+}
+
+void release_gradients(std::vector<torch::Tensor>& params) {
+  KeptGradients& k = kept();
+  for (auto& p : params) {
+    torch::Tensor g = std::move(p.mutable_grad());
+    p.mutable_grad() = torch::Tensor();
+    const bool owns_storage = g.defined() && g.is_contiguous() && g.storage_offset() == 0 &&
+                              g.storage().nbytes() == static_cast<size_t>(g.nbytes());
+    if (owns_storage && g.device().is_cpu() && static_cast<int64_t>(g.nbytes()) >= kKeepBytes && g.use_count() == 1) {
+      std::lock_guard<std::mutex> l(k.m);
+      k.buffers.push_back(std::move(g));
+    }
+  }
+}
+
+int64_t kept_gradient_bytes() {
+  KeptGradients& k = kept();
+  std::lock_guard<std::mutex> l(k.m);
+  int64_t n = 0;
+  for (const auto& b : k.buffers) n += static_cast<int64_t>(b.nbytes());
+  return n;
+}
+
+void clear_kept_gradients() {
+  KeptGradients& k = kept();
+  std::lock_guard<std::mutex> l(k.m);
+  k.buffers.clear();
+}
+
+}  // namespace gtrain

@@ -1,0 +1,30 @@
+// The word-embedding lookup, with its table gradient written into a buffer kept from one step to
+// the next. torch's CPU embedding backward allocates a fresh zeroed [vocab, H] gradient every step
+// (128,011 x 768 floats = 393 MB at the `small` shape); glibc serves blocks over 32 MiB straight
+// from the kernel and gives them back on free, so each step pays a page fault and the kernel's
+// zero-fill per 4 KiB page before torch's own zero-fill: 102 ms for that table, against 11.5 ms to
+// zero a kept buffer (2 threads, this project's 2-core VM). The table's gradient is the same
+// (the summed rows of the batch's ids; the padding row gets none), so AdamW's results are too.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace gtrain {
+
+// weight[ids] (as torch::nn::functional::embedding with padding_idx; < 0 = none). On the CPU with
+// autograd recording, the backward fills a kept buffer (see release_gradients); elsewhere torch's.
+torch::Tensor embedding(const torch::Tensor& weight, const torch::Tensor& ids, int64_t padding_idx);
+inline torch::Tensor embedding(const torch::nn::Embedding& table, const torch::Tensor& ids) {
+  return gtrain::embedding(table->weight, ids, table->options.padding_idx().value_or(-1));
+}
+
+// Drops each parameter's gradient (as setting it to an undefined tensor does), keeping the large
+// CPU ones (32 MiB and more, owning their whole storage) for the next backward of embedding() to
+// fill again. The optimizer step's zero_grad(set_to_none) in the trainer and `bench step`.
+void release_gradients(std::vector<torch::Tensor>& params);
+// The kept buffers, freed (tests; memory back before something that needs it), and their size.
+void clear_kept_gradients();
+int64_t kept_gradient_bytes();
+
+}  // namespace gtrain
