@@ -1,5 +1,6 @@
 #include "model/embedding.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace gtrain {
@@ -10,7 +11,8 @@ constexpr int64_t kKeepBytes = int64_t{32} << 20;  // glibc's largest mmap thres
 
 struct KeptGradients {
   std::mutex m;
-  std::vector<torch::Tensor> buffers;
+  std::vector<torch::Tensor> buffers;  // released, waiting for the next backward (one per shape)
+  std::vector<const void*> handed_out;  // the buffers the backward returned since (the last few)
 };
 
 KeptGradients& kept() {
@@ -35,6 +37,15 @@ torch::Tensor zeroed(at::IntArrayRef sizes, const torch::TensorOptions& o) {
   return torch::zeros(sizes, o);
 }
 
+// Remembers a gradient the backward returns, so release_gradients keeps that one and no other.
+void note_handed_out(const torch::Tensor& t) {
+  if (static_cast<int64_t>(t.nbytes()) < kKeepBytes) return;
+  KeptGradients& k = kept();
+  std::lock_guard<std::mutex> l(k.m);
+  k.handed_out.push_back(t.data_ptr());
+  if (k.handed_out.size() > 8) k.handed_out.erase(k.handed_out.begin());  // accumulation's extra buffers
+}
+
 class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
@@ -54,6 +65,7 @@ class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding
     torch::Tensor gw = zeroed(sizes, g.options());
     gw.index_add_(0, ids, g);
     if (padding_idx >= 0) gw[padding_idx].zero_();  // torch's embedding gives the padding row no gradient
+    note_handed_out(gw);
     return {gw, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -71,12 +83,19 @@ void release_gradients(std::vector<torch::Tensor>& params) {
   for (auto& p : params) {
     torch::Tensor g = std::move(p.mutable_grad());
     p.mutable_grad() = torch::Tensor();
-    const bool owns_storage = g.defined() && g.is_contiguous() && g.storage_offset() == 0 &&
-                              g.storage().nbytes() == static_cast<size_t>(g.nbytes());
-    if (owns_storage && g.device().is_cpu() && static_cast<int64_t>(g.nbytes()) >= kKeepBytes && g.use_count() == 1) {
-      std::lock_guard<std::mutex> l(k.m);
-      k.buffers.push_back(std::move(g));
-    }
+    // Its memory is this tensor's alone: no other handle, no other tensor on the storage (the
+    // reducer's bucket views share one), the whole storage.
+    const bool sole_owner = g.defined() && g.use_count() == 1 && g.storage().use_count() == 1 &&
+                            g.is_contiguous() && g.storage_offset() == 0 &&
+                            g.storage().nbytes() == static_cast<size_t>(g.nbytes());
+    if (!sole_owner || !g.device().is_cpu()) continue;
+    std::lock_guard<std::mutex> l(k.m);
+    auto ours = std::find(k.handed_out.begin(), k.handed_out.end(), g.data_ptr());
+    if (ours == k.handed_out.end()) continue;
+    k.handed_out.erase(ours);
+    const bool have_shape = std::any_of(k.buffers.begin(), k.buffers.end(),
+                                        [&](const torch::Tensor& b) { return b.sizes() == g.sizes(); });
+    if (!have_shape) k.buffers.push_back(std::move(g));
   }
 }
 
@@ -92,6 +111,7 @@ void clear_kept_gradients() {
   KeptGradients& k = kept();
   std::lock_guard<std::mutex> l(k.m);
   k.buffers.clear();
+  k.handed_out.clear();
 }
 
 }  // namespace gtrain

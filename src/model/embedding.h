@@ -15,13 +15,17 @@ namespace gtrain {
 // weight[ids] (as torch::nn::functional::embedding with padding_idx; < 0 = none). On the CPU with
 // autograd recording, the backward fills a kept buffer (see release_gradients); elsewhere torch's.
 torch::Tensor embedding(const torch::Tensor& weight, const torch::Tensor& ids, int64_t padding_idx);
-inline torch::Tensor embedding(const torch::nn::Embedding& table, const torch::Tensor& ids) {
-  return gtrain::embedding(table->weight, ids, table->options.padding_idx().value_or(-1));
+// The module's own lookup when it uses an option this one does not (max_norm, scale_grad_by_freq, sparse).
+inline torch::Tensor embedding(torch::nn::Embedding table, const torch::Tensor& ids) {  // a handle: cheap to copy
+  const auto& o = table->options;
+  if (o.max_norm() || o.scale_grad_by_freq() || o.sparse()) return table->forward(ids);
+  return gtrain::embedding(table->weight, ids, o.padding_idx().value_or(-1));
 }
 
-// Drops each parameter's gradient (as setting it to an undefined tensor does), keeping the large
-// CPU ones (32 MiB and more, owning their whole storage) for the next backward of embedding() to
-// fill again. The optimizer step's zero_grad(set_to_none) in the trainer and `bench step`.
+// Drops each parameter's gradient (as setting it to an undefined tensor does), keeping a buffer the
+// backward of embedding() made (one per shape) when nothing else holds its memory — not a view of
+// the reducer's buckets, nor a tensor someone kept — for the next backward to fill again. The
+// optimizer step's zero_grad(set_to_none) in the trainer and `bench step`.
 void release_gradients(std::vector<torch::Tensor>& params);
 // The kept buffers, freed (tests; memory back before something that needs it), and their size.
 void clear_kept_gradients();

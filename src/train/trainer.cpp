@@ -444,6 +444,7 @@ void Trainer::stop_with_checkpoint(int signal_ranks) {
 // The best model exported (rank 0), then scored on the test split at its dev threshold.
 void Trainer::finish() {
   progress_->end_line();
+  clear_kept_gradients();  // no backward after the last step: the kept table gradient is free memory
   st_.finished = true;
   sum_.steps = st_.step;
   sum_.epochs_trained =

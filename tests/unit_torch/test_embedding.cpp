@@ -70,6 +70,38 @@ TEST(Embedding, SmallOrSharedGradientsAreNotKept) {
   gtrain::clear_kept_gradients();
 }
 
+TEST(Embedding, AccumulatesOverMicroBatchesAndKeepsOnlyItsOwnUnsharedBuffers) {
+  gtrain::clear_kept_gradients();
+  torch::manual_seed(6);
+  torch::Tensor w = torch::randn({9000, 1000}).requires_grad_(true);
+  std::vector<torch::Tensor> params{w};
+  // Two micro-batches, one release (gradient accumulation): the sum of both gradients.
+  const torch::Tensor ids1 = torch::randint(0, 9000, {2, 20}), ids2 = torch::randint(0, 9000, {2, 20});
+  const torch::Tensor up1 = torch::randn({2, 20, 1000}), up2 = torch::randn({2, 20, 1000});
+  (gtrain::embedding(w, ids1, -1) * up1).sum().backward();
+  (gtrain::embedding(w, ids2, -1) * up2).sum().backward();
+  EXPECT_TRUE(torch::allclose(w.grad(), torch_grad(w, ids1, up1, -1) + torch_grad(w, ids2, up2, -1), 1e-6, 1e-6));
+  gtrain::release_gradients(params);
+  EXPECT_EQ(gtrain::kept_gradient_bytes(), 9000 * 1000 * 4);
+
+  // A gradient whose memory another tensor shares (the data-parallel reducer hands out views of
+  // its buckets) is not kept: the next backward would write into that memory.
+  (gtrain::embedding(w, ids1, -1) * up1).sum().backward();
+  const torch::Tensor alias = w.grad().view({-1});
+  gtrain::release_gradients(params);
+  EXPECT_EQ(gtrain::kept_gradient_bytes(), 0);
+  EXPECT_TRUE(torch::allclose(alias.view({9000, 1000}), torch_grad(w, ids1, up1, -1), 1e-6, 1e-6));
+
+  // A large gradient the embedding did not make (another parameter's) is dropped, not kept.
+  torch::Tensor other = torch::zeros({9000, 1000}).requires_grad_(true);
+  other.mutable_grad() = torch::ones({9000, 1000});
+  std::vector<torch::Tensor> others{other};
+  gtrain::release_gradients(others);
+  EXPECT_FALSE(other.grad().defined());
+  EXPECT_EQ(gtrain::kept_gradient_bytes(), 0);
+  gtrain::clear_kept_gradients();
+}
+
 TEST(Embedding, WithoutAutogradItIsTorchsLookup) {
   torch::Tensor w = torch::randn({50, 4});
   torch::Tensor ids = torch::tensor({{0, 3, 49}});
