@@ -18,6 +18,9 @@ void set_cpu_matmul(CpuMatmul m);
 CpuMatmul cpu_matmul();
 // True when fp32 CPU products actually go through oneDNN (selected, and this LibTorch has it).
 bool cpu_matmul_uses_onednn();
+// Products of fewer multiply-adds (m·k·n, times the batch) keep torch's kernel (default 2^24).
+void set_onednn_min_macs(double macs);
+double onednn_min_macs();
 
 // x · wᵀ + b, as torch::nn::functional::linear (x [..., in], w [out, in], b [out] or undefined).
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {});

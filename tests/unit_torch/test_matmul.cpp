@@ -13,6 +13,16 @@ namespace {
 
 using Inputs = std::vector<torch::Tensor>;
 
+// y's autograd node, or the one just before it (an in-place op on the output), is gtrain's.
+bool made_by_onednn(const torch::Tensor& y) {
+  const auto& fn = y.grad_fn();
+  if (!fn) return false;
+  if (fn->name().find("Onednn") != std::string::npos) return true;
+  for (const auto& e : fn->next_edges())
+    if (e.function && e.function->name().find("Onednn") != std::string::npos) return true;
+  return false;
+}
+
 // Runs f on copies of the inputs with the given product library; returns the output followed by
 // each input's gradient for a fixed random output weighting.
 std::vector<torch::Tensor> run(gtrain::CpuMatmul m, const Inputs& in,
@@ -20,14 +30,18 @@ std::vector<torch::Tensor> run(gtrain::CpuMatmul m, const Inputs& in,
   const gtrain::CpuMatmul before = gtrain::cpu_matmul();
   gtrain::set_cpu_matmul(m);
   Inputs leaves;
-  for (const auto& t : in) leaves.push_back(t.defined() ? t.detach().clone().requires_grad_(true) : t);
+  for (const auto& t : in) leaves.push_back(t.defined() ? t.detach().clone().requires_grad_(t.requires_grad()) : t);
   torch::Tensor y = f(leaves);
+  if (m == gtrain::CpuMatmul::onednn && gtrain::cpu_matmul_uses_onednn())  // the path under test ran
+    EXPECT_TRUE(made_by_onednn(y)) << y.grad_fn()->name();
   torch::manual_seed(99);
-  (y * torch::randn_like(y)).sum().backward();
+  // The upstream gradient arrives transposed (not contiguous) for 2-D and 3-D outputs.
+  torch::Tensor yt = y.dim() >= 2 ? y.transpose(0, 1) : y;
+  (yt * torch::randn_like(yt)).sum().backward();
   gtrain::set_cpu_matmul(before);
   std::vector<torch::Tensor> out{y.detach()};
   for (const auto& t : leaves)
-    if (t.defined()) out.push_back(t.grad());
+    if (t.defined() && t.requires_grad()) out.push_back(t.grad());
   return out;
 }
 
@@ -45,7 +59,15 @@ void expect_same_as_torch(const Inputs& in, const std::function<torch::Tensor(co
 
 }  // namespace
 
-TEST(Matmul, OnednnIsUsedWhereLibTorchHasIt) {
+// Every product takes the oneDNN path here, however small (the default sends small ones to torch).
+class Matmul : public ::testing::Test {
+ protected:
+  void SetUp() override { saved_ = gtrain::onednn_min_macs(); gtrain::set_onednn_min_macs(0); }
+  void TearDown() override { gtrain::set_onednn_min_macs(saved_); }
+  double saved_ = 0;
+};
+
+TEST_F(Matmul, OnednnIsUsedWhereLibTorchHasIt) {
   if (!at::hasMKLDNN()) GTEST_SKIP() << "this LibTorch has no oneDNN: torch's products are used";
   gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
   EXPECT_TRUE(gtrain::cpu_matmul_uses_onednn());
@@ -59,40 +81,58 @@ TEST(Matmul, OnednnIsUsedWhereLibTorchHasIt) {
   gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
 }
 
-TEST(Matmul, LinearMatchesTorchForwardAndBackward) {
+TEST_F(Matmul, LinearMatchesTorchForwardAndBackward) {
   torch::manual_seed(1);
-  const torch::Tensor x3 = torch::randn({4, 37, 96}), w = torch::randn({130, 96}) * 0.1, b = torch::randn({130});
+  const torch::Tensor x3 = torch::randn({4, 37, 96}).requires_grad_(true),
+                      w = (torch::randn({130, 96}) * 0.1).requires_grad_(true), b = torch::randn({130}).requires_grad_(true);
   auto lin = [](const Inputs& t) { return gtrain::linear(t[0], t[1], t[2]); };
   auto lin_nobias = [](const Inputs& t) { return gtrain::linear(t[0], t[1]); };
   expect_same_as_torch({x3, w, b}, lin, "3-D input with bias");
   expect_same_as_torch({x3.reshape({-1, 96}), w}, lin_nobias, "2-D input, no bias");
   expect_same_as_torch({x3[0][5], w, b}, lin, "1-D input");
   // The span head's column slices of a weight (model/span_rep.cpp) and a transposed input.
-  const torch::Tensor wide = torch::randn({64, 192}) * 0.1;
+  const torch::Tensor wide = (torch::randn({64, 192}) * 0.1).requires_grad_(true);
   expect_same_as_torch({x3, wide, b.slice(0, 0, 64)},
                        [](const Inputs& t) { return gtrain::linear(t[0], t[1].narrow(1, 96, 96), t[2]); },
                        "weight column slice");
-  expect_same_as_torch({torch::randn({96, 50}), w, b},
+  expect_same_as_torch({torch::randn({96, 50}).requires_grad_(true), w, b},
                        [](const Inputs& t) { return gtrain::linear(t[0].t(), t[1], t[2]); }, "transposed input");
+  // Frozen weight and bias (LoRA): only the input's gradient is asked for.
+  expect_same_as_torch({x3, w.detach(), b.detach()}, lin, "frozen weight and bias");
+  // An in-place op on the output under autograd (span_rep's unfused path applies relu_).
+  expect_same_as_torch({x3, w, b}, [](const Inputs& t) { return gtrain::linear(t[0], t[1], t[2]).relu_(); },
+                       "in-place relu_ on the output");
 }
 
-TEST(Matmul, BmmMatchesTorchForwardAndBackward) {
+TEST_F(Matmul, BmmMatchesTorchForwardAndBackward) {
   torch::manual_seed(2);
-  const torch::Tensor q = torch::randn({12, 41, 32}), k = torch::randn({12, 41, 32}), r = torch::randn({12, 41, 77});
+  auto leaf = [](torch::IntArrayRef s) { return torch::randn(s).requires_grad_(true); };
+  const torch::Tensor q = leaf({12, 41, 32}), k = leaf({12, 41, 32}), r = leaf({12, 41, 77});
   expect_same_as_torch({q, k}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1].transpose(1, 2)); },
                        "a · bᵀ (attention scores)");
-  expect_same_as_torch({r, torch::randn({12, 77, 32})}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1]); },
+  expect_same_as_torch({r, leaf({12, 77, 32})}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1]); },
                        "a · b (probabilities · values)");
-  expect_same_as_torch({torch::randn({41, 12, 32}), k},
+  expect_same_as_torch({q, k.detach()}, [](const Inputs& t) { return gtrain::bmm(t[0], t[1].transpose(1, 2)); },
+                       "second operand without gradient");
+  expect_same_as_torch({leaf({41, 12, 32}), k},
                        [](const Inputs& t) { return gtrain::bmm(t[0].transpose(0, 1), t[1].transpose(1, 2)); },
                        "batch-strided operand");
   // An expanded (stride 0) batch is copied before oneDNN reads it.
-  expect_same_as_torch({torch::randn({1, 41, 32}), k},
+  expect_same_as_torch({leaf({1, 41, 32}), k},
                        [](const Inputs& t) { return gtrain::bmm(t[0].expand({12, 41, 32}), t[1].transpose(1, 2)); },
                        "expanded batch");
 }
 
-TEST(Matmul, OtherInputsKeepTorchsOps) {
+TEST(MatmulSizes, SmallProductsKeepTorchsKernel) {
+  ASSERT_GT(gtrain::onednn_min_macs(), 0.0);
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
+  if (!gtrain::cpu_matmul_uses_onednn()) GTEST_SKIP() << "no oneDNN in this LibTorch";
+  const torch::Tensor w = torch::randn({64, 64}, torch::requires_grad());
+  EXPECT_FALSE(made_by_onednn(gtrain::linear(torch::randn({8, 64}), w)));     // 32k multiply-adds
+  EXPECT_TRUE(made_by_onednn(gtrain::linear(torch::randn({8192, 64}), w)));  // 2^25
+}
+
+TEST_F(Matmul, OtherInputsKeepTorchsOps) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({8, 16}), w = torch::randn({24, 16}), b = torch::randn({24});
   gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
