@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "data/prepare.h"
 #include "dist/allreduce_bench.h"
+#include "train/gemm_bench.h"
 #include "train/step_bench.h"
 
 namespace gtrain::cli {
@@ -97,6 +98,15 @@ void add_bench_command(CLI::App& app) {
                 so->precision.c_str(), so->optimizer.c_str(), so->cpu_matmul.c_str(), so->seq_len > 0 ? (" --seq-len " + std::to_string(so->seq_len)).c_str() : "",
                 so->gradient_checkpointing ? " --gradient-checkpointing" : "", so->sort_by_length ? " --sorted" : "",
                 so->batches.empty() ? "" : (" --batches " + so->batches).c_str());
+  });
+
+  auto go = std::make_shared<GemmBenchOptions>();
+  CLI::App* gemm = bench->add_subcommand("gemm", "fp32 matrix-product rate at the step's shapes: torch's product against oneDNN's");
+  gemm->add_option("--threads", go->threads, "torch intra-op threads (0 = the CPUs the process may use)")->capture_default_str();
+  gemm->add_option("--reps", go->reps, "timed products per shape and library")->capture_default_str()->check(CLI::PositiveNumber);
+  gemm->callback([go] {
+    run_gemm_bench(*go);
+    std::printf("command: gtrain bench gemm --threads %d --reps %d\n", go->threads, go->reps);
   });
 
   auto ao = std::make_shared<dist::AllreduceBenchOptions>();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `gtrain bench step` at the toy shape: the split and the median are printed, --sorted batches as
 # the trainer does (under 5% padding where unsorted draws leave ~25%), every --encoder family runs,
-# bad options are refused.
+# bad options are refused; `bench gemm` prints both libraries' rate for every shape.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 padding() { sed -n 's/.*padding \([0-9.]*\)% of the batch tensor.*/\1/p' "$1"; }
@@ -23,6 +23,16 @@ for enc in deberta bert roberta electra xlm-roberta; do
   params[$enc]=$(sed -n 's/.* encoder (\([0-9]*\) parameters).*/\1/p' "$T/$enc.txt")
 done
 [ "${params[bert]}" != "${params[deberta]}" ] || fail "bert and deberta benches have the same parameter count"
+# --cpu-matmul torch: the report says which library did the products.
+"$G" bench step --shape toy --steps 1 --warmup 0 --threads 1 --cpu-matmul torch >"$T/torchmm.txt" 2>&1 \
+  || { cat "$T/torchmm.txt"; fail "bench step --cpu-matmul torch"; }
+grep -q "^    matmul      torch's" "$T/torchmm.txt" || { cat "$T/torchmm.txt"; fail "--cpu-matmul torch not reported"; }
+expect_error "cpu-matmul" "$G" bench step --shape toy --steps 1 --cpu-matmul nosuch
+"$G" bench gemm --threads 1 --reps 2 >"$T/gemm.txt" 2>&1 || { cat "$T/gemm.txt"; fail "bench gemm"; }
+cat "$T/gemm.txt"
+rows=$(grep -cE "^(square|xsmall|small|attention).* [0-9]+\.[0-9] +([0-9]+\.[0-9]+ +[0-9.]+x|n/a)$" "$T/gemm.txt")
+[ "$rows" = 8 ] || fail "bench gemm: $rows of 8 shape rows with rates"
+grep -q "^command: gtrain bench gemm --threads 1 --reps 2" "$T/gemm.txt" || fail "bench gemm: no command line"
 expect_error "replay them with --encoder deberta" "$G" bench step --shape toy --encoder bert --steps 1 --batches /dev/null
 expect_error "steps" "$G" bench step --shape toy --steps 0
 expect_error "unknown shape" "$G" bench step --shape nosuch --steps 1
