@@ -116,11 +116,11 @@ torch::Tensor linear_forward(torch::autograd::AutogradContext* ctx, const torch:
   product_into(x2, w.t(), y2);
   if (b.defined()) y2.add_(b);
   ctx->save_for_backward({x2, w});
-  ctx->saved_data["x_shape"] = x.sizes().vec();
   return y;
 }
 
-// {dx, dw, db}: dx = g · w, dw = gᵀ · x, db = Σ g (each only where asked for).
+// {dx, dw[, db]}: dx = g · w, dw = gᵀ · x, db = Σ g (each only where asked for). dx has the
+// output gradient's shape with the input's width in the last place, which is x's shape.
 torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
                                                bool bias) {
   // The products below are outside autograd: a gradient of this gradient would be silently missing.
@@ -130,27 +130,32 @@ torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext*
   const torch::Tensor &x2 = saved[0], &w = saved[1];
   const torch::Tensor g = grad.reshape({-1, w.size(0)});
   torch::Tensor gx, gw, gb;
-  if (ctx->needs_input_grad(0)) gx = product(g, w).view(ctx->saved_data["x_shape"].toIntVector());
+  if (ctx->needs_input_grad(0)) {
+    std::vector<int64_t> x_shape(grad.sizes().begin(), grad.sizes().end());
+    x_shape.back() = w.size(1);
+    gx = product(g, w).view(x_shape);
+  }
   if (ctx->needs_input_grad(1)) gw = product(g.t(), x2);
   if (bias && ctx->needs_input_grad(2)) gb = g.sum(0);
   return bias ? torch::autograd::variable_list{gx, gw, gb} : torch::autograd::variable_list{gx, gw};
 }
 
-// Called with or without the bias (an autograd function's inputs must all be defined tensors).
-class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
+// With and without the bias (an autograd function's inputs must all be defined tensors): the
+// backward knows which from the type, so nothing is stored per call.
+template <bool HasBias>
+class OnednnLinear : public torch::autograd::Function<OnednnLinear<HasBias>> {
  public:
   template <class... Bias>
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& w, const Bias&... b) {
-    static_assert(sizeof...(Bias) <= 1, "one bias at most");
+    static_assert(sizeof...(Bias) == (HasBias ? 1 : 0), "the bias is there exactly when HasBias");
     torch::Tensor bias;
     ((bias = b), ...);
-    ctx->saved_data["bias"] = bias.defined();
     return linear_forward(ctx, x, w, bias);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    return linear_backward(ctx, grads[0], ctx->saved_data["bias"].toBool());
+    return linear_backward(ctx, grads[0], HasBias);
   }
 };
 
@@ -189,7 +194,7 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch
   const bool fits = x.dim() >= 1 && w.dim() == 2 && x.size(-1) == w.size(1) &&
                     (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0)));
   if (fits && takes_onednn_path(double(x.numel()) * double(w.size(0)), {&x, &w, &b}))
-    return b.defined() ? OnednnLinear::apply(x, w, b) : OnednnLinear::apply(x, w);
+    return b.defined() ? OnednnLinear<true>::apply(x, w, b) : OnednnLinear<false>::apply(x, w);
   return torch::nn::functional::linear(x, w, b);
 }
 
