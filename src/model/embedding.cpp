@@ -81,11 +81,11 @@ torch::Tensor embedding(const torch::Tensor& weight, const torch::Tensor& ids, i
 void release_gradients(std::vector<torch::Tensor>& params) {
   KeptGradients& k = kept();
   for (auto& p : params) {
-    torch::Tensor g = std::move(p.mutable_grad());
-    p.mutable_grad() = torch::Tensor();
+    torch::Tensor g = std::move(p.mutable_grad());  // leaves the parameter's gradient undefined
+    if (!g.defined() || static_cast<int64_t>(g.nbytes()) < kKeepBytes) continue;  // never one of ours
     // Its memory is this tensor's alone: no other handle, no other tensor on the storage (the
     // reducer's bucket views share one), the whole storage.
-    const bool sole_owner = g.defined() && g.use_count() == 1 && g.storage().use_count() == 1 &&
+    const bool sole_owner = g.use_count() == 1 && g.storage().use_count() == 1 &&
                             g.is_contiguous() && g.storage_offset() == 0 &&
                             g.storage().nbytes() == static_cast<size_t>(g.nbytes());
     if (!sole_owner || !g.device().is_cpu()) continue;

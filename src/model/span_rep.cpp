@@ -1,6 +1,7 @@
 #include "model/span_rep.h"
 
 #include "model/fast_dropout.h"
+#include "model/flops.h"
 #include "model/matmul.h"
 #include <algorithm>
 #include <stdexcept>
@@ -21,7 +22,7 @@ SpanIndex SpanIndex::build(const std::vector<int64_t>& lengths, int64_t max_len,
     if (len < 0 || len > max_len)
       throw std::invalid_argument("SpanIndex: length " + std::to_string(len) + " outside [0, " +
                                   std::to_string(max_len) + "]");
-    for (int64_t i = 0; i < len; ++i) n += std::min(max_width, len - i);
+    n += candidate_spans(len, max_width);
   }
   torch::Tensor start = torch::empty({n}, torch::kInt64);
   torch::Tensor end = torch::empty({n}, torch::kInt64);
