@@ -19,6 +19,17 @@ struct StepShape {
   int64_t labels = 0;      // entity labels per row (span x label scores)
 };
 
+// A padded batch as the memory model sizes it (plan/memory_model.h) and `bench step` reports
+// its largest timed one.
+struct BatchShape {
+  int64_t rows = 0;
+  int64_t seq_len = 0;  // padded tokens per row
+  int64_t words = 0;    // padded words per row
+  int64_t spans = 0;    // candidate spans of the whole batch
+  int64_t labels = 0;
+  int64_t max_width = 8;  // span widths per word (the padded span tensor the scores read)
+};
+
 struct StepFlops {
   double encoder = 0;  // forward
   double heads = 0;    // forward: span representation and span x label scores

@@ -8,20 +8,12 @@
 
 #include "config/train_config.h"
 #include "model/encoder_config.h"
+#include "model/flops.h"
 #include "plan/work.h"
 
 namespace gtrain {
 
 // The largest micro-batch of a run: what the memory peak comes from.
-struct BatchShape {
-  int64_t rows = 0;
-  int64_t seq_len = 0;  // padded tokens per row
-  int64_t words = 0;    // padded words per row
-  int64_t spans = 0;    // candidate spans of the whole batch
-  int64_t labels = 0;
-  int64_t max_width = 8;  // span widths per word (the padded span tensor the scores read)
-};
-
 struct MemorySettings {
   Precision precision = Precision::FP32;
   bool gradient_checkpointing = false;

@@ -26,16 +26,20 @@ double seconds_per_call(F&& f, int reps) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
 }
 
-// FLOP/s of a · bᵀ-shaped products (as a Linear layer computes them) with the given library.
 double rate(const Shape& s, CpuMatmul lib, int reps) {
   set_cpu_matmul(lib);
-  torch::NoGradGuard ng;
-  const torch::Tensor a = torch::randn({s.batch, s.m, s.k}), w = torch::randn({s.batch, s.n, s.k});
-  const double sec = seconds_per_call([&] { gtrain::bmm(a, w.transpose(1, 2)); }, reps);
-  return 2.0 * s.batch * s.m * s.k * s.n / sec;
+  return cpu_product_flops(s.batch, s.m, s.k, s.n, /*bf16=*/false, reps);
 }
 
 }  // namespace
+
+double cpu_product_flops(int64_t batch, int64_t m, int64_t k, int64_t n, bool bf16, int reps) {
+  torch::NoGradGuard ng;
+  const auto dt = bf16 ? torch::kBFloat16 : torch::kFloat32;
+  const torch::Tensor a = torch::randn({batch, m, k}).to(dt), w = torch::randn({batch, n, k}).to(dt);
+  const double sec = seconds_per_call([&] { gtrain::bmm(a, w.transpose(1, 2)); }, reps);
+  return 2.0 * static_cast<double>(batch) * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n) / sec;
+}
 
 void run_gemm_bench(const GemmBenchOptions& o) {
   configure_torch_threads(o.threads);

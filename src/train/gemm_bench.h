@@ -5,8 +5,14 @@
 // against, and why the model's products take oneDNN. Torch-free interface (the CLI is built
 // without LibTorch).
 #pragma once
+#include <cstdint>
 
 namespace gtrain {
+
+// FLOP/s of batch x [m, k] · [k, n] products (the second operand a transposed [n, k], as a Linear
+// layer's weight) through the model's product path (gtrain::bmm: the library cpu_matmul()
+// selects), fp32 or bf16, the threads torch has now; `reps` timed calls after 3 untimed.
+double cpu_product_flops(int64_t batch, int64_t m, int64_t k, int64_t n, bool bf16, int reps);
 
 struct GemmBenchOptions {
   int threads = 0;  // 0 = the CPUs the process may use

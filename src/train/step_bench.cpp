@@ -17,6 +17,7 @@
 #include "model/matmul.h"
 #include "train/mixed_precision.h"
 #include "train/optimizer.h"
+#include "train/gemm_bench.h"
 #include "train/replay_batches.h"
 #include "train/runtime_info.h"
 #include "model/threads.h"
@@ -51,16 +52,6 @@ EncoderConfig bench_encoder_config(const std::string& shape, const std::string& 
 }
 
 namespace {
-
-// Resident set size now, in bytes (/proc/self/statm's second field), 0 when unreadable.
-double current_rss_bytes() {
-  long pages = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
 
 // A "Name:  N kB" line of /proc/self/status, in bytes (0 when absent).
 double status_bytes(const char* name) {
@@ -171,18 +162,6 @@ double gpu_peak_tflops(const std::string& name, const std::string& precision) {
   return 0;
 }
 
-// The CPU's achieved matrix-product rate (fp32 1024^3, or bf16), the same threads and the same
-// product path as the model's (model/matmul.h): the ceiling a CPU step's MFU is measured against.
-double measured_cpu_gemm_tflops(bool bf16) {
-  const auto dt = bf16 ? torch::kBFloat16 : torch::kFloat;
-  torch::Tensor a = torch::randn({1, 1024, 1024}).to(dt), b = torch::randn({1, 1024, 1024}).to(dt);
-  for (int i = 0; i < 2; ++i) gtrain::bmm(a, b);
-  const int reps = 8;
-  auto t0 = Clock::now();
-  for (int i = 0; i < reps; ++i) gtrain::bmm(a, b);
-  return reps * 2.0 * 1024 * 1024 * 1024 / since(t0) / 1e12;
-}
-
 void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index());
 }
@@ -205,14 +184,14 @@ std::pair<Precision, torch::Device> checked_precision_and_device(const StepBench
   return {prec, device};
 }
 
-// The shape the FLOP count of a batch depends on (model/flops.h); max_words: its longest text.
-StepShape batch_shape(const Gliner2Batch& b, int64_t max_width, int64_t* max_words) {
+// The shape the FLOP count of a batch depends on (model/flops.h).
+StepShape batch_shape(const Gliner2Batch& b, int64_t max_width) {
   StepShape sh;
   sh.rows = b.input_ids.size(0);
   sh.seq_len = b.input_ids.size(1);
-  *max_words = 0;
-  for (const Gliner2Example& ex : b.examples) *max_words = std::max(*max_words, ex.num_words());
-  sh.word_slots = sh.rows * *max_words;
+  int64_t max_words = 0;
+  for (const Gliner2Example& ex : b.examples) max_words = std::max(max_words, ex.num_words());
+  sh.word_slots = sh.rows * max_words;
   for (const Gliner2Example& ex : b.examples) sh.spans += candidate_spans(ex.num_words(), max_width);
   sh.labels = 0;
   for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
@@ -229,7 +208,8 @@ double peak_tflops(const StepBenchOptions& o, Precision prec, const torch::Devic
     if (!ri.gpus.empty()) *dev_name = ri.gpus[0].name;
     if (peak <= 0) peak = gpu_peak_tflops(*dev_name, o.precision), *source = "datasheet dense peak of " + *dev_name;
   } else if (peak <= 0) {
-    peak = measured_cpu_gemm_tflops(prec == Precision::BF16);
+    // The CPU's achieved 1024^3 product rate, same threads and product path as the model's.
+    peak = cpu_product_flops(1, 1024, 1024, 1024, prec == Precision::BF16, /*reps=*/8) / 1e12;
     *source = std::string("this CPU's measured ") + (prec == Precision::BF16 ? "bf16" : "fp32") + " 1024^3 matrix product";
   }
   return peak;
@@ -246,7 +226,7 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   torch::manual_seed(static_cast<int64_t>(o.seed));
   // The model's weights, gradients, optimizer states and activations are what the memory model
   // predicts: count the RSS from here.
-  const double rss_before = current_rss_bytes(), file_rss_before = status_bytes("RssFile:");
+  const double rss_before = status_bytes("VmRSS:"), file_rss_before = status_bytes("RssFile:");
   ExtractorConfig ec;
   ec.counting_layer = "count_lstm";
   if (o.max_width > 0) ec.max_width = o.max_width;
@@ -326,11 +306,10 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
     step_times.push_back(fwd + bwd + op);
     real_tokens += b.attention_mask.sum().item<int64_t>();
     padded_tokens += b.attention_mask.numel();
-    int64_t max_words = 0;
-    const StepShape sh = batch_shape(b, model->max_width(), &max_words);
+    const StepShape sh = batch_shape(b, model->max_width());
     flops += step_flops(model->encoder_config, sh).train_step();
     if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
-      res.largest = StepBenchShape{sh.rows, sh.seq_len, max_words, sh.spans, sh.labels};
+      res.largest = BatchShape{sh.rows, sh.seq_len, sh.word_slots / sh.rows, sh.spans, sh.labels, model->max_width()};
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

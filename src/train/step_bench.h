@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/encoder_config.h"
+#include "model/flops.h"
 
 namespace gtrain {
 
@@ -45,11 +46,6 @@ struct StepBenchOptions {
   bool quiet = false;                // no report on stdout
 };
 
-// The largest batch of the timed steps (the one the memory peak comes from).
-struct StepBenchShape {
-  int64_t rows = 0, seq_len = 0, words = 0, spans = 0, labels = 0;  // words: padded per row
-};
-
 struct StepBenchResult {
   double step_seconds = 0;      // mean over the timed steps
   double flops_per_step = 0;    // model FLOPs (model/flops.h), mean
@@ -58,7 +54,7 @@ struct StepBenchResult {
   int64_t parameters = 0;
   double peak_rss_increase = 0;  // bytes: peak RSS minus the RSS before the model was built
   double gpu_peak_allocated = 0;  // bytes (CUDA), 0 on CPU
-  StepBenchShape largest;
+  BatchShape largest;  // the largest batch of the timed steps (the one the memory peak comes from)
 };
 
 // Runs the benchmark, prints its report to stdout (unless quiet) and returns the figures.

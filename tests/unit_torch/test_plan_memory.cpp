@@ -30,12 +30,7 @@ void check_shape(const std::string& shape) {
   const EncoderConfig enc = bench_encoder_config(shape, "deberta");
   const ParamCount params = count_parameters(enc, "count_lstm", LoraSettings{});
   EXPECT_EQ(params.total(), r.parameters) << shape << ": planned parameter count";
-  BatchShape b;
-  b.rows = r.largest.rows;
-  b.seq_len = r.largest.seq_len;
-  b.words = r.largest.words;
-  b.spans = r.largest.spans;
-  b.labels = r.largest.labels;
+  BatchShape b = r.largest;
   b.max_width = 8;
   MemorySettings ms;
   ms.cuda = false;
