@@ -36,12 +36,12 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
   p.prompt_tokens = work.prompt_tokens;
   p.labels = work.labels;
   p.dev_rows = static_cast<int64_t>(work.dev.size());
-  p.max_row_tokens = work.max_tokens();
   p.data_source = work.source;
   const int ranks = opts.nodes * opts.gpus_per_node;
   p.nodes = opts.nodes, p.gpus_per_node = opts.gpus_per_node;
   p.shape = run_shape(p.rows, cfg.optim.batch_size, cfg.optim.grad_accum, ranks);
   p.largest = largest_batch(work, cfg.optim.batch_size);
+  p.max_row_tokens = p.largest.seq_len;  // the longest row
   p.epochs = cfg.optim.epochs;
   p.repeats = opts.repeats;
   p.precision = cfg.precision;

@@ -8,22 +8,22 @@ namespace gtrain {
 
 namespace {
 
-double row_forward(const EncoderConfig& enc, const RowWork& r, int64_t labels) {
+StepFlops row_flops(const EncoderConfig& enc, const RowWork& r, int64_t labels) {
   StepShape s;
   s.rows = 1;
   s.seq_len = r.tokens;
   s.word_slots = r.words;
   s.spans = r.spans;
   s.labels = labels;
-  return step_flops(enc, s).forward();
+  return step_flops(enc, s);
 }
 
 }  // namespace
 
 EpochFlops epoch_flops(const EncoderConfig& enc, const EpochWork& work) {
   EpochFlops f;
-  for (const RowWork& r : work.rows) f.train += 3.0 * row_forward(enc, r, work.labels);
-  for (const RowWork& r : work.dev) f.dev_forward += row_forward(enc, r, work.labels);
+  for (const RowWork& r : work.rows) f.train += row_flops(enc, r, work.labels).train_step();
+  for (const RowWork& r : work.dev) f.dev_forward += row_flops(enc, r, work.labels).forward();
   return f;
 }
 

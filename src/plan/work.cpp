@@ -4,12 +4,10 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include <spdlog/spdlog.h>
-
+#include "config/prepared_data.h"
 #include "config/scratch_encoder.h"
 #include "data/gliner2_prompt.h"
 #include "data/hdf5_store.h"
-#include "data/prepare.h"
 #include "model/flops.h"
 #include "text/tokenizer.h"
 
@@ -81,14 +79,25 @@ int64_t encoder_parameters(const EncoderConfig& enc) {
   return n + L * layer;
 }
 
-// Prompt tokens of the whole label set (the longest prompt a row gets) and the period's tokens.
-std::pair<int64_t, int64_t> prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta,
-                                          const std::vector<SchemaLabel>& override_labels) {
+// The tokenizer training uses: the checkpoint's, else model.tokenizer, else the inline prepare
+// section's; with GLiNER2's special tokens.
+std::unique_ptr<Tokenizer> open_config_tokenizer(const TrainConfig& cfg) {
   std::string tpath = !cfg.model.source.empty() ? cfg.model.source : cfg.model.tokenizer;
   if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
   if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
   std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
   tok->add_special_tokens(gliner2_special_tokens());
+  return tok;
+}
+
+struct PromptTokens {
+  int64_t prompt = 0;  // the whole label set's prompt (the longest a row gets)
+  int64_t period = 0;  // the period appended to a text that needs one
+};
+
+PromptTokens prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta,
+                           const std::vector<SchemaLabel>& override_labels) {
+  const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
   std::vector<SchemaField> fields;
   bool any_desc = false;
   for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
@@ -102,32 +111,9 @@ std::pair<int64_t, int64_t> prompt_tokens(const TrainConfig& cfg, const Prepared
   return {p.size(), static_cast<int64_t>(p.period_ids.size())};
 }
 
-// The prepared splits of a config (given, or its inline section's cache, prepared when absent).
-std::pair<std::string, std::string> train_dev_paths(const TrainConfig& cfg) {
-  std::string train = cfg.data.train, dev = cfg.data.dev;
-  if (cfg.data.prepare) {
-    const std::string dir = prepared_data_dir(cfg.data);
-    if (!fs::exists(fs::path(dir) / "train.h5")) {
-      PrepareConfig pc = *cfg.data.prepare;
-      pc.output_dir = dir;
-      const PrepareReport rep = prepare(pc);
-      spdlog::info("plan: prepared {} examples into {} (the cache training uses)", rep.examples, dir);
-    }
-    if (train.empty()) train = (fs::path(dir) / "train.h5").string();
-    if (dev.empty() && fs::exists(fs::path(dir) / "dev.h5")) dev = (fs::path(dir) / "dev.h5").string();
-  }
-  if (train.empty()) throw std::runtime_error("data: no training split (data.train or data.prepare)");
-  return {train, dev};
-}
-
-std::vector<RowWork> read_rows(const std::string& path, const TrainConfig& cfg, int64_t max_width,
-                               int64_t* prompt, int64_t* labels) {
-  PreparedReader r(path);
-  if (!cfg.data.labels.empty()) r.select_labels(cfg.data.labels);
-  const auto [p, period] = prompt_tokens(cfg, r.meta(), cfg.data.labels);
-  *prompt = p;
-  *labels = cfg.data.labels.empty() ? static_cast<int64_t>(r.meta().labels.size())
-                                    : static_cast<int64_t>(cfg.data.labels.size());
+// Each row's tokens (with the prompt every split's rows get: the training split's, as the
+// trainer builds one prompt for all splits), words and candidate spans.
+std::vector<RowWork> read_rows(PreparedReader& r, const PromptTokens& pt, int64_t max_width) {
   std::vector<int64_t> idx(static_cast<size_t>(r.size()));
   for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>(i);
   std::vector<RowWork> rows;
@@ -135,7 +121,7 @@ std::vector<RowWork> read_rows(const std::string& path, const TrainConfig& cfg, 
   for (const PreparedExample& ex : r.get_many(idx)) {
     const bool dot = text_needs_period(ex.text);
     RowWork w;
-    w.tokens = p + static_cast<int64_t>(ex.token_ids.size()) + (dot ? period : 0);
+    w.tokens = pt.prompt + static_cast<int64_t>(ex.token_ids.size()) + (dot ? pt.period : 0);
     w.words = static_cast<int64_t>(ex.unit_token.size()) + (dot ? 1 : 0);
     w.spans = candidate_spans(w.words, max_width);
     rows.push_back(w);
@@ -173,22 +159,25 @@ int64_t EpochWork::text_tokens() const {
   return n;
 }
 
-int64_t EpochWork::max_tokens() const {
-  int64_t m = 0;
-  for (const RowWork& r : rows) m = std::max(m, r.tokens);
-  return m;
-}
-
 EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t examples) {
-  const auto [train, dev] = train_dev_paths(cfg);
+  const DataPaths paths = resolve_prepared_data(cfg);  // the cache training uses, prepared when absent
+  if (paths.train.empty()) throw std::runtime_error("data: no training split (data.train or data.prepare)");
+  const std::string &train = paths.train, &dev = paths.dev;
   EpochWork w;
   w.source = train;
   w.max_width = max_width;
-  w.rows = read_rows(train, cfg, max_width, &w.prompt_tokens, &w.labels);
+  PreparedReader tr(train);
+  if (!cfg.data.labels.empty()) tr.select_labels(cfg.data.labels);
+  const PromptTokens pt = prompt_tokens(cfg, tr.meta(), cfg.data.labels);
+  w.prompt_tokens = pt.prompt;
+  w.labels = cfg.data.labels.empty() ? static_cast<int64_t>(tr.meta().labels.size())
+                                     : static_cast<int64_t>(cfg.data.labels.size());
+  w.rows = read_rows(tr, pt, max_width);
   if (w.rows.empty()) throw std::runtime_error(train + ": no training rows");
   if (!dev.empty()) {
-    int64_t p = 0, l = 0;
-    w.dev = read_rows(dev, cfg, max_width, &p, &l);
+    PreparedReader dr(dev);
+    if (!cfg.data.labels.empty()) dr.select_labels(cfg.data.labels);
+    w.dev = read_rows(dr, pt, max_width);
   }
   if (examples > 0) {
     const double scale = static_cast<double>(examples) / static_cast<double>(w.rows.size());
@@ -210,11 +199,7 @@ EncoderConfig config_encoder(const TrainConfig& cfg, int64_t vocab) {
   if (!cfg.model.source.empty()) {
     e = EncoderConfig::from_file((fs::path(cfg.model.source) / "encoder_config" / "config.json").string());
   } else {
-    std::string tpath = cfg.model.tokenizer;
-    if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
-    if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
-    std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
-    tok->add_special_tokens(gliner2_special_tokens());
+    const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
     e = scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), tok->pad_id(), cfg.model.dropout);
   }
   if (vocab > 0) e.set_vocab_size(vocab);

@@ -39,7 +39,6 @@ struct EpochWork {
   int64_t labels = 0;
   int64_t max_width = 8;       // model.max_width: the span widths the rows' spans were counted at
   int64_t text_tokens() const;
-  int64_t max_tokens() const;  // the longest row
 };
 
 // Reads the training (and dev) split of a config: the prepared files it names, or its inline

@@ -1,46 +1,15 @@
 #include "train/training_data.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
-#include "data/prepare.h"
-#include "io/file_lock.h"
 
-namespace fs = std::filesystem;
 
 namespace gtrain {
 
 namespace {
-
-// Prepared files: given directly, or an inline prepare section prepared once into its cache dir.
-DataPaths resolve_on_this_rank(const TrainConfig& cfg) {
-  DataPaths p{cfg.data.train, cfg.data.dev, cfg.data.test};
-  if (!cfg.data.prepare) return p;
-  const std::string dir = prepared_data_dir(cfg.data);
-  // Runs that share the cache (a sweep's rank groups start their first trials together) prepare
-  // it one at a time: the first writes every split, the others then find them all.
-  FileLock lock(dir + ".lock", "prepared data " + dir);
-  if (fs::exists(fs::path(dir) / "train.h5")) {
-    spdlog::info("prepared data: {} (cached; delete it to prepare again)", dir);
-  } else {
-    PrepareConfig pc = *cfg.data.prepare;
-    pc.output_dir = dir;
-    PrepareReport rep = prepare(pc);
-    spdlog::info("prepared {} examples into {} in {:.2f} s", rep.examples, dir, rep.seconds);
-  }
-  auto pick = [&](const std::string& given, const char* split) {
-    if (!given.empty()) return given;
-    const fs::path f = fs::path(dir) / (std::string(split) + ".h5");
-    return fs::exists(f) ? f.string() : std::string();
-  };
-  p.train = pick(p.train, "train");
-  p.dev = pick(p.dev, "dev");
-  p.test = pick(p.test, "test");
-  return p;
-}
 
 // Rows the encoder's position table cannot hold would fail mid-epoch: refuse them up front.
 void check_row_lengths(const TrainingData& d, const ExtractorImpl& model) {
@@ -65,7 +34,7 @@ DataPaths resolve_data_paths(const TrainConfig& cfg, dist::Group& group) {
   DataPaths data;
   std::string paths;
   if (group.rank() == 0) {
-    data = resolve_on_this_rank(cfg);
+    data = resolve_prepared_data(cfg);
     paths = data.train + '\n' + data.dev + '\n' + data.test;
   }
   group.broadcast(paths, 0, "data paths broadcast");

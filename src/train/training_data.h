@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "config/prepared_data.h"
 #include "config/train_config.h"
 #include "data/hdf5_store.h"
 #include "dist/group.h"
@@ -13,10 +14,6 @@
 #include "infer/batch_builder.h"
 
 namespace gtrain {
-
-struct DataPaths {
-  std::string train, dev, test;  // "" = no such split (train is required)
-};
 
 // Rank 0 resolves the splits (preparing an inline section first, one run at a time per cache
 // folder) and tells the other ranks, so that every rank of the group reads the same files.
