@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "config/train_config.h"
@@ -18,15 +17,6 @@
 namespace gtrain::cli {
 
 namespace {
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) v.push_back(item);
-  return v;
-}
 
 // A few real training steps on this machine at the config's model, precision and row lengths
 // (bench step's loop, length-bucketed batches as the trainer builds them): the achieved FLOP/s.
@@ -96,7 +86,7 @@ void add_plan_command(CLI::App& app) {
     const EncoderConfig enc = config_encoder(cfg, a->vocab);
     const EpochWork work = read_epoch_work(cfg, cfg.model.max_width, a->examples);
     PlanOptions po;
-    po.gpus = split_commas(a->gpus);
+    po.gpus = split_list(a->gpus, ',');
     po.nodes = a->nodes;
     po.gpus_per_node = a->gpus_per_node;
     po.bus_gbs = a->bus_gbs;

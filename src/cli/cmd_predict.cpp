@@ -15,23 +15,6 @@
 
 namespace gtrain::cli {
 
-namespace {
-std::vector<std::string> split_list(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-}  // namespace
-
 void add_predict_command(CLI::App& app) {
   struct Args {
     std::string model, labels, input = "-", output = "-";

@@ -2,6 +2,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 #include "io/input_error.h"
 #include "data/reader.h"
 
@@ -39,6 +42,22 @@ inline CLI::Validator open_unit_interval() {
       "in (0, 1)");
 }
 inline CLI::Validator at_least_one() { return CLI::Range(1, 1 << 30).description(">= 1"); }
+
+// "a,b,,c" -> {"a", "b", "c"}: the items of a list option, empty ones dropped.
+inline std::vector<std::string> split_list(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
 
 // --unmatched-mentions VALUE (prepare, data inspect): a bad value is an input error naming the flag.
 inline UnmatchedPolicy unmatched_mentions_flag(const std::string& value) {
