@@ -92,10 +92,9 @@ BertModelImpl::BertModelImpl(const BertConfig& c) : cfg(c) {
   if (cfg.has_pooler()) pooler = register_module("pooler", BertPooler(cfg));
 }
 
-torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                                     std::vector<torch::Tensor>* all_hidden_states,
-                                     const torch::Tensor& token_type_ids) {
-  if (input_ids.dim() != 2) throw std::invalid_argument("BERT encoder: input_ids must be [B, T]");
+torch::Tensor BertModelImpl::encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                    std::vector<torch::Tensor>* all_hidden_states,
+                                    const torch::Tensor& token_type_ids) {
   if (attention_mask.defined() && attention_mask.sizes() != input_ids.sizes())
     throw std::invalid_argument("BERT encoder: attention_mask shape differs from input_ids");
   torch::Tensor h = embeddings(input_ids, token_type_ids);
@@ -111,10 +110,11 @@ torch::Tensor BertModelImpl::forward(const torch::Tensor& input_ids, const torch
   } else {
     additive = torch::zeros({1, 1, 1, input_ids.size(1)}, h.options().dtype(pdtype));
   }
+  const bool checkpoint = checkpoint_layers();
   for (size_t i = 0; i < encoder->layer->size(); ++i) {
     if (all_hidden_states) all_hidden_states->push_back(h);
     BertLayerImpl* l = encoder->layer->ptr<BertLayerImpl>(i).get();
-    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
+    if (checkpoint) {
       h = checkpointed([l, additive](const std::vector<torch::Tensor>& in) { return l->forward(in[0], additive); }, {h});
     } else {
       h = l->forward(h, additive);

@@ -68,19 +68,18 @@ TORCH_MODULE(BertPooler);
 
 struct BertModelImpl : EncoderImpl {
   explicit BertModelImpl(const BertConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                        std::vector<torch::Tensor>* all_hidden_states = nullptr,
-                        const torch::Tensor& token_type_ids = {}) override;
   void init_weights() override;
-  void set_gradient_checkpointing(bool on) override { gradient_checkpointing = on; }
   torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
 
   BertConfig cfg;
-  bool gradient_checkpointing = false;
   BertEmbeddings embeddings{nullptr};
   Linear embeddings_project{nullptr};  // ELECTRA only
   BertEncoder encoder{nullptr};
   BertPooler pooler{nullptr};  // when cfg.has_pooler(); never run
+
+ protected:
+  torch::Tensor encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                       std::vector<torch::Tensor>* all_hidden_states, const torch::Tensor& token_type_ids) override;
 };
 TORCH_MODULE(BertModel);
 

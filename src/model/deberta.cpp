@@ -253,7 +253,7 @@ torch::Tensor DebertaV2EncoderImpl::get_rel_embedding(int64_t first, int64_t cou
 }
 
 torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const torch::Tensor& attention_mask,
-                                            std::vector<torch::Tensor>* all_hidden_states) {
+                                            std::vector<torch::Tensor>* all_hidden_states, bool checkpoint) {
   torch::Tensor mask4;
   if (attention_mask.dim() <= 2) {
     torch::Tensor ext = attention_mask.unsqueeze(1).unsqueeze(2);
@@ -286,7 +286,7 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
   for (size_t i = 0; i < layer->size(); ++i) {
     if (all_hidden_states) all_hidden_states->push_back(output_states);
     DebertaV2LayerImpl* l = layer->ptr<DebertaV2LayerImpl>(i).get();
-    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled()) {
+    if (checkpoint) {
       output_states = checkpointed(
           [l, inputs](const std::vector<torch::Tensor>& in) {
             DebertaV2AttentionInputs with_rel = inputs;
@@ -310,17 +310,16 @@ DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaV2Config& c) : cfg(c) {
   encoder = register_module("encoder", DebertaV2Encoder(cfg));
 }
 
-torch::Tensor DebertaV2ModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                                          std::vector<torch::Tensor>* all_hidden_states,
-                                          const torch::Tensor& token_type_ids) {
-  if (input_ids.dim() != 2) throw std::runtime_error("DebertaV2Model: input_ids must be [B, T]");
+torch::Tensor DebertaV2ModelImpl::encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                         std::vector<torch::Tensor>* all_hidden_states,
+                                         const torch::Tensor& token_type_ids) {
   torch::Tensor mask = attention_mask;
   if (!mask.defined())
     mask = torch::ones(input_ids.sizes(), torch::TensorOptions().dtype(torch::kFloat32).device(input_ids.device()));
   if (mask.dim() == 2 && mask.sizes() != input_ids.sizes())
     throw std::runtime_error("DebertaV2Model: attention_mask shape differs from input_ids");
   torch::Tensor embedding_output = embeddings(input_ids, mask, token_type_ids);
-  return encoder(embedding_output, mask, all_hidden_states);
+  return encoder(embedding_output, mask, all_hidden_states, checkpoint_layers());
 }
 
 void DebertaV2ModelImpl::init_weights() { hf_init_weights(*this, cfg.initializer_range); }

@@ -86,16 +86,15 @@ using DebertaV2Layer = torch::nn::ModuleHolder<DebertaV2LayerImpl>;
 struct DebertaV2EncoderImpl : torch::nn::Module {
   explicit DebertaV2EncoderImpl(const DebertaV2Config& cfg);
   // hidden [B, T, H] (embedding output); attention_mask [B, T]. Appends the input of every
-  // layer and the final output to *all_hidden_states when given.
+  // layer and the final output to *all_hidden_states when given. checkpoint: recompute each
+  // layer's activations in backward (the model's EncoderImpl::checkpoint_layers()).
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& attention_mask,
-                        std::vector<torch::Tensor>* all_hidden_states = nullptr);
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr, bool checkpoint = false);
   // LayerNorm(rel_embeddings.weight) (or the raw table without norm_rel_ebd), rows [first, first +
   // count) (count < 0: to the end); undefined without relative attention.
   torch::Tensor get_rel_embedding(int64_t first = 0, int64_t count = -1);
 
   DebertaV2Config cfg;
-  // Recompute each layer's activations in backward instead of keeping them (training only).
-  bool gradient_checkpointing = false;
   torch::nn::ModuleList layer{nullptr};
   torch::nn::Embedding rel_embeddings{nullptr};  // only with relative_attention
   torch::nn::LayerNorm LayerNorm{nullptr};       // only with norm_rel_ebd == layer_norm
@@ -105,21 +104,20 @@ TORCH_MODULE(DebertaV2Encoder);
 struct DebertaV2ModelImpl : EncoderImpl {
   explicit DebertaV2ModelImpl(const DebertaV2Config& cfg);
 
-  // See EncoderImpl::forward. token_type_ids reach token_type_embeddings when the config has them
-  // (type_vocab_size > 0; DeBERTa-v3 has none).
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                        std::vector<torch::Tensor>* all_hidden_states = nullptr,
-                        const torch::Tensor& token_type_ids = {}) override;
-
   // HF _init_weights: Linear (gtrain::Linear) / Embedding weights ~ N(0, initializer_range), biases 0, padding row
   // 0, LayerNorm weight 1 / bias 0.
   void init_weights() override;
-  void set_gradient_checkpointing(bool on) override { encoder->gradient_checkpointing = on; }
   torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
 
   DebertaV2Config cfg;
   DebertaV2Embeddings embeddings{nullptr};
   DebertaV2Encoder encoder{nullptr};
+
+ protected:
+  // See EncoderImpl::forward. token_type_ids reach token_type_embeddings when the config has them
+  // (type_vocab_size > 0; DeBERTa-v3 has none).
+  torch::Tensor encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                       std::vector<torch::Tensor>* all_hidden_states, const torch::Tensor& token_type_ids) override;
 };
 TORCH_MODULE(DebertaV2Model);
 

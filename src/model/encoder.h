@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,15 +22,32 @@ struct EncoderImpl : torch::nn::Module {
   // token_type_ids [B, T] (undefined = zeros, which is what GLiNER2 passes). Returns the last
   // hidden state [B, T, H]. When all_hidden_states is given it receives num_hidden_layers + 1
   // tensors: the embedding output (the first layer's input), then each layer's output.
-  virtual torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                                std::vector<torch::Tensor>* all_hidden_states = nullptr,
-                                const torch::Tensor& token_type_ids = {}) = 0;
+  // Not virtual: the defaults live here once (a default argument on a virtual function binds by
+  // the caller's static type); each family implements encode().
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                        std::vector<torch::Tensor>* all_hidden_states = nullptr,
+                        const torch::Tensor& token_type_ids = {}) {
+    if (input_ids.dim() != 2) throw std::invalid_argument("encoder: input_ids must be [B, T]");
+    return encode(input_ids, attention_mask, all_hidden_states, token_type_ids);
+  }
   // Hugging Face's _init_weights: Linear / Embedding weights ~ N(0, initializer_range), biases 0,
   // padding row 0, LayerNorm weight 1 / bias 0 (a from-scratch encoder).
   virtual void init_weights() = 0;
   // Recompute each layer's activations in backward instead of keeping them (training only).
-  virtual void set_gradient_checkpointing(bool on) = 0;
+  void set_gradient_checkpointing(bool on) { gradient_checkpointing_ = on; }
   virtual torch::nn::Embedding word_embeddings() const = 0;
+
+ protected:
+  virtual torch::Tensor encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                               std::vector<torch::Tensor>* all_hidden_states, const torch::Tensor& token_type_ids) = 0;
+  // Whether this forward recomputes its layers in backward: asked for, training, and recording
+  // gradients (under NoGradGuard there is nothing to save).
+  bool checkpoint_layers() const {
+    return gradient_checkpointing_ && is_training() && torch::GradMode::is_enabled();
+  }
+
+ private:
+  bool gradient_checkpointing_ = false;
 };
 
 // Hugging Face's _init_weights over every submodule of m (gtrain::Linear, Embedding, LayerNorm);

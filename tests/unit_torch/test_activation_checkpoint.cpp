@@ -28,7 +28,7 @@ std::pair<std::vector<double>, std::map<std::string, torch::Tensor>> run(bool ch
   DebertaV2Model m(config_with_dropout());
   m->init_weights();
   m->train();
-  m->encoder->gradient_checkpointing = checkpointing;
+  m->set_gradient_checkpointing(checkpointing);
   torch::manual_seed(5);  // the dropout draws
   torch::Tensor ids = torch::randint(1, 50, {3, 17});
   torch::Tensor mask = torch::ones({3, 17}, torch::kLong);
