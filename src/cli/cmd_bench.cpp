@@ -26,13 +26,7 @@ void add_bench_command(CLI::App& app) {
   prep->callback([a] {
     namespace fs = std::filesystem;
     PrepareConfig c;
-    PrepareInput in;
-    in.path = a->input;
-    if (auto colon = a->input.rfind(':'); colon != std::string::npos && a->input.find('/', colon) == std::string::npos) {
-      in.path = a->input.substr(0, colon);
-      in.format = a->input.substr(colon + 1);
-    }
-    c.inputs.push_back(in);
+    c.inputs.push_back(input_from_spec(a->input));
     c.tokenizer = a->tokenizer;
     c.unit_mode = parse_unit_mode(a->mode);
     c.output_dir = (fs::temp_directory_path() / ("gtrain-bench-" + std::to_string(getpid()))).string();

@@ -61,16 +61,7 @@ void add_prepare_command(CLI::App& app) {
   cmd->callback([args] {
     PrepareConfig c;
     if (!args->config.empty()) c = load_prepare_config(args->config);
-    for (const std::string& spec : args->inputs) {
-      PrepareInput in;
-      in.path = spec;
-      if (auto colon = spec.rfind(':'); colon != std::string::npos && colon + 1 < spec.size() &&
-                                        spec.find('/', colon) == std::string::npos) {
-        in.path = spec.substr(0, colon);
-        in.format = spec.substr(colon + 1);
-      }
-      c.inputs.push_back(in);
-    }
+    for (const std::string& spec : args->inputs) c.inputs.push_back(input_from_spec(spec));
     if (!args->tokenizer.empty()) c.tokenizer = args->tokenizer;
     if (!args->unit_mode.empty()) c.unit_mode = parse_unit_mode(args->unit_mode);
     if (args->max_length > 0) c.max_length = args->max_length;

@@ -149,6 +149,17 @@ std::vector<std::string> split_order(const std::vector<std::string>& split_of) {
 
 }  // namespace
 
+PrepareInput input_from_spec(const std::string& spec) {
+  PrepareInput in;
+  in.path = spec;
+  const size_t colon = spec.rfind(':');
+  if (colon != std::string::npos && colon + 1 < spec.size() && spec.find('/', colon) == std::string::npos) {
+    in.path = spec.substr(0, colon);
+    in.format = spec.substr(colon + 1);
+  }
+  return in;
+}
+
 PrepareReport prepare(const PrepareConfig& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   PrepareReport report;

@@ -19,6 +19,10 @@ struct PrepareInput {
   std::string split;        // "" = assigned by the random split below
 };
 
+// A command line's "PATH[:FORMAT]" (gtrain prepare -i, bench prepare -i): the text after the last
+// colon is the format when it is non-empty and holds no '/' (so "runs:2/a.jsonl" stays a path).
+PrepareInput input_from_spec(const std::string& spec);
+
 struct PrepareConfig {
   std::vector<PrepareInput> inputs;
   std::string tokenizer;                   // spm .model, tokenizer.json, vocab.txt or a directory

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "data/prepare.h"
 #include "data/reader.h"
 #include "text/utf8.h"
 
@@ -192,4 +193,20 @@ TEST(Readers, KlueDevRealFile) {
   EXPECT_EQ(first.entities[0], (Entity{0, 2, "OG"}));
   EXPECT_EQ(first.text.rfind("경찰은 또 성매매", 0), 0u);
   EXPECT_EQ(first.schema.size(), 6u);
+}
+
+// -i PATH[:FORMAT] on the command line (gtrain prepare, bench prepare).
+TEST(Readers, InputSpecSplitsFormatAfterLastColon) {
+  PrepareInput a = input_from_spec("data/train.jsonl:gliner2");
+  EXPECT_EQ(a.path, "data/train.jsonl");
+  EXPECT_EQ(a.format, "gliner2");
+  PrepareInput b = input_from_spec("data/train.tsv");
+  EXPECT_EQ(b.path, "data/train.tsv");
+  EXPECT_EQ(b.format, "");
+  PrepareInput c = input_from_spec("runs:2/train.jsonl");  // a colon inside the directories
+  EXPECT_EQ(c.path, "runs:2/train.jsonl");
+  EXPECT_EQ(c.format, "");
+  PrepareInput d = input_from_spec("train.jsonl:");  // nothing after the colon: all of it is the path
+  EXPECT_EQ(d.path, "train.jsonl:");
+  EXPECT_EQ(d.format, "");
 }
