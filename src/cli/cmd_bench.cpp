@@ -64,7 +64,9 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--encoder", so->encoder, "deberta (v3) | bert | roberta | electra | xlm-roberta")
       ->capture_default_str()
       ->check(CLI::IsMember({"deberta", "bert", "roberta", "electra", "xlm-roberta"}));
-  step->add_option("--batch-size", so->batch_size, "examples per step")->capture_default_str();
+  step->add_option("--batch-size", so->batch_size, "examples per micro-batch")->capture_default_str();
+  step->add_option("--grad-accum", so->grad_accum, "micro-batches per optimizer step (the recipe's 2)")
+      ->capture_default_str()->check(at_least_one());
   step->add_option("--steps", so->steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);
   step->add_option("--warmup", so->warmup, "untimed steps first")->capture_default_str();
   step->add_option("--threads", so->threads, "torch intra-op threads (0 = default)")->capture_default_str();
@@ -86,9 +88,9 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"fused", "reference"}));
   step->callback([so] {
     run_step_bench(*so);
-    std::printf("command: gtrain bench step --shape %s --encoder %s --batch-size %d --steps %d --warmup %d --threads %d --device %s "
+    std::printf("command: gtrain bench step --shape %s --encoder %s --batch-size %d --grad-accum %d --steps %d --warmup %d --threads %d --device %s "
                 "--precision %s --optimizer %s --cpu-matmul %s%s%s%s%s\n",
-                so->shape.c_str(), so->encoder.c_str(), so->batch_size, so->steps, so->warmup, so->threads, so->device.c_str(),
+                so->shape.c_str(), so->encoder.c_str(), so->batch_size, so->grad_accum, so->steps, so->warmup, so->threads, so->device.c_str(),
                 so->precision.c_str(), so->optimizer.c_str(), so->cpu_matmul.c_str(), so->seq_len > 0 ? (" --seq-len " + std::to_string(so->seq_len)).c_str() : "",
                 so->gradient_checkpointing ? " --gradient-checkpointing" : "", so->sort_by_length ? " --sorted" : "",
                 so->batches.empty() ? "" : (" --batches " + so->batches).c_str());

@@ -258,40 +258,53 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   std::vector<double> step_times;  // timed steps: forward + backward + optimizer
   std::vector<std::vector<RowLength>> pool;  // --sorted: the current window's batches of lengths
   StepBenchResult res;
+  const int accum = std::max(1, o.grad_accum);
   for (int it = 0; it < o.warmup + o.steps; ++it) {
-    Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len,
-                                                                        o.prompt_tokens, o.rows, &pool),
-                                                      model->encoder_config.vocab_size(), model->max_width(),
-                                                      o.prompt_tokens, o.labels)
-                                    : replay[static_cast<size_t>(it) % replay.size()];
-    b.input_ids = b.input_ids.to(device);
-    b.attention_mask = b.attention_mask.to(device);
     const bool timed = it >= o.warmup;
-    // Encoder forward alone (a separate call, so the split needs no hooks inside the model).
-    sync(device);
+    double enc = 0, fwd = 0, bwd = 0;
+    for (int micro = 0; micro < accum; ++micro) {
+      const int draw = it * accum + micro;
+      Gliner2Batch b = replay.empty() ? synthetic_batch(rng, next_lengths(rng, o.batch_size, o.sort_by_length, o.seq_len,
+                                                                          o.prompt_tokens, o.rows, &pool),
+                                                        model->encoder_config.vocab_size(), model->max_width(),
+                                                        o.prompt_tokens, o.labels)
+                                      : replay[static_cast<size_t>(draw) % replay.size()];
+      b.input_ids = b.input_ids.to(device);
+      b.attention_mask = b.attention_mask.to(device);
+      // Encoder forward alone (a separate call, so the split needs no hooks inside the model).
+      sync(device);
+      auto t0 = Clock::now();
+      {
+        AutocastScope ac(prec, device);
+        torch::Tensor h = model->encoder->forward(b.input_ids, b.attention_mask);
+      }
+      sync(device);
+      enc += since(t0);
+      t0 = Clock::now();
+      Gliner2ForwardOptions fo;
+      fo.count_logits = false;
+      torch::Tensor loss;
+      {
+        AutocastScope ac(prec, device);
+        Gliner2Output out = model->forward(b, fo);
+        loss = model->loss(out, b).total;
+      }
+      sync(device);
+      fwd += since(t0);
+      t0 = Clock::now();
+      // As the trainer: each micro-batch's loss / accum, the gradients summed across them.
+      (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+      sync(device);
+      bwd += since(t0);
+      if (!timed) continue;
+      real_tokens += b.attention_mask.sum().item<int64_t>();
+      padded_tokens += b.attention_mask.numel();
+      const StepShape sh = batch_shape(b, model->max_width());
+      flops += step_flops(model->encoder_config, sh).train_step();
+      if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
+        res.largest = BatchShape{sh.rows, sh.seq_len, sh.word_slots / sh.rows, sh.spans, sh.labels, model->max_width()};
+    }
     auto t0 = Clock::now();
-    {
-      AutocastScope ac(prec, device);
-      torch::Tensor h = model->encoder->forward(b.input_ids, b.attention_mask);
-    }
-    sync(device);
-    const double enc = since(t0);
-    t0 = Clock::now();
-    Gliner2ForwardOptions fo;
-    fo.count_logits = false;
-    torch::Tensor loss;
-    {
-      AutocastScope ac(prec, device);
-      Gliner2Output out = model->forward(b, fo);
-      loss = model->loss(out, b).total;
-    }
-    sync(device);
-    const double fwd = since(t0);
-    t0 = Clock::now();
-    (scaler.enabled() ? loss * scaler.scale() : loss).backward();
-    sync(device);
-    const double bwd = since(t0);
-    t0 = Clock::now();
     const bool finite = scaler.unscale_and_check(opt.params);
     if (finite) {
       torch::nn::utils::clip_grad_norm_(opt.params, 1.0);
@@ -304,12 +317,6 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
     if (!timed) continue;
     t_enc += enc, t_fwd += fwd, t_bwd += bwd, t_opt += op;
     step_times.push_back(fwd + bwd + op);
-    real_tokens += b.attention_mask.sum().item<int64_t>();
-    padded_tokens += b.attention_mask.numel();
-    const StepShape sh = batch_shape(b, model->max_width());
-    flops += step_flops(model->encoder_config, sh).train_step();
-    if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
-      res.largest = BatchShape{sh.rows, sh.seq_len, sh.word_slots / sh.rows, sh.spans, sh.labels, model->max_width()};
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -333,9 +340,10 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   if (!replay.empty())
     std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", replay.size(),
                 o.batches.c_str(), replay.size());
-  std::printf("shape %s, %s encoder (%lld parameters), batch %d%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
+  std::printf("shape %s, %s encoder (%lld parameters), batch %d%s%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
               o.shape.c_str(), o.encoder.c_str(), (long long)params, replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size()),
-              o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "", o.steps, o.warmup,
+              o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "",
+              accum > 1 ? (" x " + std::to_string(accum) + " accumulated").c_str() : "", o.steps, o.warmup,
               dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
               torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");
   std::vector<double> sorted_steps = step_times;

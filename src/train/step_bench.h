@@ -20,6 +20,7 @@ struct StepBenchOptions {
   std::string shape = "small";  // toy | xsmall | small | base
   std::string encoder = "deberta";  // deberta (v3) | bert | roberta | electra | xlm-roberta, at that shape
   int batch_size = 8;
+  int grad_accum = 1;           // micro-batches per optimizer step, as the trainer's optim.grad_accum
   int warmup = 2;
   int steps = 10;
   int threads = 0;              // 0 = torch's default
