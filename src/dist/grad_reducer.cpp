@@ -99,7 +99,9 @@ void GradReducer::on_grad(size_t i, const torch::Tensor& g) {
   if (slots_[i].ready)  // its bucket may already be on the wire: the second gradient would be lost
     throw std::logic_error("GradReducer: a parameter got two gradients in one backward (a weight used in two "
                            "places of the graph); set comm.overlap: false");
-  fill(i, &g);
+  // Undefined: the backward added this micro-batch's gradient into param.grad itself
+  // (model/accumulate_grad.h), which fill() reads.
+  fill(i, g.defined() ? &g : nullptr);
   launch_in_order();
 }
 

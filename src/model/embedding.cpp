@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "model/accumulate_grad.h"
+
 namespace gtrain {
 
 namespace {
@@ -50,7 +52,7 @@ class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
                                const torch::Tensor& ids, int64_t padding_idx) {
-    ctx->save_for_backward({ids});
+    ctx->save_for_backward({ids, weight});
     ctx->saved_data["padding_idx"] = padding_idx;
     ctx->saved_data["sizes"] = weight.sizes().vec();
     return torch::embedding(weight, ids, padding_idx);
@@ -58,10 +60,17 @@ class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    const torch::Tensor ids = ctx->get_saved_variables()[0].reshape(-1);
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor ids = saved[0].reshape(-1);
     const int64_t padding_idx = ctx->saved_data["padding_idx"].toInt();
     const std::vector<int64_t> sizes = ctx->saved_data["sizes"].toIntVector();
-    const torch::Tensor g = grads[0].reshape({-1, sizes[1]});
+    torch::Tensor g = grads[0].reshape({-1, sizes[1]});
+    if (torch::Tensor acc = grad_to_accumulate_into(saved[1]); acc.defined()) {
+      // A later micro-batch: its rows go straight into the table's gradient (model/accumulate_grad.h).
+      if (padding_idx >= 0) g = g.masked_fill(ids.eq(padding_idx).unsqueeze(1), 0);
+      acc.index_add_(0, ids, g);
+      return {torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
     torch::Tensor gw = zeroed(sizes, g.options());
     gw.index_add_(0, ids, g);
     if (padding_idx >= 0) gw[padding_idx].zero_();  // torch's embedding gives the padding row no gradient

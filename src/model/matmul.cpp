@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "model/accumulate_grad.h"
+
 namespace gtrain {
 
 namespace {
@@ -17,7 +19,8 @@ namespace {
 // platform) keeps torch's products instead of failing to link.
 using MkldnnMatmul = void (*)(const at::Tensor&, const at::Tensor&, const at::Tensor&, float, float);
 
-// True when f computes small fp32 products (plain, transposed, batched) as at::matmul does. Some
+// True when f computes small fp32 products (plain, transposed, batched, and added into its result
+// with beta = 1, as gradient accumulation does) as at::matmul does. Some
 // builds refuse fp32 on CPUs without AVX-512 (the check ATen shares with bf16), and a symbol of the
 // same name may mean something else in another version: either way the path stays off. Fixed
 // values, not random ones: the probe must not move torch's random stream.
@@ -29,8 +32,11 @@ bool gives_torchs_products(MkldnnMatmul f) {
     torch::Tensor out2 = torch::empty({6, 4}), out3 = torch::empty({2, 6, 4});
     f(a[0], b[0].t(), out2, 0.f, 1.f);
     f(a, b.transpose(1, 2), out3, 0.f, 1.f);
+    torch::Tensor sum2 = torch::ones({6, 4});
+    f(a[0], b[0].t(), sum2, 1.f, 1.f);
     return torch::allclose(out2, torch::matmul(a[0], b[0].t()), 1e-5, 1e-5) &&
-           torch::allclose(out3, torch::matmul(a, b.transpose(1, 2)), 1e-5, 1e-5);
+           torch::allclose(out3, torch::matmul(a, b.transpose(1, 2)), 1e-5, 1e-5) &&
+           torch::allclose(sum2, torch::matmul(a[0], b[0].t()) + 1, 1e-5, 1e-5);
   } catch (const std::exception&) {
     return false;
   }
@@ -120,7 +126,9 @@ torch::Tensor linear_forward(torch::autograd::AutogradContext* ctx, const torch:
 }
 
 // {dx, dw[, db]}: dx = g · w, dw = gᵀ · x, db = Σ g (each only where asked for). dx has the
-// output gradient's shape with the input's width in the last place, which is x's shape.
+// output gradient's shape with the input's width in the last place, which is x's shape. When w
+// already has a gradient (a later micro-batch), dw is added into it by the product itself and
+// returned undefined (model/accumulate_grad.h).
 torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
                                                bool bias) {
   // The products below are outside autograd: a gradient of this gradient would be silently missing.
@@ -135,7 +143,12 @@ torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext*
     x_shape.back() = w.size(1);
     gx = product(g, w).view(x_shape);
   }
-  if (ctx->needs_input_grad(1)) gw = product(g.t(), x2);
+  if (ctx->needs_input_grad(1)) {
+    if (torch::Tensor acc = grad_to_accumulate_into(w); acc.defined())
+      onednn_matmul()(as_operand(g.t()), as_operand(x2), acc, /*beta=*/1.f, /*alpha=*/1.f);  // acc += gᵀ · x
+    else
+      gw = product(g.t(), x2);
+  }
   if (bias && ctx->needs_input_grad(2)) gb = g.sum(0);
   return bias ? torch::autograd::variable_list{gx, gw, gb} : torch::autograd::variable_list{gx, gw};
 }

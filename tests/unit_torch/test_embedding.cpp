@@ -102,6 +102,31 @@ TEST(Embedding, AccumulatesOverMicroBatchesAndKeepsOnlyItsOwnUnsharedBuffers) {
   gtrain::clear_kept_gradients();
 }
 
+// Gradient accumulation (model/accumulate_grad.h): later micro-batches add their rows into the
+// first one's table gradient (the backward hands autograd no new table, which a hook on the
+// weight sees), the padding row still gets none.
+TEST(Embedding, LaterMicroBatchesAddIntoTheTableGradient) {
+  gtrain::clear_kept_gradients();
+  torch::manual_seed(7);
+  torch::Tensor w = torch::randn({9000, 1000}).requires_grad_(true);
+  const int64_t pad = 3;
+  torch::Tensor expected = torch::zeros({9000, 1000});
+  std::vector<bool> incoming;  // whether each backward handed autograd a table gradient
+  w.register_hook([&](const torch::Tensor& g) { incoming.push_back(g.defined()); });
+  for (int micro = 0; micro < 3; ++micro) {
+    torch::Tensor ids = torch::randint(0, 9000, {2, 30});
+    ids.index_put_({0, 1}, pad);
+    ids.index_put_({1, 2}, ids.index({0, 4}).item<int64_t>());  // a repeated id
+    const torch::Tensor up = torch::randn({2, 30, 1000});
+    (gtrain::embedding(w, ids, pad) * up).sum().backward();
+    expected += torch_grad(w, ids, up, pad);
+  }
+  EXPECT_EQ(incoming, (std::vector<bool>{true, false, false})) << "micro-batches 2 and 3 add in place";
+  EXPECT_TRUE(torch::allclose(w.grad(), expected, 1e-5, 1e-5));
+  EXPECT_EQ(w.grad()[pad].abs().sum().item<double>(), 0.0) << "padding row";
+  gtrain::clear_kept_gradients();
+}
+
 TEST(Embedding, WithoutAutogradItIsTorchsLookup) {
   torch::Tensor w = torch::randn({50, 4});
   torch::Tensor ids = torch::tensor({{0, 3, 49}});

@@ -123,6 +123,40 @@ TEST_F(Matmul, BmmMatchesTorchForwardAndBackward) {
                        "expanded batch");
 }
 
+// Gradient accumulation (model/accumulate_grad.h): a later micro-batch's weight gradient is added
+// into the first one's tensor by the product itself (the backward hands autograd no new tensor
+// for it, which a hook on the weight sees), and the sum is torch's.
+TEST_F(Matmul, LaterMicroBatchesAddIntoTheWeightGradient) {
+  if (!at::hasMKLDNN()) GTEST_SKIP() << "this LibTorch has no oneDNN: torch's products are used";
+  gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
+  torch::manual_seed(2);
+  const torch::Tensor w0 = torch::randn({130, 96}) * 0.1, b0 = torch::randn({130});
+  const Inputs xs{torch::randn({4, 37, 96}), torch::randn({2, 50, 96}), torch::randn({3, 96})};
+  std::vector<torch::Tensor> ups;
+  for (const auto& x : xs) {
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = 130;
+    ups.push_back(torch::randn(shape));
+  }
+  auto accumulate = [&](bool ours, torch::Tensor& w, torch::Tensor& b) {
+    w = w0.clone().requires_grad_(true), b = b0.clone().requires_grad_(true);
+    std::vector<bool> incoming;  // whether each backward handed autograd a weight gradient
+    w.register_hook([&](const torch::Tensor& g) { incoming.push_back(g.defined()); });
+    for (size_t i = 0; i < xs.size(); ++i) {
+      torch::Tensor y = ours ? gtrain::linear(xs[i], w, b) : torch::nn::functional::linear(xs[i], w, b);
+      (y * ups[i]).sum().backward();
+    }
+    if (ours) EXPECT_EQ(incoming, (std::vector<bool>{true, false, false})) << "micro-batches 2 and 3 add in place";
+  };
+  torch::Tensor w, b, w_ref, b_ref;
+  accumulate(true, w, b);
+  accumulate(false, w_ref, b_ref);
+  EXPECT_TRUE(torch::allclose(w.grad(), w_ref.grad(), 1e-4, 1e-4))
+      << "max |difference| " << (w.grad() - w_ref.grad()).abs().max().item<double>();
+  EXPECT_TRUE(torch::allclose(b.grad(), b_ref.grad(), 1e-4, 1e-4));
+
+}
+
 TEST(MatmulSizes, SmallProductsKeepTorchsKernel) {
   ASSERT_GT(gtrain::onednn_min_macs(), 0.0);
   gtrain::set_cpu_matmul(gtrain::CpuMatmul::onednn);
