@@ -95,18 +95,14 @@ struct PromptTokens {
   int64_t period = 0;  // the period appended to a text that needs one
 };
 
-PromptTokens prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta,
-                           const std::vector<SchemaLabel>& override_labels) {
+// The prompt of the whole label set, as the trainer's BatchBuilder builds it: from the training
+// split's labels and descriptions after data.labels' selection (which takes a description from
+// the prepared file where data.labels gives none).
+PromptTokens prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta) {
   const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
   std::vector<SchemaField> fields;
-  bool any_desc = false;
-  for (const auto& d : meta.label_descriptions) any_desc |= !d.empty();
-  if (!override_labels.empty()) {
-    for (const SchemaLabel& l : override_labels) fields.push_back({l.name, l.description});
-  } else {
-    for (size_t i = 0; i < meta.labels.size(); ++i)
-      fields.push_back({meta.labels[i], any_desc && i < meta.label_descriptions.size() ? meta.label_descriptions[i] : ""});
-  }
+  for (size_t i = 0; i < meta.labels.size(); ++i)
+    fields.push_back({meta.labels[i], i < meta.label_descriptions.size() ? meta.label_descriptions[i] : ""});
   const SchemaPrefix p = build_schema_prefix({entity_schema(fields)}, *tok);
   return {p.size(), static_cast<int64_t>(p.period_ids.size())};
 }
@@ -168,10 +164,9 @@ EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t exa
   w.max_width = max_width;
   PreparedReader tr(train);
   if (!cfg.data.labels.empty()) tr.select_labels(cfg.data.labels);
-  const PromptTokens pt = prompt_tokens(cfg, tr.meta(), cfg.data.labels);
+  const PromptTokens pt = prompt_tokens(cfg, tr.meta());
   w.prompt_tokens = pt.prompt;
-  w.labels = cfg.data.labels.empty() ? static_cast<int64_t>(tr.meta().labels.size())
-                                     : static_cast<int64_t>(cfg.data.labels.size());
+  w.labels = static_cast<int64_t>(tr.meta().labels.size());
   w.rows = read_rows(tr, pt, max_width);
   if (w.rows.empty()) throw std::runtime_error(train + ": no training rows");
   if (!dev.empty()) {

@@ -3,8 +3,13 @@
 // hand, steps per epoch, ASHA's expected budget and the cost of runs and sweeps.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
+
+#include "data/gliner2_prompt.h"
+#include "data/hdf5_store.h"
 #include "io/input_error.h"
 #include "model/flops.h"
 #include "plan/cost.h"
@@ -12,6 +17,7 @@
 #include "plan/memory_model.h"
 #include "plan/time_model.h"
 #include "plan/work.h"
+#include "text/tokenizer.h"
 
 namespace gtrain {
 namespace {
@@ -106,6 +112,52 @@ TEST(PlanWork, StepsAndSpans) {
   EXPECT_EQ(run_shape(16, 16, 1, 1).steps_per_epoch, 1);
   EXPECT_EQ(candidate_spans(5, 3), 3 + 3 + 3 + 2 + 1);
   EXPECT_EQ(candidate_spans(2, 8), 2 + 1);
+}
+
+// The planner's prompt is the trainer's: data.labels selects and orders the prepared labels, and a
+// label it gives no description keeps the prepared file's (PreparedReader::select_labels).
+TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-plan-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string h5 = (dir / "train.h5").string();
+  PreparedMeta m;
+  m.format_version = kPreparedFormatVersion;
+  m.tokenizer_fingerprint = "00000000";
+  m.tokenizer_kind = "wordpiece";
+  m.unit_mode = "word";
+  m.labels = {"Disease", "Drug", "Gene"};
+  m.label_descriptions = {"질병 이름", "", "유전자 이름"};
+  m.max_length = 512;
+  m.max_span_width = 8;
+  {
+    PreparedWriter w(h5, m);
+    PreparedExample ex;
+    ex.text = "당뇨병 환자";
+    ex.token_ids = {5, 6, 7};
+    ex.unit_token = {0, 2};
+    ex.unit_char_start = {0, 4};
+    ex.unit_char_end = {3, 6};
+    w.add(ex);
+    w.commit();
+  }
+  const std::string tokenizer = std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece";
+  TrainConfig cfg;
+  cfg.data.train = h5;
+  cfg.model.tokenizer = tokenizer;
+  cfg.data.labels = {{"Gene", ""}, {"Disease", "병"}};
+  const EpochWork w = read_epoch_work(cfg, 8);
+
+  std::unique_ptr<Tokenizer> tok = open_tokenizer(tokenizer);
+  tok->add_special_tokens(gliner2_special_tokens());
+  const SchemaPrefix want = build_schema_prefix({entity_schema(std::vector<SchemaField>{{"Gene", "유전자 이름"}, {"Disease", "병"}})}, *tok);
+  const SchemaPrefix without = build_schema_prefix({entity_schema(std::vector<SchemaField>{{"Gene", ""}, {"Disease", "병"}})}, *tok);
+  ASSERT_NE(want.size(), without.size());  // the prepared description changes the count
+  EXPECT_EQ(w.prompt_tokens, want.size());
+  EXPECT_EQ(w.labels, 2);
+  ASSERT_EQ(w.rows.size(), 1u);
+  EXPECT_EQ(w.rows[0].tokens, want.size() + 3 + static_cast<int64_t>(want.period_ids.size()));  // "환자" needs a period
+  fs::remove_all(dir);
 }
 
 TEST(PlanMemory, TermsByHand) {
