@@ -24,9 +24,6 @@
 
 namespace gtrain {
 
-const std::vector<std::string> kLoraEncoderPatterns{"query", "key", "value", "dense"};
-const std::vector<std::string> kLoraHeadGroups{"span_rep", "classifier", "count_embed", "count_pred"};
-
 namespace {
 
 const char* const kConfigFile = "adapter_config.json";
@@ -36,19 +33,6 @@ const char* const kWeightsFile = "adapter_weights.safetensors";
 std::string local_name(const std::string& full) {
   const size_t dot = full.rfind('.');
   return dot == std::string::npos ? full : full.substr(dot + 1);
-}
-
-bool target_matches(const std::string& full, const std::string& local, const std::string& t) {
-  static const std::string kEnc = "encoder.";
-  if (t == "encoder") {
-    if (!starts_with(full, kEnc)) return false;
-    for (const auto& p : kLoraEncoderPatterns)
-      if (local.find(p) != std::string::npos) return true;
-    return false;
-  }
-  if (starts_with(t, kEnc)) return starts_with(full, kEnc) && local.find(t.substr(kEnc.size())) != std::string::npos;
-  if (t.empty()) return false;
-  return full == t || starts_with(full, t + ".");
 }
 
 // (name, Linear) for every gtrain::Linear under root, named_modules order (root itself excluded).
@@ -94,19 +78,6 @@ void LoraConfig::validate() const {
   if (!(dropout >= 0 && dropout < 1))
     throw std::invalid_argument("LoRA dropout must be in [0, 1), got " + std::to_string(dropout));
   if (target_modules.empty()) throw std::invalid_argument("LoRA target_modules cannot be empty");
-}
-
-bool lora_target_matches(const std::string& full_name, const std::vector<std::string>& targets) {
-  // Multi-head attention's out_proj is applied as F.linear(x, out_proj.weight) in PyTorch, so an
-  // adapter there would never act (and never train) in GLiNER2; gtrain leaves it out.
-  const std::string suffix = "self_attn.out_proj";
-  if (full_name.size() >= suffix.size() &&
-      full_name.compare(full_name.size() - suffix.size(), suffix.size(), suffix) == 0)
-    return false;
-  const std::string local = local_name(full_name);
-  for (const auto& t : targets)
-    if (target_matches(full_name, local, t)) return true;
-  return false;
 }
 
 std::vector<std::string> lora_target_names(const torch::nn::Module& root, const std::vector<std::string>& targets) {

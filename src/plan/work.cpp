@@ -9,6 +9,7 @@
 #include "data/gliner2_prompt.h"
 #include "data/hdf5_store.h"
 #include "model/flops.h"
+#include "model/lora_targets.h"
 #include "text/tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -20,35 +21,46 @@ namespace {
 int64_t linear(int64_t in, int64_t out, bool bias = true) { return in * out + (bias ? out : 0); }
 int64_t mlp3(int64_t a, int64_t b, int64_t c) { return linear(a, b) + linear(b, c); }
 
-// One adapted Linear: its shape and the module it belongs to (the LoRA target names).
+// One Linear layer of the model (gtrain::Linear, what LoRA adapts): its module path as the model
+// names it (GLiNER2's state-dict names) and its shape.
 struct LinearShape {
-  const char* module;
+  std::string name;
   int64_t in, out;
 };
 
-// The Linear layers of the model (gtrain::Linear, what LoRA adapts), per module.
+// Every Linear of the model, named as in the model, for lora_target_matches. count_lstm's heads
+// (count_lstm_v2 / count_lstm_moe name their projectors otherwise; counted as count_lstm).
 std::vector<LinearShape> linear_layers(const EncoderConfig& enc) {
   const int64_t H = enc.hidden_size(), I = enc.intermediate_size(), L = enc.num_hidden_layers();
   std::vector<LinearShape> v;
-  const bool pos_proj = enc.is_deberta() && enc.deberta.relative_attention && !enc.deberta.share_att_key;
+  const bool deberta = enc.is_deberta();
+  if (deberta && enc.deberta.embedding_size > 0 && enc.deberta.embedding_size != H)
+    v.push_back({"encoder.embeddings.embed_proj", enc.deberta.embedding_size, H});
+  if (!deberta && enc.bert.has_embeddings_project())
+    v.push_back({"encoder.embeddings_project", enc.bert.embedding_size, H});
+  const bool pos_proj = deberta && enc.deberta.relative_attention && !enc.deberta.share_att_key;
   for (int64_t l = 0; l < L; ++l) {
-    for (int k = 0; k < 4; ++k) v.push_back({"encoder", H, H});  // Q, K, V, attention output
-    if (pos_proj) {
-      if (enc.deberta.has_c2p()) v.push_back({"encoder", H, H});
-      if (enc.deberta.has_p2c()) v.push_back({"encoder", H, H});
-    }
-    v.push_back({"encoder", H, I});
-    v.push_back({"encoder", I, H});
+    const std::string layer = "encoder.encoder.layer." + std::to_string(l) + ".";
+    const std::string self = layer + "attention.self.";
+    for (const char* q : {"query", "key", "value"}) v.push_back({self + q + (deberta ? "_proj" : ""), H, H});
+    if (pos_proj && enc.deberta.has_c2p()) v.push_back({self + "pos_key_proj", H, H});
+    if (pos_proj && enc.deberta.has_p2c()) v.push_back({self + "pos_query_proj", H, H});
+    v.push_back({layer + "attention.output.dense", H, H});
+    v.push_back({layer + "intermediate.dense", H, I});
+    v.push_back({layer + "output.dense", I, H});
   }
-  for (int k = 0; k < 2; ++k) v.push_back({"span_rep", H, 4 * H}), v.push_back({"span_rep", 4 * H, H});
-  v.push_back({"span_rep", 2 * H, 4 * H});
-  v.push_back({"span_rep", 4 * H, H});
-  v.push_back({"classifier", H, 2 * H});
-  v.push_back({"classifier", 2 * H, 1});
-  v.push_back({"count_pred", H, 2 * H});
-  v.push_back({"count_pred", 2 * H, 20});
-  v.push_back({"count_embed", 2 * H, 4 * H});
-  v.push_back({"count_embed", 4 * H, H});
+  if (!deberta && enc.bert.has_pooler()) v.push_back({"encoder.pooler.dense", H, H});
+  const std::string span = "span_rep.span_rep_layer.";
+  for (const char* m : {"project_start", "project_end"})
+    v.push_back({span + m + ".0", H, 4 * H}), v.push_back({span + m + ".3", 4 * H, H});
+  v.push_back({span + "out_project.0", 2 * H, 4 * H});
+  v.push_back({span + "out_project.3", 4 * H, H});
+  v.push_back({"classifier.0", H, 2 * H});
+  v.push_back({"classifier.2", 2 * H, 1});
+  v.push_back({"count_pred.0", H, 2 * H});
+  v.push_back({"count_pred.2", 2 * H, 20});
+  v.push_back({"count_embed.projector.0", 2 * H, 4 * H});
+  v.push_back({"count_embed.projector.2", 4 * H, H});
   return v;
 }
 
@@ -140,8 +152,7 @@ ParamCount count_parameters(const EncoderConfig& enc, const std::string& countin
             + 20 * H + gru + mlp3(2 * H, 4 * H, H);        // count_embed: positions, GRU, projector
   if (lora.enabled) {
     for (const LinearShape& l : linear_layers(enc))
-      if (std::find(lora.targets.begin(), lora.targets.end(), std::string(l.module)) != lora.targets.end())
-        c.lora += static_cast<int64_t>(lora.r) * (l.in + l.out);
+      if (lora_target_matches(l.name, lora.targets)) c.lora += static_cast<int64_t>(lora.r) * (l.in + l.out);
     c.trainable = c.lora;
   } else {
     c.trainable = c.total();

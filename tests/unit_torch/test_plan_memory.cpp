@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/gliner2_model.h"
+#include "model/lora.h"
 #include "plan/memory_model.h"
 #include "plan/work.h"
 #include "train/step_bench.h"
@@ -47,6 +49,51 @@ void check_shape(const std::string& shape) {
 TEST(PlanMemoryVsRss, ToyWithinAQuarterOfMeasuredRss) { check_shape("toy"); }
 TEST(PlanMemoryVsRss, XsmallWithinAQuarterOfMeasuredRss) { check_shape("xsmall"); }
 TEST(PlanMemoryVsRss, SmallWithinAQuarterOfMeasuredRss) { check_shape("small"); }
+
+}  // namespace
+}  // namespace gtrain
+
+namespace gtrain {
+namespace {
+
+// The planner's LoRA count is the model's own: the same target rule (model/lora_targets.h) over
+// the model's Linear names, for each encoder family (ELECTRA's embeddings_project, BERT's pooler,
+// DeBERTa's pos projections and embed_proj) and for group, sub-module and "encoder.X" targets.
+TEST(PlanLora, AdapterCountIsTheModelsOwn) {
+  const std::vector<std::vector<std::string>> target_sets = {
+      {"encoder"}, {"encoder.query"}, {"encoder.proj"}, {"span_rep"},
+      {"span_rep.span_rep_layer.project_start"}, {"classifier", "count_pred", "count_embed"},
+      LoraSettings{}.targets};
+  DebertaV2Config v2 = bench_encoder_config("toy", "deberta").deberta;
+  v2.share_att_key = false;  // pos_key_proj / pos_query_proj
+  v2.embedding_size = v2.hidden_size / 2;  // embed_proj
+  std::vector<std::pair<std::string, EncoderConfig>> encoders = {
+      {"deberta-v3", bench_encoder_config("toy", "deberta")}, {"deberta-v2 variant", EncoderConfig(v2)},
+      {"bert", bench_encoder_config("toy", "bert")}, {"electra", bench_encoder_config("toy", "electra")}};
+  for (const auto& [family, enc] : encoders) {
+    for (const auto& targets : target_sets) {
+      LoraSettings ls;
+      ls.enabled = true;
+      ls.r = 4;
+      ls.targets = targets;
+      const ParamCount planned = count_parameters(enc, "count_lstm", ls);
+      ExtractorConfig ec;
+      ec.counting_layer = "count_lstm";
+      Extractor model(ec, enc);
+      LoraConfig lc;
+      lc.r = 4;
+      lc.target_modules = targets;
+      int64_t adapters = 0;
+      try {
+        apply_lora(*model, lc);
+        for (const auto& p : lora_parameters(*model)) adapters += p.numel();
+      } catch (const std::runtime_error&) {
+        adapters = 0;  // nothing selected
+      }
+      EXPECT_EQ(planned.lora, adapters) << family << ", targets " << targets.front() << " (" << targets.size() << ")";
+    }
+  }
+}
 
 }  // namespace
 }  // namespace gtrain
