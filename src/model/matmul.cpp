@@ -19,8 +19,7 @@ namespace {
 // platform) keeps torch's products instead of failing to link.
 using MkldnnMatmul = void (*)(const at::Tensor&, const at::Tensor&, const at::Tensor&, float, float);
 
-// True when f computes small fp32 products (plain, transposed, batched, and added into its result
-// with beta = 1, as gradient accumulation does) as at::matmul does. Some
+// True when f computes small fp32 products (plain, transposed, batched) as at::matmul does. Some
 // builds refuse fp32 on CPUs without AVX-512 (the check ATen shares with bf16), and a symbol of the
 // same name may mean something else in another version: either way the path stays off. Fixed
 // values, not random ones: the probe must not move torch's random stream.
@@ -32,11 +31,8 @@ bool gives_torchs_products(MkldnnMatmul f) {
     torch::Tensor out2 = torch::empty({6, 4}), out3 = torch::empty({2, 6, 4});
     f(a[0], b[0].t(), out2, 0.f, 1.f);
     f(a, b.transpose(1, 2), out3, 0.f, 1.f);
-    torch::Tensor sum2 = torch::ones({6, 4});
-    f(a[0], b[0].t(), sum2, 1.f, 1.f);
     return torch::allclose(out2, torch::matmul(a[0], b[0].t()), 1e-5, 1e-5) &&
-           torch::allclose(out3, torch::matmul(a, b.transpose(1, 2)), 1e-5, 1e-5) &&
-           torch::allclose(sum2, torch::matmul(a[0], b[0].t()) + 1, 1e-5, 1e-5);
+           torch::allclose(out3, torch::matmul(a, b.transpose(1, 2)), 1e-5, 1e-5);
   } catch (const std::exception&) {
     return false;
   }
@@ -62,6 +58,27 @@ MkldnnMatmul find_mkldnn_matmul() {
 MkldnnMatmul onednn_matmul() {
   static const MkldnnMatmul f = find_mkldnn_matmul();
   return f;
+}
+
+// True when the oneDNN product adds into its result with beta = 1 as linear_backward's weight
+// gradient does (transposed first operand, model/accumulate_grad.h); else that gradient is made
+// fresh and autograd adds it, and the other products stay on oneDNN.
+bool onednn_accumulates() {
+  static const bool ok = [] {
+    const MkldnnMatmul f = onednn_matmul();
+    if (!f) return false;
+    try {
+      torch::NoGradGuard ng;
+      const torch::Tensor g = torch::arange(7 * 6, torch::kFloat32).reshape({7, 6}).sin();
+      const torch::Tensor x = torch::arange(7 * 5, torch::kFloat32).reshape({7, 5}).cos();
+      torch::Tensor acc = torch::ones({6, 5});
+      f(g.t(), x, acc, 1.f, 1.f);
+      return torch::allclose(acc, torch::matmul(g.t(), x) + 1, 1e-5, 1e-5);
+    } catch (const std::exception&) {
+      return false;
+    }
+  }();
+  return ok;
 }
 
 // GTRAIN_CPU_MATMUL=torch keeps torch's products in every command (an escape hatch, and the
@@ -144,7 +161,7 @@ torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext*
     gx = product(g, w).view(x_shape);
   }
   if (ctx->needs_input_grad(1)) {
-    if (torch::Tensor acc = grad_to_accumulate_into(w); acc.defined())
+    if (torch::Tensor acc = onednn_accumulates() ? grad_to_accumulate_into(w) : torch::Tensor(); acc.defined())
       onednn_matmul()(as_operand(g.t()), as_operand(x2), acc, /*beta=*/1.f, /*alpha=*/1.f);  // acc += gᵀ · x
     else
       gw = product(g.t(), x2);

@@ -11,6 +11,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "model/accumulate_grad.h"
 #include "model/embedding.h"
 #include "model/flops.h"
 #include "model/gliner2_model.h"
@@ -292,8 +293,11 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
       sync(device);
       fwd += since(t0);
       t0 = Clock::now();
-      // As the trainer: each micro-batch's loss / accum, the gradients summed across them.
-      (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+      // As the trainer: each micro-batch's loss / accum, the gradients summed across them (in place).
+      {
+        InPlaceGradAccumulation in_place;
+        (scaler.enabled() ? loss * (scaler.scale() / accum) : loss / static_cast<double>(accum)).backward();
+      }
       sync(device);
       bwd += since(t0);
       if (!timed) continue;

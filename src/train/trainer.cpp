@@ -13,6 +13,7 @@
 #include "dist/grad_reducer.h"
 #include "dist/param_sync.h"
 #include "io/atomic_file.h"
+#include "model/accumulate_grad.h"
 #include "model/embedding.h"
 #include "model/state_dict.h"
 #include "train/best_model.h"
@@ -349,6 +350,7 @@ std::pair<int64_t, int64_t> Trainer::micro_batch(const std::vector<int64_t>& min
           Gliner2Output out = tm_.model->forward(batch, fo);
           loss = tm_.model->loss(out, batch, lo).total;
         }
+        InPlaceGradAccumulation in_place;  // later micro-batches add into the gradients (model/accumulate_grad.h)
         (scaler_->enabled() ? loss * (scaler_->scale() / accum_) : loss / static_cast<double>(accum_)).backward();
       });
   const double lv = loss.item<double>();

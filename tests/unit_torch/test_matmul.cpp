@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "model/accumulate_grad.h"
 #include "model/matmul.h"
 
 namespace {
@@ -144,6 +145,7 @@ TEST_F(Matmul, LaterMicroBatchesAddIntoTheWeightGradient) {
     w.register_hook([&](const torch::Tensor& g) { incoming.push_back(g.defined()); });
     for (size_t i = 0; i < xs.size(); ++i) {
       torch::Tensor y = ours ? gtrain::linear(xs[i], w, b) : torch::nn::functional::linear(xs[i], w, b);
+      gtrain::InPlaceGradAccumulation in_place;
       (y * ups[i]).sum().backward();
     }
     if (ours) EXPECT_EQ(incoming, (std::vector<bool>{true, false, false})) << "micro-batches 2 and 3 add in place";
@@ -155,6 +157,18 @@ TEST_F(Matmul, LaterMicroBatchesAddIntoTheWeightGradient) {
       << "max |difference| " << (w.grad() - w_ref.grad()).abs().max().item<double>();
   EXPECT_TRUE(torch::allclose(b.grad(), b_ref.grad(), 1e-4, 1e-4));
 
+  // Outside the scope, torch's way: a fresh gradient each time, and torch::autograd::grad returns
+  // it without touching w.grad.
+  torch::Tensor w2 = w0.clone().requires_grad_(true);
+  w2.mutable_grad() = w.grad().clone();
+  std::vector<bool> incoming;
+  w2.register_hook([&](const torch::Tensor& g) { incoming.push_back(g.defined()); });
+  const torch::Tensor before = w2.grad().clone();
+  const auto got = torch::autograd::grad({(gtrain::linear(xs[0], w2, b0) * ups[0]).sum()}, {w2});
+  ASSERT_TRUE(got[0].defined());
+  EXPECT_TRUE(torch::equal(w2.grad(), before));
+  (gtrain::linear(xs[1], w2, b0) * ups[1]).sum().backward();
+  EXPECT_EQ(incoming, (std::vector<bool>{true, true}));
 }
 
 TEST(MatmulSizes, SmallProductsKeepTorchsKernel) {
