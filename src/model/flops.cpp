@@ -29,13 +29,13 @@ double encoder_forward_flops(const EncoderConfig& c, int64_t rows, int64_t seq_l
   return c.is_deberta() ? encoder_forward_flops(c.deberta, rows, seq_len) : encoder_forward_flops(c.bert, rows, seq_len);
 }
 
-double span_head_forward_flops(int64_t hidden, const StepShape& s) {
+double span_head_forward_flops(int64_t hidden, const BatchShape& s) {
   const double H = static_cast<double>(hidden);
-  return static_cast<double>(s.word_slots) * 48 * H * H + static_cast<double>(s.spans) * 8 * H * H +
+  return static_cast<double>(s.word_slots()) * 48 * H * H + static_cast<double>(s.spans) * 8 * H * H +
          static_cast<double>(s.spans) * static_cast<double>(s.labels) * 2 * H;
 }
 
-StepFlops step_flops(const EncoderConfig& c, const StepShape& s) {
+StepFlops step_flops(const EncoderConfig& c, const BatchShape& s) {
   StepFlops f;
   f.encoder = encoder_forward_flops(c, s.rows, s.seq_len);
   f.heads = span_head_forward_flops(c.hidden_size(), s);

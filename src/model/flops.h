@@ -11,23 +11,16 @@ namespace gtrain {
 // The candidate spans of a text of `words` words: sum over words of min(max_width, words - i).
 int64_t candidate_spans(int64_t words, int64_t max_width);
 
-struct StepShape {
-  int64_t rows = 0;        // batch rows
-  int64_t seq_len = 0;     // tokens per row as computed (the padded length)
-  int64_t word_slots = 0;  // rows x padded words per row (span start/end projections run on each)
-  int64_t spans = 0;       // valid spans of the batch (rows' words x widths that fit)
-  int64_t labels = 0;      // entity labels per row (span x label scores)
-};
-
-// A padded batch as the memory model sizes it (plan/memory_model.h) and `bench step` reports
-// its largest timed one.
+// A padded batch: what its FLOPs (below) and its memory (plan/memory_model.h) depend on. `bench
+// step` reports its largest timed one; the planner sizes one per row or per batch.
 struct BatchShape {
   int64_t rows = 0;
-  int64_t seq_len = 0;  // padded tokens per row
-  int64_t words = 0;    // padded words per row
-  int64_t spans = 0;    // candidate spans of the whole batch
-  int64_t labels = 0;
+  int64_t seq_len = 0;  // padded tokens per row (as computed)
+  int64_t words = 0;    // padded words per row (span start/end projections run on each)
+  int64_t spans = 0;    // candidate spans of the whole batch (rows' words x widths that fit)
+  int64_t labels = 0;   // entity labels per row (span x label scores)
   int64_t max_width = 8;  // span widths per word (the padded span tensor the scores read)
+  int64_t word_slots() const { return rows * words; }
 };
 
 struct StepFlops {
@@ -52,8 +45,8 @@ double encoder_forward_flops(const EncoderConfig& c, int64_t rows, int64_t seq_l
 // Forward FLOPs of the GLiNER2 span head (SpanMarkerV0 with the fused start/end split):
 //   word_slots x (2 MLPs H->4H->H = 32H^2, the split first out_project layer 2 x 8H^2 = 16H^2)
 //   + spans x (second out_project layer 4H->H = 8H^2) + spans x labels x 2H (scores).
-double span_head_forward_flops(int64_t hidden, const StepShape& s);
+double span_head_forward_flops(int64_t hidden, const BatchShape& s);
 
-StepFlops step_flops(const EncoderConfig& c, const StepShape& s);
+StepFlops step_flops(const EncoderConfig& c, const BatchShape& s);
 
 }  // namespace gtrain

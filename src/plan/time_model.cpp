@@ -9,10 +9,10 @@ namespace gtrain {
 namespace {
 
 StepFlops row_flops(const EncoderConfig& enc, const RowWork& r, int64_t labels) {
-  StepShape s;
+  BatchShape s;
   s.rows = 1;
   s.seq_len = r.tokens;
-  s.word_slots = r.words;
+  s.words = r.words;
   s.spans = r.spans;
   s.labels = labels;
   return step_flops(enc, s);

@@ -186,13 +186,12 @@ std::pair<Precision, torch::Device> checked_precision_and_device(const StepBench
 }
 
 // The shape the FLOP count of a batch depends on (model/flops.h).
-StepShape batch_shape(const Gliner2Batch& b, int64_t max_width) {
-  StepShape sh;
+BatchShape batch_shape(const Gliner2Batch& b, int64_t max_width) {
+  BatchShape sh;
   sh.rows = b.input_ids.size(0);
   sh.seq_len = b.input_ids.size(1);
-  int64_t max_words = 0;
-  for (const Gliner2Example& ex : b.examples) max_words = std::max(max_words, ex.num_words());
-  sh.word_slots = sh.rows * max_words;
+  for (const Gliner2Example& ex : b.examples) sh.words = std::max(sh.words, ex.num_words());
+  sh.max_width = max_width;
   for (const Gliner2Example& ex : b.examples) sh.spans += candidate_spans(ex.num_words(), max_width);
   sh.labels = 0;
   for (const Gliner2Example& ex : b.examples) sh.labels = std::max(sh.labels, ex.num_fields());
@@ -303,10 +302,9 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
       if (!timed) continue;
       real_tokens += b.attention_mask.sum().item<int64_t>();
       padded_tokens += b.attention_mask.numel();
-      const StepShape sh = batch_shape(b, model->max_width());
+      const BatchShape sh = batch_shape(b, model->max_width());
       flops += step_flops(model->encoder_config, sh).train_step();
-      if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len)
-        res.largest = BatchShape{sh.rows, sh.seq_len, sh.word_slots / sh.rows, sh.spans, sh.labels, model->max_width()};
+      if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len) res.largest = sh;
     }
     auto t0 = Clock::now();
     const bool finite = scaler.unscale_and_check(opt.params);

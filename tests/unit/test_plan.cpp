@@ -220,10 +220,10 @@ TEST(PlanTime, FlopsAllReduceAndEpoch) {
   w.rows = {RowWork{10, 5, 12}, RowWork{20, 9, 40}};
   w.dev = {RowWork{10, 5, 12}};
   const EpochFlops f = epoch_flops(enc, w);
-  StepShape s;
-  s.rows = 1, s.seq_len = 10, s.word_slots = 5, s.spans = 12, s.labels = 2;
+  BatchShape s;
+  s.rows = 1, s.seq_len = 10, s.words = 5, s.spans = 12, s.labels = 2;
   const double row0 = step_flops(enc, s).forward();
-  s.seq_len = 20, s.word_slots = 9, s.spans = 40;
+  s.seq_len = 20, s.words = 9, s.spans = 40;
   const double row1 = step_flops(enc, s).forward();
   EXPECT_DOUBLE_EQ(f.train, 3 * (row0 + row1));  // bench step's training-step FLOPs
   EXPECT_DOUBLE_EQ(f.dev_forward, row0);
