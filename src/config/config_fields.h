@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "io/enum_names.h"
 #include "io/shortest_decimal.h"
 #include "config/yaml_check.h"
 #include "data/example.h"
@@ -123,15 +124,16 @@ ValueKind<V> named(std::function<V(const std::string&)> parse, std::function<std
 // One of a fixed list of words, as the word (a std::string member) or as its index (an enum
 // whose values follow the list).
 ValueKind<std::string> word_of(const std::vector<std::string>& names, bool quoted = false);
-template <class E>
-ValueKind<E> enum_of(const std::vector<std::string>& names) {
+// An enum through its name table (io/enum_names.h; the table has static storage).
+template <class E, size_t N>
+ValueKind<E> enum_of(const EnumName<E> (&table)[N]) {
+  const std::vector<std::string> names = enum_names(table);
   return named<E>(
-      [names](const std::string& v) {
-        for (size_t i = 0; i < names.size(); ++i)
-          if (names[i] == v) return static_cast<E>(i);
+      [&table, names](const std::string& v) {
+        if (auto e = enum_from_name(table, v)) return *e;
         throw std::invalid_argument(one_of(v, names));
       },
-      [names](const E& e) { return names[static_cast<size_t>(e)]; }, choices_type(names));
+      [&table](const E& e) { return enum_to_name(table, e, "?"); }, choices_type(names));
 }
 
 ValueKind<std::vector<std::string>> string_list();

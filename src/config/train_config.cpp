@@ -18,10 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kSchedules = {"linear", "cosine", "constant"};
-const std::vector<std::string> kPrecisions = {"fp32", "fp16", "bf16"};
-const std::vector<std::string> kProgress = {"auto", "bar", "plain"};
-const std::vector<std::string> kDevices = {"auto", "cpu", "cuda"};
+const EnumName<LrSchedule> kSchedules[] = {
+    {LrSchedule::Linear, "linear"}, {LrSchedule::Cosine, "cosine"}, {LrSchedule::Constant, "constant"}};
+const EnumName<Precision> kPrecisions[] = {{Precision::FP32, "fp32"}, {Precision::FP16, "fp16"}, {Precision::BF16, "bf16"}};
+const EnumName<ProgressMode> kProgress[] = {
+    {ProgressMode::Auto, "auto"}, {ProgressMode::Bar, "bar"}, {ProgressMode::Plain, "plain"}};
+const EnumName<DeviceKind> kDevices[] = {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}};
 const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2", "count_lstm_moe"};
 const std::vector<std::string> kEncoderTypes = {"deberta-v3", "bert", "roberta", "electra", "xlm-roberta"};
 const std::vector<std::string> kLoraTargets = {"encoder", "span_rep", "classifier", "count_embed", "count_pred"};
@@ -256,7 +258,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("optim.warmup_ratio", [](auto& c) -> auto& { return c.optim.warmup_ratio; },
                          number_in(0, false, 1, true), "linear warmup over this fraction of all optimizer steps"),
       field<TrainConfig>("optim.schedule", [](auto& c) -> auto& { return c.optim.schedule; },
-                         enum_of<LrSchedule>(kSchedules),
+                         enum_of(kSchedules),
                          "after warmup: `linear` decay to 0 \\| `cosine` decay to 0 \\| `constant`"),
       field<TrainConfig>("optim.epochs", [](auto& c) -> auto& { return c.optim.epochs; }, int_in<int>(1, 100000),
                          "passes over the training data"),
@@ -278,11 +280,11 @@ const FieldTable<TrainConfig>& train_fields() {
                          "training loss with this probability; 0 = every cell counts. The draws are seeded by (seed, "
                          "epoch, micro-batch, rank), so a resumed run draws what it would have drawn"),
       // ---- top-level values
-      field<TrainConfig>("precision", [](auto& c) -> auto& { return c.precision; }, enum_of<Precision>(kPrecisions),
+      field<TrainConfig>("precision", [](auto& c) -> auto& { return c.precision; }, enum_of(kPrecisions),
                          "`fp16`: autocast with dynamic loss scaling (T4, V100); `bf16`: autocast, no loss scaling "
                          "(Ampere and later). Any of the three is accepted here; the trainer checks it against the "
                          "device (bf16 on a GPU without it, fp16/bf16 on CPU) when it starts"),
-      field<TrainConfig>("device", [](auto& c) -> auto& { return c.device; }, enum_of<DeviceKind>(kDevices),
+      field<TrainConfig>("device", [](auto& c) -> auto& { return c.device; }, enum_of(kDevices),
                          "`auto`: rank *r* uses `cuda:<local rank mod GPUs>` when LibTorch sees a GPU, else the CPU; "
                          "`cuda`: an error when no GPU is visible"),
       // ---- early_stopping
@@ -327,7 +329,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("log.tensorboard", [](auto& c) -> auto& { return c.log.tensorboard; }, boolean(),
                          "also write TensorBoard event files under `output_dir`"),
       field<TrainConfig>("log.progress", [](auto& c) -> auto& { return c.log.progress; },
-                         enum_of<ProgressMode>(kProgress),
+                         enum_of(kProgress),
                          "`bar`: a live progress bar; `plain`: one line per log step, for files and `mpirun`; "
                          "`auto`: bar on a terminal, else plain"),
       // ---- output_dir
@@ -337,7 +339,7 @@ const FieldTable<TrainConfig>& train_fields() {
           .check([](Sec s, Key key, Key field, Ctx c, Cfg cfg) { must_not_be_empty(s, key, field, c, cfg.output_dir); }),
       // ---- comm
       field<TrainConfig>("comm.backend", [](auto& c) -> auto& { return c.comm.backend; },
-                         enum_of<CommBackend>(comm_backend_names()),
+                         enum_of(kCommBackendNames),
                          "gradient all-reduce: `nccl` (GPUs) \\| `mpi` (CPU ranks) \\| `auto` (NCCL when built with "
                          "it and on GPUs, else MPI)"),
       field<TrainConfig>("comm.bucket_mb", [](auto& c) -> auto& { return c.comm.bucket_mb; },
@@ -348,7 +350,7 @@ const FieldTable<TrainConfig>& train_fields() {
                          "seconds any collective may wait; past it the waiting rank ends the whole job with a message "
                          "naming itself and the operation (a peer is stuck or dead)"),
       field<TrainConfig>("comm.compression", [](auto& c) -> auto& { return c.comm.compression; },
-                         enum_of<GradCompression>(compression_names()),
+                         enum_of(kCompressionNames),
                          "gradient all-reduce wire dtype: `none` (fp32) \\| `fp16` \\| `bf16` (buckets are cast for "
                          "the all-reduce: half the bytes, ~3 significant digits). `fp16` with `precision: fp16` is "
                          "refused (loss-scaled gradients overflow fp16's 65504: use `bf16`); otherwise a non-finite "
@@ -364,7 +366,7 @@ const KeyTree& schema() {
 
 }  // namespace
 
-std::string precision_name(Precision p) { return kPrecisions[static_cast<size_t>(p)]; }
+std::string precision_name(Precision p) { return enum_to_name(kPrecisions, p, "?"); }
 
 bool operator==(const TrainConfig& a, const TrainConfig& b) { return same_fields(train_fields(), a, b); }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace gtrain {
 
@@ -17,6 +18,14 @@ std::optional<E> enum_from_name(const EnumName<E> (&table)[N], const std::string
   for (const auto& entry : table)
     if (name == entry.second) return entry.first;
   return std::nullopt;
+}
+
+// The names, in the table's order (a config's choices).
+template <typename E, size_t N>
+std::vector<std::string> enum_names(const EnumName<E> (&table)[N]) {
+  std::vector<std::string> v;
+  for (const auto& entry : table) v.push_back(entry.second);
+  return v;
 }
 
 // The name of `value`; `fallback` for a value the table lacks.
