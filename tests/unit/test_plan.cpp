@@ -122,15 +122,10 @@ TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
   const fs::path dir = fs::temp_directory_path() / ("gtrain-plan-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string h5 = (dir / "train.h5").string();
-  PreparedMeta m;
+  PreparedMeta m;  // what the planner reads: the labels and their descriptions
   m.format_version = kPreparedFormatVersion;
-  m.tokenizer_fingerprint = "00000000";
-  m.tokenizer_kind = "wordpiece";
-  m.unit_mode = "word";
   m.labels = {"Disease", "Drug", "Gene"};
   m.label_descriptions = {"질병 이름", "", "유전자 이름"};
-  m.max_length = 512;
-  m.max_span_width = 8;
   {
     PreparedWriter w(h5, m);
     PreparedExample ex;
