@@ -215,6 +215,71 @@ double peak_tflops(const StepBenchOptions& o, Precision prec, const torch::Devic
   return peak;
 }
 
+// What the timed steps added up.
+struct StepTimes {
+  double enc = 0, fwd = 0, bwd = 0, opt = 0;  // seconds: encoder alone (separate call), forward, backward, optimizer
+  double flops = 0;                            // model FLOPs
+  int64_t real_tokens = 0, padded_tokens = 0;
+  std::vector<double> steps;                   // each step: forward + backward + optimizer
+};
+
+// The rest of what the report says.
+struct StepReport {
+  std::string device_name = "CPU", peak_source = "--peak-tflops";
+  double peak_tflops = 0;  // 0 = unknown
+  double peak_rss = 0, paged_in = 0;  // bytes
+  int batch = 0;
+  size_t replayed = 0;  // recorded batches replayed (0 = synthetic)
+  bool fused_optimizer = true;
+  std::optional<bool> onednn;  // fp32 CPU products on oneDNN (CPU fp32 runs only)
+  std::optional<GpuMemoryPeak> gpu_memory;
+  std::optional<std::pair<double, int64_t>> loss_scale;  // scale, skipped steps (fp16)
+};
+
+void print_step_report(const StepBenchOptions& o, const StepTimes& t, const StepReport& r, const StepBenchResult& res) {
+  const double n = o.steps, step = res.step_seconds, achieved = res.achieved_flops / 1e12;
+  if (r.replayed > 0)
+    std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", r.replayed, o.batches.c_str(),
+                r.replayed);
+  std::printf("shape %s, %s encoder (%lld parameters), batch %d%s%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
+              o.shape.c_str(), o.encoder.c_str(), (long long)res.parameters, r.batch,
+              o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "",
+              o.grad_accum > 1 ? (" x " + std::to_string(o.grad_accum) + " accumulated").c_str() : "", o.steps, o.warmup,
+              r.device_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
+              torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");
+  std::vector<double> sorted_steps = t.steps;
+  std::sort(sorted_steps.begin(), sorted_steps.end());
+  const size_t m = sorted_steps.size();
+  const double median = m % 2 ? sorted_steps[m / 2] : 0.5 * (sorted_steps[m / 2 - 1] + sorted_steps[m / 2]);
+  std::printf("  step          %9.1f ms  (mean; median %.1f ms, min %.1f, max %.1f)\n", 1e3 * step, 1e3 * median,
+              1e3 * sorted_steps.front(), 1e3 * sorted_steps.back());
+  std::printf("    forward     %9.1f ms  (encoder %.1f ms measured separately, heads + loss %.1f ms)\n",
+              1e3 * t.fwd / n, 1e3 * t.enc / n, 1e3 * std::max(0.0, t.fwd - t.enc) / n);
+  std::printf("    backward    %9.1f ms\n", 1e3 * t.bwd / n);
+  std::printf("    optimizer   %9.1f ms  (clip + AdamW, %s)\n", 1e3 * t.opt / n,
+              r.fused_optimizer ? "fused one-pass kernel" : "torch::optim::AdamW");
+  if (r.onednn) std::printf("    matmul      %s\n", *r.onednn ? "oneDNN (model/matmul.h)" : "torch's (MKL sgemm here)");
+  std::printf("  tokens/s      %9.0f  (real tokens; padding %.1f%% of the batch tensor)\n",
+              t.real_tokens / (step * n), 100.0 * (1.0 - double(t.real_tokens) / double(t.padded_tokens)));
+  std::printf("  model FLOP/s  %9.3f TFLOP/s  (%.3g FLOP per step: 3 x forward, docs/benchmarks.md#flops)\n", achieved,
+              res.flops_per_step);
+  if (r.peak_tflops > 0)
+    std::printf("  MFU           %9.1f %%  (of %.3g TFLOP/s, %s)\n", 100.0 * achieved / r.peak_tflops, r.peak_tflops,
+                r.peak_source.c_str());
+  else
+    std::printf("  MFU                 n/a  (no %s peak known for %s: pass --peak-tflops)\n", o.precision.c_str(),
+                r.device_name.c_str());
+  std::printf("  peak RSS      %9.0f MiB\n", r.peak_rss / 1048576.0);
+  std::printf("  peak RSS increase %5.0f MiB  (over the RSS before the model was built, less %.0f MiB of library code\n"
+              "                           paged in: weights, gradients, optimizer states, activations; `gtrain plan` predicts it)\n",
+              res.peak_rss_increase / 1048576.0, r.paged_in / 1048576.0);
+  if (r.gpu_memory)
+    std::printf("  peak GPU mem  %9.0f MiB allocated, %.0f MiB reserved\n", r.gpu_memory->allocated_mib,
+                r.gpu_memory->reserved_mib);
+  if (r.loss_scale)
+    std::printf("  loss scale    %9.0f  (%lld steps skipped)\n", r.loss_scale->first, (long long)r.loss_scale->second);
+}
+
 }  // namespace
 
 StepBenchResult run_step_bench(const StepBenchOptions& o) {
@@ -253,9 +318,7 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
     if (replay.empty()) throw std::invalid_argument("bench step: " + o.batches + " holds no batches");
   }
   std::mt19937_64 rng(o.seed);
-  double t_enc = 0, t_fwd = 0, t_bwd = 0, t_opt = 0, flops = 0;
-  int64_t real_tokens = 0, padded_tokens = 0;
-  std::vector<double> step_times;  // timed steps: forward + backward + optimizer
+  StepTimes t;
   std::vector<std::vector<RowLength>> pool;  // --sorted: the current window's batches of lengths
   StepBenchResult res;
   const int accum = std::max(1, o.grad_accum);
@@ -300,10 +363,10 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
       sync(device);
       bwd += since(t0);
       if (!timed) continue;
-      real_tokens += b.attention_mask.sum().item<int64_t>();
-      padded_tokens += b.attention_mask.numel();
+      t.real_tokens += b.attention_mask.sum().item<int64_t>();
+      t.padded_tokens += b.attention_mask.numel();
       const BatchShape sh = batch_shape(b, model->max_width());
-      flops += step_flops(model->encoder_config, sh).train_step();
+      t.flops += step_flops(model->encoder_config, sh).train_step();
       if (sh.rows * sh.seq_len > res.largest.rows * res.largest.seq_len) res.largest = sh;
     }
     auto t0 = Clock::now();
@@ -317,67 +380,32 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
     sync(device);
     const double op = since(t0);
     if (!timed) continue;
-    t_enc += enc, t_fwd += fwd, t_bwd += bwd, t_opt += op;
-    step_times.push_back(fwd + bwd + op);
+    t.enc += enc, t.fwd += fwd, t.bwd += bwd, t.opt += op;
+    t.steps.push_back(fwd + bwd + op);
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  const double n = o.steps;
-  const double step = (t_fwd + t_bwd + t_opt) / n;
-  const double achieved = flops / (step * n) / 1e12;  // TFLOP/s
-  std::string dev_name = "CPU", peak_src = "--peak-tflops";
-  const double peak = peak_tflops(o, prec, device, &dev_name, &peak_src);
-  res.step_seconds = step;
-  res.flops_per_step = flops / n;
-  res.achieved_flops = achieved * 1e12;
-  res.peak_flops = peak * 1e12;
-  res.parameters = params;
+  StepReport rep;
+  rep.peak_tflops = peak_tflops(o, prec, device, &rep.device_name, &rep.peak_source);
+  rep.peak_rss = ru.ru_maxrss * 1024.0;
   // Library code and files paged in while running (LibTorch's kernels, first touched here) are
   // resident but are not memory the step allocates: they do not count.
-  const double paged_in = std::max(0.0, status_bytes("RssFile:") - file_rss_before);
-  res.peak_rss_increase = std::max(0.0, ru.ru_maxrss * 1024.0 - rss_before - paged_in);
-  if (device.is_cuda())
-    if (auto m = gpu_memory_peak(device.index())) res.gpu_peak_allocated = m->allocated_mib * 1024.0 * 1024.0;
-  if (o.quiet) return res;
-  if (!replay.empty())
-    std::printf("replaying %zu recorded batches from %s (step i uses batch i mod %zu)\n", replay.size(),
-                o.batches.c_str(), replay.size());
-  std::printf("shape %s, %s encoder (%lld parameters), batch %d%s%s, %d timed steps after %d warm-up, device %s, %s%s, %d threads%s\n",
-              o.shape.c_str(), o.encoder.c_str(), (long long)params, replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size()),
-              o.seq_len > 0 ? (" x " + std::to_string(o.seq_len) + " tokens").c_str() : "",
-              accum > 1 ? (" x " + std::to_string(accum) + " accumulated").c_str() : "", o.steps, o.warmup,
-              dev_name.c_str(), o.precision.c_str(), o.gradient_checkpointing ? ", gradient checkpointing" : "",
-              torch::get_num_threads(), o.sort_by_length ? ", length-sorted batches" : "");
-  std::vector<double> sorted_steps = step_times;
-  std::sort(sorted_steps.begin(), sorted_steps.end());
-  const size_t m = sorted_steps.size();
-  const double median = m % 2 ? sorted_steps[m / 2] : 0.5 * (sorted_steps[m / 2 - 1] + sorted_steps[m / 2]);
-  std::printf("  step          %9.1f ms  (mean; median %.1f ms, min %.1f, max %.1f)\n", 1e3 * step, 1e3 * median,
-              1e3 * sorted_steps.front(), 1e3 * sorted_steps.back());
-  std::printf("    forward     %9.1f ms  (encoder %.1f ms measured separately, heads + loss %.1f ms)\n",
-              1e3 * t_fwd / n, 1e3 * t_enc / n, 1e3 * std::max(0.0, t_fwd - t_enc) / n);
-  std::printf("    backward    %9.1f ms\n", 1e3 * t_bwd / n);
-  std::printf("    optimizer   %9.1f ms  (clip + AdamW, %s)\n", 1e3 * t_opt / n,
-              opt.fused ? "fused one-pass kernel" : "torch::optim::AdamW");
-  if (device.is_cpu() && prec == Precision::FP32)
-    std::printf("    matmul      %s\n", cpu_matmul_uses_onednn() ? "oneDNN (model/matmul.h)" : "torch's (MKL sgemm here)");
-  std::printf("  tokens/s      %9.0f  (real tokens; padding %.1f%% of the batch tensor)\n",
-              real_tokens / (step * n), 100.0 * (1.0 - double(real_tokens) / double(padded_tokens)));
-  std::printf("  model FLOP/s  %9.3f TFLOP/s  (%.3g FLOP per step: 3 x forward, docs/benchmarks.md#flops)\n", achieved,
-              flops / n);
-  if (peak > 0)
-    std::printf("  MFU           %9.1f %%  (of %.3g TFLOP/s, %s)\n", 100.0 * achieved / peak, peak, peak_src.c_str());
-  else
-    std::printf("  MFU                 n/a  (no %s peak known for %s: pass --peak-tflops)\n", o.precision.c_str(),
-                dev_name.c_str());
-  std::printf("  peak RSS      %9.0f MiB\n", ru.ru_maxrss / 1024.0);
-  std::printf("  peak RSS increase %5.0f MiB  (over the RSS before the model was built, less %.0f MiB of library code\n"
-              "                           paged in: weights, gradients, optimizer states, activations; `gtrain plan` predicts it)\n",
-              res.peak_rss_increase / 1048576.0, paged_in / 1048576.0);
-  if (device.is_cuda())
-    if (auto m = gpu_memory_peak(device.index()))
-      std::printf("  peak GPU mem  %9.0f MiB allocated, %.0f MiB reserved\n", m->allocated_mib, m->reserved_mib);
-  if (scaler.enabled()) std::printf("  loss scale    %9.0f  (%lld steps skipped)\n", scaler.scale(), (long long)scaler.skipped_steps());
+  rep.paged_in = std::max(0.0, status_bytes("RssFile:") - file_rss_before);
+  rep.batch = replay.empty() ? o.batch_size : static_cast<int>(replay[0].examples.size());
+  rep.replayed = replay.size();
+  rep.fused_optimizer = opt.fused;
+  rep.onednn = device.is_cpu() && prec == Precision::FP32 ? std::optional<bool>(cpu_matmul_uses_onednn()) : std::nullopt;
+  if (device.is_cuda()) rep.gpu_memory = gpu_memory_peak(device.index());
+  if (scaler.enabled()) rep.loss_scale = std::make_pair(scaler.scale(), scaler.skipped_steps());
+  const double n = o.steps;
+  res.step_seconds = (t.fwd + t.bwd + t.opt) / n;
+  res.flops_per_step = t.flops / n;
+  res.achieved_flops = res.flops_per_step / res.step_seconds;
+  res.peak_flops = rep.peak_tflops * 1e12;
+  res.parameters = params;
+  res.peak_rss_increase = std::max(0.0, rep.peak_rss - rss_before - rep.paged_in);
+  if (rep.gpu_memory) res.gpu_peak_allocated = rep.gpu_memory->allocated_mib * 1024.0 * 1024.0;
+  if (!o.quiet) print_step_report(o, t, rep, res);
   return res;
 }
 
