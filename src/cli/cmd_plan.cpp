@@ -12,6 +12,7 @@
 #include "plan/plan_report.h"
 #include "plan/work.h"
 #include "search/sweep_config.h"
+#include "train/runtime_info.h"
 #include "train/step_bench.h"
 
 namespace gtrain::cli {
@@ -42,7 +43,14 @@ LocalMeasurement measure_local(const TrainConfig& cfg, const EncoderConfig& enc,
   m.device = o.device;
   m.achieved_flops = res.achieved_flops;
   m.peak_flops = res.peak_flops;
+  // What the run must fit in: the GPU's memory on CUDA (the first visible one, which bench step
+  // ran on), the host's RAM on the CPU.
   m.memory_bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (o.device == "cuda") {
+    const RuntimeInfo ri = runtime_info();
+    if (ri.gpus.empty()) throw std::runtime_error("plan --measure: device cuda, but no GPU is visible: " + ri.gpu_note);
+    m.memory_bytes = ri.gpus[0].total_gib * 1073741824.0;
+  }
   std::fprintf(stderr, "plan --measure: %d steps of batch %d on %s: %.1f ms per micro-batch, %.3g FLOP/s achieved (%.1f%% of %.3g)\n",
                steps, o.batch_size, o.device.c_str(), 1e3 * res.step_seconds, res.achieved_flops,
                res.peak_flops > 0 ? 100.0 * res.achieved_flops / res.peak_flops : 0.0, res.peak_flops);
