@@ -10,14 +10,14 @@ namespace {
 using plan_units::kGiB;
 
 PlanRow plan_row(const Plan& p, const EpochWork& work, const MemorySettings& ms, double capacity,
-                 const DeviceSpeed& speed, const AllReduce& ar) {
+                 const DeviceSpeed& speed, const AllReduce& ar, double optimizer_s) {
   PlanRow r;
   r.capacity = capacity;
   r.memory = estimate_memory(p.encoder, p.params, p.largest, ms);
   r.fits = r.memory.total() <= capacity;
   r.max_batch = largest_fitting_batch(p.encoder, p.params, work, ms, capacity);
   r.speed = speed;
-  r.epoch = epoch_time(p.flops, speed, p.shape, ar);
+  r.epoch = epoch_time(p.flops, speed, p.shape, ar, optimizer_s);
   return r;
 }
 
@@ -66,7 +66,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
     DeviceSpeed sp{local->peak_flops, local->peak_flops > 0 ? local->achieved_flops / local->peak_flops : 0};
     AllReduce lar = ar;
     lar.bus_gbs = opts.bus_gbs;
-    PlanRow r = plan_row(p, work, lm, local->memory_bytes, sp, lar);
+    PlanRow r = plan_row(p, work, lm, local->memory_bytes, sp, lar, local->optimizer_seconds);
     r.key = "local";
     r.name = local->device + " (this machine)";
     r.efficiency_source = "measured";
@@ -89,7 +89,8 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       const Interconnect* ic = catalog.find_interconnect(opts.nodes > 1 ? catalog.inter_node : g->interconnect);
       gar.bus_gbs = ic ? ic->bus_gbs : 0;
     }
-    PlanRow r = plan_row(p, work, ms, g->memory_gib * kGiB, sp, gar);
+    PlanRow r = plan_row(p, work, ms, g->memory_gib * kGiB, sp, gar,
+                         optimizer_step_seconds(p.params.trainable, g->memory_bandwidth_gbs));
     r.key = key;
     r.name = g->name;
     r.supported = sp.peak_flops > 0;
@@ -102,7 +103,8 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
     p.rows_out.push_back(r);
   }
   p.assumptions = {
-      "time = model FLOPs (model/flops.h, 3 x forward per training row, the formula of bench step's MFU) / (peak x efficiency)",
+      "time = model FLOPs (model/flops.h, 3 x forward per training row, the formula of bench step's MFU) / (peak x efficiency)"
+      " + per optimizer step 40 bytes per trainable parameter at the memory bandwidth (clipping + AdamW; measured on 'local')",
       "efficiency: 'table' = the catalog's assumed share of the peak; 'measured' = plan --measure on this device",
       "rows are batched by length (little padding): each row costs its own length's FLOPs",
       "dev evaluation once per epoch (forward passes of the dev split); checkpoints and logging not counted",

@@ -26,7 +26,8 @@ struct PlanOptions {
 // The local device, timed by `plan --measure` (a few real steps at the config's model and lengths).
 struct LocalMeasurement {
   std::string device;        // "cpu" or the GPU's name
-  double achieved_flops = 0; // FLOP/s of the measured steps
+  double achieved_flops = 0; // FLOP/s of the measured steps' forward and backward passes
+  double optimizer_seconds = 0;  // one optimizer step (clipping + AdamW), measured
   double peak_flops = 0;     // what the efficiency is taken against (CPU: its measured sgemm)
   double memory_bytes = 0;   // what the device holds (CPU: physical memory)
 };

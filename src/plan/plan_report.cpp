@@ -146,6 +146,7 @@ nlohmann::json plan_json(const Plan& p) {
                 {"seconds_per_step", r.epoch.per_step()},
                 {"epoch_seconds", r.epoch.total()},
                 {"epoch_compute_seconds", r.epoch.compute},
+                {"epoch_optimizer_seconds", r.epoch.optimizer},
                 {"epoch_allreduce_seconds", r.epoch.allreduce},
                 {"epoch_eval_seconds", r.epoch.eval},
                 {"run_seconds", r.epoch.total() * p.epochs},

@@ -33,7 +33,13 @@ double allreduce_seconds(const AllReduce& a) {
   return a.gradient_bytes * 2.0 * (n - 1) / n / (a.bus_gbs * 1e9);
 }
 
-EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& shape, const AllReduce& a) {
+double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs) {
+  if (bandwidth_gbs <= 0) return 0;
+  return 40.0 * static_cast<double>(trainable_params) / (bandwidth_gbs * 1e9);
+}
+
+EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& shape, const AllReduce& a,
+                     double optimizer_s) {
   EpochTime t;
   t.steps = shape.steps_per_epoch;
   const double rate = d.achieved();
@@ -44,6 +50,7 @@ EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& 
   const double backward = t.steps > 0 ? t.compute / static_cast<double>(t.steps) * 2.0 / 3.0 : 0;
   const double exposed = a.overlap ? std::max(0.0, per_step_ar - backward) : per_step_ar;
   t.allreduce = exposed * static_cast<double>(t.steps);
+  t.optimizer = optimizer_s * static_cast<double>(t.steps);
   return t;
 }
 

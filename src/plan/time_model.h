@@ -1,7 +1,8 @@
 // Time of a training run: model FLOPs of every row of an epoch (model/flops.h, the formula behind
 // `bench step`'s MFU) divided by the device's achieved FLOP/s (its peak x an efficiency, measured
-// or tabled), the dev evaluation's forward passes, and the data-parallel all-reduce of the
-// gradients from the bus bandwidth. Torch-free.
+// or tabled), the optimizer step from the memory bandwidth (or measured), the dev evaluation's
+// forward passes, and the data-parallel all-reduce of the gradients from the bus bandwidth.
+// Torch-free.
 #pragma once
 #include <cstdint>
 
@@ -34,17 +35,26 @@ struct AllReduce {
 // Ring all-reduce: bytes x 2 (n - 1) / n / bus bandwidth (nccl-tests' bus-bandwidth definition).
 double allreduce_seconds(const AllReduce& a);
 
+// The optimizer step, memory-bound: per trainable fp32 parameter, gradient clipping reads the
+// gradient twice (norm, scale) and writes it once, and the fused AdamW reads the parameter, its
+// gradient and both moments and writes the parameter and moments: 40 bytes, at the device's
+// memory bandwidth (GB/s; a lower bound, kernels reach less than the peak). 0 when unknown.
+double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs);
+
 struct EpochTime {
   double compute = 0;    // training steps' FLOPs on this rank
+  double optimizer = 0;  // optimizer steps (clipping + AdamW)
   double allreduce = 0;  // exposed (not hidden behind the backward pass)
   double eval = 0;       // dev forward passes (split over the ranks)
   int64_t steps = 0;
-  double total() const { return compute + allreduce + eval; }
-  double per_step() const { return steps > 0 ? (compute + allreduce) / static_cast<double>(steps) : 0; }
+  double total() const { return compute + optimizer + allreduce + eval; }
+  double per_step() const { return steps > 0 ? (compute + optimizer + allreduce) / static_cast<double>(steps) : 0; }
 };
 
 // The ranks share an epoch's rows equally; each optimizer step ends with one all-reduce, of which
-// the part longer than the backward pass (2/3 of a step's compute) shows when overlapped.
-EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& shape, const AllReduce& a);
+// the part longer than the backward pass (2/3 of a step's compute) shows when overlapped, and one
+// optimizer step of optimizer_s seconds on every rank.
+EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& shape, const AllReduce& a,
+                     double optimizer_s);
 
 }  // namespace gtrain

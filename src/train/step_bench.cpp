@@ -399,6 +399,7 @@ StepBenchResult run_step_bench(const StepBenchOptions& o) {
   if (scaler.enabled()) rep.loss_scale = std::make_pair(scaler.scale(), scaler.skipped_steps());
   const double n = o.steps;
   res.step_seconds = (t.fwd + t.bwd + t.opt) / n;
+  res.optimizer_seconds = t.opt / n;
   res.flops_per_step = t.flops / n;
   res.achieved_flops = res.flops_per_step / res.step_seconds;
   res.peak_flops = rep.peak_tflops * 1e12;

@@ -49,6 +49,7 @@ struct StepBenchOptions {
 
 struct StepBenchResult {
   double step_seconds = 0;      // mean over the timed steps
+  double optimizer_seconds = 0; // of which the optimizer step (clipping + AdamW), mean
   double flops_per_step = 0;    // model FLOPs (model/flops.h), mean
   double achieved_flops = 0;    // FLOP/s
   double peak_flops = 0;        // FLOP/s the MFU is taken against (0 = unknown)

@@ -231,14 +231,21 @@ TEST(PlanTime, FlopsAllReduceAndEpoch) {
 
   EpochFlops ef{4e12, 1e12};
   const DeviceSpeed d{2e12, 0.5};  // 1 TFLOP/s achieved
-  EpochTime t = epoch_time(ef, d, run_shape(100, 10, 1, 2), AllReduce{2, 1, 3e9, false});
+  EpochTime t = epoch_time(ef, d, run_shape(100, 10, 1, 2), AllReduce{2, 1, 3e9, false}, 0.25);
   EXPECT_DOUBLE_EQ(t.compute, 2);   // 4e12 / 2 ranks / 1e12
   EXPECT_DOUBLE_EQ(t.eval, 0.5);
   EXPECT_EQ(t.steps, 5);
   EXPECT_DOUBLE_EQ(t.allreduce, 5 * 3.0);  // 3e9 x 2 x 1/2 / 1e9 per step, not overlapped
+  EXPECT_DOUBLE_EQ(t.optimizer, 5 * 0.25);  // one optimizer step per step
+  EXPECT_DOUBLE_EQ(t.total(), 2 + 0.5 + 15 + 1.25);
+  EXPECT_DOUBLE_EQ(t.per_step(), (2 + 15 + 1.25) / 5);
   // Overlapped: only what outlasts the backward pass (2/3 of 0.4 s per step) shows.
-  t = epoch_time(ef, d, run_shape(100, 10, 1, 2), AllReduce{2, 1, 3e9, true});
+  t = epoch_time(ef, d, run_shape(100, 10, 1, 2), AllReduce{2, 1, 3e9, true}, 0);
   EXPECT_NEAR(t.allreduce, 5 * (3.0 - 0.4 * 2 / 3), 1e-9);
+
+  // 40 bytes per trainable parameter at the memory bandwidth: 1e8 parameters at 400 GB/s.
+  EXPECT_DOUBLE_EQ(optimizer_step_seconds(100000000, 400), 40e8 / 400e9);
+  EXPECT_EQ(optimizer_step_seconds(100000000, 0), 0);
 }
 
 TEST(PlanCost, AshaExpectedBudgetAndSweepCost) {
