@@ -80,7 +80,13 @@ MemoryEstimate estimate_memory(const EncoderConfig& enc, const ParamCount& param
   m.activations = act.total();
   // Heads' gradients exist when the encoder's backward starts (the heads are differentiated first).
   const double head_grads = 4 * std::min(Pt, static_cast<double>(params.heads));
-  m.backward_peak = std::max(m.activations + head_grads + act.one_layer, m.gradients + act.one_layer);
+  // On one CPU process the word-embedding table's gradient buffer is kept from one step to the
+  // next (model/embedding.h: 32 MiB and more, not in a reducer's bucket), so it is resident
+  // through the forward and the early backward too.
+  const double table_grad = 4 * embedding_params;
+  const bool kept_table = !s.cuda && s.ranks == 1 && params.lora == 0 && table_grad >= 32.0 * 1024 * 1024;
+  m.backward_peak = std::max(m.activations + head_grads + (kept_table ? table_grad : 0.0) + act.one_layer,
+                             m.gradients + act.one_layer);
   if (s.ranks > 1) m.buckets = 2 * s.bucket_mb * 1024 * 1024;  // one bucket reduced, one filling
   if (s.cuda) {
     // CUDA context and cuBLAS workspace outside the caching allocator, and its slack.

@@ -189,6 +189,26 @@ TEST(PlanMemory, TermsByHand) {
   const MemoryEstimate g = estimate_memory(enc, p, b, gpu);
   EXPECT_DOUBLE_EQ(g.buckets, 2 * 25 * 1048576.0);
   EXPECT_GT(g.workspace, 0.5 * 1073741824.0);
+
+  // A table of 32 MiB and more: one CPU process keeps its gradient buffer through the forward
+  // (model/embedding.h), so the early backward holds it besides the activations; not on a GPU,
+  // not with a reducer's buckets, not when LoRA freezes the table.
+  const EncoderConfig big = BertConfig::sized("bert", 8, 1, 2, 16, 2000000, 0);  // 2e6 x 8 x 4 B = 61 MiB
+  const ParamCount bp = count_parameters(big, "count_lstm", LoraSettings{});
+  BatchShape tiny = b;
+  tiny.rows = 64, tiny.spans = 64 * b.spans;  // activations above the non-table gradients
+  const MemoryEstimate cpu1 = estimate_memory(big, bp, tiny, ms);
+  const double table = 4.0 * 2000000 * 8;
+  const ActivationBytes ba = activation_bytes(big, tiny, ms);
+  const double head_grads = 4.0 * static_cast<double>(bp.heads);
+  EXPECT_DOUBLE_EQ(cpu1.backward_peak, std::max(ba.total() + head_grads + table + ba.one_layer, cpu1.gradients + ba.one_layer));
+  MemorySettings two = ms;
+  two.ranks = 2;
+  const MemoryEstimate cpu2 = estimate_memory(big, bp, tiny, two);
+  EXPECT_DOUBLE_EQ(cpu2.backward_peak, std::max(ba.total() + head_grads + ba.one_layer, cpu1.gradients + ba.one_layer));
+  EXPECT_DOUBLE_EQ(cpu1.backward_peak - cpu2.backward_peak,
+                   ba.total() + head_grads + table - cpu1.gradients);  // the kept table is what differs
+  ASSERT_GT(cpu1.backward_peak, cpu2.backward_peak);
 }
 
 TEST(PlanMemory, LargestFittingBatchIsTheLastThatFits) {
