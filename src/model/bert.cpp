@@ -84,7 +84,7 @@ BertEncoderImpl::BertEncoderImpl(const BertConfig& cfg) {
 // ---------------------------------------------------------------------------------------------
 // Model
 
-BertModelImpl::BertModelImpl(const BertConfig& c) : cfg(c) {
+BertModelImpl::BertModelImpl(const BertConfig& c) : EncoderImpl(c.initializer_range), cfg(c) {
   embeddings = register_module("embeddings", BertEmbeddings(cfg));
   if (cfg.has_embeddings_project())
     embeddings_project = register_module("embeddings_project", Linear(cfg.embedding_size, cfg.hidden_size));
@@ -123,7 +123,5 @@ torch::Tensor BertModelImpl::encode(const torch::Tensor& input_ids, const torch:
   if (all_hidden_states) all_hidden_states->push_back(h);
   return h;
 }
-
-void BertModelImpl::init_weights() { hf_init_weights(*this, cfg.initializer_range); }
 
 }  // namespace gtrain

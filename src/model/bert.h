@@ -68,8 +68,6 @@ TORCH_MODULE(BertPooler);
 
 struct BertModelImpl : EncoderImpl {
   explicit BertModelImpl(const BertConfig& cfg);
-  void init_weights() override;
-  torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
 
   BertConfig cfg;
   BertEmbeddings embeddings{nullptr};

@@ -305,7 +305,7 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
 // ---------------------------------------------------------------------------------------------
 // Model
 
-DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaV2Config& c) : cfg(c) {
+DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaV2Config& c) : EncoderImpl(c.initializer_range), cfg(c) {
   embeddings = register_module("embeddings", DebertaV2Embeddings(cfg));
   encoder = register_module("encoder", DebertaV2Encoder(cfg));
 }
@@ -321,7 +321,5 @@ torch::Tensor DebertaV2ModelImpl::encode(const torch::Tensor& input_ids, const t
   torch::Tensor embedding_output = embeddings(input_ids, mask, token_type_ids);
   return encoder(embedding_output, mask, all_hidden_states, checkpoint_layers());
 }
-
-void DebertaV2ModelImpl::init_weights() { hf_init_weights(*this, cfg.initializer_range); }
 
 }  // namespace gtrain

@@ -104,11 +104,6 @@ TORCH_MODULE(DebertaV2Encoder);
 struct DebertaV2ModelImpl : EncoderImpl {
   explicit DebertaV2ModelImpl(const DebertaV2Config& cfg);
 
-  // HF _init_weights: Linear (gtrain::Linear) / Embedding weights ~ N(0, initializer_range), biases 0, padding row
-  // 0, LayerNorm weight 1 / bias 0.
-  void init_weights() override;
-  torch::nn::Embedding word_embeddings() const override { return embeddings->word_embeddings; }
-
   DebertaV2Config cfg;
   DebertaV2Embeddings embeddings{nullptr};
   DebertaV2Encoder encoder{nullptr};

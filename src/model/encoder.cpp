@@ -10,6 +10,8 @@
 
 namespace gtrain {
 
+void EncoderImpl::init_weights() { hf_init_weights(*this, initializer_range_); }
+
 void hf_init_weights(torch::nn::Module& root, double std) {
   torch::NoGradGuard no_grad;
   for (auto& m : root.modules(/*include_self=*/false)) {

@@ -18,6 +18,8 @@
 namespace gtrain {
 
 struct EncoderImpl : torch::nn::Module {
+  explicit EncoderImpl(double initializer_range) : initializer_range_(initializer_range) {}
+
   // input_ids [B, T] int64; attention_mask [B, T] (1 = token, 0 = padding; undefined = all ones);
   // token_type_ids [B, T] (undefined = zeros, which is what GLiNER2 passes). Returns the last
   // hidden state [B, T, H]. When all_hidden_states is given it receives num_hidden_layers + 1
@@ -30,12 +32,12 @@ struct EncoderImpl : torch::nn::Module {
     if (input_ids.dim() != 2) throw std::invalid_argument("encoder: input_ids must be [B, T]");
     return encode(input_ids, attention_mask, all_hidden_states, token_type_ids);
   }
-  // Hugging Face's _init_weights: Linear / Embedding weights ~ N(0, initializer_range), biases 0,
-  // padding row 0, LayerNorm weight 1 / bias 0 (a from-scratch encoder).
-  virtual void init_weights() = 0;
+  // Hugging Face's _init_weights over every submodule: Linear / Embedding weights ~ N(0,
+  // initializer_range), biases 0, padding row 0, LayerNorm weight 1 / bias 0 (a from-scratch
+  // encoder); the same for every family.
+  void init_weights();
   // Recompute each layer's activations in backward instead of keeping them (training only).
   void set_gradient_checkpointing(bool on) { gradient_checkpointing_ = on; }
-  virtual torch::nn::Embedding word_embeddings() const = 0;
 
  protected:
   virtual torch::Tensor encode(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
@@ -47,6 +49,7 @@ struct EncoderImpl : torch::nn::Module {
   }
 
  private:
+  double initializer_range_;
   bool gradient_checkpointing_ = false;
 };
 

@@ -677,7 +677,7 @@ TEST(Gliner2Checkpoint, AppendsEmbeddingRowsForNewTokens) {
   EXPECT_EQ(ck.saved_embedding_rows, 513);
   EXPECT_EQ(ck.appended_embedding_rows, 10);
   EXPECT_EQ(ck.encoder_config.vocab_size(), 523);
-  torch::Tensor got = ck.model->encoder->word_embeddings()->weight.detach();
+  torch::Tensor got = ck.model->encoder->named_parameters()["embeddings.word_embeddings.weight"].detach();
   ASSERT_EQ(got.size(0), 523);
   EXPECT_TRUE(torch::equal(got.narrow(0, 0, 513), full.narrow(0, 0, 513)));
   torch::Tensor added = got.narrow(0, 513, 10);
