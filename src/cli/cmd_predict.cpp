@@ -34,25 +34,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--batch-size", a->batch_size, "windows per forward pass")->capture_default_str()->check(at_least_one());
   cmd->callback([a] {
     Predictor p(a->model);
-    std::vector<SchemaField> labels;
-    std::vector<std::string> names = a->labels.empty() ? p.info().labels : split_list(a->labels, ',');
-    if (names.empty()) throw std::runtime_error("--labels: the model stores no labels; name them, e.g. --labels Disease,Drug");
-    for (const std::string& n : names) {
-      for (const auto& f : labels)
-        if (f.name == n) throw std::runtime_error("--labels: '" + n + "' is named twice");
-      SchemaField f{n, ""};
-      for (size_t i = 0; i < p.info().labels.size(); ++i)
-        if (p.info().labels[i] == n) f.description = p.info().descriptions[i];
-      labels.push_back(f);
-    }
-    for (const std::string& d : a->descriptions) {
-      const size_t eq = d.find('=');
-      if (eq == std::string::npos) throw std::runtime_error("--description '" + d + "': expected LABEL=text");
-      bool found = false;
-      for (auto& f : labels)
-        if (f.name == d.substr(0, eq)) f.description = d.substr(eq + 1), found = true;
-      if (!found) throw std::runtime_error("--description: label '" + d.substr(0, eq) + "' is not in --labels");
-    }
+    const std::vector<SchemaField> labels = prediction_schema(p.info(), split_list(a->labels, ','), a->descriptions);
     std::ifstream fin;
     std::istream* in = &std::cin;
     if (a->input != "-") {

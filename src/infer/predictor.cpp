@@ -6,6 +6,7 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -170,6 +171,30 @@ ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector
   eo.batch_size = batch_size;
   eo.device = impl_->device;
   return gtrain::evaluate(*impl_->ckpt.model, reader, builder, eo).sweep;
+}
+
+std::vector<SchemaField> prediction_schema(const PredictorInfo& info, const std::vector<std::string>& names_in,
+                                           const std::vector<std::string>& descriptions) {
+  const std::vector<std::string>& names = names_in.empty() ? info.labels : names_in;
+  if (names.empty()) throw std::invalid_argument("--labels: the model stores no labels; name them, e.g. --labels Disease,Drug");
+  std::vector<SchemaField> labels;
+  for (const std::string& n : names) {
+    for (const auto& f : labels)
+      if (f.name == n) throw std::invalid_argument("--labels: '" + n + "' is named twice");
+    SchemaField f{n, ""};
+    for (size_t i = 0; i < info.labels.size() && i < info.descriptions.size(); ++i)
+      if (info.labels[i] == n) f.description = info.descriptions[i];
+    labels.push_back(f);
+  }
+  for (const std::string& d : descriptions) {
+    const size_t eq = d.find('=');
+    if (eq == std::string::npos) throw std::invalid_argument("--description '" + d + "': expected LABEL=text");
+    bool found = false;
+    for (auto& f : labels)
+      if (f.name == d.substr(0, eq)) f.description = d.substr(eq + 1), found = true;
+    if (!found) throw std::invalid_argument("--description: label '" + d.substr(0, eq) + "' is not in --labels");
+  }
+  return labels;
 }
 
 }  // namespace gtrain

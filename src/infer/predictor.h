@@ -23,6 +23,14 @@ struct PredictorInfo {
   int window_stride = 16;                 // units shared by consecutive windows (prepare's)
 };
 
+// The schema to predict with (`gtrain predict --labels A,B --description A=...`): the named labels
+// in their order (none named: the model's training labels), each with the model's training
+// description unless `descriptions` ("LABEL=text") gives another. Throws std::invalid_argument
+// naming the flag: no labels at all, a label named twice, a description that is not LABEL=text or
+// names a label not in the schema.
+std::vector<SchemaField> prediction_schema(const PredictorInfo& info, const std::vector<std::string>& names,
+                                           const std::vector<std::string>& descriptions);
+
 // The model lives behind a pointer so that this header, and the CLI, stay free of LibTorch.
 class Predictor {
  public:
