@@ -43,7 +43,9 @@ LocalMeasurement measure_local(const TrainConfig& cfg, const EncoderConfig& enc,
   m.device = o.device;
   // The forward and backward passes' rate; the optimizer step is its own term (plan/time_model.h).
   m.achieved_flops = res.flops_per_step / (res.step_seconds - res.optimizer_seconds);
-  m.optimizer_seconds = res.optimizer_seconds;
+  // bench step trains every parameter; with LoRA only the adapters get an optimizer step.
+  const ParamCount pc = count_parameters(enc, cfg.model.counting_layer, cfg.model.lora);
+  m.optimizer_seconds = res.optimizer_seconds * static_cast<double>(pc.trainable) / static_cast<double>(res.parameters);
   m.peak_flops = res.peak_flops;
   // What the run must fit in: the GPU's memory on CUDA (the first visible one, which bench step
   // ran on), the host's RAM on the CPU.

@@ -32,6 +32,11 @@ struct EncoderConfig {
   int64_t num_attention_heads() const { return is_deberta() ? deberta.num_attention_heads : bert.num_attention_heads; }
   int64_t intermediate_size() const { return is_deberta() ? deberta.intermediate_size : bert.intermediate_size; }
   int64_t vocab_size() const { return is_deberta() ? deberta.vocab_size : bert.vocab_size; }
+  // The word-embedding table's width (ELECTRA's and DeBERTa's embedding_size when set, else hidden).
+  int64_t embedding_size() const {
+    const int64_t e = is_deberta() ? deberta.embedding_size : bert.embedding_size;
+    return e > 0 ? e : hidden_size();
+  }
   int64_t pad_token_id() const { return is_deberta() ? deberta.pad_token_id : bert.pad_token_id; }
   double initializer_range() const { return is_deberta() ? deberta.initializer_range : bert.initializer_range; }
   const nlohmann::json& raw() const { return is_deberta() ? deberta.raw : bert.raw; }

@@ -68,11 +68,10 @@ MemoryEstimate estimate_memory(const EncoderConfig& enc, const ParamCount& param
                                const MemorySettings& s) {
   MemoryEstimate m;
   const double P = static_cast<double>(params.total()), Pt = static_cast<double>(params.trainable);
-  const double H = static_cast<double>(enc.hidden_size());
   m.weights = 4 * P;
   // Autocast casts each matrix weight once per forward and keeps the copy for the backward pass:
   // every parameter except the embedding tables.
-  const double embedding_params = static_cast<double>(enc.vocab_size()) * H;
+  const double embedding_params = static_cast<double>(enc.vocab_size()) * static_cast<double>(enc.embedding_size());
   if (s.precision != Precision::FP32) m.half_copies = 2 * std::max(0.0, P - embedding_params);
   m.gradients = 4 * Pt;
   m.optimizer = 8 * Pt;
@@ -84,7 +83,8 @@ MemoryEstimate estimate_memory(const EncoderConfig& enc, const ParamCount& param
   // next (model/embedding.h: 32 MiB and more, not in a reducer's bucket), so it is resident
   // through the forward and the early backward too.
   const double table_grad = 4 * embedding_params;
-  const bool kept_table = !s.cuda && s.ranks == 1 && params.lora == 0 && table_grad >= 32.0 * 1024 * 1024;
+  const bool table_trained = params.trainable == params.total();  // LoRA freezes it
+  const bool kept_table = !s.cuda && s.ranks == 1 && table_trained && table_grad >= 32.0 * 1024 * 1024;
   m.backward_peak = std::max(m.activations + head_grads + (kept_table ? table_grad : 0.0) + act.one_layer,
                              m.gradients + act.one_layer);
   if (s.ranks > 1) m.buckets = 2 * s.bucket_mb * 1024 * 1024;  // one bucket reduced, one filling

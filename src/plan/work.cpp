@@ -28,9 +28,12 @@ struct LinearShape {
   int64_t in, out;
 };
 
-// Every Linear of the model, named as in the model, for lora_target_matches. count_lstm's heads
-// (count_lstm_v2 / count_lstm_moe name their projectors otherwise; counted as count_lstm).
-std::vector<LinearShape> linear_layers(const EncoderConfig& enc) {
+// count_lstm_v2's counting layer (model/downscaled_transformer.cpp): a 128-wide, 4-head, 2-layer
+// transformer between an input projection and a 3-layer output MLP.
+constexpr int64_t kCountWidth = 128, kCountLayers = 2;
+
+// Every Linear of the model, named as in the model, for lora_target_matches.
+std::vector<LinearShape> linear_layers(const EncoderConfig& enc, const std::string& counting_layer) {
   const int64_t H = enc.hidden_size(), I = enc.intermediate_size(), L = enc.num_hidden_layers();
   std::vector<LinearShape> v;
   const bool deberta = enc.is_deberta();
@@ -59,8 +62,23 @@ std::vector<LinearShape> linear_layers(const EncoderConfig& enc) {
   v.push_back({"classifier.2", 2 * H, 1});
   v.push_back({"count_pred.0", H, 2 * H});
   v.push_back({"count_pred.2", 2 * H, 20});
-  v.push_back({"count_embed.projector.0", 2 * H, 4 * H});
-  v.push_back({"count_embed.projector.2", 4 * H, H});
+  if (counting_layer == "count_lstm_v2") {
+    const std::string t = "count_embed.transformer.";
+    const int64_t C = kCountWidth;
+    v.push_back({t + "in_projector", H, C});
+    for (int64_t l = 0; l < kCountLayers; ++l) {
+      const std::string layer = t + "transformer.layers." + std::to_string(l) + ".";
+      v.push_back({layer + "self_attn.out_proj", C, C});  // never adapted (lora_targets.h)
+      v.push_back({layer + "linear1", C, 2 * C});
+      v.push_back({layer + "linear2", 2 * C, C});
+    }
+    v.push_back({t + "out_projector.0", C + H, H});
+    v.push_back({t + "out_projector.2", H, H});
+    v.push_back({t + "out_projector.4", H, H});
+  } else {
+    v.push_back({"count_embed.projector.0", 2 * H, 4 * H});
+    v.push_back({"count_embed.projector.2", 4 * H, H});
+  }
   return v;
 }
 
@@ -144,15 +162,23 @@ ParamCount count_parameters(const EncoderConfig& enc, const std::string& countin
   const int64_t H = enc.hidden_size();
   c.encoder = encoder_parameters(enc);
   const int64_t gru = 2 * (3 * H * H + 3 * H);  // weight_ih, weight_hh, two biases
-  // count_lstm_v2 / count_lstm_moe differ from count_lstm in their projector only (counted as count_lstm).
-  (void)counting_layer;
+  int64_t counting = mlp3(2 * H, 4 * H, H);       // count_lstm's projector
+  if (counting_layer == "count_lstm_v2") {
+    const int64_t C = kCountWidth;
+    // in-projection; per layer: attention (in_proj 3C x C + 3C, out_proj), FFN C -> 2C -> C, two LayerNorms;
+    // out MLP C+H -> H -> H -> H
+    const int64_t layer = 3 * C * C + 3 * C + linear(C, C) + mlp3(C, 2 * C, C) + 4 * C;
+    counting = linear(H, C) + kCountLayers * layer + linear(C + H, H) + mlp3(H, H, H);
+  }
   c.heads = 2 * mlp3(H, 4 * H, H) + mlp3(2 * H, 4 * H, H)  // span_rep: project_start/_end, out_project
             + mlp3(H, 2 * H, 1)                            // classifier
             + mlp3(H, 2 * H, 20)                           // count_pred
-            + 20 * H + gru + mlp3(2 * H, 4 * H, H);        // count_embed: positions, GRU, projector
+            + 20 * H + gru + counting;                     // count_embed: positions, GRU, counting layer
   if (lora.enabled) {
-    for (const LinearShape& l : linear_layers(enc))
+    for (const LinearShape& l : linear_layers(enc, counting_layer))
       if (lora_target_matches(l.name, lora.targets)) c.lora += static_cast<int64_t>(lora.r) * (l.in + l.out);
+    // As apply_lora refuses it, so that a plan does not cost a run that cannot start.
+    if (c.lora == 0) throw std::invalid_argument("model.lora.targets: no Linear layer of the model matches them");
     c.trainable = c.lora;
   } else {
     c.trainable = c.total();

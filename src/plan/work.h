@@ -22,6 +22,8 @@ struct ParamCount {
 
 // Parameters of a GLiNER2 model with this encoder (the modules of model/gliner2_model.cpp:
 // encoder, span_rep (SpanMarkerV0), classifier, count_pred, count_embed of `counting_layer`).
+// With LoRA on, the adapters its targets select (model/lora_targets.h); std::invalid_argument when
+// they select nothing, as training refuses it.
 ParamCount count_parameters(const EncoderConfig& enc, const std::string& counting_layer, const LoraSettings& lora);
 
 // One training row as the model sees it.

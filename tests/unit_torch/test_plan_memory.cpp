@@ -56,13 +56,15 @@ TEST(PlanMemoryVsRss, SmallWithinAQuarterOfMeasuredRss) { check_shape("small"); 
 namespace gtrain {
 namespace {
 
-// The planner's LoRA count is the model's own: the same target rule (model/lora_targets.h) over
-// the model's Linear names, for each encoder family (ELECTRA's embeddings_project, BERT's pooler,
-// DeBERTa's pos projections and embed_proj) and for group, sub-module and "encoder.X" targets.
+// The planner's parameter and LoRA counts are the model's own: the same target rule
+// (model/lora_targets.h) over the model's Linear names, for each encoder family (ELECTRA's
+// embeddings_project, BERT's pooler, DeBERTa's pos projections and embed_proj), both counting
+// layers, and group, sub-module and "encoder.X" targets; targets that select nothing are refused.
 TEST(PlanLora, AdapterCountIsTheModelsOwn) {
   const std::vector<std::vector<std::string>> target_sets = {
       {"encoder"}, {"encoder.query"}, {"encoder.proj"}, {"span_rep"},
       {"span_rep.span_rep_layer.project_start"}, {"classifier", "count_pred", "count_embed"},
+      {"count_embed.transformer"}, {"nothing"},
       LoraSettings{}.targets};
   DebertaV2Config v2 = bench_encoder_config("toy", "deberta").deberta;
   v2.share_att_key = false;  // pos_key_proj / pos_query_proj
@@ -70,27 +72,38 @@ TEST(PlanLora, AdapterCountIsTheModelsOwn) {
   std::vector<std::pair<std::string, EncoderConfig>> encoders = {
       {"deberta-v3", bench_encoder_config("toy", "deberta")}, {"deberta-v2 variant", EncoderConfig(v2)},
       {"bert", bench_encoder_config("toy", "bert")}, {"electra", bench_encoder_config("toy", "electra")}};
-  for (const auto& [family, enc] : encoders) {
-    for (const auto& targets : target_sets) {
-      LoraSettings ls;
-      ls.enabled = true;
-      ls.r = 4;
-      ls.targets = targets;
-      const ParamCount planned = count_parameters(enc, "count_lstm", ls);
+  for (const std::string counting : {"count_lstm", "count_lstm_v2"}) {
+    for (const auto& [family, enc] : encoders) {
       ExtractorConfig ec;
-      ec.counting_layer = "count_lstm";
-      Extractor model(ec, enc);
-      LoraConfig lc;
-      lc.r = 4;
-      lc.target_modules = targets;
-      int64_t adapters = 0;
-      try {
-        apply_lora(*model, lc);
+      ec.counting_layer = counting;
+      int64_t total = 0;
+      for (const auto& p : Extractor(ec, enc)->parameters()) total += p.numel();
+      EXPECT_EQ(count_parameters(enc, counting, LoraSettings{}).total(), total) << family << ", " << counting;
+      for (const auto& targets : target_sets) {
+        LoraSettings ls;
+        ls.enabled = true;
+        ls.r = 4;
+        ls.targets = targets;
+        Extractor model(ec, enc);
+        LoraConfig lc;
+        lc.r = 4;
+        lc.target_modules = targets;
+        const std::string what = family + ", " + counting + ", targets " + targets.front() + " (" +
+                                 std::to_string(targets.size()) + ")";
+        bool selected = true;
+        try {
+          apply_lora(*model, lc);
+        } catch (const std::runtime_error&) {
+          selected = false;  // nothing selected: training refuses it, and so does the plan
+        }
+        if (!selected) {
+          EXPECT_THROW(count_parameters(enc, counting, ls), std::invalid_argument) << what;
+          continue;
+        }
+        int64_t adapters = 0;
         for (const auto& p : lora_parameters(*model)) adapters += p.numel();
-      } catch (const std::runtime_error&) {
-        adapters = 0;  // nothing selected
+        EXPECT_EQ(count_parameters(enc, counting, ls).lora, adapters) << what;
       }
-      EXPECT_EQ(planned.lora, adapters) << family << ", targets " << targets.front() << " (" << targets.size() << ")";
     }
   }
 }
