@@ -43,4 +43,5 @@ done
 : > "$T/empty.txt"
 expect_error "empty.txt.*no texts" "$G" predict "$T/fp32" --labels Disease -i "$T/empty.txt"
 expect_error "named twice" "$G" predict "$T/fp32" --labels Disease,Disease -i "$T/in.txt"
+expect_error "no label names" "$G" predict "$T/fp32" --labels , -i "$T/in.txt"
 echo OK
