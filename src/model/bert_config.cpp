@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "io/json_fields.h"
+#include "model/activation.h"
 #include "model/hf_config_json.h"
 
 namespace gtrain {
@@ -41,12 +42,8 @@ BertConfig BertConfig::from_json(const nlohmann::json& j, const std::string& src
   c.pad_token_id = f.get_int("pad_token_id", c.pad_token_id);
   c.embedding_size = c.model_type == "electra" ? f.get_int("embedding_size", c.embedding_size) : c.hidden_size;
 
-  static const char* kActs[] = {"gelu", "gelu_python", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "relu", "silu", "swish"};
-  bool act_ok = false;
-  for (const char* a : kActs) act_ok = act_ok || c.hidden_act == a;
-  if (!act_ok)
-    f.fail("hidden_act", "unsupported activation \"" + c.hidden_act +
-                             "\" (gelu, gelu_python, gelu_new, gelu_fast, gelu_pytorch_tanh, relu, silu, swish)");
+  if (!enum_from_name(kActivationNames, c.hidden_act))
+    f.fail("hidden_act", "unsupported activation \"" + c.hidden_act + "\" (" + activation_names() + ")");
   const std::string pet = f.get_str("position_embedding_type", "absolute");
   if (pet != "absolute")
     f.fail("position_embedding_type", "only \"absolute\" position embeddings are supported, got \"" + pet + "\"");

@@ -39,20 +39,22 @@ torch::Tensor ResidualOutputImpl::forward(const torch::Tensor& x, const torch::T
   return LayerNorm(gtrain::dropout(dense(x), dropout_p, is_training()) + residual);
 }
 
-IntermediateImpl::IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, std::string act_)
-    : act(std::move(act_)) {
+IntermediateImpl::IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, const std::string& name) {
+  const auto a = enum_from_name(kActivationNames, name);
+  if (!a) throw std::invalid_argument("encoder: unsupported hidden_act \"" + name + "\" (" + activation_names() + ")");
+  act = *a;
   dense = register_module("dense", Linear(hidden_size, intermediate_size));
 }
 
 torch::Tensor IntermediateImpl::forward(const torch::Tensor& hidden) {
   torch::Tensor x = dense(hidden);
-  if (act == "gelu" || act == "gelu_python") return torch::gelu(x);
-  // gelu_new / gelu_fast are the tanh approximation written out; torch's "tanh" GELU is the same
-  // formula in one kernel (differences are fp32 rounding).
-  if (act == "gelu_new" || act == "gelu_fast" || act == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
-  if (act == "relu") return torch::relu(x);
-  if (act == "silu" || act == "swish") return torch::silu(x);
-  throw std::runtime_error("BERT encoder: unsupported hidden_act \"" + act + "\"");
+  switch (act) {
+    case Activation::GeluErf: return torch::gelu(x);
+    case Activation::GeluTanh: return torch::gelu(x, "tanh");  // gelu_new's formula in one kernel (fp32 rounding apart)
+    case Activation::Relu: return torch::relu(x);
+    case Activation::Silu: return torch::silu(x);
+  }
+  throw std::logic_error("Intermediate: an Activation without a kernel");
 }
 
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg) {

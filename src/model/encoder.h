@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/activation.h"
 #include "model/encoder_config.h"
 #include "model/linear.h"
 
@@ -78,9 +79,10 @@ TORCH_MODULE(ResidualOutput);
 // the config's hidden_act: gelu / gelu_python (exact erf), gelu_new / gelu_fast /
 // gelu_pytorch_tanh (tanh), relu, silu / swish.
 struct IntermediateImpl : torch::nn::Module {
-  IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, std::string act);
+  // act: a hidden_act name (model/activation.h); another throws std::invalid_argument.
+  IntermediateImpl(int64_t hidden_size, int64_t intermediate_size, const std::string& act);
   torch::Tensor forward(const torch::Tensor& hidden);
-  std::string act;
+  Activation act;
   Linear dense{nullptr};
 };
 TORCH_MODULE(Intermediate);

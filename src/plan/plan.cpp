@@ -90,7 +90,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       gar.bus_gbs = ic ? ic->bus_gbs : 0;
     }
     PlanRow r = plan_row(p, work, ms, g->memory_gib * kGiB, sp, gar,
-                         optimizer_step_seconds(p.params.trainable, g->memory_bandwidth_gbs));
+                         optimizer_step_seconds(p.params.trainable, g->memory_bandwidth_gbs, cfg.precision == Precision::FP16));
     r.key = key;
     r.name = g->name;
     r.supported = sp.peak_flops > 0;
@@ -104,7 +104,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
   }
   p.assumptions = {
       "time = model FLOPs (model/flops.h, 3 x forward per training row, the formula of bench step's MFU) / (peak x efficiency)"
-      " + per optimizer step 40 bytes per trainable parameter at the memory bandwidth (clipping + AdamW; measured on 'local')",
+      " + per optimizer step 40 bytes per trainable parameter (52 with fp16's loss scaling) at the memory bandwidth (clipping + AdamW; measured on 'local')",
       "efficiency: 'table' = the catalog's assumed share of the peak; 'measured' = plan --measure on this device",
       "rows are batched by length (little padding): each row costs its own length's FLOPs",
       "dev evaluation once per epoch (forward passes of the dev split); checkpoints and logging not counted",

@@ -33,9 +33,10 @@ double allreduce_seconds(const AllReduce& a) {
   return a.gradient_bytes * 2.0 * (n - 1) / n / (a.bus_gbs * 1e9);
 }
 
-double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs) {
+double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs, bool loss_scaled) {
   if (bandwidth_gbs <= 0) return 0;
-  return 40.0 * static_cast<double>(trainable_params) / (bandwidth_gbs * 1e9);
+  const double bytes = loss_scaled ? 52.0 : 40.0;
+  return bytes * static_cast<double>(trainable_params) / (bandwidth_gbs * 1e9);
 }
 
 EpochTime epoch_time(const EpochFlops& f, const DeviceSpeed& d, const RunShape& shape, const AllReduce& a,

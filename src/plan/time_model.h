@@ -37,9 +37,10 @@ double allreduce_seconds(const AllReduce& a);
 
 // The optimizer step, memory-bound: per trainable fp32 parameter, gradient clipping reads the
 // gradient twice (norm, scale) and writes it once, and the fused AdamW reads the parameter, its
-// gradient and both moments and writes the parameter and moments: 40 bytes, at the device's
-// memory bandwidth (GB/s; a lower bound, kernels reach less than the peak). 0 when unknown.
-double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs);
+// gradient and both moments and writes the parameter and moments: 40 bytes; fp16's loss scaling
+// first unscales the gradient (read, write) and checks it for inf/NaN (read): 12 more. At the
+// device's memory bandwidth (GB/s; a lower bound, kernels reach less than the peak). 0 when unknown.
+double optimizer_step_seconds(int64_t trainable_params, double bandwidth_gbs, bool loss_scaled);
 
 struct EpochTime {
   double compute = 0;    // training steps' FLOPs on this rank

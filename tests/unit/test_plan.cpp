@@ -264,8 +264,9 @@ TEST(PlanTime, FlopsAllReduceAndEpoch) {
   EXPECT_NEAR(t.allreduce, 5 * (3.0 - 0.4 * 2 / 3), 1e-9);
 
   // 40 bytes per trainable parameter at the memory bandwidth: 1e8 parameters at 400 GB/s.
-  EXPECT_DOUBLE_EQ(optimizer_step_seconds(100000000, 400), 40e8 / 400e9);
-  EXPECT_EQ(optimizer_step_seconds(100000000, 0), 0);
+  EXPECT_DOUBLE_EQ(optimizer_step_seconds(100000000, 400, false), 40e8 / 400e9);
+  EXPECT_DOUBLE_EQ(optimizer_step_seconds(100000000, 400, true), 52e8 / 400e9);  // + unscale and inf check
+  EXPECT_EQ(optimizer_step_seconds(100000000, 0, false), 0);
 }
 
 TEST(PlanCost, AshaExpectedBudgetAndSweepCost) {
