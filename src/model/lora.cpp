@@ -30,10 +30,6 @@ const char* const kConfigFile = "adapter_config.json";
 const char* const kWeightsFile = "adapter_weights.safetensors";
 
 
-std::string local_name(const std::string& full) {
-  const size_t dot = full.rfind('.');
-  return dot == std::string::npos ? full : full.substr(dot + 1);
-}
 
 // (name, Linear) for every gtrain::Linear under root, named_modules order (root itself excluded).
 std::vector<std::pair<std::string, LinearImpl*>> linears(const torch::nn::Module& root) {

@@ -5,7 +5,11 @@
 namespace gtrain {
 
 const std::vector<std::string> kLoraEncoderPatterns{"query", "key", "value", "dense"};
-const std::vector<std::string> kLoraHeadGroups{"span_rep", "classifier", "count_embed", "count_pred"};
+
+std::string local_name(const std::string& full) {
+  const size_t dot = full.rfind('.');
+  return dot == std::string::npos ? full : full.substr(dot + 1);
+}
 
 namespace {
 
@@ -27,12 +31,8 @@ bool target_matches(const std::string& full, const std::string& local, const std
 bool lora_target_matches(const std::string& full_name, const std::vector<std::string>& targets) {
   // Multi-head attention's out_proj is applied as F.linear(x, out_proj.weight) in PyTorch, so an
   // adapter there would never act (and never train) in GLiNER2; gtrain leaves it out.
-  const std::string suffix = "self_attn.out_proj";
-  if (full_name.size() >= suffix.size() &&
-      full_name.compare(full_name.size() - suffix.size(), suffix.size(), suffix) == 0)
-    return false;
-  const size_t dot = full_name.rfind('.');
-  const std::string local = dot == std::string::npos ? full_name : full_name.substr(dot + 1);
+  if (ends_with(full_name, "self_attn.out_proj")) return false;
+  const std::string local = local_name(full_name);
   for (const auto& t : targets)
     if (target_matches(full_name, local, t)) return true;
   return false;

@@ -27,9 +27,11 @@
 
 namespace gtrain {
 
-// The encoder sub-patterns of the "encoder" target and GLiNER2's head groups.
+// The encoder sub-patterns of the "encoder" target.
 extern const std::vector<std::string> kLoraEncoderPatterns;  // query, key, value, dense
-extern const std::vector<std::string> kLoraHeadGroups;       // span_rep, classifier, count_embed, count_pred
+
+// A dotted module name's last component ("query_proj" of "encoder.encoder.layer.0.attention.self.query_proj").
+std::string local_name(const std::string& full);
 
 // The matching rule above for one module name (full dotted name; the local name is derived).
 bool lora_target_matches(const std::string& full_name, const std::vector<std::string>& targets);
