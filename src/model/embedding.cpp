@@ -54,7 +54,6 @@ class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding
                                const torch::Tensor& ids, int64_t padding_idx) {
     ctx->save_for_backward({ids, weight});
     ctx->saved_data["padding_idx"] = padding_idx;
-    ctx->saved_data["sizes"] = weight.sizes().vec();
     return torch::embedding(weight, ids, padding_idx);
   }
 
@@ -63,7 +62,7 @@ class KeptBufferEmbedding : public torch::autograd::Function<KeptBufferEmbedding
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor ids = saved[0].reshape(-1);
     const int64_t padding_idx = ctx->saved_data["padding_idx"].toInt();
-    const std::vector<int64_t> sizes = ctx->saved_data["sizes"].toIntVector();
+    const at::IntArrayRef sizes = saved[1].sizes();  // the table's
     torch::Tensor g = grads[0].reshape({-1, sizes[1]});
     if (torch::Tensor acc = grad_to_accumulate_into(saved[1]); acc.defined()) {
       // A later micro-batch: its rows go straight into the table's gradient (model/accumulate_grad.h).
