@@ -56,10 +56,11 @@ void run_gemm_bench(const GemmBenchOptions& o) {
   };
   std::printf("fp32 products, %d threads, %d timed per shape and library; GFLOP/s\n", torch::get_num_threads(), o.reps);
   std::printf("%-36s %16s %10s %8s\n", "shape [m x k] . [k x n]", "torch (BLAS)", "oneDNN", "ratio");
+  set_cpu_matmul(CpuMatmul::onednn);
+  const bool have_onednn = cpu_matmul_uses_onednn();
   for (const Shape& s : shapes) {
     const double t = rate(s, CpuMatmul::torch, o.reps);
-    set_cpu_matmul(CpuMatmul::onednn);
-    if (!cpu_matmul_uses_onednn()) {
+    if (!have_onednn) {
       std::printf("%-36s %16.1f %10s %8s\n", s.what, t / 1e9, "n/a", "");
       continue;
     }

@@ -1,7 +1,6 @@
 #include "train/step_bench.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
