@@ -43,17 +43,16 @@ LocalMeasurement measure_local(const TrainConfig& cfg, const EncoderConfig& enc,
   m.device = o.device;
   // The forward and backward passes' rate; the optimizer step is its own term (plan/time_model.h).
   m.achieved_flops = res.flops_per_step / (res.step_seconds - res.optimizer_seconds);
-  // bench step trains every parameter; with LoRA only the adapters get an optimizer step.
-  const ParamCount pc = count_parameters(enc, cfg.model.counting_layer, cfg.model.lora);
-  m.optimizer_seconds = res.optimizer_seconds * static_cast<double>(pc.trainable) / static_cast<double>(res.parameters);
+  m.optimizer_seconds_per_parameter = res.optimizer_seconds / static_cast<double>(res.parameters);
   m.peak_flops = res.peak_flops;
   // What the run must fit in: the GPU's memory on CUDA (the first visible one, which bench step
   // ran on), the host's RAM on the CPU.
-  m.memory_bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   if (o.device == "cuda") {
     const RuntimeInfo ri = runtime_info();
     if (ri.gpus.empty()) throw std::runtime_error("plan --measure: device cuda, but no GPU is visible: " + ri.gpu_note);
     m.memory_bytes = ri.gpus[0].total_gib * 1073741824.0;
+  } else {
+    m.memory_bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   }
   std::fprintf(stderr, "plan --measure: %d steps of batch %d on %s: %.1f ms per micro-batch (optimizer %.1f ms), %.3g FLOP/s "
                "achieved in forward + backward (%.1f%% of %.3g)\n",

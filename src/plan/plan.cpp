@@ -66,7 +66,8 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
     DeviceSpeed sp{local->peak_flops, local->peak_flops > 0 ? local->achieved_flops / local->peak_flops : 0};
     AllReduce lar = ar;
     lar.bus_gbs = opts.bus_gbs;
-    PlanRow r = plan_row(p, work, lm, local->memory_bytes, sp, lar, local->optimizer_seconds);
+    PlanRow r = plan_row(p, work, lm, local->memory_bytes, sp, lar,
+                         local->optimizer_seconds_per_parameter * static_cast<double>(p.params.trainable));
     r.key = "local";
     r.name = local->device + " (this machine)";
     r.efficiency_source = "measured";

@@ -27,7 +27,9 @@ struct PlanOptions {
 struct LocalMeasurement {
   std::string device;        // "cpu" or the GPU's name
   double achieved_flops = 0; // FLOP/s of the measured steps' forward and backward passes
-  double optimizer_seconds = 0;  // one optimizer step (clipping + AdamW), measured
+  // One optimizer step (clipping + AdamW) per parameter it updates, measured with every
+  // parameter trained; the plan scales it to the config's trainable ones (LoRA: the adapters).
+  double optimizer_seconds_per_parameter = 0;
   double peak_flops = 0;     // what the efficiency is taken against (CPU: its measured sgemm)
   double memory_bytes = 0;   // what the device holds (CPU: physical memory)
 };

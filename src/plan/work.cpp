@@ -19,7 +19,6 @@ namespace gtrain {
 namespace {
 
 int64_t linear(int64_t in, int64_t out, bool bias = true) { return in * out + (bias ? out : 0); }
-int64_t mlp3(int64_t a, int64_t b, int64_t c) { return linear(a, b) + linear(b, c); }
 
 // One Linear layer of the model (gtrain::Linear, what LoRA adapts): its module path as the model
 // names it (GLiNER2's state-dict names) and its shape.
@@ -161,21 +160,19 @@ ParamCount count_parameters(const EncoderConfig& enc, const std::string& countin
   ParamCount c;
   const int64_t H = enc.hidden_size();
   c.encoder = encoder_parameters(enc);
-  const int64_t gru = 2 * (3 * H * H + 3 * H);  // weight_ih, weight_hh, two biases
-  int64_t counting = mlp3(2 * H, 4 * H, H);       // count_lstm's projector
+  // The heads: their Linear layers (with biases) as linear_layers lists them, plus what is not a
+  // Linear: count_embed's position table and GRU (weight_ih, weight_hh, two biases), and
+  // count_lstm_v2's attention input projections (3C x C + 3C) and two LayerNorms per layer.
+  const std::vector<LinearShape> linears = linear_layers(enc, counting_layer);
+  for (const LinearShape& l : linears)
+    if (l.name.rfind("encoder.", 0) != 0) c.heads += linear(l.in, l.out);
+  c.heads += 20 * H + 2 * (3 * H * H + 3 * H);
   if (counting_layer == "count_lstm_v2") {
     const int64_t C = kCountWidth;
-    // in-projection; per layer: attention (in_proj 3C x C + 3C, out_proj), FFN C -> 2C -> C, two LayerNorms;
-    // out MLP C+H -> H -> H -> H
-    const int64_t layer = 3 * C * C + 3 * C + linear(C, C) + mlp3(C, 2 * C, C) + 4 * C;
-    counting = linear(H, C) + kCountLayers * layer + linear(C + H, H) + mlp3(H, H, H);
+    c.heads += kCountLayers * (3 * C * C + 3 * C + 4 * C);
   }
-  c.heads = 2 * mlp3(H, 4 * H, H) + mlp3(2 * H, 4 * H, H)  // span_rep: project_start/_end, out_project
-            + mlp3(H, 2 * H, 1)                            // classifier
-            + mlp3(H, 2 * H, 20)                           // count_pred
-            + 20 * H + gru + counting;                     // count_embed: positions, GRU, counting layer
   if (lora.enabled) {
-    for (const LinearShape& l : linear_layers(enc, counting_layer))
+    for (const LinearShape& l : linears)
       if (lora_target_matches(l.name, lora.targets)) c.lora += static_cast<int64_t>(lora.r) * (l.in + l.out);
     // As apply_lora refuses it, so that a plan does not cost a run that cannot start.
     if (c.lora == 0) throw std::invalid_argument("model.lora.targets: no Linear layer of the model matches them");
