@@ -95,8 +95,9 @@ void add_plan_command(CLI::App& app) {
   cmd->callback([a] {
     const TrainConfig cfg = load_train_config(a->config, a->overrides);
     const GpuCatalog catalog = load_gpu_catalog(a->catalog);
-    const EncoderConfig enc = config_encoder(cfg, a->vocab);
-    const EpochWork work = read_epoch_work(cfg, cfg.model.max_width, a->examples);
+    const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
+    const EncoderConfig enc = config_encoder(cfg, *tok, a->vocab);
+    const EpochWork work = read_epoch_work(cfg, *tok, cfg.model.max_width, a->examples);
     PlanOptions po;
     po.gpus = split_list(a->gpus, ',');
     po.nodes = a->nodes;

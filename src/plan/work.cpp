@@ -108,17 +108,6 @@ int64_t encoder_parameters(const EncoderConfig& enc) {
   return n + L * layer;
 }
 
-// The tokenizer training uses: the checkpoint's, else model.tokenizer, else the inline prepare
-// section's; with GLiNER2's special tokens.
-std::unique_ptr<Tokenizer> open_config_tokenizer(const TrainConfig& cfg) {
-  std::string tpath = !cfg.model.source.empty() ? cfg.model.source : cfg.model.tokenizer;
-  if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
-  if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
-  std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
-  tok->add_special_tokens(gliner2_special_tokens());
-  return tok;
-}
-
 struct PromptTokens {
   int64_t prompt = 0;  // the whole label set's prompt (the longest a row gets)
   int64_t period = 0;  // the period appended to a text that needs one
@@ -127,12 +116,11 @@ struct PromptTokens {
 // The prompt of the whole label set, as the trainer's BatchBuilder builds it: from the training
 // split's labels and descriptions after data.labels' selection (which takes a description from
 // the prepared file where data.labels gives none).
-PromptTokens prompt_tokens(const TrainConfig& cfg, const PreparedMeta& meta) {
-  const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
+PromptTokens prompt_tokens(const Tokenizer& tok, const PreparedMeta& meta) {
   std::vector<SchemaField> fields;
   for (size_t i = 0; i < meta.labels.size(); ++i)
     fields.push_back({meta.labels[i], i < meta.label_descriptions.size() ? meta.label_descriptions[i] : ""});
-  const SchemaPrefix p = build_schema_prefix({entity_schema(fields)}, *tok);
+  const SchemaPrefix p = build_schema_prefix({entity_schema(fields)}, tok);
   return {p.size(), static_cast<int64_t>(p.period_ids.size())};
 }
 
@@ -155,6 +143,17 @@ std::vector<RowWork> read_rows(PreparedReader& r, const PromptTokens& pt, int64_
 }
 
 }  // namespace
+
+// The tokenizer training uses: the checkpoint's, else model.tokenizer, else the inline prepare
+// section's; with GLiNER2's special tokens.
+std::unique_ptr<Tokenizer> open_config_tokenizer(const TrainConfig& cfg) {
+  std::string tpath = !cfg.model.source.empty() ? cfg.model.source : cfg.model.tokenizer;
+  if (tpath.empty() && cfg.data.prepare) tpath = cfg.data.prepare->tokenizer;
+  if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
+  std::unique_ptr<Tokenizer> tok = open_tokenizer(tpath);
+  tok->add_special_tokens(gliner2_special_tokens());
+  return tok;
+}
 
 ParamCount count_parameters(const EncoderConfig& enc, const std::string& counting_layer, const LoraSettings& lora) {
   ParamCount c;
@@ -189,7 +188,7 @@ int64_t EpochWork::text_tokens() const {
   return n;
 }
 
-EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t examples) {
+EpochWork read_epoch_work(const TrainConfig& cfg, const Tokenizer& tok, int64_t max_width, int64_t examples) {
   const DataPaths paths = resolve_prepared_data(cfg);  // the cache training uses, prepared when absent
   if (paths.train.empty()) throw std::runtime_error("data: no training split (data.train or data.prepare)");
   const std::string &train = paths.train, &dev = paths.dev;
@@ -198,7 +197,7 @@ EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t exa
   w.max_width = max_width;
   PreparedReader tr(train);
   if (!cfg.data.labels.empty()) tr.select_labels(cfg.data.labels);
-  const PromptTokens pt = prompt_tokens(cfg, tr.meta());
+  const PromptTokens pt = prompt_tokens(tok, tr.meta());
   w.prompt_tokens = pt.prompt;
   w.labels = static_cast<int64_t>(tr.meta().labels.size());
   w.rows = read_rows(tr, pt, max_width);
@@ -223,13 +222,12 @@ EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t exa
   return w;
 }
 
-EncoderConfig config_encoder(const TrainConfig& cfg, int64_t vocab) {
+EncoderConfig config_encoder(const TrainConfig& cfg, const Tokenizer& tok, int64_t vocab) {
   EncoderConfig e;
   if (!cfg.model.source.empty()) {
     e = EncoderConfig::from_file((fs::path(cfg.model.source) / "encoder_config" / "config.json").string());
   } else {
-    const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
-    e = scratch_encoder_config(cfg.model.encoder, tok->vocab_size(), tok->pad_id(), cfg.model.dropout);
+    e = scratch_encoder_config(cfg.model.encoder, tok.vocab_size(), tok.pad_id(), cfg.model.dropout);
   }
   if (vocab > 0) e.set_vocab_size(vocab);
   return e;

@@ -3,11 +3,13 @@
 // real lengths plus the schema prompt), and the steps an epoch takes. Torch-free.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/train_config.h"
 #include "model/encoder_config.h"
+#include "text/tokenizer.h"
 
 namespace gtrain {
 
@@ -47,11 +49,15 @@ struct EpochWork {
 // prepare section's cache (prepared there first when absent, as the trainer would); the prompt
 // from the tokenizer and the label set. `examples` > 0 resizes the split to that many rows by
 // repeating / truncating its rows in order (a planned data set with the sample's lengths).
-EpochWork read_epoch_work(const TrainConfig& cfg, int64_t max_width, int64_t examples = 0);
+EpochWork read_epoch_work(const TrainConfig& cfg, const Tokenizer& tok, int64_t max_width, int64_t examples = 0);
 
 // The encoder of a config: model.source's encoder_config/config.json, or the from-scratch shape
 // with the tokenizer's vocabulary (`vocab` > 0 replaces it).
-EncoderConfig config_encoder(const TrainConfig& cfg, int64_t vocab = 0);
+EncoderConfig config_encoder(const TrainConfig& cfg, const Tokenizer& tok, int64_t vocab = 0);
+
+// The tokenizer training uses (opened once, for both of the above): the checkpoint's, else
+// model.tokenizer, else the inline prepare section's; with GLiNER2's special tokens.
+std::unique_ptr<Tokenizer> open_config_tokenizer(const TrainConfig& cfg);
 
 struct RunShape {
   int batch = 8, accum = 1, ranks = 1;  // rows per rank per micro-batch, micro-batches per step

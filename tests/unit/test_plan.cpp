@@ -142,10 +142,10 @@ TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
   cfg.data.train = h5;
   cfg.model.tokenizer = tokenizer;
   cfg.data.labels = {{"Gene", ""}, {"Disease", "병"}};
-  const EpochWork w = read_epoch_work(cfg, 8);
-
   std::unique_ptr<Tokenizer> tok = open_tokenizer(tokenizer);
   tok->add_special_tokens(gliner2_special_tokens());
+  const EpochWork w = read_epoch_work(cfg, *tok, 8);
+
   const SchemaPrefix want = build_schema_prefix({entity_schema(std::vector<SchemaField>{{"Gene", "유전자 이름"}, {"Disease", "병"}})}, *tok);
   const SchemaPrefix without = build_schema_prefix({entity_schema(std::vector<SchemaField>{{"Gene", ""}, {"Disease", "병"}})}, *tok);
   ASSERT_NE(want.size(), without.size());  // the prepared description changes the count
