@@ -25,6 +25,9 @@ constexpr int kTagRequest = 7101, kTagReply = 7102;
 
 // A trial's spec as the coordinator's "trial" reply and the leader's "end" request carry it; the
 // id stands under id_key ("id" in the reply, "trial" in the request).
+json spec_json(const TrialSpec& spec, const char* id_key) {
+  return {{id_key, spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat}, {"params", spec.params}};
+}
 TrialSpec read_spec(const json& j, const char* id_key) {
   TrialSpec spec;
   spec.id = j.at(id_key);
@@ -34,11 +37,13 @@ TrialSpec read_spec(const json& j, const char* id_key) {
   return spec;
 }
 
-// A trial's outcome as the "end" request and the journal's trial_end carry it (the error apart:
-// the journal has it only when there is one).
+// A trial's outcome as the "end" request and the journal's trial_end carry it (the error only when
+// there is one).
 json outcome_json(const TrialResult& r) {
-  return {{"status", r.status}, {"metric", r.metric}, {"threshold", r.threshold},
-          {"steps", r.steps},   {"budget", r.budget}, {"ranks", r.ranks}};
+  json j = {{"status", r.status}, {"metric", r.metric}, {"threshold", r.threshold},
+            {"steps", r.steps},   {"budget", r.budget}, {"ranks", r.ranks}};
+  if (!r.error.empty()) j["error"] = r.error;
+  return j;
 }
 void read_outcome(const json& j, TrialResult* r) {
   r->status = j.at("status");
@@ -136,7 +141,6 @@ class Coordinator {
     json j = outcome_json(r);
     j["event"] = "trial_end";
     j["trial"] = r.spec.id;
-    if (!r.error.empty()) j["error"] = r.error;
     journal_->write(j);
     spdlog::info("sweep: trial {} {} ({} {:.4f}, {} steps on {} ranks){}", r.spec.id, r.status, s_.metric, r.metric,
                  r.steps, r.ranks, r.error.empty() ? "" : ": " + r.error);
@@ -191,7 +195,9 @@ class CoordinatorLink {
     if (type == "next") {
       auto t = c.next(req.at("group"), req.at("ranks").get<std::vector<int>>());
       if (!t) return json{{"type", "done"}};
-      return json{{"type", "trial"}, {"id", t->id}, {"config", t->config_index}, {"repeat", t->repeat}, {"params", t->params}};
+      json reply = spec_json(*t, "id");
+      reply["type"] = "trial";
+      return reply;
     }
     if (type == "rung") {
       const int64_t trial = req.at("trial");
@@ -409,8 +415,8 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
     const TrialResult res = run_trial(s, spec, g);
     if (leader) {
       json end = outcome_json(res);
-      end.update({{"type", "end"}, {"trial", spec.id}, {"config", spec.config_index}, {"repeat", spec.repeat},
-                  {"params", spec.params}, {"error", res.error}});
+      end.update(spec_json(spec, "trial"));
+      end["type"] = "end";
       link.call(end);
     }
   }
