@@ -16,7 +16,6 @@
 
 namespace gtrain {
 
-// From-scratch DeBERTa-v2 shape (used only when model.source is empty).
 // The encoder a from-scratch model gets (model.encoder; ignored when model.source loads one).
 struct EncoderShape {
   int hidden_size = 256;

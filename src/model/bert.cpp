@@ -3,7 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
 #include "model/embedding.h"
 #include "model/fast_dropout.h"
@@ -110,18 +109,13 @@ torch::Tensor BertModelImpl::encode(const torch::Tensor& input_ids, const torch:
   } else {
     additive = torch::zeros({1, 1, 1, input_ids.size(1)}, h.options().dtype(pdtype));
   }
-  const bool checkpoint = checkpoint_layers();
-  for (size_t i = 0; i < encoder->layer->size(); ++i) {
-    if (all_hidden_states) all_hidden_states->push_back(h);
-    BertLayerImpl* l = encoder->layer->ptr<BertLayerImpl>(i).get();
-    if (checkpoint) {
-      h = checkpointed([l, additive](const std::vector<torch::Tensor>& in) { return l->forward(in[0], additive); }, {h});
-    } else {
-      h = l->forward(h, additive);
-    }
-  }
-  if (all_hidden_states) all_hidden_states->push_back(h);
-  return h;
+  BertEncoderImpl* enc = encoder.get();
+  return run_layers(
+      enc->layer->size(),
+      [enc, additive](size_t i, const torch::Tensor& x, const torch::Tensor&) {
+        return enc->layer->ptr<BertLayerImpl>(i)->forward(x, additive);
+      },
+      h, /*carried=*/{}, checkpoint_layers(), all_hidden_states);
 }
 
 }  // namespace gtrain

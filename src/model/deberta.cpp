@@ -1,6 +1,5 @@
 #include "model/deberta.h"
 
-#include "model/activation_checkpoint.h"
 #include "model/dtype_limits.h"
 #include "model/embedding.h"
 #include "model/fast_dropout.h"
@@ -282,24 +281,14 @@ torch::Tensor DebertaV2EncoderImpl::forward(const torch::Tensor& hidden, const t
   }
   const DebertaV2AttentionInputs inputs{mask4, relative_pos, get_rel_embedding(rel_first, rel_count), rel_first};
 
-  torch::Tensor output_states = hidden;
-  for (size_t i = 0; i < layer->size(); ++i) {
-    if (all_hidden_states) all_hidden_states->push_back(output_states);
-    DebertaV2LayerImpl* l = layer->ptr<DebertaV2LayerImpl>(i).get();
-    if (checkpoint) {
-      output_states = checkpointed(
-          [l, inputs](const std::vector<torch::Tensor>& in) {
-            DebertaV2AttentionInputs with_rel = inputs;
-            with_rel.rel_embeddings = in[1];  // the checkpoint's own input, so its gradient flows
-            return l->forward(in[0], with_rel);
-          },
-          {output_states, inputs.rel_embeddings});
-    } else {
-      output_states = l->forward(output_states, inputs);
-    }
-  }
-  if (all_hidden_states) all_hidden_states->push_back(output_states);
-  return output_states;
+  return run_layers(
+      layer->size(),
+      [this, inputs](size_t i, const torch::Tensor& x, const torch::Tensor& rel) {
+        DebertaV2AttentionInputs with_rel = inputs;
+        with_rel.rel_embeddings = rel;  // the checkpoint's own input, so its gradient flows
+        return layer->ptr<DebertaV2LayerImpl>(i)->forward(x, with_rel);
+      },
+      hidden, inputs.rel_embeddings, checkpoint, all_hidden_states);
 }
 
 // ---------------------------------------------------------------------------------------------

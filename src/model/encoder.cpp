@@ -1,5 +1,6 @@
 #include "model/encoder.h"
 
+#include "model/activation_checkpoint.h"
 #include "model/bert.h"
 #include "model/deberta.h"
 #include "model/fast_dropout.h"
@@ -55,6 +56,26 @@ torch::Tensor IntermediateImpl::forward(const torch::Tensor& hidden) {
     case Activation::Silu: return torch::silu(x);
   }
   throw std::logic_error("Intermediate: an Activation without a kernel");
+}
+
+torch::Tensor run_layers(size_t num_layers, const LayerForward& layer_forward, torch::Tensor hidden,
+                         const torch::Tensor& carried, bool checkpoint, std::vector<torch::Tensor>* all_hidden_states) {
+  for (size_t i = 0; i < num_layers; ++i) {
+    if (all_hidden_states) all_hidden_states->push_back(hidden);
+    if (checkpoint) {
+      std::vector<torch::Tensor> inputs{hidden};
+      if (carried.defined()) inputs.push_back(carried);
+      hidden = checkpointed(
+          [layer_forward, i](const std::vector<torch::Tensor>& in) {
+            return layer_forward(i, in[0], in.size() > 1 ? in[1] : torch::Tensor());
+          },
+          inputs);
+    } else {
+      hidden = layer_forward(i, hidden, carried);
+    }
+  }
+  if (all_hidden_states) all_hidden_states->push_back(hidden);
+  return hidden;
 }
 
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg) {

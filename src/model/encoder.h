@@ -7,6 +7,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -86,6 +87,18 @@ struct IntermediateImpl : torch::nn::Module {
   Linear dense{nullptr};
 };
 TORCH_MODULE(Intermediate);
+
+// The layer loop of both families. layer_forward(i, hidden, carried) runs layer i; hidden goes
+// through layers 0..num_layers-1 in order, and *all_hidden_states (when given) gets each layer's
+// input and the last output. With `checkpoint` each layer is recomputed in backward
+// (model/activation_checkpoint.h), so layer_forward is kept until then: capture by value.
+// `carried` (may be undefined) is a tensor every layer reads that needs its gradient through the
+// recomputation (DeBERTa's relative-position table): the checkpoint takes it as an input and
+// layer_forward gets that copy (without checkpointing, `carried` itself).
+using LayerForward =
+    std::function<torch::Tensor(size_t layer, const torch::Tensor& hidden, const torch::Tensor& carried)>;
+torch::Tensor run_layers(size_t num_layers, const LayerForward& layer_forward, torch::Tensor hidden,
+                         const torch::Tensor& carried, bool checkpoint, std::vector<torch::Tensor>* all_hidden_states);
 
 // A fresh (randomly initialised by PyTorch's defaults) encoder of the config's family.
 std::shared_ptr<EncoderImpl> make_encoder(const EncoderConfig& cfg);

@@ -1,11 +1,12 @@
-// Gradient checkpointing of the encoder layers: the same loss and the same gradients as the
-// plain forward, with dropout on (the recomputation replays the dropout masks), through several
-// steps; off in eval mode and under NoGradGuard.
+// Gradient checkpointing of the encoder layers (DeBERTa and the BERT family): the same loss and
+// the same gradients as the plain forward, with dropout on (the recomputation replays the dropout
+// masks), through several steps; off in eval mode and under NoGradGuard.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "model/activation_checkpoint.h"
+#include "model/bert.h"
 #include "model/deberta.h"
 #include "tiny_deberta_config.h"
 
@@ -22,10 +23,20 @@ DebertaV2Config config_with_dropout() {
   return DebertaV2Config::from_json(j, "<dropout>");
 }
 
+std::shared_ptr<EncoderImpl> make_deberta() { return std::make_shared<DebertaV2ModelImpl>(config_with_dropout()); }
+
+std::shared_ptr<EncoderImpl> make_bert() {
+  BertConfig c = BertConfig::sized("bert", 32, 3, 4, 64, 50, 0);
+  c.hidden_dropout_prob = 0.2;
+  c.attention_probs_dropout_prob = 0.2;
+  return std::make_shared<BertModelImpl>(c);
+}
+
 // Loss and gradients (by parameter name) of `steps` forward/backward passes from seed.
-std::pair<std::vector<double>, std::map<std::string, torch::Tensor>> run(bool checkpointing, int steps) {
+std::pair<std::vector<double>, std::map<std::string, torch::Tensor>> run(
+    const std::function<std::shared_ptr<EncoderImpl>()>& make, bool checkpointing, int steps) {
   torch::manual_seed(11);
-  DebertaV2Model m(config_with_dropout());
+  std::shared_ptr<EncoderImpl> m = make();
   m->init_weights();
   m->train();
   m->set_gradient_checkpointing(checkpointing);
@@ -45,11 +56,9 @@ std::pair<std::vector<double>, std::map<std::string, torch::Tensor>> run(bool ch
   return {losses, grads};
 }
 
-}  // namespace
-
-TEST(ActivationCheckpoint, SameLossAndGradientsWithDropout) {
-  auto plain = run(false, 3);
-  auto ckpt = run(true, 3);
+void expect_same_loss_and_gradients(const std::function<std::shared_ptr<EncoderImpl>()>& make) {
+  auto plain = run(make, false, 3);
+  auto ckpt = run(make, true, 3);
   ASSERT_EQ(plain.first.size(), ckpt.first.size());
   for (size_t i = 0; i < plain.first.size(); ++i) EXPECT_DOUBLE_EQ(plain.first[i], ckpt.first[i]) << "step " << i;
   ASSERT_EQ(plain.second.size(), ckpt.second.size());
@@ -60,6 +69,12 @@ TEST(ActivationCheckpoint, SameLossAndGradientsWithDropout) {
         << (g - ckpt.second.at(name)).abs().max().item<double>();
   }
 }
+
+}  // namespace
+
+TEST(ActivationCheckpoint, SameLossAndGradientsWithDropoutDeberta) { expect_same_loss_and_gradients(make_deberta); }
+
+TEST(ActivationCheckpoint, SameLossAndGradientsWithDropoutBert) { expect_same_loss_and_gradients(make_bert); }
 
 TEST(ActivationCheckpoint, KeepsFewerActivationsAndIsPlainWithoutGrad) {
   // A block that records how often it runs: once per forward without grad, twice with backward.
