@@ -1,5 +1,7 @@
 // Offset JSONL: {"text": T, "entities": [{"start": s, "end": e, "label": l}], "labels": [...],
 // "descriptions": {label: desc}}; code-point offsets, end exclusive.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "data/reader.h"
@@ -10,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-Example parse_offset_line(const std::string& line, const std::string& file, long ln) {
+// *has_labels: whether the record names its labels ("labels"); the others are annotated for the
+// file's label set (read_offset_jsonl).
+Example parse_offset_line(const std::string& line, const std::string& file, long ln, bool* has_labels) {
   json j = reader_detail::parse_json_object(line, file, ln);
   if (!j.contains("text")) throw InputError(file, ln, "text", "missing");
   if (!j["text"].is_string()) throw InputError(file, ln, "text", "must be a string");
@@ -22,7 +26,8 @@ Example parse_offset_line(const std::string& line, const std::string& file, long
       if (s.name == name) return;
     ex.schema.push_back(SchemaLabel{name, ""});
   };
-  if (j.contains("labels")) {
+  *has_labels = j.contains("labels");
+  if (*has_labels) {
     const json& l = j["labels"];
     if (!l.is_array()) throw InputError(file, ln, "labels", "must be a list of label names");
     for (size_t i = 0; i < l.size(); ++i) {
@@ -66,13 +71,34 @@ Example parse_offset_line(const std::string& line, const std::string& file, long
   return ex;
 }
 
+// A record without "labels" is annotated for every label of its file, as a BIO file's sentences
+// are (reader_detail::set_file_schema): a sentence holding only a Drug is also a negative for
+// Disease. Its own labels (entities', then description-only ones) come first, in its order.
+void give_file_schema(std::vector<Example>* examples, const std::vector<bool>& has_labels) {
+  const std::vector<SchemaLabel> labels = reader_detail::file_labels(*examples);
+  for (size_t i = 0; i < examples->size(); ++i) {
+    if (has_labels[i]) continue;
+    std::vector<SchemaLabel>& schema = (*examples)[i].schema;
+    for (const SchemaLabel& l : labels)
+      if (std::none_of(schema.begin(), schema.end(), [&](const SchemaLabel& own) { return own.name == l.name; }))
+        schema.push_back(l);
+  }
+}
+
 }  // namespace
 
 ReadResult read_offset_jsonl(const std::string& path, const ReadOptions& opt) {
   Example ex;
-  auto parse = [&](const std::string& line, long ln) { return &(ex = parse_offset_line(line, path, ln)); };
-  auto accept = [&](ReadResult* r, const std::string&, long) { r->examples.push_back(std::move(ex)); };
-  return reader_detail::read_jsonl_lines(path, opt, parse, accept);
+  bool has_labels = false;
+  std::vector<bool> named;  // has_labels of each accepted record
+  auto parse = [&](const std::string& line, long ln) { return &(ex = parse_offset_line(line, path, ln, &has_labels)); };
+  auto accept = [&](ReadResult* r, const std::string&, long) {
+    r->examples.push_back(std::move(ex));
+    named.push_back(has_labels);
+  };
+  ReadResult r = reader_detail::read_jsonl_lines(path, opt, parse, accept);
+  give_file_schema(&r.examples, named);
+  return r;
 }
 
 }  // namespace gtrain

@@ -219,14 +219,19 @@ void flush_bio_block(BioBlock* b, const std::string& sep, const std::string& fil
   *b = BioBlock{};
 }
 
-void set_file_schema(std::vector<Example>* examples) {
-  std::vector<SchemaLabel> schema;
-  for (const Example& ex : *examples)
+std::vector<SchemaLabel> file_labels(const std::vector<Example>& examples) {
+  std::vector<SchemaLabel> labels;
+  for (const Example& ex : examples)
     for (const Entity& e : ex.entities) {
       bool seen = false;
-      for (const SchemaLabel& s : schema) seen = seen || s.name == e.label;
-      if (!seen) schema.push_back(SchemaLabel{e.label, ""});
+      for (const SchemaLabel& s : labels) seen = seen || s.name == e.label;
+      if (!seen) labels.push_back(SchemaLabel{e.label, ""});
     }
+  return labels;
+}
+
+void set_file_schema(std::vector<Example>* examples) {
+  const std::vector<SchemaLabel> schema = file_labels(*examples);
   for (Example& ex : *examples) ex.schema = schema;
 }
 

@@ -31,8 +31,9 @@
 // * Offset JSONL ["offsets"]: {"text": T, "entities": [{"start": s, "end": e, "label": l}, ...],
 //   "labels": [...], "descriptions": {label: desc}}. "entities", "labels", "descriptions" optional.
 //   Offsets are code points, end exclusive. Schema = "labels" when given (entity labels missing from
-//   it are appended), else the labels present in the example in order of first appearance (the
-//   prepare stage adds the configured label set); labels only named in "descriptions" are appended.
+//   it are appended), else the labels present in the example in order of first appearance
+//   followed by every other entity label of the file, as for the BIO formats (a sentence holding
+//   only a Drug is a negative for Disease too); labels only named in "descriptions" are appended.
 //
 // * KLUE-NER TSV ["klue"]: `## ` lines are comments, except the `## <id>\t<markup>` line right
 //   before a sentence's character lines, which starts the sentence (the markup is NOT parsed: the
@@ -239,7 +240,9 @@ struct BioBlock {
 void flush_bio_block(BioBlock* b, const std::string& sep, const std::string& file, const ReadOptions& opt,
                      ReadResult* r);
 
-// Labels of all examples in order of first appearance, set as every example's schema.
+// The entity labels of all examples in order of first appearance.
+std::vector<SchemaLabel> file_labels(const std::vector<Example>& examples);
+// file_labels set as every example's schema (a BIO file annotates every sentence for them all).
 void set_file_schema(std::vector<Example>* examples);
 
 std::string default_source_name(const std::string& path);

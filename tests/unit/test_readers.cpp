@@ -97,6 +97,29 @@ TEST(Readers, OffsetJsonl) {
   EXPECT_EQ(b.origin, kDir + "sample.offsets.jsonl:2");
 }
 
+TEST(Readers, OffsetJsonlRecordWithoutLabelsIsAnnotatedForTheFileLabels) {
+  // A sentence holding only a Drug is a negative for the file's Disease too (as in a BIO file);
+  // its own labels come first. A record naming its "labels" keeps exactly those.
+  const std::string p = (fs::temp_directory_path() / "gtrain_rd_file_schema.jsonl").string();
+  {
+    std::ofstream f(p);
+    f << R"({"text": "아스피린 복용", "entities": [{"start": 0, "end": 4, "label": "Drug"}]})" << "\n"
+      << R"({"text": "당뇨병 환자", "entities": [{"start": 0, "end": 3, "label": "Disease"}]})" << "\n"
+      << R"({"text": "두통이 없다", "entities": []})" << "\n"
+      << R"({"text": "인슐린 투여", "entities": [{"start": 0, "end": 3, "label": "Drug"}], "labels": ["Drug"]})" << "\n"
+      << R"({"text": "기침", "entities": [], "descriptions": {"Symptom": "증상"}})" << "\n";
+  }
+  ReadResult r = read_examples(p, InputFormat::OffsetJsonl, ReadOptions{});
+  fs::remove(p);
+  ASSERT_EQ(r.examples.size(), 5u);
+  EXPECT_EQ(schema_names(r.examples[0]), (std::vector<std::string>{"Drug", "Disease"}));
+  EXPECT_EQ(schema_names(r.examples[1]), (std::vector<std::string>{"Disease", "Drug"}));
+  EXPECT_EQ(schema_names(r.examples[2]), (std::vector<std::string>{"Drug", "Disease"}));
+  EXPECT_EQ(schema_names(r.examples[3]), (std::vector<std::string>{"Drug"}));
+  EXPECT_EQ(schema_names(r.examples[4]), (std::vector<std::string>{"Symptom", "Drug", "Disease"}));
+  EXPECT_EQ(r.examples[4].schema[0].description, "증상");
+}
+
 TEST(Readers, KlueTsv) {
   ReadResult r = read_examples(kDir + "sample.klue.tsv", InputFormat::KlueTsv, ReadOptions{});
   ASSERT_EQ(r.examples.size(), 2u);
