@@ -77,11 +77,7 @@ void add_prepare_command(CLI::App& app) {
     if (!args->unmatched.empty()) c.unmatched = unmatched_mentions_flag(args->unmatched);
     if (!args->labels.empty()) {
       c.labels.clear();
-      std::string cur;
-      for (char ch : args->labels + ",") {
-        if (ch == ',') { if (!cur.empty()) c.labels.push_back(SchemaLabel{cur, ""}); cur.clear(); }
-        else cur += ch;
-      }
+      for (const std::string& name : label_names_flag(args->labels)) c.labels.push_back(SchemaLabel{name, ""});
     }
     print_report(prepare(c));
   });

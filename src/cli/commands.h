@@ -43,20 +43,31 @@ inline CLI::Validator open_unit_interval() {
 }
 inline CLI::Validator at_least_one() { return CLI::Range(1, 1 << 30).description(">= 1"); }
 
-// "a,b,,c" -> {"a", "b", "c"}: the items of a list option, empty ones dropped.
+// "a, b,,c" -> {"a", "b", "c"}: the items of a list option, spaces around each trimmed, empty ones
+// dropped (a label typed as "Disease, Drug" is "Drug", not " Drug").
 inline std::vector<std::string> split_list(const std::string& s, char sep) {
   std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
+  size_t begin = 0;
+  while (begin <= s.size()) {
+    size_t end = s.find(sep, begin);
+    if (end == std::string::npos) end = s.size();
+    size_t a = begin, b = end;
+    while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
+    if (b > a) out.push_back(s.substr(a, b - a));
+    begin = end + 1;
   }
-  if (!cur.empty()) out.push_back(cur);
   return out;
+}
+
+// --labels A,B (prepare, predict): the names, at least one and each once; errors name the flag.
+inline std::vector<std::string> label_names_flag(const std::string& value) {
+  std::vector<std::string> names = split_list(value, ',');
+  if (names.empty()) throw InputError("", 0, "--labels", "no label names in '" + value + "'");
+  for (size_t i = 0; i < names.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (names[i] == names[j]) throw InputError("", 0, "--labels", "'" + names[i] + "' is named twice");
+  return names;
 }
 
 // --unmatched-mentions VALUE (prepare, data inspect): a bad value is an input error naming the flag.

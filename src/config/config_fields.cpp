@@ -211,8 +211,8 @@ ValueKind<std::vector<double>> number_list() {
 
 namespace {
 std::vector<SchemaLabel> read_labels(const YAML::Node& labels, const FieldContext& c, const std::string& where,
-                                     bool strict) {
-  if (!strict && (!labels.IsSequence() || labels.size() == 0))
+                                     bool training) {
+  if (!training && (!labels.IsSequence() || labels.size() == 0))
     throw InputError(c.file, yaml_line(labels), where, "must be a non-empty list (or left out)");
   if (!labels.IsSequence())
     throw InputError(c.file, yaml_line(labels), where,
@@ -233,8 +233,12 @@ std::vector<SchemaLabel> read_labels(const YAML::Node& labels, const FieldContex
       l.name = get_string(labels[i], "name", c.file, w, "", true);
       l.description = get_string(labels[i], "description", c.file, w, "");
     }
-    if (strict && l.name.empty()) throw InputError(c.file, yaml_line(labels[i]), w, "label name is empty");
-    if (strict && !seen.insert(l.name).second)
+    // Both lists (prepare's and training's) map names to ids: an empty or repeated name would
+    // give two ids one name, and HDF5 attributes cannot hold a NUL.
+    if (l.name.empty()) throw InputError(c.file, yaml_line(labels[i]), w, "label name is empty");
+    if (l.name.find('\0') != std::string::npos || l.description.find('\0') != std::string::npos)
+      throw InputError(c.file, yaml_line(labels[i]), w, "label '" + l.name + "' holds a NUL character");
+    if (!seen.insert(l.name).second)
       throw InputError(c.file, yaml_line(labels[i]), w, "label '" + l.name + "' is listed twice");
     out.push_back(l);
   }
@@ -242,13 +246,13 @@ std::vector<SchemaLabel> read_labels(const YAML::Node& labels, const FieldContex
 }
 }  // namespace
 
-ValueKind<std::vector<SchemaLabel>> label_list(bool strict) {
+ValueKind<std::vector<SchemaLabel>> label_list(bool training) {
   ValueKind<std::vector<SchemaLabel>> k;
   k.type = "list of label";
-  k.read = [strict](const YAML::Node& s, const std::string& key, const std::string& w, const FieldContext& c,
+  k.read = [training](const YAML::Node& s, const std::string& key, const std::string& w, const FieldContext& c,
                     const std::vector<SchemaLabel>& fb) {
     const YAML::Node n = s[key];
-    return n.IsDefined() ? read_labels(n, c, field_path(w, key), strict) : fb;  // null too is read: an error
+    return n.IsDefined() ? read_labels(n, c, field_path(w, key), training) : fb;  // null too is read: an error
   };
   k.write = [](YAML::Emitter& out, const std::vector<SchemaLabel>& v) {
     out << YAML::BeginSeq;

@@ -138,9 +138,9 @@ ValueKind<E> enum_of(const EnumName<E> (&table)[N]) {
 
 ValueKind<std::vector<std::string>> string_list();
 ValueKind<std::vector<double>> number_list();
-// Labels: names or {name, description}. Strict (a training config's data.labels): non-empty,
-// names non-empty and unique. Otherwise (a prepare config's labels): a non-empty list.
-ValueKind<std::vector<SchemaLabel>> label_list(bool strict);
+// Labels: a non-empty list of names or {name, description}, names non-empty, unique and without
+// NUL. `training` (a training config's data.labels) only changes what an empty list is told.
+ValueKind<std::vector<SchemaLabel>> label_list(bool training);
 
 // ---- fields ---------------------------------------------------------------------------------
 struct KeyTree {

@@ -58,7 +58,15 @@ const FieldTable<PrepareInput>& input_fields() {
             put_key_text(text, name + ".sha256", file_digest(in.path, name));
           }),
       field<I>("format", [](auto& c) -> auto& { return c.format; }, text(),
-               "`gliner2` \\| `offsets` \\| `klue` \\| `conll` \\| `kbmc` (above); empty = guessed from the file"),
+               "`gliner2` \\| `offsets` \\| `klue` \\| `conll` \\| `kbmc` (above); empty = guessed from the file")
+          .check([](const YAML::Node& s, Key key, Key field, const FieldContext& c, const I& in) {
+            if (in.format.empty()) return;
+            try {
+              parse_input_format(in.format);
+            } catch (const InputError& e) {  // at load, naming the line, not once the inputs before it are read
+              throw InputError(c.file, yaml_line(s[key]), field, e.reason());
+            }
+          }),
       field<I>("name", [](auto& c) -> auto& { return c.name; }, text(), "source name in reports; empty = the file name"),
       field<I>("weight", [](auto& c) -> auto& { return c.weight; }, float_number(), "loss weight of its examples"),
       field<I>("tag", [](auto& c) -> auto& { return c.silver; }, either<bool>("gold", false, "silver", true),
@@ -96,16 +104,16 @@ const FieldTable<PrepareConfig>& prepare_fields() {
           field<P>("unit_mode", [](auto& c) -> auto& { return c.unit_mode; },
                    named<UnitMode>(parse_unit_mode, unit_mode_name, choices_type(names_of(all_unit_modes(), unit_mode_name))),
                    "span units (see above)"),
-          field<P>("max_length", [](auto& c) -> auto& { return c.max_length; }, int_in<int>(),
+          field<P>("max_length", [](auto& c) -> auto& { return c.max_length; }, int_in<int>(8),
                    "text tokens per row (the schema prompt comes on top)"),
           field<P>("overflow", [](auto& c) -> auto& { return c.overflow; },
                    either<std::string>("window", "window", "truncate", "truncate", /*says_got=*/true),
                    "`window`: overlapping windows; `truncate`: keep the first `max_length` tokens"),
-          field<P>("window_stride", [](auto& c) -> auto& { return c.window_stride; }, int_in<int>(),
+          field<P>("window_stride", [](auto& c) -> auto& { return c.window_stride; }, int_in<int>(0),
                    "units shared by consecutive windows"),
-          field<P>("max_span_width", [](auto& c) -> auto& { return c.max_span_width; }, int_in<int>(),
+          field<P>("max_span_width", [](auto& c) -> auto& { return c.max_span_width; }, int_in<int>(1),
                    "longest span, in units; longer entities are counted as `too-wide` and dropped"),
-          field<P>("labels", [](auto& c) -> auto& { return c.labels; }, label_list(/*strict=*/false),
+          field<P>("labels", [](auto& c) -> auto& { return c.labels; }, label_list(/*training=*/false),
                    "names or `{name, description}`; an entity with another label is an error; left out = every "
                    "label in the data")
               .when([](const P& p) { return !p.labels.empty(); }),

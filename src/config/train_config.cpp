@@ -231,7 +231,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("data.cache_dir", [](auto& c) -> auto& { return c.data.cache_dir; },
                          path(train_path(PathKind::Dir)), "where inline preparations are cached; not empty")
           .check([](Sec s, Key key, Key field, Ctx c, Cfg cfg) { must_not_be_empty(s, key, field, c, cfg.data.cache_dir); }),
-      field<TrainConfig>("data.labels", [](auto& c) -> auto& { return c.data.labels; }, label_list(/*strict=*/true),
+      field<TrainConfig>("data.labels", [](auto& c) -> auto& { return c.data.labels; }, label_list(/*training=*/true),
                          "train and evaluate on this subset of the prepared labels, in this order: names or `{name, "
                          "description}` (a description replaces the prepared one); left out = the prepared data's "
                          "labels. A label the prepared files lack is an error naming the file; rows annotated only "

@@ -291,33 +291,19 @@ void check_offsets(const std::string& fname, const char* name, const std::vector
 // PreparedWriter
 
 PreparedWriter::PreparedWriter(const std::string& final_path, const PreparedMeta& meta)
-    : final_path_(final_path),
-      staged_(std::make_unique<StagedPath>(final_path)),
-      meta_(meta) {
-  tmp_path_ = staged_->tmp();
-  std::lock_guard<std::mutex> lk(h5_mutex());
-  quiet_hdf5();
-  file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file_ < 0)
-    throw InputError(final_path_, 0, "path",
-                     "cannot create " + tmp_path_ + " (does the directory exist and is it writable?)");
-}
-
-PreparedWriter::~PreparedWriter() {
-  std::lock_guard<std::mutex> lk(h5_mutex());
-  discard();
-}
-
-void PreparedWriter::discard() noexcept {
-  if (file_ >= 0) {
-    H5Fclose(file_);
-    file_ = -1;
+    : final_path_(final_path), meta_(meta) {
+  try {
+    out_ = std::make_unique<AtomicFileWriter>(final_path_);
+  } catch (const std::runtime_error& e) {
+    throw InputError(final_path_, 0, "path", std::string(e.what()) + " (does the directory exist and is it writable?)");
   }
-  if (!committed_) staged_.reset();  // removes the temporary file
+  tmp_path_ = final_path_ + ".tmp." + std::to_string(::getpid());
 }
+
+PreparedWriter::~PreparedWriter() = default;  // an unpublished temp is removed by out_
 
 void PreparedWriter::add(const PreparedExample& ex) {
-  if (committed_) throw std::logic_error("PreparedWriter::add after commit: " + final_path_);
+  if (written_) throw std::logic_error("PreparedWriter::add after write: " + final_path_);
   const size_t nu = ex.unit_token.size();
   if (ex.unit_char_start.size() != nu || ex.unit_char_end.size() != nu)
     throw std::invalid_argument("PreparedWriter::add: unit_token/unit_char_start/unit_char_end sizes differ");
@@ -345,13 +331,49 @@ void PreparedWriter::add(const PreparedExample& ex) {
   silver_.push_back(ex.silver);
 }
 
-void PreparedWriter::commit() {
-  std::lock_guard<std::mutex> lk(h5_mutex());
-  if (committed_) throw std::logic_error("PreparedWriter::commit called twice: " + final_path_);
-  if (file_ < 0) write_fail(tmp_path_, "file is not open");
-  const hid_t f = file_;
-  const std::string& fn = tmp_path_;
+void PreparedWriter::write() {
+  if (written_) throw std::logic_error("PreparedWriter::write called twice: " + final_path_);
+  written_ = true;
+  std::vector<unsigned char> image;
+  {
+    std::lock_guard<std::mutex> lk(h5_mutex());
+    quiet_hdf5();
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.ok() || H5Pset_fapl_core(fapl, 1 << 20, /*backing_store=*/0) < 0)
+      write_fail(tmp_path_, "cannot set up an in-memory file");
+    Handle file(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
+    if (!file.ok()) write_fail(tmp_path_, "cannot create the in-memory file");
+    write_contents(file);
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) write_fail(tmp_path_, "flush");
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size < 0) write_fail(tmp_path_, "cannot size the file image");
+    image.resize(static_cast<size_t>(size));
+    if (H5Fget_file_image(file, image.data(), image.size()) != size) write_fail(tmp_path_, "cannot copy the file image");
+  }
+  try {
+    out_->write(image.data(), image.size());
+    out_->sync();
+  } catch (const std::runtime_error& e) {
+    write_fail(final_path_, e.what());
+  }
+}
 
+void PreparedWriter::publish() {
+  if (!written_) throw std::logic_error("PreparedWriter::publish before write: " + final_path_);
+  try {
+    out_->commit();  // rename into place, fsync the directory
+  } catch (const std::runtime_error& e) {
+    write_fail(final_path_, e.what());
+  }
+}
+
+void PreparedWriter::commit() {
+  write();
+  publish();
+}
+
+void PreparedWriter::write_contents(int64_t f) {
+  const std::string& fn = tmp_path_;
   write_dataset(f, fn, "/tokens/ids", tok_ids_);
   write_dataset(f, fn, "/tokens/offsets", tok_off_);
   write_dataset(f, fn, "/units/token", unit_token_);
@@ -392,18 +414,14 @@ void PreparedWriter::commit() {
   m.num_units = static_cast<int64_t>(unit_token_.size());
   m.num_spans = static_cast<int64_t>(span_start_.size());
   write_scalar_attr<int64_t>(f, fn, "meta_crc32c", static_cast<int64_t>(crc32c(meta_digest_text(m))));
+}
 
-  errno = 0;
-  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) write_fail(fn, "flush" + io_cause());
-  herr_t rc = H5Fclose(f);
-  file_ = -1;
-  if (rc < 0) write_fail(fn, "close" + io_cause());
-  try {
-    staged_->commit();  // fsync, rename into place, fsync the directory
-  } catch (const std::runtime_error& e) {
-    write_fail(final_path_, e.what());
-  }
-  committed_ = true;
+bool is_prepared_file(const std::string& path) {
+  std::lock_guard<std::mutex> lk(h5_mutex());
+  quiet_hdf5();
+  if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+  Handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  return f.ok() && H5Aexists(f, "format_version") > 0;
 }
 
 // =============================================================================================

@@ -17,10 +17,12 @@
 
 namespace gtrain {
 
-// Writes one prepared split. Rows are buffered in memory (column-wise) and written by commit()
-// into `final_path + ".tmp.<pid>"`, which is flushed, fsync'ed and renamed onto final_path.
-// Destroying the writer without commit() removes the temporary file; an existing final_path is
-// never touched unless commit() succeeds.
+// Writes one prepared split. Rows are buffered in memory (column-wise); write() builds the HDF5
+// file in memory (HDF5's core driver: no disk I/O inside HDF5, so a full disk cannot leave HDF5
+// holding a half-written file) and writes its bytes to `final_path + ".tmp.<pid>"`, synced;
+// publish() renames that onto final_path. prepare writes every split before publishing any, so a
+// failure leaves the previous set of files as it was. Destroying the writer before publish()
+// removes the temporary file; an existing final_path is never touched before publish().
 class PreparedWriter {
  public:
   // Throws InputError (field "path") when the temporary file cannot be created.
@@ -30,22 +32,25 @@ class PreparedWriter {
   PreparedWriter& operator=(const PreparedWriter&) = delete;
 
   void add(const PreparedExample& ex);
-  // Writes everything and renames atomically. num_examples/num_tokens/num_units/num_spans are
-  // taken from the added rows (the values in meta are ignored). Calling add/commit after a
-  // commit throws std::logic_error.
+  // Writes everything to the temporary file. num_examples/num_tokens/num_units/num_spans are
+  // taken from the added rows (the values in meta are ignored). Throws std::runtime_error naming
+  // the temporary file (and the cause, e.g. "File too large"). add/write after write throw
+  // std::logic_error.
+  void write();
+  // Renames the written temporary file onto final_path.
+  void publish();
+  // write() then publish().
   void commit();
 
   int64_t size() const { return static_cast<int64_t>(length_tokens_.size()); }
   const std::string& temp_path() const { return tmp_path_; }
 
  private:
-  void discard() noexcept;
-
   std::string final_path_, tmp_path_;
-  std::unique_ptr<StagedPath> staged_;  // tmp_path_, renamed to final_path_ by commit()
+  std::unique_ptr<AtomicFileWriter> out_;  // tmp_path_, renamed to final_path_ by publish()
   PreparedMeta meta_;
-  int64_t file_ = -1;  // hid_t
-  bool committed_ = false;
+  bool written_ = false;
+  void write_contents(int64_t file);  // hid_t: every dataset and attribute
 
   std::vector<int32_t> tok_ids_;
   std::vector<int64_t> tok_off_{0};
@@ -61,6 +66,10 @@ class PreparedWriter {
   std::vector<float> weight_;
   std::vector<uint8_t> silver_;
 };
+
+// Whether `path` is an HDF5 file carrying the prepared-data attributes (format_version): a split
+// file of some earlier `gtrain prepare`, which prepare may replace or remove.
+bool is_prepared_file(const std::string& path);
 
 // Opens a prepared file once and reads rows on demand (hyperslab reads; the whole ragged
 // datasets are never loaded). Offsets and per-example scalars are read eagerly.

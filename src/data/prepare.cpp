@@ -68,6 +68,22 @@ void write_rejects(const std::string& path, const std::vector<Reject>& rejects,
   }
 }
 
+// Split files of an earlier run into the same folder that this run did not write (its dev.h5
+// beside this run's train.h5 would mix two datasets, label ids included) are removed. Only files
+// that are prepared HDF5 files are touched.
+void remove_other_splits(const std::string& dir, const std::vector<std::string>& written) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const fs::path& p = entry.path();
+    if (p.extension() != ".h5" || !entry.is_regular_file(ec)) continue;
+    if (std::find(written.begin(), written.end(), p.stem().string()) != written.end()) continue;
+    if (!is_prepared_file(p.string())) continue;
+    fs::remove(p, ec);
+    if (ec) throw InputError(p.string(), 0, "", "cannot remove this earlier split file: " + ec.message());
+    spdlog::warn("removed {}: a split of an earlier prepare run into this folder, not part of this one", p.string());
+  }
+}
+
 // The label vocabulary: configured, or every label in order of first appearance.
 std::vector<SchemaLabel> label_vocabulary(const PrepareConfig& cfg, const std::vector<Loaded>& all) {
   std::vector<SchemaLabel> labels = cfg.labels;
@@ -97,8 +113,12 @@ std::vector<std::string> assign_splits(const PrepareConfig& cfg, const std::vect
   for (int64_t i : perm)
     if (all[i].split.empty()) unassigned.push_back(i); else split_of[i] = all[i].split;
   const int64_t n = static_cast<int64_t>(unassigned.size());
-  const int64_t ndev = static_cast<int64_t>(cfg.dev_fraction * n + 0.5);
-  const int64_t ntest = static_cast<int64_t>(cfg.test_fraction * n + 0.5);
+  // Rounded together, so dev + test never take more than round((dev + test) * n); at least one
+  // example stays in train.
+  const int64_t held = std::min<int64_t>(static_cast<int64_t>((cfg.dev_fraction + cfg.test_fraction) * n + 0.5),
+                                         std::max<int64_t>(n - 1, 0));
+  const int64_t ntest = std::min<int64_t>(static_cast<int64_t>(cfg.test_fraction * n + 0.5), held);
+  const int64_t ndev = held - ntest;
   for (int64_t k = 0; k < n; ++k)
     split_of[unassigned[k]] = k < ntest ? "test" : (k < ntest + ndev ? "dev" : "train");
   return split_of;
@@ -165,7 +185,32 @@ PrepareReport prepare(const PrepareConfig& cfg) {
   PrepareReport report;
   if (cfg.inputs.empty()) throw InputError("", 0, "inputs", "no input files configured");
   if (cfg.output_dir.empty()) throw InputError("", 0, "output", "no output directory configured");
+  // The config file's checks again, for values the command-line flags set after it was read.
   if (cfg.max_length < 8) throw InputError("", 0, "max_length", "must be at least 8 tokens");
+  if (cfg.max_span_width < 1)
+    throw InputError("", 0, "max_span_width", "must be at least 1 unit, got " + std::to_string(cfg.max_span_width));
+  if (cfg.window_stride < 0)
+    throw InputError("", 0, "window_stride", "must be at least 0 (units shared by consecutive windows), got " +
+                                                 std::to_string(cfg.window_stride));
+  if (cfg.dev_fraction < 0 || cfg.test_fraction < 0 || cfg.dev_fraction + cfg.test_fraction >= 1)
+    throw InputError("", 0, "split", "dev + test fractions must be in [0, 1), got dev " +
+                                         std::to_string(cfg.dev_fraction) + " and test " + std::to_string(cfg.test_fraction));
+  if (cfg.overflow == "window" && cfg.window_stride >= cfg.max_length)
+    spdlog::warn("window_stride {} >= max_length {}: consecutive windows advance by about one unit each",
+                 cfg.window_stride, cfg.max_length);
+  else if (cfg.overflow == "window" && cfg.window_stride < cfg.max_span_width)
+    spdlog::warn("window_stride {} < max_span_width {}: an entity longer than the overlap of two windows is in "
+                 "neither, and is counted as cut",
+                 cfg.window_stride, cfg.max_span_width);
+  std::vector<InputFormat> formats;  // all checked before any input is read
+  for (const PrepareInput& in : cfg.inputs) {
+    try {
+      formats.push_back(in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format));
+    } catch (const InputError& e) {
+      if (!e.file().empty()) throw;
+      throw InputError(in.path, 0, "format", e.reason());
+    }
+  }
 
   std::unique_ptr<Tokenizer> tok;
   if (!cfg.tokenizer.empty()) {
@@ -175,6 +220,8 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     throw InputError("", 0, "tokenizer", "no tokenizer configured");
   }
 
+  const std::string rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
+
   // 1. Read every input.
   std::vector<std::string> label_names;
   for (const auto& l : cfg.labels) label_names.push_back(l.name);
@@ -182,7 +229,9 @@ PrepareReport prepare(const PrepareConfig& cfg) {
   std::vector<Reject> rejects;
   std::vector<DroppedMention> dropped;
   std::vector<std::string> sources;
-  for (const PrepareInput& in : cfg.inputs) {
+  for (size_t k = 0; k < cfg.inputs.size(); ++k) {
+    const PrepareInput& in = cfg.inputs[k];
+    const InputFormat fmt = formats[k];
     ReadOptions opt;
     opt.on_error = cfg.on_error;
     opt.source_name = in.name.empty() ? fs::path(in.path).filename().string() : in.name;
@@ -190,7 +239,6 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     opt.allowed_labels = label_names.empty() ? nullptr : &label_names;
     opt.matching = cfg.matching;
     opt.unmatched = cfg.unmatched;
-    InputFormat fmt = in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format);
     report.formats.push_back(input_format_name(fmt) + (in.format.empty() ? " (guessed)" : ""));
     ReadResult r = read_examples(in.path, fmt, opt);
     const int32_t src = static_cast<int32_t>(sources.size());
@@ -206,10 +254,21 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       throw InputError(in.path, 0, "", "holds no examples (the file is empty or has only blank lines)");
     for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
   }
-  if (all.empty())
-    throw InputError(cfg.inputs.empty() ? std::string("prepare") : cfg.inputs.front().path, 0, "",
-                     "no examples left to prepare: all " + std::to_string(rejects.size()) +
-                         " were rejected (on_error: skip); fix them or see the reasons with `gtrain data inspect`");
+  if (all.empty()) {
+    const bool listed = !rejects.empty() || !dropped.empty();
+    if (listed) {
+      fs::create_directories(cfg.output_dir);
+      write_rejects(rejects_path, rejects, dropped);
+    }
+    std::string why = rejects.empty() ? "no record holds an entity task"
+                                      : "all " + std::to_string(rejects.size()) + " records were rejected";
+    if (report.mentions.no_entity_task > 0)
+      why += " (" + std::to_string(report.mentions.no_entity_task) + " records hold only other GLiNER2 tasks)";
+    throw InputError(cfg.inputs.front().path, 0, "",
+                     "no examples left to prepare: " + why +
+                         (listed ? "; the reasons are in " + rejects_path : std::string()) +
+                         " (see them with `gtrain data inspect`)");
+  }
   report.examples = static_cast<int64_t>(all.size());
 
   // 2. The label vocabulary.
@@ -293,9 +352,11 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     writers.push_back(std::move(w));
     report.splits.push_back(sr);
   }
-  // Commit only once every split was built: a failure above leaves no partial output set.
-  for (auto& w : writers) w->commit();
-  const std::string rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
+  // Publish only once every split is built and on disk: a failure above (a full disk included)
+  // leaves the previous output set as it was.
+  for (auto& w : writers) w->write();
+  for (auto& w : writers) w->publish();
+  remove_other_splits(cfg.output_dir, split_names);
   if (!rejects.empty() || !dropped.empty()) {
     report.rejects_path = rejects_path;
     write_rejects(report.rejects_path, rejects, dropped);

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "io/input_error.h"
+#include "text/unicode_class.h"
 #include "text/utf8.h"
 
 namespace gtrain {
@@ -41,6 +42,11 @@ void validate_example(const Example& ex, const std::string& file, long line,
   if (!utf8::decode(ex.text, &text, &bad))
     throw InputError(file, line, "text", "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the text");
   const auto n = static_cast<int64_t>(text.size());
+  auto only_space = [&](int64_t from, int64_t to) {
+    return std::all_of(text.begin() + from, text.begin() + to, [](char32_t c) { return is_space(c); });
+  };
+  // A blank text has no units: it would vanish from the prepared data without a word.
+  if (only_space(0, n)) throw InputError(file, line, "text", "text holds only white space");
   auto allowed_has = [&](const std::string& l) {
     return std::find(allowed->begin(), allowed->end(), l) != allowed->end();
   };
@@ -58,9 +64,19 @@ void validate_example(const Example& ex, const std::string& file, long line,
     if (e.start >= e.end)
       throw InputError(file, line, f,
                        "start " + std::to_string(e.start) + " is not before end " + std::to_string(e.end));
+    if (only_space(e.start, e.end))
+      throw InputError(file, line, f, "entity " + describe(e, text) + " covers only white space");
+    if (e.label.find('\0') != std::string::npos) throw InputError(file, line, f + ".label", "label holds a NUL character");
     if (allowed && !allowed_has(e.label))
       throw InputError(file, line, f + ".label",
                        "unknown label '" + e.label + "' (allowed: " + join_labels(*allowed) + ")");
+  }
+  for (size_t i = 0; i < ex.schema.size(); ++i) {
+    const SchemaLabel& l = ex.schema[i];
+    const std::string f = "schema[" + std::to_string(i) + "]";
+    if (l.name.empty()) throw InputError(file, line, f, "label name is empty");
+    if (l.name.find('\0') != std::string::npos || l.description.find('\0') != std::string::npos)
+      throw InputError(file, line, f, "label '" + l.name + "' holds a NUL character");  // HDF5 strings cannot
   }
   if (allowed) {
     for (size_t i = 0; i < ex.schema.size(); ++i)

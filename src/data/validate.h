@@ -1,12 +1,15 @@
 // Checks one Example read from `file`:`line`; throws InputError naming the field on the first
 // problem. Field names index Example::entities as given (readers validate before sorting, so the
 // index matches the input order where the format has one).
-//   empty text                      field 'text'
+//   empty or blank text             field 'text'
 //   invalid UTF-8 in the text       field 'text' (byte offset given)
 //   empty label                     field 'entities[i].label'
 //   start < 0                       field 'entities[i].start'
 //   end past the text               field 'entities[i].end'
 //   start >= end                    field 'entities[i]'
+//   span of white space only        field 'entities[i]'
+//   NUL in a label / description    field 'entities[i].label' / 'schema[i]' (HDF5 cannot store it)
+//   empty schema label name         field 'schema[i]'
 //   unknown label (allowed set)     field 'entities[i].label' / 'schema[i]', allowed ones listed
 //   duplicate entity                field 'entities[j]' (names entities[i] too)
 // Overlapping entities (nested, crossing, one span under two labels) are valid: the span model

@@ -50,6 +50,10 @@ void AtomicFileWriter::write(const void* p, size_t size) {
   }
 }
 
+void AtomicFileWriter::sync() {
+  if (::fsync(fd_) != 0) atomic_file_fail(tmp_, "fsync failed");
+}
+
 void AtomicFileWriter::commit() {
   if (::fsync(fd_) != 0) atomic_file_fail(tmp_, "fsync failed");
   const int rc = ::close(fd_);

@@ -23,6 +23,9 @@ class AtomicFileWriter {
 
   void write(const std::string& data);
   void write(const void* data, size_t n);
+  // fsync the temp now, so the commit() that follows can only fail at the rename (prepare syncs
+  // every split before renaming any).
+  void sync();
   void commit();
   const std::string& path() const { return path_; }
 

@@ -18,10 +18,10 @@ class InputError : public std::runtime_error {
  private:
   static std::string format(const std::string& file, long line, const std::string& field,
                             const std::string& what) {
-    std::string s = file;
+    std::string s = file;  // empty for a command-line flag: the message starts at the field
     if (line > 0) s += ":" + std::to_string(line);
-    if (!field.empty()) s += ": field '" + field + "'";
-    return s + ": " + what;
+    if (!field.empty()) s += (s.empty() ? "" : ": ") + std::string("field '") + field + "'";
+    return s.empty() ? what : s + ": " + what;
   }
   std::string file_;
   long line_;

@@ -84,4 +84,60 @@ grep -q '"kind":"mention".*"field":"entities.Disease\[1\]".*"mention":"당뇨 �
 [ -s "$T/out-miss/train.h5" ] || fail "the record was not kept"
 expect_error "miss.jsonl:1: field 'entities.Disease\[1\]'" "$G" prepare -i "$T/miss.jsonl" -t "$T/vocab.txt" -o "$T/out-miss2" --unmatched-mentions fail
 expect_error "unmatched-mentions.*must be drop" "$G" prepare -i "$T/miss.jsonl" -t "$T/vocab.txt" -o "$T/out-miss3" --unmatched-mentions ignore
+# Label lists: an empty or repeated name is refused, in the config (file:line) and in --labels
+# (two ids for one name would file every span under the last one).
+cat > "$T/duplabel.yaml" <<Y
+tokenizer: vocab.txt
+output: out-dup
+labels: [Disease, {name: Disease, description: 질병}]
+inputs: [{path: ok.jsonl}]
+Y
+expect_error "duplabel.yaml:3: field 'labels\[1\]': label 'Disease' is listed twice" "$G" prepare "$T/duplabel.yaml"
+sed -e 's/labels: .*/labels: [Disease, ""]/' "$T/duplabel.yaml" > "$T/emptylabel.yaml"
+expect_error "emptylabel.yaml:3: field 'labels\[1\]': label name is empty" "$G" prepare "$T/emptylabel.yaml"
+expect_error "] field '--labels': 'Disease' is named twice" "$G" prepare -i "$T/ok.jsonl" -t "$T/vocab.txt" --labels "Disease,Disease" -o "$T/out-dup"
+# The space after a comma is not part of a name: "Disease, Drug" allows Drug.
+"$G" prepare -i "$T/mixed.jsonl" -t "$T/vocab.txt" --labels "Disease, Drug" -o "$T/out-trim" > "$T/out" 2>&1 \
+  || { cat "$T/out"; fail "--labels 'Disease, Drug'"; }
+# Blank texts and entities over white space only are errors naming the line and field.
+printf '{"text": "당뇨병 환자", "entities": []}\n{"text": " \\t ", "entities": []}\n' > "$T/blanktext.jsonl"
+expect_error "blanktext.jsonl:2: field 'text': text holds only white space" "$G" prepare -i "$T/blanktext.jsonl:offsets" -t "$T/vocab.txt" -o "$T/out-bt"
+printf '{"text": "당뇨병  환자", "entities": [{"start": 3, "end": 5, "label": "Disease"}]}\n' > "$T/blankent.jsonl"
+expect_error "blankent.jsonl:1: field 'entities\[0\]'.*covers only white space" "$G" prepare -i "$T/blankent.jsonl" -t "$T/vocab.txt" -o "$T/out-be"
+# Range checks: at load, naming the line.
+printf 'tokenizer: vocab.txt\noutput: out-r\nwindow_stride: -5\ninputs: [{path: ok.jsonl}]\n' > "$T/stride.yaml"
+expect_error "stride.yaml:3: field 'window_stride': must be at least 0" "$G" prepare "$T/stride.yaml"
+printf 'tokenizer: vocab.txt\noutput: out-r\nmax_span_width: 0\ninputs: [{path: ok.jsonl}]\n' > "$T/width.yaml"
+expect_error "width.yaml:3: field 'max_span_width': must be at least 1" "$G" prepare "$T/width.yaml"
+# A misspelt format is refused at load, naming its line, before any input is read.
+printf 'tokenizer: vocab.txt\noutput: out-f\ninputs:\n  - {path: ok.jsonl}\n  - {path: ok.jsonl, format: offset}\n' > "$T/fmt.yaml"
+expect_error "fmt.yaml:5: field 'inputs\[1\].format': unknown input format 'offset'" "$G" prepare "$T/fmt.yaml"
+expect_error "ok.jsonl: field 'format': unknown input format 'offset'" "$G" prepare -i "$T/ok.jsonl" -i "$T/ok.jsonl:offset" -t "$T/vocab.txt" -o "$T/out-f"
+# Split fractions set by flags are checked too; rounded together, they leave train at least one.
+expect_error "field 'split': dev + test fractions must be in \[0, 1)" "$G" prepare -i "$T/ok.jsonl" -t "$T/vocab.txt" --dev 0.6 --test 0.6 -o "$T/out-s"
+for i in 1 2 3 4 5 6 7 8 9 10; do cat "$T/ok.jsonl"; done > "$T/ten.jsonl"
+"$G" prepare -i "$T/ten.jsonl" -t "$T/vocab.txt" --dev 0.45 --test 0.45 -o "$T/out-ten" > "$T/out" 2>&1 || { cat "$T/out"; fail "prepare ten"; }
+grep -qE "^train +1 " "$T/out" || { cat "$T/out"; fail "dev 0.45 + test 0.45 of 10 should leave 1 in train"; }
+# A second run into the same folder removes the first run's split files it does not write (they
+# would mix two datasets), and leaves other files alone.
+echo "not hdf5" > "$T/out-ten/notes.h5"
+"$G" prepare -i "$T/ten.jsonl" -t "$T/vocab.txt" -o "$T/out-ten" > "$T/out" 2>&1 || { cat "$T/out"; fail "second prepare"; }
+[ -f "$T/out-ten/train.h5" ] || fail "no train.h5 after the second run"
+[ ! -e "$T/out-ten/dev.h5" ] && [ ! -e "$T/out-ten/test.h5" ] || fail "the first run's dev.h5/test.h5 were left beside the new train.h5"
+grep -q "removed .*dev.h5" "$T/out" || { cat "$T/out"; fail "removal not reported"; }
+[ -f "$T/out-ten/notes.h5" ] || fail "a file that is not a prepared split was removed"
+# Nothing left: the message says why (no entity task here), not that records were rejected.
+printf '{"input": "좋은 하루", "output": {"classifications": [{"task": "sentiment", "labels": ["pos", "neg"], "true_label": ["pos"]}]}}\n' > "$T/cls.jsonl"
+expect_error "no examples left to prepare: no record holds an entity task" "$G" prepare -i "$T/cls.jsonl:gliner2" -t "$T/vocab.txt" -o "$T/out-cls"
+# A write that fails part-way (here the file-size limit, as a full disk would) ends with an error
+# naming the file, leaves the previous set of files as it was and no temporary behind.
+cksum "$T/out-ten/train.h5" > "$T/before"
+for i in $(seq 1 300); do cat "$T/ok.jsonl"; done > "$T/big.jsonl"
+( trap '' XFSZ; ulimit -f 24; exec "$G" prepare -i "$T/ten.jsonl:gliner2" -i "$T/big.jsonl:gliner2" -t "$T/vocab.txt" --dev 0.5 -o "$T/out-ten" ) > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/err"; fail "a failed write should exit 1, got $rc"; }
+grep -q "HDF5 write failed.*File too large" "$T/err" || { cat "$T/err"; fail "the write error is not named"; }
+cksum "$T/out-ten/train.h5" | cmp -s - "$T/before" || fail "train.h5 changed although the run failed"
+[ ! -e "$T/out-ten/dev.h5" ] || fail "a dev.h5 of the failed run was published"
+ls "$T/out-ten" | grep -q tmp && fail "temp file left behind"
 echo "prepare_errors: all checks passed"

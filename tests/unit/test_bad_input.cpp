@@ -247,3 +247,18 @@ TEST(BadInput, SkipRejectsWholeKlueSentence) {
   EXPECT_TRUE(has(r.rejects[1].reason, "invalid UTF-8")) << r.rejects[1].reason;
   EXPECT_EQ(r.examples[1].origin, f.path() + ":8");
 }
+
+TEST(BadInput, NulInALabelNamesTheLineNotTheOutputFile) {
+  // HDF5 cannot store a NUL in a label: refused where it is read, not when the split is written.
+  TempFile ent("nul_label.jsonl", kGood + "\n" +
+                                      R"({"text": "아스피린", "entities": [{"start": 0, "end": 4, "label": "Dr\u0000ug"}]})" + "\n");
+  InputError e = read_error(ent.path(), InputFormat::OffsetJsonl);
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_EQ(e.field(), "entities[0].label");
+  EXPECT_TRUE(has(e.what(), "NUL")) << e.what();
+  TempFile desc("nul_desc.jsonl", R"({"text": "아스피린", "entities": [], "labels": ["Drug"], "descriptions": {"Drug": "a\u0000b"}})" "\n");
+  InputError d = read_error(desc.path(), InputFormat::OffsetJsonl);
+  EXPECT_EQ(d.line(), 1);
+  EXPECT_EQ(d.field(), "schema[0]");
+  EXPECT_TRUE(has(d.what(), "NUL")) << d.what();
+}
