@@ -13,4 +13,6 @@ mkdir -p "$RUN"
 "$G" --version
 "$G" tokenizer train --input data/ko-medical/raw.txt --model-prefix "$RUN/spm" --vocab-size 2000 --vocab-size-is-max
 "$G" data inspect data/ko-medical/test.jsonl --tokenizer "$RUN/spm.model"
+# Each quickstart trains afresh: train refuses to start over an earlier run's checkpoints.
+case " $* " in *" --resume "* | *" --auto-resume "*) ;; *) rm -rf runs/quickstart/train ;; esac
 "$G" train configs/quickstart.yaml "$@"

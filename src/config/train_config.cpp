@@ -321,7 +321,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("checkpoint.keep_last", [](auto& c) -> auto& { return c.checkpoint.keep_last; },
                          int_in<int>(0, 1000000), "keep the newest N checkpoints; 0 = keep every one"),
       field<TrainConfig>("checkpoint.keep_best", [](auto& c) -> auto& { return c.checkpoint.keep_best; }, boolean(),
-                         "also keep the checkpoint with the best `early_stopping.metric`"),
+                         "also keep the checkpoint of the best evaluation's step (when one was written at that step)"),
       // ---- log
       field<TrainConfig>("log.every_steps", [](auto& c) -> auto& { return c.log.every_steps; },
                          int_in<int64_t>(1, LONG_MAX),

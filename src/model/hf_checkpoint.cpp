@@ -236,6 +236,15 @@ void check_model_destination(const std::string& out_dir, const std::string& sour
                              "model.safetensors); choose a new or empty folder");
 }
 
+namespace {
+// A tokenizer file exported into a model folder: open_tokenizer reads spm.model as SentencePiece,
+// tokenizer.json and vocab.txt as WordPiece, as it reads the file by its extension.
+std::string exported_tokenizer_name(const fs::path& file) {
+  const std::string ext = file.extension().string();
+  return ext == ".model" ? "spm.model" : ext == ".json" ? "tokenizer.json" : "vocab.txt";
+}
+}  // namespace
+
 void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenizer_dir, const std::string& out_dir_in,
                                const Gliner2ExportOptions& opts) {
   fs::path out = fs::path(out_dir_in).lexically_normal();
@@ -244,7 +253,9 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
   if (fs::exists(out) && !opts.overwrite) fail(out, "already exists (overwrite disabled)");
   check_model_destination(out.string(), tokenizer_dir);
   const fs::path tok_dir(tokenizer_dir);
-  if (!holds_tokenizer(tok_dir)) fail(tok_dir, std::string("no tokenizer to copy: expected ") + kTokenizerModels);
+  const bool tok_file = fs::is_regular_file(tok_dir);  // a from-scratch run's model.tokenizer file
+  if (!tok_file && !holds_tokenizer(tok_dir))
+    fail(tok_dir, std::string("no tokenizer to copy: expected ") + kTokenizerModels);
 
   if (out.has_parent_path()) clean_stale_temps(out.parent_path().string());
   try {
@@ -264,7 +275,12 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
     enc.set_vocab_size(rows);
     enc.save((tmp / "encoder_config" / "config.json").string());
     save_safetensors((tmp / "model.safetensors").string(), tensors, opts.metadata);
-    for (const auto& name : gliner2_tokenizer_files()) {
+    if (tok_file) {  // that very file, under the name open_tokenizer reads from a folder
+      const fs::path as = tmp / exported_tokenizer_name(tok_dir);
+      fs::copy_file(tok_dir, as, fs::copy_options::overwrite_existing);
+      fsync_path(as.string(), false);
+    }
+    for (const auto& name : tok_file ? std::vector<std::string>{} : gliner2_tokenizer_files()) {
       if (!fs::exists(tok_dir / name)) continue;
       fs::copy_file(tok_dir / name, tmp / name, fs::copy_options::overwrite_existing);
       fsync_path((tmp / name).string(), false);
@@ -272,7 +288,7 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
     // What predict needs beyond GLiNER2's files (units, threshold, labels, max_length).
     if (!opts.gtrain_json.empty()) {
       write_text_file_atomic((tmp / "gtrain.json").string(), opts.gtrain_json);
-    } else if (fs::exists(tok_dir / "gtrain.json")) {
+    } else if (!tok_file && fs::exists(tok_dir / "gtrain.json")) {
       fs::copy_file(tok_dir / "gtrain.json", tmp / "gtrain.json", fs::copy_options::overwrite_existing);
       fsync_path((tmp / "gtrain.json").string(), false);
     }

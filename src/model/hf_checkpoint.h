@@ -78,6 +78,8 @@ struct Gliner2ExportOptions {
 void check_model_destination(const std::string& out_dir, const std::string& source_dir);
 
 // Writes model + configs + the tokenizer files found in tokenizer_dir to out_dir (atomically).
+// tokenizer_dir may also be one tokenizer file (a from-scratch run's model.tokenizer): it is
+// copied as spm.model, tokenizer.json or vocab.txt by its extension.
 // encoder_config/config.json gets vocab_size = the embedding rows of the model.
 void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenizer_dir, const std::string& out_dir,
                                const Gliner2ExportOptions& opts = {});

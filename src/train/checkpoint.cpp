@@ -21,6 +21,7 @@ nlohmann::json TrainState::to_json() const {
   return {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch},
           {"best_score", best_score}, {"best_threshold", best_threshold}, {"best_step", best_step},
           {"evals_without_improvement", evals_without_improvement}, {"loss_scale", loss_scale},
+          {"loss_scale_good_steps", loss_scale_good_steps}, {"skipped_steps", skipped_steps},
           {"world_size", world_size}, {"global_micro_batch", global_micro_batch}, {"finished", finished}};
 }
 
@@ -34,6 +35,8 @@ TrainState TrainState::from_json(const nlohmann::json& j) {
   s.best_step = j.at("best_step");
   s.evals_without_improvement = j.at("evals_without_improvement");
   s.loss_scale = j.value("loss_scale", 65536.0);
+  s.loss_scale_good_steps = j.value("loss_scale_good_steps", int64_t{0});
+  s.skipped_steps = j.value("skipped_steps", int64_t{0});
   s.world_size = j.value("world_size", int64_t{1});
   s.global_micro_batch = j.value("global_micro_batch", int64_t{0});
   s.finished = j.value("finished", false);
@@ -97,6 +100,13 @@ void load_adamw_state(torch::optim::AdamW& opt, const std::map<std::string, torc
 }
 }  // namespace
 
+namespace {
+// CUDA device i's default generator (a handle: shares the state).
+at::Generator cuda_generator(int64_t i) {
+  return at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i)));
+}
+}  // namespace
+
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
                      const TrainState& state, at::Generator& mask_gen) {
   const fs::path final_dir(dir);
@@ -114,9 +124,12 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::op
       a.save_to(bytes);
       write_text_file_atomic((tmp / "optimizer.pt").string(), bytes.str());
     }
-    torch::Tensor default_rng = at::detail::getDefaultCPUGenerator().get_state();
-    torch::Tensor mask_rng = mask_gen.get_state();
-    save_safetensors((tmp / "rng.safetensors").string(), {{"default_cpu", default_rng}, {"mask", mask_rng}});
+    std::vector<std::pair<std::string, torch::Tensor>> rng = {
+        {"default_cpu", at::detail::getDefaultCPUGenerator().get_state()}, {"mask", mask_gen.get_state()}};
+    // Dropout on a GPU draws from that device's generator.
+    for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i)
+      rng.emplace_back("cuda_" + std::to_string(i), cuda_generator(i).get_state());
+    save_safetensors((tmp / "rng.safetensors").string(), rng);
     write_text_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
     // Each file above was synced as it was written; commit() moves an existing checkpoint of the
     // same step aside first, so there is never a moment without a complete copy.
@@ -155,6 +168,10 @@ TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, tor
   at::Generator default_gen = at::detail::getDefaultCPUGenerator();  // a handle: shares the state
   default_gen.set_state(rng.at("default_cpu"));
   if (mask_gen) mask_gen->set_state(rng.at("mask"));
+  for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i) {
+    auto it = rng.find("cuda_" + std::to_string(i));
+    if (it != rng.end()) cuda_generator(i).set_state(it->second);
+  }
   return s;
 }
 

@@ -4,10 +4,10 @@
 //   model.safetensors   every parameter and buffer (LoRA adapters included), fp32
 //   optimizer.safetensors  AdamW state per parameter (g<group>.p<index>.step/exp_avg/exp_avg_sq);
 //                       optimizer.pt (torch archive) for other optimizers and older checkpoints
-//   rng.safetensors     CPU generator states: torch's default (dropout) and the trainer's own
-//                       (negative-span masking)
+//   rng.safetensors     generator states: torch's default CPU one (dropout), the trainer's own
+//                       (negative-span masking) and each visible GPU's (dropout on a GPU)
 //   state.json          step, epoch, next batch of the epoch, best score/threshold/step, early-
-//                       stopping counter, loss scale, config digest
+//                       stopping counter, loss scale with its growth counter and skipped steps
 #pragma once
 #include <torch/torch.h>
 
@@ -28,6 +28,8 @@ struct TrainState {
   int64_t best_step = -1;
   int64_t evals_without_improvement = 0;
   double loss_scale = 65536.0;
+  int64_t loss_scale_good_steps = 0;  // fp16: clean steps since the scale last changed
+  int64_t skipped_steps = 0;          // fp16: steps skipped for inf/NaN gradients
   int64_t world_size = 1;          // ranks that wrote it (batch_in_epoch counts global micro-batches)
   int64_t global_micro_batch = 0;  // examples per global micro-batch when written (0 = unknown)
   bool finished = false;

@@ -23,12 +23,18 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   return out;
 }
 
-void prune_checkpoints(const std::string& run_dir, int keep_last, const std::string& protect) {
+void prune_checkpoints(const std::string& run_dir, int keep_last, const std::vector<std::string>& protect) {
   if (keep_last <= 0) return;
+  auto is_protected = [&](const std::string& dir) {
+    return std::any_of(protect.begin(), protect.end(), [&](const std::string& p) { return fs::path(p) == fs::path(dir); });
+  };
   std::vector<std::string> all = list_checkpoints(run_dir);
-  const int64_t excess = static_cast<int64_t>(all.size()) - keep_last;
-  for (int64_t i = 0; i < excess; ++i)
-    if (fs::path(all[static_cast<size_t>(i)]) != fs::path(protect)) fs::remove_all(all[static_cast<size_t>(i)]);
+  int64_t excess = static_cast<int64_t>(all.size()) - keep_last;
+  for (size_t i = 0; i < all.size() && excess > 0; ++i) {
+    if (is_protected(all[i])) continue;
+    fs::remove_all(all[i]);
+    --excess;
+  }
 }
 
 }  // namespace gtrain

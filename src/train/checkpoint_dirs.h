@@ -7,7 +7,8 @@ namespace gtrain {
 
 // checkpoint-<step> directories under run_dir, oldest first.
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
-// Removes all but the newest keep_last (keep_last <= 0: keep all); never removes `protect`.
-void prune_checkpoints(const std::string& run_dir, int keep_last, const std::string& protect = "");
+// Removes the oldest checkpoints until keep_last are left (keep_last <= 0: keep all), counting
+// and never removing those in `protect` (the one just written, the best one).
+void prune_checkpoints(const std::string& run_dir, int keep_last, const std::vector<std::string>& protect = {});
 
 }  // namespace gtrain

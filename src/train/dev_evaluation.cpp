@@ -64,9 +64,11 @@ DevEvaluation::Verdict DevEvaluation::run(TrainState& st, double epoch_pos) {
     spdlog::info("stopped at step {} by the caller (e.g. a sweep's ASHA rung)", st.step);
     return Verdict::StoppedByCaller;
   }
-  const bool patience_out =
-      cfg_.early_stopping.patience > 0 && st.evals_without_improvement >= cfg_.early_stopping.patience;
-  return patience_out ? Verdict::EarlyStop : Verdict::Continue;
+  return patience_exhausted(st) ? Verdict::EarlyStop : Verdict::Continue;
+}
+
+bool DevEvaluation::patience_exhausted(const TrainState& st) const {
+  return cfg_.early_stopping.patience > 0 && st.evals_without_improvement >= cfg_.early_stopping.patience;
 }
 
 void DevEvaluation::keep_as_best(TrainState& st, const EvalResult& r, size_t best_threshold) {

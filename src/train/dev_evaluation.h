@@ -32,6 +32,9 @@ class DevEvaluation {
   // Evaluates at st.step (every rank gets the same scores); updates st's best_* fields and
   // evals_without_improvement.
   Verdict run(TrainState& st, double epoch_pos);
+  // Whether st's evaluations without improvement have used up early_stopping.patience (a resumed
+  // run that had stopped early finishes instead of training on).
+  bool patience_exhausted(const TrainState& st) const;
 
   // Host copies of the best weights; empty when nothing was evaluated.
   const std::map<std::string, torch::Tensor>& best_weights() const { return best_weights_; }

@@ -21,8 +21,11 @@ bool grads_finite(const std::vector<torch::Tensor>& params);
 
 class LossScaler {
  public:
-  LossScaler(bool enabled, double init_scale = 65536.0, int growth_interval = 2000)
-      : enabled_(enabled), scale_(init_scale), growth_interval_(growth_interval) {}
+  // good_steps: clean steps since the scale last changed (a resumed run's, so it grows on time).
+  LossScaler(bool enabled, double init_scale = 65536.0, int growth_interval = 2000, int good_steps = 0,
+             int64_t skipped_steps = 0)
+      : enabled_(enabled), scale_(init_scale), growth_interval_(growth_interval), good_(good_steps),
+        skipped_(skipped_steps) {}
   bool enabled() const { return enabled_; }
   double scale() const { return enabled_ ? scale_ : 1.0; }
   void set_scale(double s) { scale_ = s; }
@@ -31,6 +34,7 @@ class LossScaler {
   // After a step: skipped (found_inf) halves the scale, growth_interval good steps double it.
   void update(bool finite);
   int64_t skipped_steps() const { return skipped_; }
+  int good_steps() const { return good_; }
 
  private:
   bool enabled_;

@@ -33,7 +33,7 @@ TrainModel build_train_model(const TrainConfig& cfg, torch::Device device) {
     if (tpath.empty()) throw std::runtime_error("model.tokenizer: required when model.source is empty");
     tok = open_tokenizer(tpath);
     tok->add_special_tokens(gliner2_special_tokens());
-    tokenizer_dir = fs::is_directory(tpath) ? tpath : fs::path(tpath).parent_path().string();
+    tokenizer_dir = tpath;  // a folder, or the file itself (export copies that file, not its neighbours)
     ExtractorConfig ec;
     ec.model_name = "gtrain-scratch";
     ec.max_width = cfg.model.max_width;

@@ -19,7 +19,7 @@ namespace gtrain {
 struct TrainModel {
   Extractor model{nullptr};
   std::shared_ptr<Tokenizer> tok;  // with GLiNER2's special tokens
-  std::string tokenizer_dir;       // where export copies the tokenizer files from
+  std::string tokenizer_dir;       // where export copies the tokenizer from (a folder or one file)
   LoraConfig lora;                 // as applied (when model.lora.enabled)
 };
 

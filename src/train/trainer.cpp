@@ -154,6 +154,16 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   install_stop_handlers();
 
   sum_.run_dir = cfg.output_dir;
+  // A fresh run among an earlier run's checkpoints would prune its own and, resumed, continue the
+  // other run (every rank checks the shared folder, so all refuse alike).
+  if (!opts.resume) {
+    const std::vector<std::string> earlier = list_checkpoints(cfg.output_dir);
+    if (!earlier.empty())
+      throw std::invalid_argument("output_dir " + cfg.output_dir + " holds " +
+                                  fs::path(earlier.back()).filename().string() +
+                                  " of an earlier run: continue it with --resume (or --auto-resume), or choose another "
+                                  "output_dir, or remove its checkpoint-* folders");
+  }
   if (leader_) {
     fs::create_directories(cfg.output_dir);
     clean_stale_temps(cfg.output_dir);  // what a killed run on this folder left half-written
@@ -182,10 +192,9 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   if (opts.resume) resume_from_checkpoint();
   st_.world_size = world_;
   st_.global_micro_batch = global_micro_;
-  // Dropout draws: rank 0 continues the default generator; the others get their own stream.
-  if (rank_ > 0) torch::manual_seed(masking_seed(cfg.optim.seed + 1, st_.step, 0, rank_));
   set_up_reducer();
-  scaler_ = std::make_unique<LossScaler>(cfg.precision == Precision::FP16, st_.loss_scale);
+  scaler_ = std::make_unique<LossScaler>(cfg.precision == Precision::FP16, st_.loss_scale, 2000,
+                                         static_cast<int>(st_.loss_scale_good_steps), st_.skipped_steps);
 
   logs_ = RunLogs::open(cfg, leader_);
   progress_ = std::make_unique<Progress>(cfg.log.progress, total_steps_, leader_);
@@ -260,7 +269,10 @@ void Trainer::set_up_reducer() {
 TrainSummary Trainer::run() {
   t_start_ = Clock::now();
   window_ = LogWindow{};
-  bool stop = false;
+  bool stop = opts_.resume && dev_eval_->patience_exhausted(st_);
+  if (stop)
+    spdlog::info("the resumed run had stopped early (no improvement in {} evaluations): finishing it",
+                 st_.evals_without_improvement);
   for (int64_t epoch = st_.epoch; epoch < cfg_.optim.epochs && !stop; ++epoch) {
     stop = train_epoch(epoch);
     if (stopped_mid_run_) return sum_;
@@ -278,6 +290,9 @@ bool Trainer::train_epoch(int64_t epoch) {
   acc_ = StepAccumulator{};
   for (int64_t bi = st_.batch_in_epoch; bi < nb && !stop; ++bi) {
     const bool step_end = (bi + 1) % accum_ == 0 || bi + 1 == nb;
+    // Dropout draws: rank 0 continues the default generator (saved in checkpoints); the others
+    // get a stream per optimizer step, so a resumed run draws what the uninterrupted one did.
+    if (rank_ > 0 && bi % accum_ == 0) torch::manual_seed(masking_seed(cfg_.optim.seed + 1, st_.step, 0, rank_));
     const std::vector<int64_t> mine = rank_share(plan_.batches[static_cast<size_t>(bi)], rank_, world_);
     if (step_end && reducer_) reducer_->prepare();
     if (!mine.empty()) {  // a rank whose share is empty still joins the all-reduce (with zeros)
@@ -420,10 +435,15 @@ bool Trainer::evaluate_dev(double epoch_pos) {
 
 void Trainer::write_checkpoint() {
   st_.loss_scale = scaler_->scale();
+  st_.loss_scale_good_steps = scaler_->good_steps();
+  st_.skipped_steps = scaler_->skipped_steps();
   if (!leader_) return;
   const std::string dir = (fs::path(cfg_.output_dir) / ("checkpoint-" + std::to_string(st_.step))).string();
   save_checkpoint(dir, *tm_.model, *opt_.adamw, st_, mask_gen_);
-  prune_checkpoints(cfg_.output_dir, cfg_.checkpoint.keep_last);
+  std::vector<std::string> keep = {dir};
+  if (cfg_.checkpoint.keep_best && st_.best_step >= 0)  // when a checkpoint was written at that step
+    keep.push_back((fs::path(cfg_.output_dir) / ("checkpoint-" + std::to_string(st_.best_step))).string());
+  prune_checkpoints(cfg_.output_dir, cfg_.checkpoint.keep_last, keep);
 }
 
 // A signal (on signal_ranks ranks) or stop_after_steps: checkpoint and leave, to be resumed.

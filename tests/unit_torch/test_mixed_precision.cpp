@@ -67,3 +67,14 @@ TEST(Precision, Fp16NeedsCudaBf16RunsOnCpu) {
   }
   EXPECT_EQ(mm(), torch::kFloat);  // and off again after the scope
 }
+
+TEST(LossScaler, ResumedCounterGrowsOnTime) {
+  // A checkpoint keeps the clean steps since the last change: resumed with 2 of 3, the next clean
+  // step doubles the scale, as it would have without the interruption.
+  LossScaler s(true, 1024.0, /*growth_interval=*/3, /*good_steps=*/2, /*skipped_steps=*/5);
+  EXPECT_EQ(s.good_steps(), 2);
+  EXPECT_EQ(s.skipped_steps(), 5);
+  s.update(true);
+  EXPECT_EQ(s.scale(), 2048.0);
+  EXPECT_EQ(s.good_steps(), 0);
+}

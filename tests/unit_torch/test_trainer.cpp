@@ -22,6 +22,7 @@
 #include "io/tensorboard_writer.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "support/file_bytes.h"
 #include "text/sentencepiece_tokenizer.h"
 #include "text/utf8.h"
 #include "train/checkpoint.h"
@@ -164,6 +165,77 @@ TEST(Trainer, ResumeContinuesExactly) {
   auto wa = load_safetensors(a.output_dir + last), wb = load_safetensors(b.output_dir + last);
   ASSERT_EQ(wa.size(), wb.size());
   for (auto& [name, t] : wa) EXPECT_TRUE(torch::equal(t, wb.at(name))) << name;
+}
+
+TEST(Trainer, FreshRunRefusesAnEarlierRunsCheckpoints) {
+  // Started afresh among another run's checkpoints, a run pruned its own and, resumed, continued
+  // the other one: it is refused, naming --resume; --resume continues.
+  const std::string base = tiny_data().dir;
+  TrainConfig c = tiny_config(base + "/run-reused");
+  c.optim.epochs = 1;
+  run_training(c, {});
+  try {
+    run_training(c, {});
+    FAIL() << "a fresh run started over an earlier run's checkpoints";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checkpoint-"), std::string::npos) << e.what();
+  }
+  TrainOptions resume;
+  resume.resume = true;
+  EXPECT_NO_THROW(run_training(c, resume));
+}
+
+TEST(Trainer, ResumingAnEarlyStoppedRunFinishesIt) {
+  const std::string base = tiny_data().dir;
+  TrainConfig c = tiny_config(base + "/run-early-stopped");
+  c.optim.epochs = 6;
+  c.early_stopping.patience = 1;
+  c.early_stopping.min_delta = 1.0;  // no evaluation after the first improves by that much
+  TrainSummary first = run_training(c, {});
+  const size_t logged = train_losses(c.output_dir).size();
+  ASSERT_LT(first.epochs_trained, 6.0) << "the run did not stop early";
+  TrainOptions resume;
+  resume.resume = true;
+  TrainSummary again = run_training(c, resume);
+  EXPECT_EQ(again.steps, first.steps);
+  EXPECT_EQ(train_losses(c.output_dir).size(), logged) << "the resumed run trained on";
+}
+
+TEST(Trainer, TestSplitIsScoredAtTheShippedThresholdEvenOutsideTheSweep) {
+  // No dev split: the model ships with threshold 0.5, which the sweep below does not hold; the
+  // test score printed and returned is the one at 0.5, not at the sweep's first threshold.
+  const TinyData& d = tiny_data();
+  TrainConfig c = tiny_config(d.dir + "/run-no-dev");
+  c.data.dev.clear();
+  c.data.test = d.dev_h5;
+  c.optim.epochs = 1;
+  c.eval.thresholds = {0.1, 0.2, 0.3};
+  TrainSummary s = run_training(c, {});
+  std::ifstream f(s.report_path);
+  const nlohmann::json rep = nlohmann::json::parse(f);
+  bool found = false;
+  for (const auto& row : rep.at("sweep")) {
+    if (std::fabs(row.at("threshold").get<double>() - 0.5) > 1e-6) continue;
+    found = true;
+    EXPECT_DOUBLE_EQ(row.at("micro").at("f1").get<double>(), s.test_micro_f1);
+  }
+  EXPECT_TRUE(found) << "0.5 was not scored: " << rep.dump().substr(0, 400);
+}
+
+TEST(Trainer, TokenizerGivenAsAFileIsExportedItself) {
+  // model.tokenizer names ko.model in a folder that also holds an unrelated spm.model: best/ gets
+  // ko.model's bytes (as spm.model), not the neighbour's.
+  const TinyData& d = tiny_data();
+  const std::string tok = d.dir + "/tok-file";
+  fs::create_directories(tok);
+  fs::copy_file(d.spm, tok + "/ko.model", fs::copy_options::overwrite_existing);
+  test::write_file_bytes(tok + "/spm.model", "not this tokenizer");
+  TrainConfig c = tiny_config(d.dir + "/run-tok-file");
+  c.model.tokenizer = tok + "/ko.model";
+  c.optim.epochs = 1;
+  run_training(c, {});
+  EXPECT_EQ(test::read_file_bytes(c.output_dir + "/best/spm.model"), test::read_file_bytes(d.spm));
 }
 
 TEST(Trainer, OverfitsAFewExamplesToF1One) {
@@ -536,4 +608,16 @@ TEST(Trainer, FailedCheckpointWriteIsAnErrorAndLeavesNoDebris) {
   torch::optim::AdamW opt2(other->parameters(), torch::optim::AdamWOptions(1e-3));
   EXPECT_NO_THROW(load_checkpoint(dir + "/checkpoint-1", *other, &opt2, nullptr));
   EXPECT_TRUE(torch::equal(other->weight, lin->weight));
+}
+
+TEST(CheckpointDirs, PruneKeepsTheProtectedOnesAndCountsThem) {
+  // keep_last 2 over checkpoint-10..40, the best (10) and the newest (40) protected: 20 and 30 go.
+  const std::string dir = tiny_data().dir + "/prune";
+  for (int s : {10, 20, 30, 40}) fs::create_directories(dir + "/checkpoint-" + std::to_string(s));
+  prune_checkpoints(dir, 2, {dir + "/checkpoint-40", dir + "/checkpoint-10"});
+  EXPECT_EQ(list_checkpoints(dir), (std::vector<std::string>{dir + "/checkpoint-10", dir + "/checkpoint-40"}));
+  // The one just written survives even when it has the lowest step number.
+  fs::create_directories(dir + "/checkpoint-5");
+  prune_checkpoints(dir, 1, {dir + "/checkpoint-5"});
+  EXPECT_EQ(list_checkpoints(dir), (std::vector<std::string>{dir + "/checkpoint-5"}));
 }
