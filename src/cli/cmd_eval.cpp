@@ -44,7 +44,9 @@ void add_eval_command(CLI::App& app) {
       pc.inputs.push_back(in);
       pc.tokenizer = a->model;
       pc.unit_mode = p.info().unit_mode;
-      pc.max_length = p.info().max_length;
+      pc.max_length = p.info().max_length;  // rows, spans and windows as the model was trained on
+      pc.max_span_width = p.info().max_span_width;
+      pc.window_stride = p.info().window_stride;
       for (size_t i = 0; i < p.info().labels.size(); ++i)
         pc.labels.push_back(SchemaLabel{p.info().labels[i], p.info().descriptions[i]});
       pc.output_dir = tmp.string();

@@ -329,6 +329,9 @@ void PreparedWriter::add(const PreparedExample& ex) {
   source_.push_back(ex.source);
   weight_.push_back(ex.weight);
   silver_.push_back(ex.silver);
+  if (ex.lost_gold.size() % 3 != 0) throw std::invalid_argument("PreparedWriter::add: lost_gold holds triples");
+  lost_.insert(lost_.end(), ex.lost_gold.begin(), ex.lost_gold.end());
+  lost_off_.push_back(static_cast<int64_t>(lost_.size()));
 }
 
 void PreparedWriter::write() {
@@ -394,6 +397,8 @@ void PreparedWriter::write_contents(int64_t f) {
   write_dataset(f, fn, "/examples/source", source_);
   write_dataset(f, fn, "/examples/weight", weight_);
   write_dataset(f, fn, "/examples/silver", silver_);
+  write_dataset(f, fn, "/lost/gold", lost_);
+  write_dataset(f, fn, "/lost/offsets", lost_off_);
 
   write_scalar_attr<int32_t>(f, fn, "format_version", meta_.format_version);
   write_string_attr(f, fn, "tokenizer_fingerprint", meta_.tokenizer_fingerprint);
@@ -501,6 +506,14 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
     per_example("/examples/source", source_);
     per_example("/examples/weight", weight_);
     per_example("/examples/silver", silver_);
+    if (H5Lexists(f, "/lost", H5P_DEFAULT) > 0) {  // written since 2026-12-07; older files have none
+      lost_ = read_all<int32_t>(f, path_, "/lost/gold");
+      lost_off_ = read_all<int64_t>(f, path_, "/lost/offsets");
+      check_offsets(path_, "/lost/offsets", lost_off_, n_, static_cast<int64_t>(lost_.size()));
+      for (int64_t k = 0; k < n_; ++k)
+        if ((lost_off_[k + 1] - lost_off_[k]) % 3 != 0)
+          throw InputError(path_, 0, "/lost/gold", "row " + std::to_string(k) + " does not hold (start, end, label) triples");
+    }
 
     int64_t len = 0, len2 = 0;
     auto open_group = [&](const char* off_name, std::vector<int64_t>* off,
@@ -608,6 +621,7 @@ void PreparedReader::read_run(int64_t a, int64_t b, std::vector<PreparedExample>
     p.source = source_[j];
     p.weight = weight_[j];
     p.silver = silver_[j];
+    if (!lost_off_.empty()) p.lost_gold.assign(lost_.begin() + lost_off_[i], lost_.begin() + lost_off_[i + 1]);
     out->push_back(std::move(p));
   }
 }
@@ -668,6 +682,10 @@ void PreparedReader::remap(PreparedExample* ex) const {
   for (const UnitSpan& sp : ex->spans)
     if (mapped(sp.label) >= 0) spans.push_back(UnitSpan{sp.start, sp.end, mapped(sp.label)});
   ex->spans = std::move(spans);
+  std::vector<int32_t> lost;
+  for (size_t k = 0; k + 2 < ex->lost_gold.size(); k += 3)
+    if (mapped(ex->lost_gold[k + 2]) >= 0) lost.insert(lost.end(), {ex->lost_gold[k], ex->lost_gold[k + 1], mapped(ex->lost_gold[k + 2])});
+  ex->lost_gold = std::move(lost);
 }
 
 PreparedExample PreparedReader::get(int64_t i) {

@@ -65,6 +65,8 @@ class PreparedWriter {
   std::vector<int32_t> length_tokens_, text_char_offset_, example_index_, source_;
   std::vector<float> weight_;
   std::vector<uint8_t> silver_;
+  std::vector<int32_t> lost_;
+  std::vector<int64_t> lost_off_{0};
 };
 
 // Whether `path` is an HDF5 file carrying the prepared-data attributes (format_version): a split
@@ -129,6 +131,8 @@ class PreparedReader {
   std::vector<int32_t> length_tokens_, text_char_offset_, example_index_, source_;
   std::vector<float> weight_;
   std::vector<uint8_t> silver_;
+  std::vector<int32_t> lost_;         // /lost/gold, read whole (a few per document); empty in older files
+  std::vector<int64_t> lost_off_;     // /lost/offsets (empty in older files)
   int64_t elements_read_ = 0;
   // After select_labels: prepared label id -> selected id (-1 = dropped), and the rows kept
   // (original row numbers; empty = all rows).

@@ -307,21 +307,30 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       sr.same_span += ov.same_span;
       // Entity -> unit span over the whole text.
       std::vector<UnitSpan> spans;
+      std::vector<const Entity*> span_entity;  // parallel to spans
+      std::vector<int32_t> lost;  // (start, end, label) of the gold entities no row holds
+      auto lose = [&](const Entity& e) {
+        lost.insert(lost.end(), {static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), label_id.at(e.label)});
+      };
       for (const Entity& e : l.ex.entities) {
         ++sr.entities;
         int32_t f, g;
         if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g)) {
           ++sr.unaligned;
+          lose(e);
         } else if (g - f + 1 > cfg.max_span_width) {
           ++sr.too_wide;
+          lose(e);
         } else {
           spans.push_back(UnitSpan{f, g, label_id.at(e.label)});
+          span_entity.push_back(&e);
         }
       }
       auto wins = unit_windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
       if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size())))
         ++sr.windowed;
       std::vector<bool> kept(spans.size(), false);
+      const size_t first_row = rows.size();
       for (const auto& [a, b] : wins) {
         PreparedExample p = window_row(u, cps, a, b, cfg.max_length);
         for (size_t s = 0; s < spans.size(); ++s)
@@ -339,7 +348,11 @@ PrepareReport prepare(const PrepareConfig& cfg) {
         sr.spans += static_cast<int64_t>(p.spans.size());
         rows.push_back(std::move(p));
       }
-      for (bool k : kept) sr.truncated_entities += !k;
+      for (size_t k = 0; k < kept.size(); ++k) {
+        sr.truncated_entities += !kept[k];
+        if (!kept[k]) lose(*span_entity[k]);
+      }
+      if (rows.size() > first_row) rows[first_row].lost_gold = std::move(lost);  // its first row carries them
     }
     PreparedMeta m = meta;
     m.num_examples = static_cast<int64_t>(rows.size());

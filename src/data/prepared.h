@@ -26,6 +26,10 @@ struct PreparedExample {
   int32_t source = 0;                    // index into the file's source-name table
   float weight = 1.0f;
   uint8_t silver = 0;                    // 1 = silver (generated) data, 0 = gold
+  // Gold entities of the document that no row holds (a boundary inside a unit, wider than
+  // max_span_width, or in no window whole), as (start, end, label) triples in code points of the
+  // whole document, on its first row only: evaluation counts them as missed, not as absent.
+  std::vector<int32_t> lost_gold;
 };
 
 // File-level metadata stored as HDF5 attributes.

@@ -99,6 +99,10 @@ EvalResult evaluate(ExtractorImpl& model, PreparedReader& reader, BatchBuilder& 
         g.end += c0;
         doc.gold.push_back(std::move(g));
       }
+      // Gold the model cannot reach (prepare could not place it on any row): still gold, so missed.
+      for (size_t k = 0; k + 2 < ex[i].lost_gold.size(); k += 3)
+        doc.gold.push_back(Entity{ex[i].lost_gold[k], ex[i].lost_gold[k + 1],
+                                  builder.labels().at(static_cast<size_t>(ex[i].lost_gold[k + 2]))});
       doc.windows.resize(per_threshold.size());
       for (size_t t = 0; t < per_threshold.size(); ++t)
         doc.windows[t].push_back(WindowEntities{c0, c1, std::move(per_threshold[t])});

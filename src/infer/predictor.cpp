@@ -45,6 +45,7 @@ Predictor::Predictor(const std::string& model_dir, const std::string& device) : 
   impl_->ckpt = load_gliner2_checkpoint(model_dir, lo);
   impl_->ckpt.model->eval();
   PredictorInfo& info_ = impl_->info;
+  info_.max_span_width = static_cast<int>(impl_->ckpt.model->config.max_width);
   const fs::path info = fs::path(model_dir) / "gtrain.json";
   if (fs::exists(info)) {
     std::ifstream f(info);

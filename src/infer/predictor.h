@@ -21,6 +21,7 @@ struct PredictorInfo {
   std::vector<std::string> descriptions;  // same length as labels
   int max_length = 512;                   // text tokens per window; longer texts are windowed
   int window_stride = 16;                 // units shared by consecutive windows (prepare's)
+  int max_span_width = 8;                 // the model's max_width: the widest span it scores
 };
 
 // The schema to predict with (`gtrain predict --labels A,B --description A=...`): the named labels

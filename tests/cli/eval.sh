@@ -15,6 +15,11 @@ with open(sys.argv[2] + "/data.jsonl", "w") as f, open(sys.argv[2] + "/texts.txt
         f.write(json.dumps({"input": e["text"], "output": {"entities": e["gold"]}}, ensure_ascii=False) + "\n")
         t.write(e["text"] + "\n")
 PY
+# Gold the model's units cannot hold still counts: "당뇨병" inside the word "당뇨병으로" (word units)
+# and a Procedure wider than the model's max_width (8 words) are missed, not left out of the support.
+printf '%s\n' '{"input": "당뇨병으로 입원", "output": {"entities": {"Disease": ["당뇨병"]}}}' \
+  '{"input": "a b c d e f g h i j k l m n", "output": {"entities": {"Procedure": ["a b c d e f g h i j k l m n"]}}}' >> "$T/data.jsonl"
+printf '%s\n' '당뇨병으로 입원' 'a b c d e f g h i j k l m n' >> "$T/texts.txt"
 "$G" eval "$FX" "$T/data.jsonl" --thresholds 0.3,0.5 -o "$T/report" > "$T/stdout" || fail "eval exited $?"
 [ -s "$T/report/eval_report.json" ] && [ -s "$T/report/eval_report.md" ] || fail "report files missing"
 grep -q "micro" "$T/stdout" || fail "no table printed"

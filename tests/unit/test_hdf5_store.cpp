@@ -57,6 +57,7 @@ std::vector<PreparedExample> test_examples() {
   {
     PreparedExample p;
     p.text = "이순신은 조선의 장군이다.";
+    p.lost_gold = {0, 3, 1, 5, 7, 2};  // gold no row holds: an LC and a 날짜
     p.token_ids = {5, 1234, 77, 8000, 2};
     p.unit_token = {0, 1, 2, 3};
     p.unit_char_start = {0, 5, 9, 13};
@@ -129,6 +130,7 @@ void expect_same(const PreparedExample& a, const PreparedExample& b) {
   EXPECT_EQ(a.source, b.source);
   EXPECT_EQ(0, std::memcmp(&a.weight, &b.weight, sizeof(float)));
   EXPECT_EQ(a.silver, b.silver);
+  EXPECT_EQ(a.lost_gold, b.lost_gold);
 }
 
 void write_file(const std::string& path, const PreparedMeta& m, const std::vector<PreparedExample>& rows) {
@@ -456,6 +458,13 @@ TEST(Hdf5Store, SelectLabelsRemapsAndRefusesUnknown) {
   EXPECT_EQ(r.meta().label_descriptions, std::vector<std::string>{"location"});
   for (int64_t i = 0; i < r.size(); ++i)
     for (const UnitSpan& s : r.get(i).spans) EXPECT_EQ(s.label, 0);
+  bool lost_seen = false;  // the lost LC keeps its offsets under the new id; the 날짜 is dropped
+  for (int64_t i = 0; i < r.size(); ++i)
+    if (r.get(i).text == rows[0].text) {
+      EXPECT_EQ(r.get(i).lost_gold, (std::vector<int32_t>{0, 3, 0}));
+      lost_seen = true;
+    }
+  EXPECT_TRUE(lost_seen);
   PreparedReader r2(path);
   EXPECT_THROW(r2.select_labels({SchemaLabel{"Symptom", ""}}), InputError);
   PreparedReader r3(path);
