@@ -34,6 +34,17 @@ std::string num(double v) {
 
 const std::vector<std::string> kMetrics = {"micro_f1", "macro_f1", "micro_precision", "micro_recall", "loss"};
 
+// ASHA in epochs sets every trial's optim.epochs to its budget, which would replace a searched
+// optim.epochs without a word.
+void check_space_against_asha(const SweepConfig& s, const YAML::Node& space, const std::string& path) {
+  if (!s.asha.enabled || s.asha.unit != "epochs") return;
+  for (const SearchDim& d : s.space)
+    if (d.key == "optim.epochs")
+      throw InputError(path, yaml_line(space[d.key]), "space.optim.epochs",
+                       "ASHA (asha.unit: epochs) trains every trial for asha.max_budget epochs, which would replace the "
+                       "searched optim.epochs: search it with asha: {enabled: false}, or leave the length to ASHA");
+}
+
 }  // namespace
 
 std::vector<double> AshaSettings::rungs() const {
@@ -127,6 +138,7 @@ SweepConfig load_sweep_config(const std::string& path) {
       throw InputError(path, yaml_line(a["reduction_factor"]), "asha.reduction_factor", "must be > 1");
     if (h.max_budget < 0) throw InputError(path, yaml_line(a["max_budget"]), "asha.max_budget", "must be >= 0");
   }
+  check_space_against_asha(s, space, path);
   s.output_dir = abs(get_string(root, "output_dir", path, "", "runs/sweep"));
   return s;
 }

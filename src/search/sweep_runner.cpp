@@ -271,6 +271,23 @@ struct TrialGroup {
   double max_budget;
 };
 
+// A trial's overrides of the base config: the fixed ones, its parameters, then what the sweep
+// decides (seed, folder, metric). Only ASHA in epochs sets optim.epochs (to its budget); without
+// ASHA a trial trains the base's epochs or its own searched ones.
+std::vector<std::string> trial_overrides(const SweepConfig& s, const TrialSpec& spec, const TrialGroup& g) {
+  std::vector<std::string> ov = s.fixed_overrides;
+  ov.insert(ov.end(), spec.params.begin(), spec.params.end());
+  char trial_dir[32];
+  std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
+  ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
+  ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
+  ov.push_back("early_stopping.metric=" + s.metric);
+  ov.push_back("log.progress=plain");
+  if (s.asha.enabled && s.asha.unit == "epochs" && g.max_budget > 0)
+    ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
+  return ov;
+}
+
 // One trial on this group: its config (the base, the trial's parameters, its seed and folder),
 // training with ASHA's rung decisions at each evaluation, and its result. A failure is the
 // trial's, not the sweep's; a stop signal ends the sweep.
@@ -279,16 +296,7 @@ TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGr
   res.spec = spec;
   res.ranks = g.group->size();
   try {
-    std::vector<std::string> ov = s.fixed_overrides;
-    ov.insert(ov.end(), spec.params.begin(), spec.params.end());
-    char trial_dir[32];
-    std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
-    ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
-    ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
-    ov.push_back("early_stopping.metric=" + s.metric);
-    ov.push_back("log.progress=plain");
-    if (s.asha.unit == "epochs" && g.max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
-    const TrainConfig cfg = load_train_config(s.base_config, ov);
+    const TrainConfig cfg = load_train_config(s.base_config, trial_overrides(s, spec, g));
     if (g.group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
     g.control->barrier("sweep trial start");
     size_t next_rung = 0;

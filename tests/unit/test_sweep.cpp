@@ -91,6 +91,18 @@ TEST_F(SweepTest, BadFilesNameTheKey) {
                "asha.reduction_factor");
 }
 
+TEST_F(SweepTest, AshaInEpochsRefusesASearchedEpochs) {
+  // ASHA in epochs trains every trial for max_budget epochs: a searched optim.epochs would be replaced.
+  expect_error("base: base.yaml\nspace: {optim.epochs: {type: choice, values: [1, 3]}}\nasha: {max_budget: 4}\n",
+               "space.optim.epochs");
+  expect_error("base: base.yaml\nspace: {optim.epochs: {type: int, low: 1, high: 3}}\nasha: {enabled: true}\n",
+               "asha: {enabled: false}");
+  // Without ASHA each trial trains its own epochs.
+  const SweepConfig s = load_sweep_config(
+      write("base: base.yaml\nspace: {optim.epochs: {type: choice, values: [1, 3]}}\nasha: {enabled: false}\n"));
+  EXPECT_FALSE(s.asha.enabled);
+}
+
 TEST(Asha, DecisionsAreDeterministicAndWaitForLowerTrials) {
   AshaScheduler a({1, 2}, 2.0);
   a.report(0, 0, 0.5);

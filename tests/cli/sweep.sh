@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `gtrain sweep` in one process on a tiny model (a few seconds per trial): a searched optim.epochs
+# is what each trial trains when ASHA is off.
+G=$1; SRC=$2
+source "$(dirname "$0")/common.sh"
+export OMP_NUM_THREADS=1
+"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 400 \
+  --vocab-size-is-max >"$T/spm.log" 2>&1 || { cat "$T/spm.log"; fail "tokenizer train"; }
+head -n 24 "$SRC/data/ko-medical/train.jsonl" > "$T/train.jsonl"
+head -n 8 "$SRC/data/ko-medical/dev.jsonl" > "$T/dev.jsonl"
+# 24 rows, batch 8 x accumulation 1: 3 steps per epoch.
+cat > "$T/tiny.yaml" <<Y
+model:
+  encoder: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, position_buckets: 16}
+  tokenizer: spm.model
+  max_width: 4
+data:
+  prepare:
+    tokenizer: spm.model
+    max_length: 96
+    inputs:
+      - {path: train.jsonl, format: gliner2, split: train}
+      - {path: dev.jsonl, format: gliner2, split: dev}
+  cache_dir: cache
+optim: {encoder_lr: 1.0e-3, head_lr: 2.0e-3, epochs: 2, batch_size: 8, grad_accum: 1, seed: 7}
+early_stopping: {patience: 0}
+checkpoint: {keep_last: 1}
+log: {tensorboard: false, progress: plain}
+output_dir: run
+Y
+cd "$T"
+show() { tail -n 30 "$1"; }
+# ended DIR TRIAL KEY: KEY of the trial's trial_end record in DIR/journal.jsonl
+ended() {
+  python3 - "$@" <<'PY'
+import json, sys
+d, trial, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+v = None
+for line in open(f"{d}/journal.jsonl"):
+    r = json.loads(line)
+    if r.get("event") == "trial_end" and r["trial"] == trial:
+        v = r.get(key)
+print(v if not isinstance(v, float) or v != int(v) else int(v))
+PY
+}
+# field FILE KEY: the value of a "key: value" line of a resolved config
+field() { sed -n "s/^ *$2: *//p" "$1" | head -n 1; }
+
+# A searched optim.epochs with ASHA off: every trial trains its own epochs, as best_config.yaml says.
+cat > epochs.yaml <<Y
+base: tiny.yaml
+space: {optim.epochs: {type: choice, values: [1, 3]}}
+method: grid
+asha: {enabled: false}
+output_dir: epochs
+Y
+"$G" sweep epochs.yaml >epochs.log 2>&1 || { show epochs.log; fail "sweep over optim.epochs"; }
+[ "$(field epochs/trials/trial-0000/config.yaml epochs)" = 1 ] || fail "trial 0 did not train its 1 epoch"
+[ "$(field epochs/trials/trial-0001/config.yaml epochs)" = 3 ] || fail "trial 1 did not train its 3 epochs"
+[ "$(ended epochs 0 steps)" = 3 ] || fail "trial 0 did not take 1 epoch x 3 steps"
+[ "$(ended epochs 1 steps)" = 9 ] || fail "trial 1 did not take 3 epochs x 3 steps"
+
+echo PASS
