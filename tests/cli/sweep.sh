@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `gtrain sweep` in one process on a tiny model (a few seconds per trial): a searched optim.epochs
-# is what each trial trains when ASHA is off.
+# is what each trial trains when ASHA is off; a sweep without a dev split is refused, and a trial
+# that never evaluated on dev fails instead of reporting a score.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
@@ -59,5 +60,18 @@ Y
 [ "$(field epochs/trials/trial-0001/config.yaml epochs)" = 3 ] || fail "trial 1 did not train its 3 epochs"
 [ "$(ended epochs 0 steps)" = 3 ] || fail "trial 0 did not take 1 epoch x 3 steps"
 [ "$(ended epochs 1 steps)" = 9 ] || fail "trial 1 did not take 3 epochs x 3 steps"
+
+# No dev split to rank trials by: refused before any trial runs, naming the config and data.dev.
+grep -v "dev.jsonl" tiny.yaml > nodev.yaml
+sed 's/base: tiny.yaml/base: nodev.yaml/; s/output_dir: epochs/output_dir: nodev/' epochs.yaml > nodev-sweep.yaml
+expect_error "nodev.yaml.*data.dev" "$G" sweep nodev-sweep.yaml
+[ ! -e nodev/trials ] && [ ! -e nodev/best_config.yaml ] || fail "a sweep without a dev split ran trials"
+# A trial that never evaluates (eval.every_steps past its last step) fails instead of reporting a score.
+sed 's/output_dir: epochs/output_dir: noeval/; s/^space:.*/space: {eval.every_steps: {type: choice, values: [1000, 1]}}/' \
+  epochs.yaml > noeval.yaml
+"$G" sweep noeval.yaml >noeval.log 2>&1 || { show noeval.log; fail "sweep with a trial that never evaluates"; }
+[ "$(ended noeval 0 status)" = failed ] || fail "trial 0 (no dev evaluation) not recorded as failed"
+ended noeval 0 error | grep -q "eval.every_steps" || fail "trial 0's error does not name eval.every_steps"
+[ "$(ended noeval 1 status)" = completed ] || fail "trial 1 (evaluated every step) did not complete"
 
 echo PASS
