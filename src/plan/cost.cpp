@@ -43,7 +43,7 @@ struct TrialBudget {
 
 // What one trial trains: without ASHA its own epochs; under ASHA the expected budget of
 // asha_expected_budget up to max_budget (in epochs: the base's epochs when the file gives none;
-// in steps: epochs x steps per epoch when the file gives none).
+// in steps: max_budget steps, or its epochs' steps if those end first).
 TrialBudget trial_budget(const AshaSettings& a, double epochs, int64_t steps_per_epoch) {
   if (!a.enabled) return {epochs, epochs};
   if (a.unit != "steps") {
@@ -51,7 +51,7 @@ TrialBudget trial_budget(const AshaSettings& a, double epochs, int64_t steps_per
     return {asha_expected_budget(a, m), m};
   }
   const double spe = static_cast<double>(std::max<int64_t>(1, steps_per_epoch));
-  const double m = a.max_budget > 0 ? a.max_budget : epochs * spe;
+  const double m = std::min(a.max_budget, epochs * spe);
   return {asha_expected_budget(a, m) / spe, m / spe};
 }
 

@@ -137,6 +137,10 @@ SweepConfig load_sweep_config(const std::string& path) {
     if (!(h.reduction_factor > 1))
       throw InputError(path, yaml_line(a["reduction_factor"]), "asha.reduction_factor", "must be > 1");
     if (h.max_budget < 0) throw InputError(path, yaml_line(a["max_budget"]), "asha.max_budget", "must be >= 0");
+    if (h.enabled && h.unit == "steps" && h.max_budget == 0)
+      throw InputError(path, yaml_line(a), "asha.max_budget",
+                       "unit: steps needs max_budget, a full trial's optimizer steps (steps per epoch depend on the "
+                       "data, the batch and the ranks per trial; only unit: epochs defaults to the base's epochs)");
   }
   check_space_against_asha(s, space, path);
   s.output_dir = abs(get_string(root, "output_dir", path, "", "runs/sweep"));

@@ -351,6 +351,7 @@ TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGr
     TrainOptions to;
     to.group = g.group;
     to.on_eval = rung_decisions(s, spec, g, &evaluations);
+    if (s.asha.enabled && s.asha.unit == "steps") to.max_steps = static_cast<int64_t>(std::ceil(g.max_budget));
     const TrainSummary sum = run_training(cfg, to);
     if (sum.stop_signal) {
       // Preempted (or the launcher is ending the job): the trial did not end; it is not
@@ -395,6 +396,8 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
                          ", and this config (with the sweep's set:) has no dev split: give data.dev, or an input of "
                          "data.prepare with split: dev (or data.prepare.split.dev > 0)");
   const uint64_t base_seed = base.optim.seed;
+  if (s.asha.enabled && s.asha.unit == "steps" && !(s.asha.max_budget > 0))  // load_sweep_config refuses it first
+    throw InputError(s.file, 0, "asha.max_budget", "unit: steps needs max_budget, a full trial's optimizer steps");
   const double max_budget = s.asha.max_budget > 0 ? s.asha.max_budget
                             : s.asha.unit == "epochs" ? static_cast<double>(base.optim.epochs) : 0.0;
   SweepConfig sc = s;

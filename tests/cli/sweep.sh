@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `gtrain sweep` in one process on a tiny model (a few seconds per trial): a searched optim.epochs
 # is what each trial trains when ASHA is off; a sweep without a dev split is refused, and a trial
-# that never evaluated on dev fails instead of reporting a score.
+# that never evaluated on dev fails instead of reporting a score; ASHA in steps needs max_budget
+# and stops a trial there.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
@@ -73,5 +74,17 @@ sed 's/output_dir: epochs/output_dir: noeval/; s/^space:.*/space: {eval.every_st
 [ "$(ended noeval 0 status)" = failed ] || fail "trial 0 (no dev evaluation) not recorded as failed"
 ended noeval 0 error | grep -q "eval.every_steps" || fail "trial 0's error does not name eval.every_steps"
 [ "$(ended noeval 1 status)" = completed ] || fail "trial 1 (evaluated every step) did not complete"
+
+# ASHA in steps: max_budget is required, and a trial stops there (2 epochs x 3 steps would be 6).
+sed 's/output_dir: epochs/output_dir: steps/; s/^space:.*/space: {optim.head_lr: {type: choice, values: [2.0e-3]}}/' \
+  epochs.yaml > steps.yaml
+sed -i 's/^asha:.*/asha: {enabled: true, grace_period: 1, reduction_factor: 2, unit: steps}/' steps.yaml
+echo "set: {eval.every_steps: 1}" >> steps.yaml
+expect_error "steps.yaml.*asha.max_budget" "$G" sweep steps.yaml
+sed -i 's/unit: steps}/unit: steps, max_budget: 4}/' steps.yaml
+"$G" sweep steps.yaml >steps.log 2>&1 || { show steps.log; fail "sweep in steps"; }
+[ "$(ended steps 0 status)" = completed ] || fail "the trial in steps did not complete"
+[ "$(ended steps 0 steps)" = 4 ] || fail "the trial trained $(ended steps 0 steps) steps, not max_budget 4"
+grep -q '"event":"rung".*"rung":1' steps/journal.jsonl || fail "no report at rung 1 (2 steps)"
 
 echo PASS

@@ -304,6 +304,12 @@ TEST(PlanCost, SweepWorkFromAFile) {
   s.asha.max_budget = 40;
   s.asha.grace_period = 10;
   EXPECT_NEAR(sweep_work(s, 4, 10).epochs_per_trial, 1 + 1.0 / 2 + 2.0 / 4, 1e-12);
+  // A step budget past the base's 4 epochs x 10 steps: the trial ends with its epochs, at 40 steps
+  // (rungs 10 and 20 below it, as with max_budget 40).
+  s.asha.max_budget = 100;
+  const SweepWork capped = sweep_work(s, 4, 10);
+  EXPECT_NEAR(capped.epochs_per_trial, 1 + 1.0 / 2 + 2.0 / 4, 1e-12);
+  EXPECT_DOUBLE_EQ(capped.full_epochs, 4);
 }
 
 TEST(PlanCost, SweepWorkWithoutAshaTrainsEachTrialsEpochs) {

@@ -89,6 +89,9 @@ TEST_F(SweepTest, BadFilesNameTheKey) {
   expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nmetric: f1\n", "metric");
   expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {reduction_factor: 1}\n",
                "asha.reduction_factor");
+  // A budget in steps has no default (steps per epoch depend on the data, the batch, the ranks).
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {unit: steps}\n",
+               "asha.max_budget");
 }
 
 TEST_F(SweepTest, AshaInEpochsRefusesASearchedEpochs) {
