@@ -70,6 +70,7 @@ class Coordinator {
     const std::vector<json> old = SweepJournal::read(jpath);
     if (!old.empty() && !resume)
       throw std::runtime_error("sweep: " + jpath + " exists (an earlier sweep): pass --resume to continue it, or choose another output_dir");
+    check_journal_matches(jpath, old, s, trials_);
     std::map<int64_t, std::vector<std::pair<size_t, double>>> rungs;
     for (const json& r : old) {
       const std::string ev = r.value("event", "");
@@ -92,7 +93,7 @@ class Coordinator {
     journal_ = std::make_unique<SweepJournal>(jpath);
     journal_->write({{"event", "sweep"}, {"resumed", resume && !old.empty()}, {"file", s.file}, {"trials", trials_.size()},
                      {"groups", groups}, {"already_ended", skipped_done_}, {"asha", s.asha.enabled},
-                     {"rungs", s.asha.rungs()}});
+                     {"rungs", s.asha.rungs()}, {"set", s.fixed_overrides}, {"metric", s.metric}});
     if (skipped_done_) spdlog::info("sweep: resuming: {} trial(s) already ended, {} to run", skipped_done_, pending_.size());
   }
 

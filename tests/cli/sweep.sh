@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `gtrain sweep` in one process on a tiny model (a few seconds per trial): a searched optim.epochs
-# is what each trial trains when ASHA is off; a sweep without a dev split is refused, and a trial
-# that never evaluated on dev fails instead of reporting a score; ASHA in steps needs max_budget
-# and stops a trial there.
+# is what each trial trains when ASHA is off; --resume with an edited sweep file is refused; a
+# sweep without a dev split is refused, and a trial that never evaluated on dev fails instead of
+# reporting a score; ASHA in steps needs max_budget and stops a trial there.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
@@ -61,6 +61,17 @@ Y
 [ "$(field epochs/trials/trial-0001/config.yaml epochs)" = 3 ] || fail "trial 1 did not train its 3 epochs"
 [ "$(ended epochs 0 steps)" = 3 ] || fail "trial 0 did not take 1 epoch x 3 steps"
 [ "$(ended epochs 1 steps)" = 9 ] || fail "trial 1 did not take 3 epochs x 3 steps"
+# --resume of that sweep: unchanged, nothing runs again; edited, the journal's trials no longer
+# match the file's: refused naming the journal and the first trial that differs.
+"$G" sweep epochs.yaml --resume >resume.log 2>&1 || { show resume.log; fail "resume of an ended sweep"; }
+grep -q "2 trial(s) already ended, 0 to run" resume.log || fail "the resume ran trials again"
+sed 's/values: \[1, 3\]/values: [2, 3]/' epochs.yaml > edited.yaml
+expect_error "epochs/journal.jsonl.*trial 0.*optim.epochs=1" "$G" sweep edited.yaml --resume
+sed 's/values: \[1, 3\]/values: [1]/' epochs.yaml > dropped.yaml
+expect_error "epochs/journal.jsonl.*trial 1" "$G" sweep dropped.yaml --resume
+echo "set: {optim.batch_size: 4}" >> edited.yaml
+sed 's/values: \[2, 3\]/values: [1, 3]/' edited.yaml > reset.yaml
+expect_error "epochs/journal.jsonl.*optim.batch_size=4" "$G" sweep reset.yaml --resume
 
 # No dev split to rank trials by: refused before any trial runs, naming the config and data.dev.
 grep -v "dev.jsonl" tiny.yaml > nodev.yaml
