@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "config/train_config.h"
@@ -61,6 +62,20 @@ LocalMeasurement measure_local(const TrainConfig& cfg, const EncoderConfig& enc,
   return m;
 }
 
+// A sweep's trials as `gtrain sweep` trains them: the epochs and batch (the steps per epoch of a
+// budget in steps) of its base config with its set:; their epoch time is the plan config's.
+SweepWork plan_sweep(const SweepConfig& sc, const TrainConfig& cfg, const EpochWork& work, int ranks) {
+  const TrainConfig base = load_train_config(sc.base_config, sc.fixed_overrides, /*check_files=*/false);
+  const OptimConfig &b = base.optim, &c = cfg.optim;
+  if (b.epochs != c.epochs || b.batch_size != c.batch_size || b.grad_accum != c.grad_accum)
+    spdlog::warn("plan: the sweep {} trains {} with its set: ({} epochs, batch {} x accumulation {}), not this config's "
+                 "{} epochs, batch {} x {}: its trials are costed at the sweep's epochs and batch, at this config's "
+                 "epoch time",
+                 sc.file, sc.base_config, b.epochs, b.batch_size, b.grad_accum, c.epochs, c.batch_size, c.grad_accum);
+  const RunShape rs = run_shape(static_cast<int64_t>(work.rows.size()), b.batch_size, b.grad_accum, ranks);
+  return sweep_work(sc, b.epochs, rs.steps_per_epoch);
+}
+
 }  // namespace
 
 void add_plan_command(CLI::App& app) {
@@ -105,12 +120,7 @@ void add_plan_command(CLI::App& app) {
     po.bus_gbs = a->bus_gbs;
     po.repeats = a->repeats;
     std::optional<SweepWork> sweep;
-    if (!a->sweep.empty()) {
-      const SweepConfig sc = load_sweep_config(a->sweep);
-      const RunShape rs = run_shape(static_cast<int64_t>(work.rows.size()), cfg.optim.batch_size, cfg.optim.grad_accum,
-                                    a->nodes * a->gpus_per_node);
-      sweep = sweep_work(sc, cfg.optim.epochs, rs.steps_per_epoch);
-    }
+    if (!a->sweep.empty()) sweep = plan_sweep(load_sweep_config(a->sweep), cfg, work, a->nodes * a->gpus_per_node);
     std::optional<LocalMeasurement> local;
     if (a->measure) {
 #ifdef GTRAIN_HAVE_TORCH

@@ -37,4 +37,13 @@ DataPaths resolve_prepared_data(const TrainConfig& cfg) {
   return p;
 }
 
+bool names_dev_split(const TrainConfig& cfg) {
+  if (!cfg.data.dev.empty()) return true;
+  if (!cfg.data.prepare) return false;
+  if (cfg.data.prepare->dev_fraction > 0) return true;
+  for (const PrepareInput& in : cfg.data.prepare->inputs)
+    if (in.split == "dev") return true;
+  return false;
+}
+
 }  // namespace gtrain

@@ -16,4 +16,8 @@ struct DataPaths {
 // sweep's rank groups, a plan beside a training run) prepare it one at a time under a file lock.
 DataPaths resolve_prepared_data(const TrainConfig& cfg);
 
+// Whether the config has a dev split, read from the config alone (nothing prepared): data.dev,
+// or an inline section with an input of `split: dev` or a random dev share (`split.dev` > 0).
+bool names_dev_split(const TrainConfig& cfg);
+
 }  // namespace gtrain

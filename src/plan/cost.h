@@ -17,13 +17,14 @@ double asha_expected_budget(const AshaSettings& a, double max_budget);
 
 struct SweepWork {
   int64_t trials = 0;             // configurations x repeats (make_trials)
-  double epochs_per_trial = 0;    // expected, ASHA included
-  double full_epochs = 0;         // a trial that runs to the end
+  double epochs_per_trial = 0;    // expected, ASHA included (the mean over the trials)
+  double full_epochs = 0;         // the longest trial that runs to the end
 };
 
 // The trials of a sweep file and the expected epochs each trains; `base_epochs` is the base
-// config's optim.epochs (ASHA's max budget when the file gives none), steps_per_epoch converts
-// a budget in steps.
+// config's optim.epochs: what a trial trains without ASHA (unless it searches optim.epochs:
+// then its own), ASHA's max budget when the file gives none. steps_per_epoch converts a budget
+// in steps.
 SweepWork sweep_work(const SweepConfig& s, int base_epochs, int64_t steps_per_epoch);
 
 struct RunCost {

@@ -53,4 +53,62 @@ std::vector<nlohmann::json> SweepJournal::read(const std::string& path) {
   return out;
 }
 
+namespace {
+
+using json = nlohmann::json;
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& x : v) out += (out.empty() ? "" : " ") + x;
+  return "{" + out + "}";
+}
+
+[[noreturn]] void mismatch(const std::string& journal, const SweepConfig& s, const std::string& what) {
+  throw std::runtime_error("sweep --resume: " + journal + " does not match " + s.file + ": " + what +
+                           "; resume with the sweep file as it was, or run the edited sweep in another output_dir");
+}
+
+void check_trial_record(const std::string& journal, const json& r, const SweepConfig& s,
+                        const std::vector<TrialSpec>& trials) {
+  const int64_t id = r.at("trial").get<int64_t>();
+  if (id < 0 || id >= static_cast<int64_t>(trials.size()))
+    mismatch(journal, s, "it records trial " + std::to_string(id) + ", and the file now makes " +
+                             std::to_string(trials.size()) + " trials");
+  if (r.value("event", "") != "trial_start") return;
+  const TrialSpec& t = trials[static_cast<size_t>(id)];
+  const auto params = r.at("params").get<std::vector<std::string>>();
+  const int64_t repeat = r.value("repeat", t.repeat);
+  if (params != t.params || repeat != t.repeat)
+    mismatch(journal, s, "trial " + std::to_string(id) + " ran with " + joined(params) + " (repeat " +
+                             std::to_string(repeat) + "), and the file now makes it " + joined(t.params) +
+                             " (repeat " + std::to_string(t.repeat) + ")");
+}
+
+void check_sweep_record(const std::string& journal, const json& r, const SweepConfig& s, size_t trials) {
+  if (r.contains("trials") && r["trials"].get<size_t>() != trials)
+    mismatch(journal, s, "it records a sweep of " + std::to_string(r["trials"].get<size_t>()) +
+                             " trials, and the file now makes " + std::to_string(trials));
+  if (r.contains("set") && r["set"].get<std::vector<std::string>>() != s.fixed_overrides)
+    mismatch(journal, s, "its trials ran with set: " + joined(r["set"].get<std::vector<std::string>>()) +
+                             ", and the file now sets " + joined(s.fixed_overrides));
+  if (r.contains("metric") && r["metric"].get<std::string>() != s.metric)
+    mismatch(journal, s, "its trials were ranked by " + r["metric"].get<std::string>() + ", and the file now by " +
+                             s.metric);
+  if ((r.contains("asha") && r["asha"].get<bool>() != s.asha.enabled) ||
+      (r.contains("rungs") && r["rungs"].get<std::vector<double>>() != s.asha.rungs()))
+    mismatch(journal, s, "its ASHA rungs were " + r.value("rungs", json::array()).dump() + " (asha " +
+                             (r.value("asha", false) ? "on" : "off") + "), and the file now makes " +
+                             json(s.asha.rungs()).dump() + " (asha " + (s.asha.enabled ? "on" : "off") + ")");
+}
+
+}  // namespace
+
+void check_journal_matches(const std::string& journal_path, const std::vector<json>& records, const SweepConfig& s,
+                           const std::vector<TrialSpec>& trials) {
+  for (const json& r : records)  // the trials first: the message names the first that differs
+    if (r.value("event", "") != "sweep" && r.contains("trial")) check_trial_record(journal_path, r, s, trials);
+  for (const json& r : records)
+    if (r.value("event", "") == "sweep") check_sweep_record(journal_path, r, s, trials.size());
+}
+
 }  // namespace gtrain

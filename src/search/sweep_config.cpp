@@ -34,6 +34,17 @@ std::string num(double v) {
 
 const std::vector<std::string> kMetrics = {"micro_f1", "macro_f1", "micro_precision", "micro_recall", "loss"};
 
+// ASHA in epochs sets every trial's optim.epochs to its budget, which would replace a searched
+// optim.epochs without a word.
+void check_space_against_asha(const SweepConfig& s, const YAML::Node& space, const std::string& path) {
+  if (!s.asha.enabled || s.asha.unit != "epochs") return;
+  for (const SearchDim& d : s.space)
+    if (d.key == "optim.epochs")
+      throw InputError(path, yaml_line(space[d.key]), "space.optim.epochs",
+                       "ASHA (asha.unit: epochs) trains every trial for asha.max_budget epochs, which would replace the "
+                       "searched optim.epochs: search it with asha: {enabled: false}, or leave the length to ASHA");
+}
+
 }  // namespace
 
 std::vector<double> AshaSettings::rungs() const {
@@ -126,7 +137,12 @@ SweepConfig load_sweep_config(const std::string& path) {
     if (!(h.reduction_factor > 1))
       throw InputError(path, yaml_line(a["reduction_factor"]), "asha.reduction_factor", "must be > 1");
     if (h.max_budget < 0) throw InputError(path, yaml_line(a["max_budget"]), "asha.max_budget", "must be >= 0");
+    if (h.enabled && h.unit == "steps" && h.max_budget == 0)
+      throw InputError(path, yaml_line(a), "asha.max_budget",
+                       "unit: steps needs max_budget, a full trial's optimizer steps (steps per epoch depend on the "
+                       "data, the batch and the ranks per trial; only unit: epochs defaults to the base's epochs)");
   }
+  check_space_against_asha(s, space, path);
   s.output_dir = abs(get_string(root, "output_dir", path, "", "runs/sweep"));
   return s;
 }

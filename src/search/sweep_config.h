@@ -37,6 +37,7 @@ struct AshaSettings {
   double grace_period = 1;      // budget of the first rung
   double reduction_factor = 3;  // keep the top 1/reduction_factor at each rung
   double max_budget = 0;        // budget of a full trial (epochs or steps); 0 = the base config's epochs
+                                // (unit: epochs; unit: steps requires it)
   std::string unit = "epochs";  // epochs | steps
   // Rung budgets: grace_period * reduction_factor^k below max_budget.
   std::vector<double> rungs() const;

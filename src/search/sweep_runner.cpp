@@ -4,12 +4,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "config/prepared_data.h"
 #include "config/train_config.h"
+#include "io/input_error.h"
 #include "search/asha.h"
 #include "search/journal.h"
 #include "train/trainer.h"
@@ -66,6 +70,7 @@ class Coordinator {
     const std::vector<json> old = SweepJournal::read(jpath);
     if (!old.empty() && !resume)
       throw std::runtime_error("sweep: " + jpath + " exists (an earlier sweep): pass --resume to continue it, or choose another output_dir");
+    check_journal_matches(jpath, old, s, trials_);
     std::map<int64_t, std::vector<std::pair<size_t, double>>> rungs;
     for (const json& r : old) {
       const std::string ev = r.value("event", "");
@@ -88,7 +93,7 @@ class Coordinator {
     journal_ = std::make_unique<SweepJournal>(jpath);
     journal_->write({{"event", "sweep"}, {"resumed", resume && !old.empty()}, {"file", s.file}, {"trials", trials_.size()},
                      {"groups", groups}, {"already_ended", skipped_done_}, {"asha", s.asha.enabled},
-                     {"rungs", s.asha.rungs()}});
+                     {"rungs", s.asha.rungs()}, {"set", s.fixed_overrides}, {"metric", s.metric}});
     if (skipped_done_) spdlog::info("sweep: resuming: {} trial(s) already ended, {} to run", skipped_done_, pending_.size());
   }
 
@@ -271,6 +276,67 @@ struct TrialGroup {
   double max_budget;
 };
 
+// A trial's overrides of the base config: the fixed ones, its parameters, then what the sweep
+// decides (seed, folder, metric). Only ASHA in epochs sets optim.epochs (to its budget); without
+// ASHA a trial trains the base's epochs or its own searched ones.
+std::vector<std::string> trial_overrides(const SweepConfig& s, const TrialSpec& spec, const TrialGroup& g) {
+  std::vector<std::string> ov = s.fixed_overrides;
+  ov.insert(ov.end(), spec.params.begin(), spec.params.end());
+  char trial_dir[32];
+  std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
+  ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
+  ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
+  ov.push_back("early_stopping.metric=" + s.metric);
+  ov.push_back("log.progress=plain");
+  if (s.asha.enabled && s.asha.unit == "epochs" && g.max_budget > 0)
+    ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
+  return ov;
+}
+
+// A trial's on_eval: at each rung its budget passes, the leader asks the coordinator (ASHA) and
+// the group follows the answer. Counts the evaluations.
+std::function<bool(int64_t, double, double)> rung_decisions(const SweepConfig& s, const TrialSpec& spec,
+                                                             const TrialGroup& g, int64_t* evaluations) {
+  auto next = std::make_shared<size_t>(0);  // the next rung to reach, shared by the function's copies
+  return [&s, &g, id = spec.id, evaluations, next](int64_t step, double epoch, double score) {
+    ++*evaluations;
+    const double budget = s.asha.unit == "epochs" ? epoch : static_cast<double>(step);
+    size_t& next_rung = *next;
+    while (next_rung < g.rungs.size() && budget >= g.rungs[next_rung] - 1e-9) {
+      std::string d;
+      if (g.leader)
+        d = g.link->call({{"type", "rung"}, {"trial", id}, {"rung", next_rung}, {"goal", score}, {"budget", budget}})
+                    .at("continue")
+                    .get<bool>()
+                ? "1"
+                : "0";
+      g.control->broadcast(d, 0, "sweep rung decision broadcast");
+      if (d != "1") return false;
+      ++next_rung;
+    }
+    return true;
+  };
+}
+
+// A finished training's result. Without a dev evaluation its best score is the trainer's
+// placeholder, not a result: the trial fails.
+void read_summary(const SweepConfig& s, const TrainConfig& cfg, const TrainSummary& sum, int64_t evaluations,
+                  TrialResult* res) {
+  if (evaluations == 0) {
+    const std::string why = !names_dev_split(cfg) ? "the config has no dev split (data.dev)"
+                            : cfg.eval.every_steps > sum.steps
+                                ? "eval.every_steps " + std::to_string(cfg.eval.every_steps) + " is past its last step"
+                                : "its dev split is empty";
+    throw std::runtime_error("no dev evaluation ran in the trial's " + std::to_string(sum.steps) + " steps: " + why +
+                             "; nothing to rank it by");
+  }
+  res->status = sum.stopped_by_callback ? "stopped" : "completed";
+  res->metric = s.metric == "loss" ? -sum.best_score : sum.best_score;
+  res->threshold = sum.best_threshold;
+  res->steps = sum.steps;
+  res->budget = s.asha.unit == "epochs" ? sum.epochs_trained : static_cast<double>(sum.steps);
+}
+
 // One trial on this group: its config (the base, the trial's parameters, its seed and folder),
 // training with ASHA's rung decisions at each evaluation, and its result. A failure is the
 // trial's, not the sweep's; a stop signal ends the sweep.
@@ -279,37 +345,14 @@ TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGr
   res.spec = spec;
   res.ranks = g.group->size();
   try {
-    std::vector<std::string> ov = s.fixed_overrides;
-    ov.insert(ov.end(), spec.params.begin(), spec.params.end());
-    char trial_dir[32];
-    std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
-    ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
-    ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
-    ov.push_back("early_stopping.metric=" + s.metric);
-    ov.push_back("log.progress=plain");
-    if (s.asha.unit == "epochs" && g.max_budget > 0) ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
-    const TrainConfig cfg = load_train_config(s.base_config, ov);
+    const TrainConfig cfg = load_train_config(s.base_config, trial_overrides(s, spec, g));
     if (g.group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
     g.control->barrier("sweep trial start");
-    size_t next_rung = 0;
+    int64_t evaluations = 0;
     TrainOptions to;
     to.group = g.group;
-    to.on_eval = [&](int64_t step, double epoch, double score) {
-      const double budget = s.asha.unit == "epochs" ? epoch : static_cast<double>(step);
-      while (next_rung < g.rungs.size() && budget >= g.rungs[next_rung] - 1e-9) {
-        std::string d;
-        if (g.leader)
-          d = g.link->call({{"type", "rung"}, {"trial", spec.id}, {"rung", next_rung}, {"goal", score}, {"budget", budget}})
-                      .at("continue")
-                      .get<bool>()
-                  ? "1"
-                  : "0";
-        g.control->broadcast(d, 0, "sweep rung decision broadcast");
-        if (d != "1") return false;
-        ++next_rung;
-      }
-      return true;
-    };
+    to.on_eval = rung_decisions(s, spec, g, &evaluations);
+    if (s.asha.enabled && s.asha.unit == "steps") to.max_steps = static_cast<int64_t>(std::ceil(g.max_budget));
     const TrainSummary sum = run_training(cfg, to);
     if (sum.stop_signal) {
       // Preempted (or the launcher is ending the job): the trial did not end; it is not
@@ -319,11 +362,7 @@ TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGr
       if (g.world->distributed()) dist::abort_job(why, 128 + sum.stop_signal);
       throw SweepInterrupted(why, sum.stop_signal);
     }
-    res.status = sum.stopped_by_callback ? "stopped" : "completed";
-    res.metric = s.metric == "loss" ? -sum.best_score : sum.best_score;
-    res.threshold = sum.best_threshold;
-    res.steps = sum.steps;
-    res.budget = s.asha.unit == "epochs" ? sum.epochs_trained : static_cast<double>(sum.steps);
+    read_summary(s, cfg, sum, evaluations, &res);
   } catch (const SweepInterrupted&) {
     throw;
   } catch (const std::exception& e) {
@@ -352,7 +391,14 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
   const int group_index = world.rank() / G;
   const std::vector<TrialSpec> trials = make_trials(s);
   const TrainConfig base = load_train_config(s.base_config, s.fixed_overrides, /*check_files=*/false);
+  if (!names_dev_split(base))
+    throw InputError(s.base_config, 0, "data.dev",
+                     "sweep " + s.file + " ranks its trials by their dev " + s.metric +
+                         ", and this config (with the sweep's set:) has no dev split: give data.dev, or an input of "
+                         "data.prepare with split: dev (or data.prepare.split.dev > 0)");
   const uint64_t base_seed = base.optim.seed;
+  if (s.asha.enabled && s.asha.unit == "steps" && !(s.asha.max_budget > 0))  // load_sweep_config refuses it first
+    throw InputError(s.file, 0, "asha.max_budget", "unit: steps needs max_budget, a full trial's optimizer steps");
   const double max_budget = s.asha.max_budget > 0 ? s.asha.max_budget
                             : s.asha.unit == "epochs" ? static_cast<double>(base.optim.epochs) : 0.0;
   SweepConfig sc = s;

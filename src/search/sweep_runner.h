@@ -14,7 +14,8 @@
 // rank only (e.g. one GPU out of memory) leaves that group's other ranks inside a collective:
 // the job then ends after comm.timeout_s with a message, and `--resume` continues it.
 // --resume reads the journal: ended trials are not run again (their rung results feed ASHA as
-// before), trials that had started but not ended run again from the start.
+// before), trials that had started but not ended run again from the start; a journal whose
+// trials the sweep file no longer makes is refused (check_journal_matches).
 #pragma once
 #include <stdexcept>
 #include <string>

@@ -108,6 +108,7 @@ class Trainer {
   void optimizer_step(const std::vector<double>& stats);
   void log_step(int64_t epoch, double epoch_pos);
   bool evaluate_dev(double epoch_pos);  // true: stop
+  bool end_at_max_steps(double epoch_pos);  // always true: stop
   void write_checkpoint();
   void stop_with_checkpoint(int signal_ranks);
   void finish();
@@ -221,9 +222,13 @@ void Trainer::set_up_optimizer() {
   micro_per_epoch_ = static_cast<int64_t>(plan_.batches.size());
   const int64_t steps_per_epoch = (micro_per_epoch_ + accum_ - 1) / accum_;
   total_steps_ = steps_per_epoch * o.epochs;
+  const bool capped = opts_.max_steps > 0 && opts_.max_steps < total_steps_;
+  if (capped) total_steps_ = opts_.max_steps;
   warmup_ = static_cast<int64_t>(o.warmup_ratio * static_cast<double>(total_steps_));
-  spdlog::info("schedule: {} epochs x {} steps = {} steps ({} warmup), batch {} x {} rank(s) x accumulation {}",
-               o.epochs, steps_per_epoch, total_steps_, warmup_, o.batch_size, world_, accum_);
+  spdlog::info("schedule: {} epochs x {} steps = {} steps{} ({} warmup), batch {} x {} rank(s) x accumulation {}",
+               o.epochs, steps_per_epoch, steps_per_epoch * o.epochs,
+               capped ? fmt::format(", ending after step {} (the step budget)", total_steps_) : std::string(), warmup_,
+               o.batch_size, world_, accum_);
 }
 
 // The whole global micro-batch is cut here (token_budget likewise scaled by the ranks) and each
@@ -325,6 +330,7 @@ bool Trainer::train_epoch(int64_t epoch) {
       stop_with_checkpoint(static_cast<int>(stats[3]));
       return true;
     }
+    if (opts_.max_steps > 0 && st_.step >= opts_.max_steps) return end_at_max_steps(epoch_pos);
   }
   if (batch_tokens > 0)
     spdlog::info("epoch {}: padding {:.1f}% of the batch tensors ({} real tokens of {}; optim.token_budget {})",
@@ -431,6 +437,14 @@ bool Trainer::evaluate_dev(double epoch_pos) {
   const DevEvaluation::Verdict v = dev_eval_->run(st_, epoch_pos);
   if (v == DevEvaluation::Verdict::StoppedByCaller) sum_.stopped_by_callback = true;
   return v != DevEvaluation::Verdict::Continue;
+}
+
+// TrainOptions::max_steps reached: the dev evaluation of this step (unless eval.every_steps just
+// ran it), then training ends as at the end of its epochs.
+bool Trainer::end_at_max_steps(double epoch_pos) {
+  if (!(cfg_.eval.every_steps > 0 && st_.step % cfg_.eval.every_steps == 0)) evaluate_dev(epoch_pos);
+  spdlog::info("training ends at step {} (its step budget)", st_.step);
+  return true;
 }
 
 void Trainer::write_checkpoint() {

@@ -22,6 +22,10 @@ namespace gtrain {
 struct TrainOptions {
   bool resume = false;          // continue from the newest checkpoint in output_dir
   int64_t stop_after_steps = 0; // > 0: checkpoint and stop after this many optimizer steps (tests)
+  // > 0: training ends after this many optimizer steps (or its epochs, whichever come first), as
+  // it would at the end of its epochs: a dev evaluation there, the best model, the test split.
+  // The learning-rate schedule spans these steps (sweeps: ASHA's budget in steps).
+  int64_t max_steps = 0;
   dist::Group* group = nullptr; // the ranks training together; nullptr = this process alone
   // Called on every rank after each dev evaluation with (step, epoch position, score; higher is
   // better: the loss is negated); returning false stops training there, as early stopping

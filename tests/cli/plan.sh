@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `gtrain plan` on the quickstart config: the table (GPU | fits? | batch | s/step | epoch | total |
-# $ per run | $ per sweep) and its JSON agree, a sweep file is costed with ASHA's stops, more ranks
-# shorten an epoch, and bad options / catalogs are refused naming what is wrong.
+# $ per run | $ per sweep) and its JSON agree, a sweep file is costed with ASHA's stops and the
+# epochs and batch of its base with its set:, more ranks shorten an epoch, and bad options /
+# catalogs / sweep files are refused naming what is wrong.
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 "$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 2000 \
@@ -27,6 +28,20 @@ trials: 10
 asha: {enabled: true, grace_period: 1, reduction_factor: 3}
 Y
 "$G" plan "$CFG" "${S[@]}" --sweep "$T/sweep.yaml" --json >"$T/sweep.json" 2>/dev/null || fail "plan --sweep"
+# The sweep's trials train its base with its set: (12 epochs here, not the config's 6) ...
+cat > "$T/sweep-set.yaml" <<Y
+base: $CFG
+set: {optim.epochs: 12}
+space: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}
+method: grid
+asha: {enabled: false}
+Y
+"$G" plan "$CFG" "${S[@]}" --sweep "$T/sweep-set.yaml" --json >"$T/sweep-set.json" 2>/dev/null || fail "plan --sweep (set)"
+# ... and its batch: 1200 rows / batch 8 = 150 steps per epoch, a 150-step budget is 1 epoch.
+sed 's/set: .*/set: {optim.batch_size: 8}/; s/asha: .*/asha: {enabled: true, grace_period: 1000, unit: steps, max_budget: 150}/' \
+  "$T/sweep-set.yaml" > "$T/sweep-steps.yaml"
+"$G" plan "$CFG" "${S[@]}" --sweep "$T/sweep-steps.yaml" --json >"$T/sweep-steps.json" 2>/dev/null \
+  || fail "plan --sweep (steps)"
 "$G" plan "$CFG" "${S[@]}" --gpus a100-40gb --nodes 1 --gpus-per-node 4 --json >"$T/four.json" 2>/dev/null \
   || fail "plan --gpus-per-node 4"
 python3 - "$T" <<'PY' || fail "JSON checks"
@@ -52,6 +67,10 @@ s = json.load(open(f"{t}/sweep.json"))
 assert s["sweep"]["trials"] == 10 and abs(s["sweep"]["epochs_per_trial"] - (1 + 2 / 3 + 3 / 9)) < 1e-9, s["sweep"]
 t4 = [r for r in s["gpus"] if r["gpu"] == "t4"][0]
 assert abs(t4["usd_per_sweep"] - 10 * s["sweep"]["epochs_per_trial"] * t4["epoch_seconds"] / 3600 * 0.526) < 1e-9
+w = json.load(open(f"{t}/sweep-set.json"))["sweep"]
+assert w["trials"] == 2 and w["epochs_per_trial"] == 12 and w["full_epochs"] == 12, w
+w = json.load(open(f"{t}/sweep-steps.json"))["sweep"]
+assert abs(w["epochs_per_trial"] - 1) < 1e-9 and abs(w["full_epochs"] - 1) < 1e-9, w
 f = json.load(open(f"{t}/four.json"))
 one, four = gpus["a100-40gb"], f["gpus"][0]
 assert f["run"]["ranks"] == 4 and f["run"]["steps_per_epoch"] == 19, f["run"]
@@ -66,4 +85,6 @@ sed -i 's/memory_gib: 16,/memory_gib: -16,/' "$T/bad.yaml"
 expect_error "gpus.t4.memory_gib" "$G" plan "$CFG" "${S[@]}" --catalog "$T/bad.yaml"
 expect_error "bad.yaml:" "$G" plan "$CFG" "${S[@]}" --catalog "$T/bad.yaml"
 expect_error "optim.batch_size" "$G" plan "$CFG" "${S[@]}" --set optim.batch_size=many
+sed 's/, max_budget: 150//' "$T/sweep-steps.yaml" > "$T/sweep-nobudget.yaml"
+expect_error "sweep-nobudget.yaml.*asha.max_budget" "$G" plan "$CFG" "${S[@]}" --sweep "$T/sweep-nobudget.yaml"
 echo PASS

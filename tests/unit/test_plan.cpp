@@ -304,6 +304,28 @@ TEST(PlanCost, SweepWorkFromAFile) {
   s.asha.max_budget = 40;
   s.asha.grace_period = 10;
   EXPECT_NEAR(sweep_work(s, 4, 10).epochs_per_trial, 1 + 1.0 / 2 + 2.0 / 4, 1e-12);
+  // A step budget past the base's 4 epochs x 10 steps: the trial ends with its epochs, at 40 steps
+  // (rungs 10 and 20 below it, as with max_budget 40).
+  s.asha.max_budget = 100;
+  const SweepWork capped = sweep_work(s, 4, 10);
+  EXPECT_NEAR(capped.epochs_per_trial, 1 + 1.0 / 2 + 2.0 / 4, 1e-12);
+  EXPECT_DOUBLE_EQ(capped.full_epochs, 4);
+}
+
+TEST(PlanCost, SweepWorkWithoutAshaTrainsEachTrialsEpochs) {
+  SweepConfig s;
+  s.method = "grid";
+  s.space.push_back(SearchDim{"optim.epochs", SearchDim::Kind::Choice, {"1", "3"}, 0, 0});
+  s.asha.enabled = false;
+  s.asha.max_budget = 9;  // ASHA's budget: not what a trial trains without ASHA
+  SweepWork w = sweep_work(s, 4, 10);
+  EXPECT_EQ(w.trials, 2);
+  EXPECT_DOUBLE_EQ(w.epochs_per_trial, 2);  // the trials' own 1 and 3 epochs
+  EXPECT_DOUBLE_EQ(w.full_epochs, 3);
+  s.space[0] = SearchDim{"optim.head_lr", SearchDim::Kind::Choice, {"1.0e-3"}, 0, 0};
+  w = sweep_work(s, 4, 10);
+  EXPECT_DOUBLE_EQ(w.epochs_per_trial, 4);  // the base config's epochs
+  EXPECT_DOUBLE_EQ(w.full_epochs, 4);
 }
 
 }  // namespace

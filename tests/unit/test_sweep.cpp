@@ -89,6 +89,21 @@ TEST_F(SweepTest, BadFilesNameTheKey) {
   expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nmetric: f1\n", "metric");
   expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {reduction_factor: 1}\n",
                "asha.reduction_factor");
+  // A budget in steps has no default (steps per epoch depend on the data, the batch, the ranks).
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {unit: steps}\n",
+               "asha.max_budget");
+}
+
+TEST_F(SweepTest, AshaInEpochsRefusesASearchedEpochs) {
+  // ASHA in epochs trains every trial for max_budget epochs: a searched optim.epochs would be replaced.
+  expect_error("base: base.yaml\nspace: {optim.epochs: {type: choice, values: [1, 3]}}\nasha: {max_budget: 4}\n",
+               "space.optim.epochs");
+  expect_error("base: base.yaml\nspace: {optim.epochs: {type: int, low: 1, high: 3}}\nasha: {enabled: true}\n",
+               "asha: {enabled: false}");
+  // Without ASHA each trial trains its own epochs.
+  const SweepConfig s = load_sweep_config(
+      write("base: base.yaml\nspace: {optim.epochs: {type: choice, values: [1, 3]}}\nasha: {enabled: false}\n"));
+  EXPECT_FALSE(s.asha.enabled);
 }
 
 TEST(Asha, DecisionsAreDeterministicAndWaitForLowerTrials) {
@@ -132,6 +147,47 @@ TEST_F(SweepTest, JournalSkipsATornLastLine) {
   std::ofstream(p, std::ios::app) << "\n{\"event\":\"c\"}\n";
   EXPECT_THROW(SweepJournal::read(p), std::runtime_error);  // a bad line that is not the last
   EXPECT_TRUE(SweepJournal::read((dir / "none.jsonl").string()).empty());
+}
+
+TEST_F(SweepTest, ResumeRefusesAJournalOfOtherTrials) {
+  const std::string grid = "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\n"
+                           "method: grid\nrepeats: 2\n";
+  const SweepConfig s = load_sweep_config(write(grid));
+  const auto trials = make_trials(s);
+  std::vector<nlohmann::json> journal = {{{"event", "sweep"}, {"trials", 4}, {"set", nlohmann::json::array()},
+                                          {"metric", "micro_f1"}, {"asha", false}, {"rungs", nlohmann::json::array()}}};
+  for (const TrialSpec& t : trials) {
+    journal.push_back({{"event", "trial_start"}, {"trial", t.id}, {"params", t.params}, {"repeat", t.repeat}});
+    journal.push_back({{"event", "trial_end"}, {"trial", t.id}, {"status", "completed"}, {"metric", 0.5}});
+  }
+  EXPECT_NO_THROW(check_journal_matches("out/journal.jsonl", journal, s, trials));
+  auto refused = [&](const std::string& text, const std::string& needle) {
+    const SweepConfig e = load_sweep_config(write(text));
+    try {
+      check_journal_matches("out/journal.jsonl", journal, e, make_trials(e));
+      ADD_FAILURE() << "accepted:\n" << text;
+    } catch (const std::runtime_error& err) {
+      const std::string m = err.what();
+      EXPECT_NE(m.find("out/journal.jsonl"), std::string::npos) << m;
+      EXPECT_NE(m.find(needle), std::string::npos) << m;
+    }
+  };
+  // A value changed: trial 0 would get another trial's score.
+  refused("base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [5.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n",
+          "trial 0 ran with {optim.head_lr=1.0e-3} (repeat 0), and the file now makes it {optim.head_lr=5.0e-3}");
+  // A value dropped: trials 2 and 3 no longer exist (the journal's ids were looked up unchecked).
+  refused("base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3]}}\nmethod: grid\nrepeats: 2\n",
+          "trial 2, and the file now makes 2 trials");
+  // Fewer repeats: the same ids are other configurations.
+  refused("base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\n", "trial 1");
+  // The trials alike, but their fixed overrides, metric or ASHA changed.
+  refused(grid + "set: {optim.epochs: 3}\n", "optim.epochs=3");
+  refused(grid + "metric: loss\n", "ranked by micro_f1");
+  refused(grid + "asha: {enabled: true, max_budget: 9}\n", "ASHA rungs");
+  // More configurations than the journal's sweep: its trials match, its count does not.
+  refused("base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3, 3.0e-3]}}\nmethod: grid\n"
+          "repeats: 2\n",
+          "a sweep of 4 trials, and the file now makes 6");
 }
 
 TEST_F(SweepTest, LeaderboardRanksAndSummarises) {

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `gtrain sweep` in one process on a tiny model (a few seconds per trial): a searched optim.epochs
+# is what each trial trains when ASHA is off; --resume with an edited sweep file is refused; a
+# sweep without a dev split is refused, and a trial that never evaluated on dev fails instead of
+# reporting a score; ASHA in steps needs max_budget and stops a trial there.
+G=$1; SRC=$2
+source "$(dirname "$0")/common.sh"
+export OMP_NUM_THREADS=1
+"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 400 \
+  --vocab-size-is-max >"$T/spm.log" 2>&1 || { cat "$T/spm.log"; fail "tokenizer train"; }
+head -n 24 "$SRC/data/ko-medical/train.jsonl" > "$T/train.jsonl"
+head -n 8 "$SRC/data/ko-medical/dev.jsonl" > "$T/dev.jsonl"
+# 24 rows, batch 8 x accumulation 1: 3 steps per epoch.
+cat > "$T/tiny.yaml" <<Y
+model:
+  encoder: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, position_buckets: 16}
+  tokenizer: spm.model
+  max_width: 4
+data:
+  prepare:
+    tokenizer: spm.model
+    max_length: 96
+    inputs:
+      - {path: train.jsonl, format: gliner2, split: train}
+      - {path: dev.jsonl, format: gliner2, split: dev}
+  cache_dir: cache
+optim: {encoder_lr: 1.0e-3, head_lr: 2.0e-3, epochs: 2, batch_size: 8, grad_accum: 1, seed: 7}
+early_stopping: {patience: 0}
+checkpoint: {keep_last: 1}
+log: {tensorboard: false, progress: plain}
+output_dir: run
+Y
+cd "$T"
+show() { tail -n 30 "$1"; }
+# ended DIR TRIAL KEY: KEY of the trial's trial_end record in DIR/journal.jsonl
+ended() {
+  python3 - "$@" <<'PY'
+import json, sys
+d, trial, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+v = None
+for line in open(f"{d}/journal.jsonl"):
+    r = json.loads(line)
+    if r.get("event") == "trial_end" and r["trial"] == trial:
+        v = r.get(key)
+print(v if not isinstance(v, float) or v != int(v) else int(v))
+PY
+}
+# field FILE KEY: the value of a "key: value" line of a resolved config
+field() { sed -n "s/^ *$2: *//p" "$1" | head -n 1; }
+
+# A searched optim.epochs with ASHA off: every trial trains its own epochs, as best_config.yaml says.
+cat > epochs.yaml <<Y
+base: tiny.yaml
+space: {optim.epochs: {type: choice, values: [1, 3]}}
+method: grid
+asha: {enabled: false}
+output_dir: epochs
+Y
+"$G" sweep epochs.yaml >epochs.log 2>&1 || { show epochs.log; fail "sweep over optim.epochs"; }
+[ "$(field epochs/trials/trial-0000/config.yaml epochs)" = 1 ] || fail "trial 0 did not train its 1 epoch"
+[ "$(field epochs/trials/trial-0001/config.yaml epochs)" = 3 ] || fail "trial 1 did not train its 3 epochs"
+[ "$(ended epochs 0 steps)" = 3 ] || fail "trial 0 did not take 1 epoch x 3 steps"
+[ "$(ended epochs 1 steps)" = 9 ] || fail "trial 1 did not take 3 epochs x 3 steps"
+# --resume of that sweep: unchanged, nothing runs again; edited, the journal's trials no longer
+# match the file's: refused naming the journal and the first trial that differs.
+"$G" sweep epochs.yaml --resume >resume.log 2>&1 || { show resume.log; fail "resume of an ended sweep"; }
+grep -q "2 trial(s) already ended, 0 to run" resume.log || fail "the resume ran trials again"
+sed 's/values: \[1, 3\]/values: [2, 3]/' epochs.yaml > edited.yaml
+expect_error "epochs/journal.jsonl.*trial 0.*optim.epochs=1" "$G" sweep edited.yaml --resume
+sed 's/values: \[1, 3\]/values: [1]/' epochs.yaml > dropped.yaml
+expect_error "epochs/journal.jsonl.*trial 1" "$G" sweep dropped.yaml --resume
+echo "set: {optim.batch_size: 4}" >> edited.yaml
+sed 's/values: \[2, 3\]/values: [1, 3]/' edited.yaml > reset.yaml
+expect_error "epochs/journal.jsonl.*optim.batch_size=4" "$G" sweep reset.yaml --resume
+
+# No dev split to rank trials by: refused before any trial runs, naming the config and data.dev.
+grep -v "dev.jsonl" tiny.yaml > nodev.yaml
+sed 's/base: tiny.yaml/base: nodev.yaml/; s/output_dir: epochs/output_dir: nodev/' epochs.yaml > nodev-sweep.yaml
+expect_error "nodev.yaml.*data.dev" "$G" sweep nodev-sweep.yaml
+[ ! -e nodev/trials ] && [ ! -e nodev/best_config.yaml ] || fail "a sweep without a dev split ran trials"
+# A trial that never evaluates (eval.every_steps past its last step) fails instead of reporting a score.
+sed 's/output_dir: epochs/output_dir: noeval/; s/^space:.*/space: {eval.every_steps: {type: choice, values: [1000, 1]}}/' \
+  epochs.yaml > noeval.yaml
+"$G" sweep noeval.yaml >noeval.log 2>&1 || { show noeval.log; fail "sweep with a trial that never evaluates"; }
+[ "$(ended noeval 0 status)" = failed ] || fail "trial 0 (no dev evaluation) not recorded as failed"
+ended noeval 0 error | grep -q "eval.every_steps" || fail "trial 0's error does not name eval.every_steps"
+[ "$(ended noeval 1 status)" = completed ] || fail "trial 1 (evaluated every step) did not complete"
+
+# ASHA in steps: max_budget is required, and a trial stops there (2 epochs x 3 steps would be 6).
+sed 's/output_dir: epochs/output_dir: steps/; s/^space:.*/space: {optim.head_lr: {type: choice, values: [2.0e-3]}}/' \
+  epochs.yaml > steps.yaml
+sed -i 's/^asha:.*/asha: {enabled: true, grace_period: 1, reduction_factor: 2, unit: steps}/' steps.yaml
+echo "set: {eval.every_steps: 1}" >> steps.yaml
+expect_error "steps.yaml.*asha.max_budget" "$G" sweep steps.yaml
+sed -i 's/unit: steps}/unit: steps, max_budget: 4}/' steps.yaml
+"$G" sweep steps.yaml >steps.log 2>&1 || { show steps.log; fail "sweep in steps"; }
+[ "$(ended steps 0 status)" = completed ] || fail "the trial in steps did not complete"
+[ "$(ended steps 0 steps)" = 4 ] || fail "the trial trained $(ended steps 0 steps) steps, not max_budget 4"
+grep -q '"event":"rung".*"rung":1' steps/journal.jsonl || fail "no report at rung 1 (2 steps)"
+
+echo PASS
