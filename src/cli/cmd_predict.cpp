@@ -12,6 +12,7 @@
 #include "eval/metrics.h"
 #include "io/atomic_file.h"
 #include "infer/predictor.h"
+#include "text/utf8.h"
 
 namespace gtrain::cli {
 
@@ -84,6 +85,10 @@ void add_predict_command(CLI::App& app) {
       } else {
         texts.push_back(line);
       }
+      size_t bad = 0;  // checked here, where the line number is known
+      if (!utf8::valid(texts.back(), &bad))
+        throw InputError(a->input == "-" ? "<stdin>" : a->input, ln, "text",
+                         "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the text");
       chunk_chars += texts.back().size();
       if (texts.size() >= 256 || chunk_chars >= (4u << 20)) flush();
     }

@@ -304,6 +304,7 @@ PreparedWriter::~PreparedWriter() = default;  // an unpublished temp is removed 
 
 void PreparedWriter::add(const PreparedExample& ex) {
   if (written_) throw std::logic_error("PreparedWriter::add after write: " + final_path_);
+  if (ex.lost_gold.size() % 3 != 0) throw std::invalid_argument("PreparedWriter::add: lost_gold holds triples");
   const size_t nu = ex.unit_token.size();
   if (ex.unit_char_start.size() != nu || ex.unit_char_end.size() != nu)
     throw std::invalid_argument("PreparedWriter::add: unit_token/unit_char_start/unit_char_end sizes differ");
@@ -329,7 +330,6 @@ void PreparedWriter::add(const PreparedExample& ex) {
   source_.push_back(ex.source);
   weight_.push_back(ex.weight);
   silver_.push_back(ex.silver);
-  if (ex.lost_gold.size() % 3 != 0) throw std::invalid_argument("PreparedWriter::add: lost_gold holds triples");
   lost_.insert(lost_.end(), ex.lost_gold.begin(), ex.lost_gold.end());
   lost_off_.push_back(static_cast<int64_t>(lost_.size()));
 }

@@ -113,12 +113,15 @@ std::vector<std::string> assign_splits(const PrepareConfig& cfg, const std::vect
   for (int64_t i : perm)
     if (all[i].split.empty()) unassigned.push_back(i); else split_of[i] = all[i].split;
   const int64_t n = static_cast<int64_t>(unassigned.size());
-  // Rounded together, so dev + test never take more than round((dev + test) * n); at least one
-  // example stays in train.
+  // Rounded together, so dev + test never take more than round((dev + test) * n); dev is served
+  // first (training needs it more than a test split); at least one example stays in train.
   const int64_t held = std::min<int64_t>(static_cast<int64_t>((cfg.dev_fraction + cfg.test_fraction) * n + 0.5),
                                          std::max<int64_t>(n - 1, 0));
-  const int64_t ntest = std::min<int64_t>(static_cast<int64_t>(cfg.test_fraction * n + 0.5), held);
-  const int64_t ndev = held - ntest;
+  const int64_t ndev = std::min<int64_t>(static_cast<int64_t>(cfg.dev_fraction * n + 0.5), held);
+  const int64_t ntest = held - ndev;
+  if ((cfg.dev_fraction > 0 && ndev == 0) || (cfg.test_fraction > 0 && ntest == 0))
+    spdlog::warn("split: dev {} and test {} of {} examples give {} dev and {} test examples", cfg.dev_fraction,
+                 cfg.test_fraction, n, ndev, ntest);
   for (int64_t k = 0; k < n; ++k)
     split_of[unassigned[k]] = k < ntest ? "test" : (k < ntest + ndev ? "dev" : "train");
   return split_of;

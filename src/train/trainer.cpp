@@ -156,12 +156,14 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
 
   sum_.run_dir = cfg.output_dir;
   // A fresh run among an earlier run's checkpoints would prune its own and, resumed, continue the
-  // other run (every rank checks the shared folder, so all refuse alike).
+  // other run. Rank 0 (the one that writes checkpoints) looks; every rank gets its answer, so all
+  // refuse together even where output_dir is not shared.
   if (!opts.resume) {
-    const std::vector<std::string> earlier = list_checkpoints(cfg.output_dir);
-    if (!earlier.empty())
-      throw std::invalid_argument("output_dir " + cfg.output_dir + " holds " +
-                                  fs::path(earlier.back()).filename().string() +
+    const std::vector<std::string> earlier = leader_ ? list_checkpoints(cfg.output_dir) : std::vector<std::string>{};
+    int64_t step = earlier.empty() ? -1 : std::stoll(fs::path(earlier.back()).filename().string().substr(11));
+    group_.allreduce(&step, 1, dist::ReduceOp::Max, "fresh-start check");
+    if (step >= 0)
+      throw std::invalid_argument("output_dir " + cfg.output_dir + " holds checkpoint-" + std::to_string(step) +
                                   " of an earlier run: continue it with --resume (or --auto-resume), or choose another "
                                   "output_dir, or remove its checkpoint-* folders");
   }
@@ -188,6 +190,9 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
     spdlog::info("dist: {} ranks, backend {}, initial weights broadcast from rank 0 and checked", world_, comm_->backend());
   }
   data_ = open_training_data(paths, cfg, *tm_.tok, *tm_.model);
+  if (data_.dev && data_.dev->size() == 0)  // every rank opens the whole file: all refuse alike
+    throw std::invalid_argument("data.dev: " + data_.dev->path() +
+                                " holds no rows for the labels trained on (data.labels): nothing to evaluate on");
   set_up_optimizer();
   mask_gen_ = at::detail::createCPUGenerator(cfg.optim.seed ^ 0x9E3779B97F4A7C15ULL);
   if (opts.resume) resume_from_checkpoint();
@@ -274,10 +279,9 @@ void Trainer::set_up_reducer() {
 TrainSummary Trainer::run() {
   t_start_ = Clock::now();
   window_ = LogWindow{};
-  bool stop = opts_.resume && dev_eval_->patience_exhausted(st_);
+  bool stop = opts_.resume && (dev_eval_->patience_exhausted(st_) || (opts_.max_steps > 0 && st_.step >= opts_.max_steps));
   if (stop)
-    spdlog::info("the resumed run had stopped early (no improvement in {} evaluations): finishing it",
-                 st_.evals_without_improvement);
+    spdlog::info("the resumed run had already stopped (early stopping or its step budget): finishing it");
   for (int64_t epoch = st_.epoch; epoch < cfg_.optim.epochs && !stop; ++epoch) {
     stop = train_epoch(epoch);
     if (stopped_mid_run_) return sum_;
