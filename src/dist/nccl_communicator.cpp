@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <cstring>
+#include <exception>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
@@ -172,8 +173,15 @@ NcclCommunicator::NcclCommunicator(Group& group, int device) : Communicator(grou
 
 NcclCommunicator::~NcclCommunicator() {
   if (s_->comm && !s_->aborted) {
-    cudaStreamSynchronize(s_->stream);
-    ncclCommDestroy(s_->comm);
+    if (std::uncaught_exceptions() > 0) {
+      // Unwinding from an error on this rank: the peers may be blocked in a collective this rank
+      // will never join, and a destroy (or a stream sync) waits for them. Abort needs no peer, so
+      // the error reaches main() and its MPI_Abort ends the job.
+      ncclCommAbort(s_->comm);
+    } else {
+      cudaStreamSynchronize(s_->stream);
+      ncclCommDestroy(s_->comm);
+    }
   }
   if (s_->stream) cudaStreamDestroy(s_->stream);
 }

@@ -15,6 +15,7 @@
 #include "config/train_config.h"
 #include "data/gliner2_prompt.h"
 #include "io/input_error.h"
+#include "data/hdf5_store.h"
 #include "data/prepare.h"
 #include "model/deberta_config.h"
 #include "model/encoder_config.h"
@@ -236,6 +237,25 @@ TEST(Trainer, TokenizerGivenAsAFileIsExportedItself) {
   c.optim.epochs = 1;
   run_training(c, {});
   EXPECT_EQ(test::read_file_bytes(c.output_dir + "/best/spm.model"), test::read_file_bytes(d.spm));
+}
+
+TEST(Trainer, EmptyDevSplitIsRefusedBeforeTraining) {
+  // A dev file without rows would "evaluate" to F1 0 and steer early stopping and sweeps by it.
+  const TinyData& d = tiny_data();
+  const std::string empty = d.dir + "/empty-dev.h5";
+  {
+    PreparedReader dev(d.dev_h5);
+    PreparedWriter w(empty, dev.meta());
+    w.commit();
+  }
+  TrainConfig c = tiny_config(d.dir + "/run-empty-dev");
+  c.data.dev = empty;
+  try {
+    run_training(c, {});
+    FAIL() << "trained with an empty dev split";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("holds no rows"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Trainer, OverfitsAFewExamplesToF1One) {
