@@ -64,7 +64,7 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--encoder", so->encoder, "deberta (v3) | bert | roberta | electra | xlm-roberta")
       ->capture_default_str()
       ->check(CLI::IsMember({"deberta", "bert", "roberta", "electra", "xlm-roberta"}));
-  step->add_option("--batch-size", so->batch_size, "examples per micro-batch")->capture_default_str();
+  step->add_option("--batch-size", so->batch_size, "examples per micro-batch")->capture_default_str()->check(at_least_one());
   step->add_option("--grad-accum", so->grad_accum, "micro-batches per optimizer step (the recipe's 2)")
       ->capture_default_str()->check(at_least_one());
   step->add_option("--steps", so->steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);

@@ -17,7 +17,7 @@ void add_data_command(CLI::App& app) {
   cmd->add_option("file", a->file, "annotated input file")->required();
   cmd->add_option("--format", a->format, "gliner2|offsets|klue|conll|kbmc (default: guessed)");
   cmd->add_option("-t,--tokenizer", a->tokenizer, "tokenizer, to measure subword units and tokens");
-  cmd->add_option("--max-span-width", a->max_span_width, "longest span, in units")->capture_default_str();
+  cmd->add_option("--max-span-width", a->max_span_width, "longest span, in units")->capture_default_str()->check(at_least_one());
   cmd->add_option("--show-misses", a->show_misses, "print up to N entities each mode cannot reach");
   cmd->add_option("--unmatched-mentions", a->unmatched, "drop (default) | drop_label | reject | fail");
   cmd->callback([a] {

@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
   bool version = false;
   std::string log_level = "info";
   app.add_flag("--version", version, "print gtrain's version and those of its libraries");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  // Checked: spdlog reads an unknown name as "off", which would hide the errors too.
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   gtrain::cli::add_prepare_command(app);
   gtrain::cli::add_data_command(app);
   gtrain::cli::add_tokenizer_command(app);

@@ -283,7 +283,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("precision", [](auto& c) -> auto& { return c.precision; }, enum_of(kPrecisions),
                          "`fp16`: autocast with dynamic loss scaling (T4, V100); `bf16`: autocast, no loss scaling "
                          "(Ampere and later). Any of the three is accepted here; the trainer checks it against the "
-                         "device (bf16 on a GPU without it, fp16/bf16 on CPU) when it starts"),
+                         "device (bf16 on a GPU without it, fp16 on the CPU) when it starts"),
       field<TrainConfig>("device", [](auto& c) -> auto& { return c.device; }, enum_of(kDevices),
                          "`auto`: rank *r* uses `cuda:<local rank mod GPUs>` when LibTorch sees a GPU, else the CPU; "
                          "`cuda`: an error when no GPU is visible"),
@@ -319,7 +319,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("checkpoint.every_steps", [](auto& c) -> auto& { return c.checkpoint.every_steps; },
                          int_in<int64_t>(0, LONG_MAX), "save every this many optimizer steps; 0 = once per epoch"),
       field<TrainConfig>("checkpoint.keep_last", [](auto& c) -> auto& { return c.checkpoint.keep_last; },
-                         int_in<int>(0, 1000000), "keep N checkpoints, the newest (and with `keep_best` the best) counted among them; 0 = keep every one"),
+                         int_in<int>(0, 1000000), "keep the newest N checkpoints (with `keep_best`, the best one stays as well, one more when it is not among them); 0 = keep every one"),
       field<TrainConfig>("checkpoint.keep_best", [](auto& c) -> auto& { return c.checkpoint.keep_best; }, boolean(),
                          "also keep the checkpoint of the best evaluation's step (when one was written at that step)"),
       // ---- log

@@ -88,18 +88,30 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     size_t text;
     PreparedExample row;  // the window as a prepared row (text and offsets window-relative)
   };
+  // Windows leave room for the prompt within the encoder's positions: a model without gtrain.json
+  // gets 512 text tokens, more than a 512-position BERT holds with the prompt on top.
+  int max_length = info_.max_length;
+  const int64_t positions = impl_->ckpt.model->encoder_config.max_sequence_tokens();
+  if (positions > 0) {
+    const int64_t room = positions - prefix.size() - static_cast<int64_t>(prefix.period_ids.size());
+    if (room < 1)
+      throw std::invalid_argument("predict: the schema prompt (" + std::to_string(prefix.size()) +
+                                  " tokens) leaves no room for text in the encoder's " + std::to_string(positions) +
+                                  " positions");
+    max_length = static_cast<int>(std::min<int64_t>(max_length, room));
+  }
   std::vector<Window> wins;
   std::vector<char32_t> cps;
   for (size_t i = 0; i < texts.size(); ++i) {
     if (!utf8::decode(texts[i], &cps)) throw std::invalid_argument("text " + std::to_string(i + 1) + " is not valid UTF-8");
     Units u = make_units(cps, info_.unit_mode, &tok);
     if (u.size() == 0) continue;
-    const auto spans = unit_windows(u, info_.max_length, info_.window_stride, false);
+    const auto spans = unit_windows(u, max_length, info_.window_stride, false);
     for (size_t w = 0; w < spans.size(); ++w) {
       const auto [a, b] = spans[w];
       Window win;
       win.text = i;
-      win.row = window_row(u, cps, a, b, info_.max_length);
+      win.row = window_row(u, cps, a, b, max_length);
       wins.push_back(std::move(win));
     }
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <cstring>
 #include <stdexcept>
 
@@ -136,13 +137,23 @@ bool parse_temp_name(const std::string& n, std::string* base, std::string* kind,
   return false;
 }
 
+// The largest pid this kernel hands out: a larger number (a date, a version) is no writer's.
+long pid_max() {
+  static const long v = [] {
+    std::ifstream f("/proc/sys/kernel/pid_max");
+    long m = 0;
+    return (f >> m) && m > 0 ? m : 4194304L;  // the 64-bit kernel's limit
+  }();
+  return v;
+}
+
 bool process_alive(long pid) {
   if (pid == static_cast<long>(::getpid())) return true;
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 }  // namespace
 
-StaleTempReport clean_stale_temps(const std::string& dir) {
+StaleTempReport clean_stale_temps(const std::string& dir, const std::string& only) {
   StaleTempReport rep;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return rep;
@@ -151,7 +162,8 @@ StaleTempReport clean_stale_temps(const std::string& dir) {
   for (const fs::path& p : entries) {
     std::string base, kind;
     long pid = 0;
-    if (!parse_temp_name(p.filename().string(), &base, &kind, &pid) || process_alive(pid)) continue;
+    if (!parse_temp_name(p.filename().string(), &base, &kind, &pid) || pid > pid_max() || process_alive(pid)) continue;
+    if (!only.empty() && base != only) continue;
     const fs::path target = p.parent_path() / base;
     if (kind == "old" && !fs::exists(target)) {
       fs::rename(p, target, ec);

@@ -71,8 +71,10 @@ struct StaleTempReport {
   std::vector<std::string> restored;  // NAME.old.<pid> renamed back to NAME
 };
 
-// Looks at the entries directly in dir (not recursively); entries of live processes on this host
-// are left alone. Logs one line per entry. A missing dir is not an error.
-StaleTempReport clean_stale_temps(const std::string& dir);
+// Looks at the entries directly in dir (not recursively); entries of live processes on this host,
+// and names whose number is above the kernel's pid_max (a date, not a pid), are left alone. With
+// `only`, just the leftovers of NAME == only (a folder that is not gtrain's, e.g. an export's
+// parent). Logs one line per entry. A missing dir is not an error.
+StaleTempReport clean_stale_temps(const std::string& dir, const std::string& only = "");
 
 }  // namespace gtrain

@@ -257,7 +257,8 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
   if (!tok_file && !holds_tokenizer(tok_dir))
     fail(tok_dir, std::string("no tokenizer to copy: expected ") + kTokenizerModels);
 
-  if (out.has_parent_path()) clean_stale_temps(out.parent_path().string());
+  // Only this output's own leftovers: the parent is the user's folder.
+  if (out.has_parent_path()) clean_stale_temps(out.parent_path().string(), out.filename().string());
   try {
     if (out.has_parent_path()) fs::create_directories(out.parent_path());
     StagedPath staged(out.string());  // removed again unless committed

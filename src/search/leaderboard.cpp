@@ -100,14 +100,27 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
   write_text_file_atomic((fs::path(dir) / "leaderboard.csv").string(), csv.str());
   write_text_file_atomic((fs::path(dir) / "leaderboard.md").string(), md.str());
   if (!sums.empty() && sums.front().completed > 0) {
+    // What its trials trained with (sweep_runner's trial_overrides), but a folder of its own: the
+    // metric early stopping watched, and ASHA's epochs. A step budget (asha.unit: steps) is not a
+    // config key: the header says so.
     std::vector<std::string> ov = s.fixed_overrides;
     ov.insert(ov.end(), sums.front().params.begin(), sums.front().params.end());
+    ov.push_back("early_stopping.metric=" + s.metric);
+    if (s.asha.enabled && s.asha.unit == "epochs" && s.asha.max_budget > 0)
+      ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(s.asha.max_budget))));
+    ov.push_back("output_dir=" + (fs::path(dir) / "best-run").string());
+    const bool step_budget = s.asha.enabled && s.asha.unit == "steps";
     const TrainConfig best = load_train_config(s.base_config, ov, /*check_files=*/false);
     write_text_file_atomic((fs::path(dir) / "best_config.yaml").string(),
                            "# Best configuration of sweep " + s.file + " (config " + std::to_string(sums.front().config_index) +
                                ": " + s.metric + " " + fixed4(sums.front().mean) + " ± " + fixed4(sums.front().std) + " over " +
                                std::to_string(sums.front().completed) + " run(s))\n# parameters: " +
-                               join(sums.front().params, " ") + "\n" + train_config_to_yaml(best));
+                               join(sums.front().params, " ") + "\n" +
+                               (step_budget ? "# its trials stopped after asha.max_budget " +
+                                                  std::to_string(static_cast<long long>(s.asha.max_budget)) +
+                                                  " optimizer steps (their schedule spanning them); this config trains its full epochs\n"
+                                            : std::string()) +
+                               train_config_to_yaml(best));
   }
   return md.str();
 }

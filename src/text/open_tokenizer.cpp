@@ -33,23 +33,55 @@ nlohmann::json read_json_object(const fs::path& file) {
 
 // Hugging Face's added_tokens.json: {"[P]": 128003, ...}. Tokens are added in id order and must
 // land on the ids the file gives, or the embedding rows would not match.
-void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
-  const nlohmann::json j = read_json_object(file);
-  std::map<int32_t, std::string> by_id;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    // Checked before the conversion: a float or an id past int32 was cast unchecked (undefined).
-    const auto& v = it.value();
-    if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX))
-      throw std::runtime_error(file.string() + ": added token '" + it.key() + "' has id " + v.dump() +
-                               ", expected an integer in [0, 2^31)");
-    by_id[static_cast<int32_t>(v.get<uint64_t>())] = it.key();
-  }
+// Appends tokens at the ids given (id -> token, in id order); each must land on its id.
+void append_tokens_at(const std::map<int32_t, std::string>& by_id, const std::string& source, Tokenizer* tok) {
   for (const auto& [id, token] : by_id) {
     int32_t got = tok->add_special_tokens({token}).at(0);
     if (got != id)
-      throw std::runtime_error(file.string() + ": added token '" + token + "' expects id " +
-                               std::to_string(id) + " but the tokenizer assigns " + std::to_string(got));
+      throw std::runtime_error(source + ": added token '" + token + "' expects id " + std::to_string(id) +
+                               " but the tokenizer assigns " + std::to_string(got));
   }
+}
+
+// An added-token id: checked before the conversion (a float or an id past int32 was cast unchecked).
+int32_t token_id(const nlohmann::json& v, const std::string& source, const std::string& token) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX))
+    throw std::runtime_error(source + ": added token '" + token + "' has id " + v.dump() +
+                             ", expected an integer in [0, 2^31)");
+  return static_cast<int32_t>(v.get<uint64_t>());
+}
+
+void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
+  const nlohmann::json j = read_json_object(file);
+  std::map<int32_t, std::string> by_id;
+  for (auto it = j.begin(); it != j.end(); ++it) by_id[token_id(it.value(), file.string(), it.key())] = it.key();
+  append_tokens_at(by_id, file.string(), tok);
+}
+
+// tokenizer_config.json's "added_tokens_decoder" {"id": {"content": token, ...}}, the record
+// transformers (4.34+) keeps, when there is no added_tokens.json: the entries past the base
+// vocabulary are appended at their ids (base-vocabulary entries are already there).
+void apply_added_tokens_decoder(const nlohmann::json& tcfg, const fs::path& file, Tokenizer* tok) {
+  if (!tcfg.contains("added_tokens_decoder") || !tcfg["added_tokens_decoder"].is_object()) return;
+  std::map<int32_t, std::string> by_id;
+  for (auto it = tcfg["added_tokens_decoder"].begin(); it != tcfg["added_tokens_decoder"].end(); ++it) {
+    const std::string source = file.string() + ": added_tokens_decoder." + it.key();
+    uint64_t id = 0;
+    try {
+      size_t used = 0;
+      id = std::stoull(it.key(), &used);
+      if (used != it.key().size()) throw std::invalid_argument(it.key());
+    } catch (const std::exception&) {
+      throw std::runtime_error(source + ": the key must be a token id");
+    }
+    const nlohmann::json& e = it.value();
+    if (!e.is_object() || !e.contains("content") || !e["content"].is_string())
+      throw std::runtime_error(source + ": expected {\"content\": token, ...}");
+    const std::string token = e["content"].get<std::string>();
+    const int32_t tid = token_id(nlohmann::json(id), source, token);
+    if (tid >= tok->vocab_size()) by_id[tid] = token;
+  }
+  append_tokens_at(by_id, file.string() + " (added_tokens_decoder)", tok);
 }
 
 std::string token_of(const nlohmann::json& j, const char* key) {
@@ -127,6 +159,7 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
     tok->cls_token = special_token(stm, tcfg, "cls_token", tok->cls_token);
     tok->sep_token = special_token(stm, tcfg, "sep_token", tok->sep_token);
     if (fs::exists(p / "added_tokens.json")) apply_added_tokens(p / "added_tokens.json", tok.get());
+    else apply_added_tokens_decoder(tcfg, p / "tokenizer_config.json", tok.get());
     return tok;
   }
   const std::string ext = p.extension().string();

@@ -194,6 +194,10 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
     throw std::invalid_argument("data.dev: " + data_.dev->path() +
                                 " holds no rows for the labels trained on (data.labels): nothing to evaluate on");
   set_up_optimizer();
+  if (data_.dev && cfg.eval.every_steps > total_steps_)
+    spdlog::warn("eval.every_steps {} is past the run's last step {}: the dev split is never evaluated, and the last "
+                 "weights are exported at threshold 0.5",
+                 cfg.eval.every_steps, total_steps_);
   mask_gen_ = at::detail::createCPUGenerator(cfg.optim.seed ^ 0x9E3779B97F4A7C15ULL);
   if (opts.resume) resume_from_checkpoint();
   st_.world_size = world_;
@@ -257,6 +261,14 @@ void Trainer::resume_from_checkpoint() {
                  "{}): epoch {} continues at micro-batch {} of {}",
                  st_.world_size, st_.global_micro_batch, world_, global_micro_, st_.epoch + 1, bi, micro_per_epoch_);
     st_.batch_in_epoch = bi;
+    // The steps already taken were steps of the other global batch: the schedule ends where this
+    // run's remaining micro-batches end, so the rate decays over them (it stayed at 0 past a
+    // total recomputed for the new batch).
+    const int64_t steps_per_epoch = (micro_per_epoch_ + accum_ - 1) / accum_;
+    const int64_t remaining = (cfg_.optim.epochs - st_.epoch) * steps_per_epoch - (bi + accum_ - 1) / accum_;
+    total_steps_ = st_.step + std::max<int64_t>(remaining, 0);
+    spdlog::warn("the learning-rate schedule now ends at step {} ({} more steps of the new global batch)", total_steps_,
+                 remaining);
   }
   spdlog::info("resumed from {} (step {}, epoch {}, batch {})", cks.back(), st_.step, st_.epoch + 1, st_.batch_in_epoch);
 }

@@ -23,6 +23,10 @@ for fam in bert roberta electra xlm-roberta; do
     fail "swap-encoder $fam"
   grep -q "re-initialised at hidden_size 32" "$T/$fam.swap" || { cat "$T/$fam.swap"; fail "$fam: report"; }
   grep -q "\"model_type\": \"$fam\"" "$T/$fam/encoder_config/config.json" || fail "$fam: encoder_config model_type"
+  # Straight from the swap (no gtrain.json: 512 text tokens by default), a text longer than the
+  # encoder's 64 positions is windowed to fit them with the prompt, not refused.
+  for i in $(seq 1 40); do printf '당뇨병 환자 '; done | "$G" predict "$T/$fam" --labels Disease,Drug > "$T/long.jsonl" 2> "$T/long.err" \
+    || { cat "$T/long.err"; fail "$fam: predict on a text longer than the encoder's positions"; }
   cat > "$T/$fam.yaml" <<YAML
 model: {source: $T/$fam, max_width: 8}
 data:

@@ -35,4 +35,6 @@ output_dir: run
 Y
 expect_train_error "labels" "$G" train "$T/nolabels.yaml"
 expect_train_error "optim.batch_size" "$G" train "$T/base.yaml" --set optim.batch_size=many
+# A mistyped --log-level is refused: spdlog reads an unknown level as "off", which hid every error.
+expect_error "log-level: verbose not in" "$G" --log-level verbose train "$T/nope.yaml"
 echo OK

@@ -496,3 +496,27 @@ TEST(StaleTemps, RemovesDeadRestoresOldKeepsLive) {
   EXPECT_FALSE(fs::exists(t.file("checkpoint-3.old." + d)));
   EXPECT_TRUE(fs::exists(t.file("dev.h5.tmp." + me)));
 }
+
+// A user's own "NAME.tmp.<number>" / "NAME.old.<date>" are not gtrain's: a number above pid_max is
+// no pid, and an export cleans only its own output's leftovers in the folder it writes into.
+TEST(StaleTemps, LeavesDatesAndOtherNamesAlone) {
+  TempDir t;
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string d = std::to_string(dead);
+  fs::create_directories(t.file("best.old.20240101"));  // a dated backup, its original missing
+  { std::ofstream(t.file("notes.tmp.20231231")) << "mine"; }
+  fs::create_directories(t.file("other.tmp." + d));
+  fs::create_directories(t.file("exported.tmp." + d));
+  StaleTempReport rep = clean_stale_temps(t.dir.string(), "exported");
+  EXPECT_EQ(rep.removed, std::vector<std::string>{t.file("exported.tmp." + d)});
+  EXPECT_TRUE(rep.restored.empty());
+  EXPECT_TRUE(fs::exists(t.file("best.old.20240101")));
+  EXPECT_FALSE(fs::exists(t.file("best")));
+  EXPECT_TRUE(fs::exists(t.file("notes.tmp.20231231")));
+  EXPECT_TRUE(fs::exists(t.file("other.tmp." + d)));
+  clean_stale_temps(t.dir.string());  // a folder of gtrain's own: every dead writer's leftover
+  EXPECT_FALSE(fs::exists(t.file("other.tmp." + d)));
+  EXPECT_TRUE(fs::exists(t.file("notes.tmp.20231231")));
+}

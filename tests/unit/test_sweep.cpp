@@ -221,6 +221,8 @@ TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
   std::ifstream best(fs::path(s.output_dir) / "best_config.yaml");
   std::string text((std::istreambuf_iterator<char>(best)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("head_lr: 0.002"), std::string::npos) << text;
+  // A folder of its own: the base's output_dir may hold another run's checkpoints.
+  EXPECT_NE(text.find((fs::path(s.output_dir) / "best-run").string()), std::string::npos) << text;
 }
 
 TEST(ShippedSweeps, ParseAndGenerateTrials) {

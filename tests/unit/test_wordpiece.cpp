@@ -257,3 +257,28 @@ TEST(WordPiece, AddedTokensJsonIds) {
   EXPECT_EQ(tok->piece_to_id("[E]"), 35);
   fs::remove_all(dir);
 }
+
+TEST(WordPiece, AddedTokensDecoderWithoutAddedTokensJson) {
+  // transformers keeps added tokens in tokenizer_config.json's added_tokens_decoder; without an
+  // added_tokens.json they are read from there, at their ids (a model's GLiNER2 tokens sit past
+  // them, so a token left out would shift every later id).
+  const std::filesystem::path dir = ::testing::TempDir() + "gtrain_wp_decoder";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nab\n";
+  std::ofstream(dir / "tokenizer_config.json")
+      << R"({"added_tokens_decoder": {"0": {"content": "[PAD]"}, "5": {"content": "[MASK]"}, "6": {"content": "[X]"}}})";
+  auto tok = gtrain::open_tokenizer(dir.string());
+  EXPECT_EQ(tok->vocab_size(), 7);
+  EXPECT_EQ(tok->piece_to_id("[MASK]"), 5);
+  EXPECT_EQ(tok->piece_to_id("[X]"), 6);
+  // An id the tokenizer cannot give is an error naming the file.
+  std::ofstream(dir / "tokenizer_config.json") << R"({"added_tokens_decoder": {"9": {"content": "[MASK]"}}})";
+  try {
+    gtrain::open_tokenizer(dir.string());
+    FAIL() << "accepted an added token at a gap";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
