@@ -329,7 +329,7 @@ SwapEncoderReport swap_encoder(const std::string& gliner2_dir, const std::string
   // ---- tokenizer ---------------------------------------------------------------------------
   std::unique_ptr<Tokenizer> tok;
   try {
-    tok = open_tokenizer(enc.string());
+    tok = open_tokenizer(enc.string(), /*use_added_tokens_decoder=*/false);  // add_hf_special_tokens reads it
   } catch (const std::exception& e) {
     swap_fail(enc, std::string("cannot open the encoder's tokenizer: ") + e.what());
   }

@@ -123,7 +123,7 @@ BertTokenizerSettings bert_settings(const nlohmann::json& tcfg, const nlohmann::
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
+std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_added_tokens_decoder) {
   const fs::path p(path);
   if (!fs::exists(p)) throw std::runtime_error(path + ": tokenizer not found");
   if (fs::is_directory(p)) {
@@ -159,7 +159,7 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path) {
     tok->cls_token = special_token(stm, tcfg, "cls_token", tok->cls_token);
     tok->sep_token = special_token(stm, tcfg, "sep_token", tok->sep_token);
     if (fs::exists(p / "added_tokens.json")) apply_added_tokens(p / "added_tokens.json", tok.get());
-    else apply_added_tokens_decoder(tcfg, p / "tokenizer_config.json", tok.get());
+    else if (use_added_tokens_decoder) apply_added_tokens_decoder(tcfg, p / "tokenizer_config.json", tok.get());
     return tok;
   }
   const std::string ext = p.extension().string();

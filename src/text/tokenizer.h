@@ -71,7 +71,11 @@ inline const std::vector<std::string>& gliner2_special_tokens() {
 //   tokenizer.json            WordPiece as the fast tokenizer defines it
 //   vocab.txt                 WordPiece with BertTokenizer's settings from tokenizer_config.json
 //                             (do_lower_case, strip_accents, tokenize_chinese_chars, unk/pad tokens)
-// plus added_tokens.json, and cls/sep tokens from special_tokens_map.json / tokenizer_config.json.
-std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path);
+// plus added_tokens.json (without it, tokenizer_config.json's added_tokens_decoder), and cls/sep
+// tokens from special_tokens_map.json / tokenizer_config.json.
+// use_added_tokens_decoder: a folder without added_tokens.json takes its added tokens from
+// tokenizer_config.json's added_tokens_decoder (swap-encoder reads that record itself, to report
+// each token, and passes false).
+std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_added_tokens_decoder = true);
 
 }  // namespace gtrain

@@ -265,7 +265,8 @@ void Trainer::resume_from_checkpoint() {
     // run's remaining micro-batches end, so the rate decays over them (it stayed at 0 past a
     // total recomputed for the new batch).
     const int64_t steps_per_epoch = (micro_per_epoch_ + accum_ - 1) / accum_;
-    const int64_t remaining = (cfg_.optim.epochs - st_.epoch) * steps_per_epoch - (bi + accum_ - 1) / accum_;
+    // A step ends at every accum_-th micro-batch of an epoch: bi / accum_ of this epoch's are done.
+    const int64_t remaining = (cfg_.optim.epochs - st_.epoch) * steps_per_epoch - bi / accum_;
     total_steps_ = st_.step + std::max<int64_t>(remaining, 0);
     spdlog::warn("the learning-rate schedule now ends at step {} ({} more steps of the new global batch)", total_steps_,
                  remaining);
