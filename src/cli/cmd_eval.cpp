@@ -3,8 +3,6 @@
 // tokenizer and unit mode.
 #include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <spdlog/spdlog.h>
@@ -64,15 +62,10 @@ void add_eval_command(CLI::App& app) {
     } cleanup{tmp};
     // The threshold the model ships with (its dev-selected one, or GLiNER2's 0.5) is always scored:
     // the sweep's best is chosen on the data being evaluated, so it is not a fair headline.
-    std::vector<float> thresholds = a->thresholds;
     const float own = p.info().threshold;
-    if (std::none_of(thresholds.begin(), thresholds.end(), [&](float t) { return std::fabs(t - own) < 1e-6f; }))
-      thresholds.insert(std::upper_bound(thresholds.begin(), thresholds.end(), own), own);
-    const ThresholdSweep sweep = p.evaluate(h5, thresholds, a->batch_size);
+    const ThresholdSweep sweep = p.evaluate(h5, ThresholdSweep::with_threshold(a->thresholds, own), a->batch_size);
     std::printf("%s\n", text_report(sweep).c_str());
-    for (size_t i = 0; i < sweep.thresholds().size(); ++i)
-      if (std::fabs(sweep.thresholds()[i] - own) < 1e-6f)
-        std::printf("micro-F1 at the model's own threshold %.2f: %.4f\n", own, sweep.scores(i).micro.f1);
+    std::printf("micro-F1 at the model's own threshold %.2f: %.4f\n", own, sweep.scores(sweep.index_of(own)).micro.f1);
     if (!a->output.empty()) {
       fs::create_directories(a->output);
       write_eval_report((fs::path(a->output) / "eval_report.json").string(), sweep,

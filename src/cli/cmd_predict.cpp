@@ -35,8 +35,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--batch-size", a->batch_size, "windows per forward pass")->capture_default_str()->check(at_least_one());
   cmd->callback([a] {
     Predictor p(a->model);
-    const std::vector<std::string> names = split_list(a->labels, ',');
-    if (!a->labels.empty() && names.empty()) throw InputError("", 0, "--labels", "no label names in '" + a->labels + "'");
+    const std::vector<std::string> names = a->labels.empty() ? std::vector<std::string>{} : label_names_flag(a->labels);
     const std::vector<SchemaField> labels = prediction_schema(p.info(), names, a->descriptions);
     std::ifstream fin;
     std::istream* in = &std::cin;

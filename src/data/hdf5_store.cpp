@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -297,7 +296,7 @@ PreparedWriter::PreparedWriter(const std::string& final_path, const PreparedMeta
   } catch (const std::runtime_error& e) {
     throw InputError(final_path_, 0, "path", std::string(e.what()) + " (does the directory exist and is it writable?)");
   }
-  tmp_path_ = final_path_ + ".tmp." + std::to_string(::getpid());
+  tmp_path_ = out_->tmp();
 }
 
 PreparedWriter::~PreparedWriter() = default;  // an unpublished temp is removed by out_

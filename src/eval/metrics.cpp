@@ -167,6 +167,22 @@ ExampleMatch match_entities(const std::vector<Entity>& gold, const std::vector<D
 
 std::vector<float> ThresholdSweep::default_thresholds() { return {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}; }
 
+namespace {
+bool same_threshold(float a, float b) { return std::fabs(a - b) < 1e-6f; }
+}  // namespace
+
+std::vector<float> ThresholdSweep::with_threshold(std::vector<float> thresholds, float t) {
+  if (std::none_of(thresholds.begin(), thresholds.end(), [&](float x) { return same_threshold(x, t); }))
+    thresholds.insert(std::upper_bound(thresholds.begin(), thresholds.end(), t), t);
+  return thresholds;
+}
+
+size_t ThresholdSweep::index_of(float t) const {
+  for (size_t i = 0; i < thresholds_.size(); ++i)
+    if (same_threshold(thresholds_[i], t)) return i;
+  throw std::out_of_range("threshold " + std::to_string(t) + " is not one of the sweep's");
+}
+
 ThresholdSweep::ThresholdSweep(std::vector<std::string> labels, std::vector<float> thresholds)
     : labels_(std::move(labels)), thresholds_(std::move(thresholds)) {
   if (labels_.empty()) throw std::invalid_argument("ThresholdSweep: empty label list");

@@ -136,6 +136,9 @@ struct ThresholdScores {
 class ThresholdSweep {
  public:
   static std::vector<float> default_thresholds();  // 0.1, 0.2, ..., 0.6
+  // `thresholds` (increasing) with t added in its place unless it is one of them already (within
+  // 1e-6): a model's own threshold is always scored, in a sweep or not.
+  static std::vector<float> with_threshold(std::vector<float> thresholds, float t);
 
   // Throws std::invalid_argument on an empty / duplicated / empty-named label, or thresholds that
   // are empty, not strictly increasing, or outside [0, 1].
@@ -168,6 +171,8 @@ class ThresholdSweep {
   ThresholdScores scores(size_t threshold_index) const;
   std::vector<ThresholdScores> all_scores() const;
   size_t best_index() const;  // highest micro F1; ties -> lower threshold
+  // The index of threshold t (within 1e-6); std::out_of_range when it is not swept.
+  size_t index_of(float t) const;
   float best_threshold() const { return thresholds_[best_index()]; }
 
  private:

@@ -39,6 +39,7 @@ AtomicFileWriter::~AtomicFileWriter() {
 void AtomicFileWriter::write(const std::string& data) { write(data.data(), data.size()); }
 
 void AtomicFileWriter::write(const void* p, size_t size) {
+  synced_ = false;
   const char* data = static_cast<const char*>(p);
   size_t done = 0;
   while (done < size) {
@@ -53,10 +54,11 @@ void AtomicFileWriter::write(const void* p, size_t size) {
 
 void AtomicFileWriter::sync() {
   if (::fsync(fd_) != 0) atomic_file_fail(tmp_, "fsync failed");
+  synced_ = true;
 }
 
 void AtomicFileWriter::commit() {
-  if (::fsync(fd_) != 0) atomic_file_fail(tmp_, "fsync failed");
+  if (!synced_ && ::fsync(fd_) != 0) atomic_file_fail(tmp_, "fsync failed");
   const int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) atomic_file_fail(tmp_, "close failed");
@@ -122,7 +124,18 @@ void StagedPath::commit() {
 namespace fs = std::filesystem;
 
 namespace {
-// "NAME.tmp.<pid>" -> (NAME, "tmp", pid); false for anything else.
+// The largest pid this kernel hands out: a larger number (a date, a version) is no writer's.
+long pid_max() {
+  static const long v = [] {
+    std::ifstream f("/proc/sys/kernel/pid_max");
+    long m = 0;
+    return (f >> m) && m > 0 ? m : 4194304L;  // the 64-bit kernel's limit
+  }();
+  return v;
+}
+
+// "NAME.tmp.<pid>" -> (NAME, "tmp", pid); false for anything else (a number above pid_max is a
+// date or a version, not a writer's pid).
 bool parse_temp_name(const std::string& n, std::string* base, std::string* kind, long* pid) {
   for (const char* k : {".tmp.", ".old."}) {
     const size_t at = n.rfind(k);
@@ -132,19 +145,9 @@ bool parse_temp_name(const std::string& n, std::string* base, std::string* kind,
     *base = n.substr(0, at);
     *kind = std::string(k).substr(1, 3);
     *pid = std::stol(digits);
-    return true;
+    return *pid <= pid_max();
   }
   return false;
-}
-
-// The largest pid this kernel hands out: a larger number (a date, a version) is no writer's.
-long pid_max() {
-  static const long v = [] {
-    std::ifstream f("/proc/sys/kernel/pid_max");
-    long m = 0;
-    return (f >> m) && m > 0 ? m : 4194304L;  // the 64-bit kernel's limit
-  }();
-  return v;
 }
 
 bool process_alive(long pid) {
@@ -162,8 +165,8 @@ StaleTempReport clean_stale_temps(const std::string& dir, const std::string& onl
   for (const fs::path& p : entries) {
     std::string base, kind;
     long pid = 0;
-    if (!parse_temp_name(p.filename().string(), &base, &kind, &pid) || pid > pid_max() || process_alive(pid)) continue;
-    if (!only.empty() && base != only) continue;
+    if (!parse_temp_name(p.filename().string(), &base, &kind, &pid)) continue;
+    if ((!only.empty() && base != only) || process_alive(pid)) continue;
     const fs::path target = p.parent_path() / base;
     if (kind == "old" && !fs::exists(target)) {
       fs::rename(p, target, ec);

@@ -28,11 +28,13 @@ class AtomicFileWriter {
   void sync();
   void commit();
   const std::string& path() const { return path_; }
+  const std::string& tmp() const { return tmp_; }
 
  private:
   std::string path_, tmp_;
   int fd_ = -1;
   bool committed_ = false;
+  bool synced_ = false;  // sync() since the last write: commit() need not fsync again
 };
 
 // A directory, or a file another library creates by name (HDF5), built at PATH.tmp.<pid>. commit()

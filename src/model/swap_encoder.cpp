@@ -110,18 +110,10 @@ void add_hf_special_tokens(Tokenizer& tok, const fs::path& enc, SwapEncoderRepor
   if (tcfg.contains("added_tokens_decoder") && tcfg["added_tokens_decoder"].is_object() &&
       !tcfg["added_tokens_decoder"].empty()) {
     std::map<int64_t, std::string> by_id;
-    for (auto it = tcfg["added_tokens_decoder"].begin(); it != tcfg["added_tokens_decoder"].end(); ++it) {
-      int64_t id = -1;
-      try {
-        size_t used = 0;
-        id = std::stoll(it.key(), &used);
-        if (used != it.key().size()) id = -1;
-      } catch (...) {
-      }
-      const auto content = token_value(it.value());
-      if (id < 0 || !content)
-        swap_fail(tcfg_path, "added_tokens_decoder entry \"" + it.key() + "\" is not {id: {\"content\": token}}");
-      by_id[id] = *content;
+    try {
+      by_id = read_added_tokens_decoder(tcfg);
+    } catch (const std::invalid_argument& e) {
+      swap_fail(tcfg_path, e.what());
     }
     for (const auto& [id, token] : by_id) {
       const int32_t have = tok.piece_to_id(token);

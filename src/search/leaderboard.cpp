@@ -100,14 +100,9 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
   write_text_file_atomic((fs::path(dir) / "leaderboard.csv").string(), csv.str());
   write_text_file_atomic((fs::path(dir) / "leaderboard.md").string(), md.str());
   if (!sums.empty() && sums.front().completed > 0) {
-    // What its trials trained with (sweep_runner's trial_overrides), but a folder of its own: the
-    // metric early stopping watched, and ASHA's epochs. A step budget (asha.unit: steps) is not a
-    // config key: the header says so.
-    std::vector<std::string> ov = s.fixed_overrides;
-    ov.insert(ov.end(), sums.front().params.begin(), sums.front().params.end());
-    ov.push_back("early_stopping.metric=" + s.metric);
-    if (s.asha.enabled && s.asha.unit == "epochs" && s.asha.max_budget > 0)
-      ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(s.asha.max_budget))));
+    // What its trials trained with, in a folder of its own. A step budget (asha.unit: steps) is
+    // not a config key: the header says so.
+    std::vector<std::string> ov = trial_config_overrides(s, sums.front().params, s.asha.max_budget);
     ov.push_back("output_dir=" + (fs::path(dir) / "best-run").string());
     const bool step_budget = s.asha.enabled && s.asha.unit == "steps";
     const TrainConfig best = load_train_config(s.base_config, ov, /*check_files=*/false);

@@ -53,6 +53,16 @@ std::vector<double> AshaSettings::rungs() const {
   return r;
 }
 
+std::vector<std::string> trial_config_overrides(const SweepConfig& s, const std::vector<std::string>& params,
+                                                double max_budget) {
+  std::vector<std::string> ov = s.fixed_overrides;
+  ov.insert(ov.end(), params.begin(), params.end());
+  ov.push_back("early_stopping.metric=" + s.metric);
+  if (s.asha.enabled && s.asha.unit == "epochs" && max_budget > 0)
+    ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(max_budget))));
+  return ov;
+}
+
 double metric_goal(const std::string& metric, double value) { return metric == "loss" ? -value : value; }
 
 SweepConfig load_sweep_config(const std::string& path) {

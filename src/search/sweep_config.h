@@ -68,6 +68,12 @@ struct TrialSpec {
 // All trials, in id order: every configuration's repeats are consecutive.
 std::vector<TrialSpec> make_trials(const SweepConfig& s);
 
+// The `--set` overrides a configuration of `params` trains with: the file's fixed ones, the
+// parameters, the metric early stopping watches, and optim.epochs = ceil(max_budget) under ASHA in
+// epochs (max_budget > 0). A trial adds its seed and folder; best_config.yaml a folder.
+std::vector<std::string> trial_config_overrides(const SweepConfig& s, const std::vector<std::string>& params,
+                                                double max_budget);
+
 // A metric value as something to maximise (the loss is negated).
 double metric_goal(const std::string& metric, double value);
 

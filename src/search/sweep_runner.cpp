@@ -280,16 +280,12 @@ struct TrialGroup {
 // decides (seed, folder, metric). Only ASHA in epochs sets optim.epochs (to its budget); without
 // ASHA a trial trains the base's epochs or its own searched ones.
 std::vector<std::string> trial_overrides(const SweepConfig& s, const TrialSpec& spec, const TrialGroup& g) {
-  std::vector<std::string> ov = s.fixed_overrides;
-  ov.insert(ov.end(), spec.params.begin(), spec.params.end());
+  std::vector<std::string> ov = trial_config_overrides(s, spec.params, g.max_budget);
   char trial_dir[32];
   std::snprintf(trial_dir, sizeof trial_dir, "trial-%04lld", static_cast<long long>(spec.id));
   ov.push_back("optim.seed=" + std::to_string(g.base_seed + static_cast<uint64_t>(spec.repeat)));
   ov.push_back("output_dir=" + (fs::path(s.output_dir) / "trials" / trial_dir).string());
-  ov.push_back("early_stopping.metric=" + s.metric);
   ov.push_back("log.progress=plain");
-  if (s.asha.enabled && s.asha.unit == "epochs" && g.max_budget > 0)
-    ov.push_back("optim.epochs=" + std::to_string(static_cast<int>(std::ceil(g.max_budget))));
   return ov;
 }
 

@@ -62,25 +62,15 @@ void apply_added_tokens(const fs::path& file, Tokenizer* tok) {
 // transformers (4.34+) keeps, when there is no added_tokens.json: the entries past the base
 // vocabulary are appended at their ids (base-vocabulary entries are already there).
 void apply_added_tokens_decoder(const nlohmann::json& tcfg, const fs::path& file, Tokenizer* tok) {
-  if (!tcfg.contains("added_tokens_decoder") || !tcfg["added_tokens_decoder"].is_object()) return;
-  std::map<int32_t, std::string> by_id;
-  for (auto it = tcfg["added_tokens_decoder"].begin(); it != tcfg["added_tokens_decoder"].end(); ++it) {
-    const std::string source = file.string() + ": added_tokens_decoder." + it.key();
-    uint64_t id = 0;
-    try {
-      size_t used = 0;
-      id = std::stoull(it.key(), &used);
-      if (used != it.key().size()) throw std::invalid_argument(it.key());
-    } catch (const std::exception&) {
-      throw std::runtime_error(source + ": the key must be a token id");
-    }
-    const nlohmann::json& e = it.value();
-    if (!e.is_object() || !e.contains("content") || !e["content"].is_string())
-      throw std::runtime_error(source + ": expected {\"content\": token, ...}");
-    const std::string token = e["content"].get<std::string>();
-    const int32_t tid = token_id(nlohmann::json(id), source, token);
-    if (tid >= tok->vocab_size()) by_id[tid] = token;
+  std::map<int64_t, std::string> recorded;
+  try {
+    recorded = read_added_tokens_decoder(tcfg);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(file.string() + ": " + e.what());
   }
+  std::map<int32_t, std::string> by_id;
+  for (const auto& [id, token] : recorded)
+    if (id >= tok->vocab_size()) by_id[token_id(nlohmann::json(static_cast<uint64_t>(id)), file.string(), token)] = token;
   append_tokens_at(by_id, file.string() + " (added_tokens_decoder)", tok);
 }
 

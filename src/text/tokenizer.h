@@ -1,7 +1,9 @@
 // One interface for every subword tokenizer (SentencePiece, WordPiece).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,30 @@ std::string special_token_content(const Json& v) {
   if (v.is_string()) return v.template get<std::string>();
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].template get<std::string>();
   return "";
+}
+
+// tokenizer_config.json's "added_tokens_decoder" {"<id>": {"content": token, ...}} (transformers
+// 4.34+ records every added token there) as id -> token; empty when there is none. Throws
+// std::invalid_argument naming an entry that is not an id with a content.
+template <class Json>
+std::map<int64_t, std::string> read_added_tokens_decoder(const Json& tcfg) {
+  std::map<int64_t, std::string> by_id;
+  if (!tcfg.is_object() || !tcfg.contains("added_tokens_decoder") || !tcfg["added_tokens_decoder"].is_object())
+    return by_id;
+  for (auto it = tcfg["added_tokens_decoder"].begin(); it != tcfg["added_tokens_decoder"].end(); ++it) {
+    int64_t id = -1;
+    try {
+      size_t used = 0;
+      id = std::stoll(it.key(), &used);
+      if (used != it.key().size()) id = -1;
+    } catch (...) {
+    }
+    const std::string content = special_token_content(it.value());
+    if (id < 0 || content.empty())
+      throw std::invalid_argument("added_tokens_decoder entry \"" + it.key() + "\" is not {id: {\"content\": token}}");
+    by_id[id] = content;
+  }
+  return by_id;
 }
 
 // What Hugging Face's tokenizer(text) gives: cls_token, the pieces of each whitespace-separated

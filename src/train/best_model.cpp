@@ -61,14 +61,9 @@ TestScore score_test_split(const TrainConfig& cfg, ExtractorImpl& model, Prepare
   // The threshold the model ships with is scored exactly, also when it is not one of the sweep's
   // (no dev split: the default 0.5).
   EvalOptions with_threshold = eo;
-  auto& ts = with_threshold.thresholds;
-  auto at = std::find_if(ts.begin(), ts.end(), [&](float t) { return std::fabs(t - threshold) < 1e-6; });
-  if (at == ts.end()) ts.insert(std::upper_bound(ts.begin(), ts.end(), static_cast<float>(threshold)), static_cast<float>(threshold));
+  with_threshold.thresholds = ThresholdSweep::with_threshold(eo.thresholds, static_cast<float>(threshold));
   EvalResult r = evaluate(model, test, builder, with_threshold);
-  size_t ti = r.sweep.thresholds().size();
-  for (size_t i = 0; i < r.sweep.thresholds().size(); ++i)
-    if (std::fabs(r.sweep.thresholds()[i] - threshold) < 1e-6) ti = i;
-  if (ti == r.sweep.thresholds().size()) throw std::logic_error("score_test_split: the threshold was not scored");
+  const size_t ti = r.sweep.index_of(static_cast<float>(threshold));
   TestScore out;
   out.micro_f1 = r.sweep.scores(ti).micro.f1;
   out.report_path = (fs::path(cfg.output_dir) / "eval_report.json").string();

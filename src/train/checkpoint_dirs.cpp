@@ -7,15 +7,24 @@ namespace fs = std::filesystem;
 
 namespace gtrain {
 
+std::string checkpoint_dir(const std::string& run_dir, int64_t step) {
+  return (fs::path(run_dir) / ("checkpoint-" + std::to_string(step))).string();
+}
+
+int64_t checkpoint_step(const std::string& path) {
+  const std::string n = fs::path(path).filename().string();
+  if (n.rfind("checkpoint-", 0) != 0) return -1;
+  const std::string num = n.substr(11);
+  if (num.empty() || num.size() > 18 || num.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoll(num);
+}
+
 std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   std::vector<std::pair<int64_t, std::string>> found;
   if (!fs::exists(run_dir)) return {};
   for (const auto& e : fs::directory_iterator(run_dir)) {
-    const std::string n = e.path().filename().string();
-    if (!e.is_directory() || n.rfind("checkpoint-", 0) != 0) continue;
-    const std::string num = n.substr(11);
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;  // skips *.tmp.*
-    found.emplace_back(std::stoll(num), e.path().string());
+    const int64_t step = checkpoint_step(e.path().string());
+    if (e.is_directory() && step >= 0) found.emplace_back(step, e.path().string());  // skips *.tmp.*
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> out;

@@ -160,7 +160,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   // refuse together even where output_dir is not shared.
   if (!opts.resume) {
     const std::vector<std::string> earlier = leader_ ? list_checkpoints(cfg.output_dir) : std::vector<std::string>{};
-    int64_t step = earlier.empty() ? -1 : std::stoll(fs::path(earlier.back()).filename().string().substr(11));
+    int64_t step = earlier.empty() ? -1 : checkpoint_step(earlier.back());
     group_.allreduce(&step, 1, dist::ReduceOp::Max, "fresh-start check");
     if (step >= 0)
       throw std::invalid_argument("output_dir " + cfg.output_dir + " holds checkpoint-" + std::to_string(step) +
@@ -469,11 +469,11 @@ void Trainer::write_checkpoint() {
   st_.loss_scale_good_steps = scaler_->good_steps();
   st_.skipped_steps = scaler_->skipped_steps();
   if (!leader_) return;
-  const std::string dir = (fs::path(cfg_.output_dir) / ("checkpoint-" + std::to_string(st_.step))).string();
+  const std::string dir = checkpoint_dir(cfg_.output_dir, st_.step);
   save_checkpoint(dir, *tm_.model, *opt_.adamw, st_, mask_gen_);
   std::vector<std::string> keep = {dir};
   if (cfg_.checkpoint.keep_best && st_.best_step >= 0)  // when a checkpoint was written at that step
-    keep.push_back((fs::path(cfg_.output_dir) / ("checkpoint-" + std::to_string(st_.best_step))).string());
+    keep.push_back(checkpoint_dir(cfg_.output_dir, st_.best_step));
   prune_checkpoints(cfg_.output_dir, cfg_.checkpoint.keep_last, keep);
 }
 
