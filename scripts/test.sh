@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The real GLiNER2 (PyPI) that tests/reference/ checks exports against (~1 GB download, once).
+# Without it (no PyPI, or a LibTorch of your own: it takes the wheel's CUDA libraries from
+# .deps) those tests skip: say so, as for the fixtures below.
+bash bench/reference/setup.sh ||
+  echo "[test] WARNING: no GLiNER2 reference (bench/reference/.venv): the reference.* tests will be SKIPPED" >&2
 # The parity, swap-encoder and other fixture tests read ../shared/fixtures and skip themselves
 # without it: say so up front, so that a green run without them is not taken for a full one.
 if [ ! -d ../shared/fixtures ]; then

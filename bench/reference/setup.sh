@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Python reference for `scripts/bench-vs-reference.sh`: GLiNER2 1.2.3 from PyPI on the same
+# The Python reference for `scripts/bench-vs-reference.sh` and the tests/reference/ checks (run by
+# scripts/test.sh): GLiNER2 1.2.3 from PyPI on the same
 # torch (2.11.0) that gtrain links, in a git-ignored venv here (.venv). Run once; ~1 GB download.
 # The PyPI torch wheel is the CUDA build; it runs on CPU. Its CUDA libraries are loaded from the
 # same place gtrain's build takes them (.deps/torch-2.11.0/nvidia, made by scripts/setup.sh), so

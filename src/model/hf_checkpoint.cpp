@@ -17,6 +17,7 @@
 #include "model/linear.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
+#include "text/hf_tokenizer_files.h"
 #include "text/strings.h"
 
 namespace fs = std::filesystem;
@@ -286,6 +287,9 @@ void export_gliner2_checkpoint(ExtractorImpl& model, const std::string& tokenize
       fs::copy_file(tok_dir / name, tmp / name, fs::copy_options::overwrite_existing);
       fsync_path((tmp / name).string(), false);
     }
+    // A bare tokenizer (a from-scratch run's) gets the files GLiNER2.from_pretrained needs to read it.
+    for (const std::string& name : complete_hf_tokenizer_files(tmp.string()))
+      fsync_path((tmp / name).string(), false);
     // What predict needs beyond GLiNER2's files (units, threshold, labels, max_length).
     if (!opts.gtrain_json.empty()) {
       write_text_file_atomic((tmp / "gtrain.json").string(), opts.gtrain_json);

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "data/gliner2_prompt.h"
 #include "io/atomic_file.h"
 #include "model/hf_checkpoint.h"
 #include "model/lora.h"
@@ -18,19 +17,6 @@
 namespace fs = std::filesystem;
 
 namespace gtrain {
-
-namespace {
-
-// GLiNER2's added_tokens.json, for exports whose tokenizer folder had none (from-scratch models).
-void ensure_added_tokens(const std::string& dir, const Tokenizer& tok) {
-  const fs::path f = fs::path(dir) / "added_tokens.json";
-  if (fs::exists(f)) return;
-  nlohmann::json j = nlohmann::json::object();
-  for (const std::string& t : gliner2_special_tokens()) j[t] = tok.piece_to_id(t);
-  write_text_file_atomic(f.string(), j.dump(2) + "\n");
-}
-
-}  // namespace
 
 std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std::map<std::string, torch::Tensor>& best_weights,
                               const TrainState& st, const PreparedMeta& meta, bool leader) {
@@ -50,7 +36,6 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
   Gliner2ExportOptions eo;
   eo.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
   export_gliner2_checkpoint(model, tm.tokenizer_dir, dir, eo);
-  ensure_added_tokens(dir, *tm.tok);
   spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
                st.best_score, st.best_threshold, dir);
   return dir;

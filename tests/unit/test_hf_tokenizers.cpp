@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "text/hf_tokenizer_files.h"
 #include "text/sentencepiece_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/wordpiece_tokenizer.h"
@@ -180,6 +181,69 @@ TEST(HfTokenizers, BadTokenizerConfigNamesFileAndField) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("unk_token"), std::string::npos) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+// A bare tokenizer file gets the tokenizer_config.json / added_tokens.json that AutoTokenizer needs
+// to rebuild gtrain's tokenizer (GLiNER2.from_pretrained fails without a class to load);
+// tests/reference/gliner2_load.sh loads such exports in the real GLiNER2.
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  return nlohmann::json::parse(f);
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(HfTokenizerFiles, BareVocabTxtGetsBertTokenizerKeepingCaseAndGliner2Tokens) {
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-files-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece/vocab.txt", dir / "vocab.txt");
+  const int32_t base = open_tokenizer(dir.string())->vocab_size();  // 34
+  EXPECT_EQ(complete_hf_tokenizer_files(dir.string()),
+            (std::vector<std::string>{"tokenizer_config.json", "added_tokens.json"}));
+  const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
+  EXPECT_EQ(cfg.at("tokenizer_class"), "BertTokenizer");
+  EXPECT_EQ(cfg.at("do_lower_case"), false);  // as gtrain reads a bare vocab.txt
+  EXPECT_EQ(cfg.at("unk_token"), "[UNK]");
+  EXPECT_EQ(cfg.at("pad_token"), "[PAD]");
+  EXPECT_EQ(cfg.at("additional_special_tokens").get<std::vector<std::string>>(), gliner2_special_tokens());
+  const nlohmann::json added = read_json(dir / "added_tokens.json");
+  ASSERT_EQ(added.size(), gliner2_special_tokens().size());
+  for (size_t i = 0; i < gliner2_special_tokens().size(); ++i)
+    EXPECT_EQ(added.at(gliner2_special_tokens()[i]).get<int32_t>(), base + static_cast<int32_t>(i));
+  // Read back, the folder gives the same tokenizer with GLiNER2's tokens at those ids.
+  auto back = open_tokenizer(dir.string());
+  EXPECT_EQ(back->vocab_size(), base + 10);
+  EXPECT_EQ(back->piece_to_id("[P]"), base + 2);
+  EXPECT_EQ(back->encode_word("당뇨병")[0].id, 5);
+  // A complete folder is left alone.
+  const std::string before = slurp(dir / "tokenizer_config.json");
+  EXPECT_TRUE(complete_hf_tokenizer_files(dir.string()).empty());
+  EXPECT_EQ(slurp(dir / "tokenizer_config.json"), before);
+  fs::remove_all(dir);
+}
+
+TEST(HfTokenizerFiles, BareSpmModelGetsDebertaV2TokenizerWithItsOwnUnkAndPad) {
+  const std::string src = test::fixture_dir("gliner2_tiny") + "/spm.model";
+  if (::access(src.c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << src;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-files-spm-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(src, dir / "spm.model");
+  // A user's own added_tokens.json is kept; only the config is written.
+  { std::ofstream(dir / "added_tokens.json") << R"({"[SEP_STRUCT]": 512})"; }
+  EXPECT_EQ(complete_hf_tokenizer_files(dir.string()), (std::vector<std::string>{"tokenizer_config.json"}));
+  EXPECT_EQ(slurp(dir / "added_tokens.json"), R"({"[SEP_STRUCT]": 512})");
+  const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
+  EXPECT_EQ(cfg.at("tokenizer_class"), "DebertaV2Tokenizer");
+  EXPECT_EQ(cfg.at("do_lower_case"), false);
+  EXPECT_EQ(cfg.at("split_by_punct"), false);
+  EXPECT_EQ(cfg.at("unk_token"), "[UNK]");  // this model's control pieces (gtrain's own: <unk>, <pad>)
+  EXPECT_EQ(cfg.at("pad_token"), "[PAD]");
   fs::remove_all(dir);
 }
 

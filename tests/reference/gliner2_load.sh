@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# What gtrain writes loads in the real GLiNER2 (1.2.3 from PyPI, bench/reference/.venv) and
+# predicts there what `gtrain predict` predicts: the same entities, scores within 1e-4. Covers a
+# from-scratch run's best/ (own SentencePiece tokenizer: the export writes the tokenizer_config.json
+# AutoTokenizer needs), a run fine-tuned from the GLiNER2 fixture, and encoders swapped in by
+# swap-encoder (BERT, RoBERTa with a WordPiece vocab, ELECTRA). Word units throughout: GLiNER2 has
+# no other (a morph-unit model predicts on words there).
+# Usage: gliner2_load.sh GTRAIN SRC_DIR REFERENCE_PYTHON
+G=$1; SRC=$2; PY=$3
+source "$SRC/tests/cli/common.sh"
+[ -x "$PY" ] || { echo "SKIP: no GLiNER2 reference ($PY; bash bench/reference/setup.sh makes it)"; exit 77; }
+require_fixture gliner2_tiny
+REF="$SRC/tests/reference/gliner2_predict.py"
+TOL=1e-4
+# $1 model, $2 texts, $3 threshold, $4 name: both predict, then compare.
+check() {
+  local labels
+  labels=$(python3 -c "
+import json, sys
+g = json.load(open(sys.argv[1] + '/gtrain.json'))
+# GLiNER2 prompts a label given with \"\" as a description with an empty one; gtrain as one without.
+print(json.dumps({l: d if d else {} for l, d in zip(g['labels'], g['label_descriptions'])}, ensure_ascii=False))" "$1") ||
+    fail "$4: gtrain.json"
+  "$G" predict "$1" -i "$2" --threshold "$3" -o "$T/$4.gtrain.jsonl" 2>"$T/$4.err" || { cat "$T/$4.err"; fail "$4: gtrain predict"; }
+  "$PY" "$REF" predict "$1" "$2" "$labels" "$3" "$T/$4.gliner2.jsonl" >"$T/$4.py.log" 2>&1 ||
+    { tail -20 "$T/$4.py.log"; fail "$4: GLiNER2.from_pretrained / extract_entities"; }
+  "$PY" "$REF" compare "$T/$4.gtrain.jsonl" "$T/$4.gliner2.jsonl" "$3" "$TOL" || fail "$4: GLiNER2 predicts differently"
+  echo "  ($4)"
+}
+python3 - "$SRC/data/ko-medical/test.jsonl" "$T" <<'PY' || fail "texts"
+import json, sys
+texts = [json.loads(l)["input"] for l in open(sys.argv[1], encoding="utf-8")]
+with open(sys.argv[2] + "/texts.txt", "w", encoding="utf-8") as f:
+    f.write("\n".join(texts[:40]) + "\n")
+# The toy encoders have 64 positions and GLiNER2 does not window: short texts only.
+with open(sys.argv[2] + "/short.txt", "w", encoding="utf-8") as f:
+    f.write("\n".join([t for t in texts if len(t) <= 22][:10]) + "\n")
+PY
+
+# 1. From scratch: gtrain's own SentencePiece model, trained briefly on the shipped sample.
+"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 2000 \
+  --vocab-size-is-max >/dev/null 2>&1 || fail "tokenizer train"
+common=(--set data.prepare.unit_mode=word --set log.progress=plain --set log.tensorboard=false)
+"$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=2 \
+  --set model.tokenizer="$T/spm.model" --set data.prepare.tokenizer="$T/spm.model" \
+  --set data.cache_dir="$T/cache-scratch" --set output_dir="$T/scratch" >"$T/scratch.log" 2>&1 ||
+  { tail -20 "$T/scratch.log"; fail "train from scratch"; }
+[ -f "$T/scratch/best/tokenizer_config.json" ] || fail "the from-scratch export has no tokenizer_config.json"
+check "$T/scratch/best" "$T/texts.txt" 0.1 scratch
+
+# 2. Fine-tuned from the GLiNER2 checkpoint (its own tokenizer files travel with it).
+"$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=1 --set model.source="$FX" \
+  --set model.tokenizer="$FX" --set data.prepare.tokenizer="$FX" --set optim.encoder_lr=2e-4 \
+  --set data.cache_dir="$T/cache-ft" --set output_dir="$T/finetuned" >"$T/finetuned.log" 2>&1 ||
+  { tail -20 "$T/finetuned.log"; fail "fine-tune"; }
+check "$T/finetuned/best" "$T/texts.txt" 0.1 finetuned
+
+# 3. Swapped encoders (heads re-initialised to the encoders' width; parity needs no training).
+for fam in bert roberta electra; do
+  "$G" swap-encoder --model "$FX" --encoder "$FX/../hf_encoders/$fam" --out "$T/$fam" --reinit-heads >/dev/null 2>&1 ||
+    fail "swap-encoder $fam"
+  echo '{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}' > "$T/$fam/gtrain.json"
+  check "$T/$fam" "$T/short.txt" 0.3 "$fam"
+done
+echo OK
