@@ -2,7 +2,8 @@
 # What gtrain writes loads in the real GLiNER2 (1.2.3 from PyPI, bench/reference/.venv) and
 # predicts there what `gtrain predict` predicts: the same entities, scores within 1e-4. Covers a
 # from-scratch run's best/ (own SentencePiece tokenizer: the export writes the tokenizer_config.json
-# AutoTokenizer needs), a run fine-tuned from the GLiNER2 fixture, and encoders swapped in by
+# AutoTokenizer needs), runs fine-tuned from the GLiNER2 fixture (fully, and with LoRA merged into
+# the export), and encoders swapped in by
 # swap-encoder (BERT, RoBERTa with a WordPiece vocab, ELECTRA). Word units throughout: GLiNER2 has
 # no other (a morph-unit model predicts on words there).
 # Usage: gliner2_load.sh GTRAIN SRC_DIR REFERENCE_PYTHON
@@ -54,6 +55,12 @@ check "$T/scratch/best" "$T/texts.txt" 0.1 scratch
   --set data.cache_dir="$T/cache-ft" --set output_dir="$T/finetuned" >"$T/finetuned.log" 2>&1 ||
   { tail -20 "$T/finetuned.log"; fail "fine-tune"; }
 check "$T/finetuned/best" "$T/texts.txt" 0.1 finetuned
+# With LoRA: the export merges the adapters into plain weights.
+"$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=1 --set model.source="$FX" \
+  --set model.tokenizer="$FX" --set data.prepare.tokenizer="$FX" --set model.lora.enabled=true \
+  --set data.cache_dir="$T/cache-ft" --set output_dir="$T/lora" >"$T/lora.log" 2>&1 ||
+  { tail -20 "$T/lora.log"; fail "LoRA fine-tune"; }
+check "$T/lora/best" "$T/texts.txt" 0.1 lora
 
 # 3. Swapped encoders (heads re-initialised to the encoders' width; parity needs no training).
 for fam in bert roberta electra; do
