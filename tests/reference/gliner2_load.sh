@@ -3,8 +3,8 @@
 # predicts there what `gtrain predict` predicts: the same entities, scores within 1e-4. Covers a
 # from-scratch run's best/ (own SentencePiece tokenizer: the export writes the tokenizer_config.json
 # AutoTokenizer needs), runs fine-tuned from the GLiNER2 fixture (fully, and with LoRA merged into
-# the export), and encoders swapped in by
-# swap-encoder (BERT, RoBERTa with a WordPiece vocab, ELECTRA). Word units throughout: GLiNER2 has
+# the export), encoders swapped in by swap-encoder (BERT, RoBERTa with a WordPiece vocab, ELECTRA,
+# and a fine-tuned XLM-R), and back: a checkpoint GLiNER2 itself saved. Word units throughout: GLiNER2 has
 # no other (a morph-unit model predicts on words there).
 # Usage: gliner2_load.sh GTRAIN SRC_DIR REFERENCE_PYTHON
 G=$1; SRC=$2; PY=$3
@@ -69,4 +69,27 @@ for fam in bert roberta electra; do
   echo '{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}' > "$T/$fam/gtrain.json"
   check "$T/$fam" "$T/short.txt" 0.3 "$fam"
 done
+
+# 4. A realistic XLM-R (its own <s>/</s>/<pad> ids, sentencepiece.bpe.model + tokenizer.json, made
+# by the real transformers code), swapped in and fine-tuned: untrained heads on a random encoder
+# score nothing above any threshold, so one epoch makes predictions to compare.
+"$PY" "$SRC/tests/reference/make_xlmr_encoder.py" "$SRC/data/ko-medical/raw.txt" "$T/xlmr-encoder" \
+  >"$T/xlmr-encoder.log" 2>&1 || { tail -20 "$T/xlmr-encoder.log"; fail "make the toy XLM-R encoder"; }
+"$G" swap-encoder --model "$FX" --encoder "$T/xlmr-encoder" --out "$T/xlmr-swap" >"$T/xlmr-swap.log" 2>&1 ||
+  { tail -20 "$T/xlmr-swap.log"; fail "swap-encoder xlm-roberta"; }
+"$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=2 --set model.source="$T/xlmr-swap" \
+  --set model.tokenizer="$T/xlmr-swap" --set data.prepare.tokenizer="$T/xlmr-swap" \
+  --set data.cache_dir="$T/cache-xlmr" --set output_dir="$T/xlmr" >"$T/xlmr.log" 2>&1 ||
+  { tail -20 "$T/xlmr.log"; fail "fine-tune the XLM-R swap"; }
+check "$T/xlmr/best" "$T/texts.txt" 0.1 xlmr
+
+# 5. The other way: a checkpoint as GLiNER2 1.2.3 saves it today (save_pretrained adds tokenizer.json
+# beside spm.model) loads in gtrain and predicts what GLiNER2 predicts.
+"$PY" - "$FX" "$T/saved" <<'PY' >"$T/saved.log" 2>&1 || { tail -20 "$T/saved.log"; fail "GLiNER2 save_pretrained"; }
+import sys
+from gliner2 import GLiNER2
+GLiNER2.from_pretrained(sys.argv[1]).save_pretrained(sys.argv[2])
+PY
+echo '{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}' > "$T/saved/gtrain.json"
+check "$T/saved" "$T/texts.txt" 0.1 saved
 echo OK
