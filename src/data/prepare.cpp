@@ -127,7 +127,7 @@ std::vector<std::string> assign_splits(const PrepareConfig& cfg, const std::vect
   return split_of;
 }
 
-// An example's label ids: its schema's, then its entities' labels; none (unlabelled) means every
+// An example's label ids, ascending: its schema's and its entities' labels; none (unlabelled) means every
 // label, each a negative.
 std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::string, int32_t>& label_id,
                                size_t num_labels) {
@@ -142,6 +142,10 @@ std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::
   }
   if (schema.empty())  // unlabelled example: every label is a negative
     for (size_t k = 0; k < num_labels; ++k) schema.push_back(static_cast<int32_t>(k));
+  // The prompt's label order is the vocabulary's, the same for every row and the order gtrain.json
+  // keeps for predict: a model trained on one order predicts worse on another, and the order a
+  // file lists its labels in is not kept (JSON objects are read back sorted by name).
+  std::sort(schema.begin(), schema.end());
   return schema;
 }
 

@@ -1,5 +1,6 @@
 #include "infer/batch_builder.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gtrain {
@@ -39,7 +40,11 @@ Gliner2Batch BatchBuilder::build(const std::vector<PreparedExample>& rows, std::
   int64_t T = 1;
   for (const PreparedExample& ex : rows) {
     // A row annotated for no label (possible in hand-made files) is scored against all labels.
-    const std::vector<int32_t>& ids = ex.schema_labels.empty() ? all_labels : ex.schema_labels;
+    // The prompt lists them in the label vocabulary's order, the order predict uses: prepare writes
+    // them so since 2026-12-07, and older files (GLiNER2 JSONL rows in label-name order) are put
+    // in it here; a model trained on one order predicts worse on another.
+    std::vector<int32_t> ids = ex.schema_labels.empty() ? all_labels : ex.schema_labels;
+    std::sort(ids.begin(), ids.end());
     const SchemaPrefix& prefix = prefix_for(ids);
     local.push_back(assemble_gliner2_input(prefix, ex, /*append_period=*/true));
     T = std::max<int64_t>(T, local.back().seq_len());

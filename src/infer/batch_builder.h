@@ -21,7 +21,8 @@ class BatchBuilder {
                std::vector<std::string> descriptions, bool use_descriptions);
 
   // One batch; inputs (when given) receives each row's assembled input (word char offsets for
-  // decoding), types (when given) each row's label ids in field order.
+  // decoding), types (when given) each row's label ids in prompt order: ascending, the label
+  // vocabulary's order, whatever order the row lists them in.
   Gliner2Batch build(const std::vector<PreparedExample>& rows, std::vector<Gliner2Input>* inputs = nullptr,
                      std::vector<std::vector<int32_t>>* types = nullptr);
 

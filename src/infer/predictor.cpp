@@ -199,6 +199,15 @@ std::vector<SchemaField> prediction_schema(const PredictorInfo& info, const std:
       if (info.labels[i] == n) f.description = info.descriptions[i];
     labels.push_back(f);
   }
+  // The prompt lists the labels in the order the model was trained with (prepare puts every row's
+  // labels in the label vocabulary's order, which gtrain.json keeps): a model that always saw one
+  // order predicts worse on another. Labels it was not trained on follow, in the order given.
+  auto trained_rank = [&](const SchemaField& f) {
+    const auto it = std::find(info.labels.begin(), info.labels.end(), f.name);
+    return static_cast<size_t>(it - info.labels.begin());
+  };
+  std::stable_sort(labels.begin(), labels.end(),
+                   [&](const SchemaField& a, const SchemaField& b) { return trained_rank(a) < trained_rank(b); });
   for (const std::string& d : descriptions) {
     const size_t eq = d.find('=');
     if (eq == std::string::npos) throw std::invalid_argument("--description '" + d + "': expected LABEL=text");

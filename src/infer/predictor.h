@@ -25,7 +25,8 @@ struct PredictorInfo {
 };
 
 // The schema to predict with (`gtrain predict --labels A,B --description A=...`): the named labels
-// in their order (none named: the model's training labels), each with the model's training
+// (none named: the model's training labels) in the model's training order, labels it was not
+// trained on after them in the order named, each with the model's training
 // description unless `descriptions` ("LABEL=text") gives another. Throws std::invalid_argument
 // naming the flag: no labels at all, a label named twice, a description that is not LABEL=text or
 // names a label not in the schema.

@@ -1,5 +1,5 @@
-// gtrain predict's schema (infer/predictor.h prediction_schema): the named labels in their order,
-// the model's training descriptions unless --description replaces one, and the errors that name
+// gtrain predict's schema (infer/predictor.h prediction_schema): the named labels in the model's
+// training order (new ones after them, in the order named), the model's training descriptions unless --description replaces one, and the errors that name
 // the flag.
 #include <gtest/gtest.h>
 
@@ -28,21 +28,31 @@ std::string error_of(const std::vector<std::string>& names, const std::vector<st
   return "no error";
 }
 
-TEST(PredictionSchema, NamedLabelsKeepTheirOrderAndTrainingDescriptions) {
-  const auto s = prediction_schema(trained(), {"Gene", "Disease", "Symptom"}, {"Symptom=증상"});
-  ASSERT_EQ(s.size(), 3u);
-  EXPECT_EQ(s[0].name, "Gene");
-  EXPECT_EQ(s[0].description, "유전자");
-  EXPECT_EQ(s[1].name, "Disease");
-  EXPECT_EQ(s[1].description, "질병 이름");
-  EXPECT_EQ(s[2].name, "Symptom");  // a label the model was not trained on, described here
+TEST(PredictionSchema, NamedLabelsTakeTheTrainingOrderAndDescriptions) {
+  // The prompt's label order is the one the model was trained with, however --labels orders them:
+  // a model trained on one order predicts worse on another (tests/cli/predict_matches_eval.sh).
+  const auto s = prediction_schema(trained(), {"Symptom", "Gene", "Organ", "Disease"}, {"Symptom=증상"});
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].name, "Disease");
+  EXPECT_EQ(s[0].description, "질병 이름");
+  EXPECT_EQ(s[1].name, "Gene");
+  EXPECT_EQ(s[1].description, "유전자");
+  EXPECT_EQ(s[2].name, "Symptom");  // labels the model was not trained on follow, in the order named
   EXPECT_EQ(s[2].description, "증상");
+  EXPECT_EQ(s[3].name, "Organ");
+  EXPECT_EQ(s[3].description, "");
   // None named: the training labels; a description replaces the stored one (text after the first '=').
   const auto all = prediction_schema(trained(), {}, {"Drug=약물 = 성분"});
   ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].name, "Disease");
   EXPECT_EQ(all[1].name, "Drug");
   EXPECT_EQ(all[1].description, "약물 = 성분");
   EXPECT_EQ(all[2].description, "유전자");
+  // A model that stores no labels (a GLiNER2 checkpoint): the order named.
+  const auto bare = prediction_schema(PredictorInfo{}, {"Drug", "Disease"}, {});
+  ASSERT_EQ(bare.size(), 2u);
+  EXPECT_EQ(bare[0].name, "Drug");
+  EXPECT_EQ(bare[1].name, "Disease");
 }
 
 TEST(PredictionSchema, ErrorsNameTheFlag) {
