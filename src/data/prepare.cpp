@@ -127,8 +127,8 @@ std::vector<std::string> assign_splits(const PrepareConfig& cfg, const std::vect
   return split_of;
 }
 
-// An example's label ids, ascending: its schema's and its entities' labels; none (unlabelled) means every
-// label, each a negative.
+// An example's label ids, ascending: its schema's and its entities' labels; none (unlabelled)
+// means every label, each a negative.
 std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::string, int32_t>& label_id,
                                size_t num_labels) {
   std::vector<int32_t> schema;

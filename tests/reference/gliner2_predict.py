@@ -8,6 +8,10 @@
       The same entities (label, text, start, end), scores within TOL. gtrain lists them by offset
       and every occurrence, GLiNER2 by label and each text once: compared as GLiNER2 returns them. An entity
       whose score lies within TOL of THRESHOLD may be on one side only (rounding decides it).
+  score GOLD.jsonl PRED.jsonl
+      Micro P/R/F1 of PRED against GOLD (GLiNER2 JSONL: "input", output.entities {label: [texts]})
+      as GLiNER2 reports entities: per text, the set of (label, lower-cased entity text). Prints
+      one JSON line {"tp", "fp", "fn", "p", "r", "f1"}.
 """
 import json
 import sys
@@ -76,11 +80,31 @@ def compare(gtrain_path, python_path, threshold, tol):
     print(f"{len(g)} texts, {n_match} entities identical in GLiNER2 and gtrain; largest score difference {worst:.2e}")
 
 
+def score(gold_path, pred_path):
+    gold = [json.loads(l) for l in open(gold_path, encoding="utf-8") if l.strip()]
+    pred = [json.loads(l) for l in open(pred_path, encoding="utf-8")]
+    assert len(gold) == len(pred), f"{len(gold)} gold lines, {len(pred)} predicted"
+    tp = fp = fn = 0
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        assert g["input"] == p["text"], f"line {i + 1}: texts differ"
+        want = {(label, t.lower()) for label, ts in g["output"]["entities"].items() for t in ts}
+        got = {(e["label"], e["text"].lower()) for e in p["entities"]}
+        tp += len(want & got)
+        fp += len(got - want)
+        fn += len(want - got)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    print(json.dumps({"tp": tp, "fp": fp, "fn": fn, "p": round(prec, 4), "r": round(rec, 4), "f1": round(f1, 4)}))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "predict":
         predict(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     elif cmd == "compare":
         compare(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
+    elif cmd == "score":
+        score(sys.argv[2], sys.argv[3])
     else:
         sys.exit(f"unknown command {cmd!r}")
