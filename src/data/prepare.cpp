@@ -146,6 +146,7 @@ std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::
   // keeps for predict: a model trained on one order predicts worse on another, and the order a
   // file lists its labels in is not kept (JSON objects are read back sorted by name).
   std::sort(schema.begin(), schema.end());
+  schema.erase(std::unique(schema.begin(), schema.end()), schema.end());
   return schema;
 }
 

@@ -45,6 +45,7 @@ Gliner2Batch BatchBuilder::build(const std::vector<PreparedExample>& rows, std::
     // in it here; a model trained on one order predicts worse on another.
     std::vector<int32_t> ids = ex.schema_labels.empty() ? all_labels : ex.schema_labels;
     std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // a label listed twice is prompted once
     const SchemaPrefix& prefix = prefix_for(ids);
     local.push_back(assemble_gliner2_input(prefix, ex, /*append_period=*/true));
     T = std::max<int64_t>(T, local.back().seq_len());

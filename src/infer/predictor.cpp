@@ -12,6 +12,7 @@
 
 #include "data/hdf5_store.h"
 #include "data/windows.h"
+#include "io/input_error.h"
 #include "model/hf_checkpoint.h"
 #include "text/utf8.h"
 #include "infer/evaluator.h"
@@ -176,6 +177,22 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
 ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size) {
   PreparedReader reader(h5_path, tokenizer().fingerprint());
   reader.check_token_ids(tokenizer().vocab_size());
+  // The model's labels, in its training order and with its descriptions, as the prompt had them in
+  // training (a file prepared with other `labels:` lists them otherwise); the file's other labels
+  // are not scored, as with an annotated file.
+  const PredictorInfo& info = impl_->info;
+  if (!info.labels.empty() && info.labels != reader.meta().labels) {
+    std::vector<SchemaLabel> keep;
+    for (size_t i = 0; i < info.labels.size(); ++i)
+      if (std::find(reader.meta().labels.begin(), reader.meta().labels.end(), info.labels[i]) != reader.meta().labels.end())
+        keep.push_back(SchemaLabel{info.labels[i], info.descriptions[i]});
+    if (keep.empty()) {
+      std::string names;
+      for (const auto& n : info.labels) names += (names.empty() ? "" : ", ") + n;
+      throw InputError(h5_path, 0, "labels", "holds none of the model's labels (" + names + ")");
+    }
+    reader.select_labels(keep);
+  }
   bool any_desc = false;
   for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
   BatchBuilder builder(tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);

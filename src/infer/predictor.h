@@ -42,7 +42,8 @@ class Predictor {
   Predictor(Predictor&&) noexcept;
   Predictor& operator=(Predictor&&) noexcept;
 
-  // Entities of each text for the given schema; threshold < 0 = the stored threshold.
+  // Entities of each text for the given schema; threshold < 0 = the stored threshold. The labels
+  // are prompted in the order given: prediction_schema gives the model's training order.
   std::vector<std::vector<DecodedEntity>> predict(const std::vector<std::string>& texts,
                                                   const std::vector<SchemaField>& labels,
                                                   float threshold = -1.0f, int batch_size = 8);

@@ -557,6 +557,41 @@ TEST(Trainer, DataLabelsSelectsASubset) {
   }
 }
 
+// A dev file prepared apart from train, its labels listed in another order, is read with train's
+// label ids and scored as the dev file prepared with train; and `gtrain eval` of a file listing
+// the labels otherwise prompts the model in its training order (before, both prompted the file's
+// order, and the training run read the other file's label ids as train's).
+TEST(Trainer, DevPreparedInAnotherLabelOrderScoresTheSame) {
+  const TinyData& d = tiny_data();
+  PreparedReader train(d.train_h5);
+  std::vector<SchemaLabel> reversed;
+  for (auto it = train.meta().labels.rbegin(); it != train.meta().labels.rend(); ++it)
+    reversed.push_back(SchemaLabel{*it, ""});
+  ASSERT_GE(reversed.size(), 2u);
+  PrepareConfig pc;
+  pc.tokenizer = d.spm;
+  pc.labels = reversed;
+  pc.inputs = {PrepareInput{d.dir + "/dev.jsonl", "gliner2", "", 1.0f, false, "dev"}};
+  pc.output_dir = d.dir + "/dev-reversed";
+  prepare(pc);
+  const std::string dev_reversed = pc.output_dir + "/dev.h5";
+  ASSERT_NE(PreparedReader(dev_reversed).meta().labels, train.meta().labels);
+
+  TrainConfig a = scoring_config(d.dir + "/dev-order-a");
+  a.optim.epochs = 3;
+  const TrainSummary sa = run_training(a, {});
+  ASSERT_GT(sa.best_score, 0.1);
+  TrainConfig b = a;
+  b.output_dir = d.dir + "/dev-order-b";
+  b.data.dev = dev_reversed;
+  const TrainSummary sb = run_training(b, {});
+  EXPECT_DOUBLE_EQ(sb.best_score, sa.best_score);
+  EXPECT_DOUBLE_EQ(sb.best_threshold, sa.best_threshold);
+  Predictor best(a.output_dir + "/best");
+  const std::vector<float> th = {static_cast<float>(sa.best_threshold)};
+  EXPECT_DOUBLE_EQ(best.evaluate(dev_reversed, th, a.eval.batch_size).scores(0).micro.f1, sa.best_score);
+}
+
 // predict reads a text of any length: windows of max_length tokens, each entity once, in
 // document offsets (it used to read the first max_length tokens only).
 TEST(Trainer, PredictReadsLongTextsWhole) {
