@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -40,18 +41,36 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& path, const BertTokeni
     load_vocab_txt(path, bytes, settings ? settings->unk_token : "[UNK]",
                    settings ? " (field 'unk_token' of " + (source.empty() ? path : source) + ")" : "");
     if (settings) {
+      const std::string bare = behaviour();
       apply_settings(*settings, source.empty() ? path : source);
-      // The settings change the pieces: fold them into the fingerprint.
-      std::string d = "\nbert-settings lower=" + std::to_string(lowercase_) + " strip=" + std::to_string(strip_accents_) +
-                      " cjk=" + std::to_string(handle_chinese_) + " maxchars=" + std::to_string(max_chars_) +
-                      " unk=" + settings->unk_token + " pad=" + settings->pad_token;
-      for (const auto& t : settings->special_tokens) d += " " + t;
-      file_hash_.update(d);
+      // Settings that change the pieces are folded into the fingerprint. Settings that read the
+      // file as it reads bare (the tokenizer_config.json gtrain's export writes beside a
+      // from-scratch vocab.txt) keep the bare file's fingerprint: best/ reads the run's data.
+      if (behaviour() != bare) {
+        std::string d = "\nbert-settings lower=" + std::to_string(lowercase_) + " strip=" + std::to_string(strip_accents_) +
+                        " cjk=" + std::to_string(handle_chinese_) + " maxchars=" + std::to_string(max_chars_) +
+                        " unk=" + settings->unk_token + " pad=" + settings->pad_token;
+        for (const auto& t : settings->special_tokens) d += " " + t;
+        file_hash_.update(d);
+      }
     }
   }
+  check_ids(path);
+}
+
+void WordPieceTokenizer::check_ids(const std::string& path) const {
   for (size_t i = 0; i < id_to_token_.size(); ++i)
     if (id_to_token_[i].empty())
       throw std::runtime_error(path + ": vocabulary has no token with id " + std::to_string(i));
+}
+
+std::string WordPieceTokenizer::behaviour() const {
+  std::string b = "lower=" + std::to_string(lowercase_) + " strip=" + std::to_string(strip_accents_) +
+                  " cjk=" + std::to_string(handle_chinese_) + " maxchars=" + std::to_string(max_chars_) +
+                  " unk=" + std::to_string(unk_id_) + " pad=" + std::to_string(pad_id_);
+  const std::map<std::string, int32_t> whole(added_.begin(), added_.end());  // sorted
+  for (const auto& [t, id] : whole) b += " " + t + "=" + std::to_string(id);
+  return b;
 }
 
 void WordPieceTokenizer::set_token(const std::string& path, const std::string& token, int32_t id) {

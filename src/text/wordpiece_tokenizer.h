@@ -83,6 +83,10 @@ class WordPieceTokenizer : public Tokenizer {
   void wordpiece(const std::vector<NormChar>& w, const std::vector<int32_t>& bytes,
                  std::vector<Piece>* out) const;
 
+  void check_ids(const std::string& path) const;  // every id below the largest has a token
+  // What the settings decide, as a string: equal strings tokenize alike.
+  std::string behaviour() const;
+
   std::unordered_map<std::string, int32_t> vocab_;  // the WordPiece model's vocabulary
   std::unordered_map<std::string, int32_t> added_;  // tokens matched whole
   size_t longest_added_ = 0;                         // bytes

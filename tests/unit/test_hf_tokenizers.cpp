@@ -202,7 +202,9 @@ TEST(HfTokenizerFiles, BareVocabTxtGetsBertTokenizerKeepingCaseAndGliner2Tokens)
   fs::remove_all(dir);
   fs::create_directories(dir);
   fs::copy_file(std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece/vocab.txt", dir / "vocab.txt");
-  const int32_t base = open_tokenizer(dir.string())->vocab_size();  // 34
+  auto run_tok = open_tokenizer(dir.string());
+  const int32_t base = run_tok->vocab_size();  // 34
+  run_tok->add_special_tokens(gliner2_special_tokens());  // as the run used it
   EXPECT_EQ(complete_hf_tokenizer_files(dir.string()),
             (std::vector<std::string>{"tokenizer_config.json", "added_tokens.json"}));
   const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
@@ -220,10 +222,28 @@ TEST(HfTokenizerFiles, BareVocabTxtGetsBertTokenizerKeepingCaseAndGliner2Tokens)
   EXPECT_EQ(back->vocab_size(), base + 10);
   EXPECT_EQ(back->piece_to_id("[P]"), base + 2);
   EXPECT_EQ(back->encode_word("당뇨병")[0].id, 5);
+  // The same fingerprint as the run's tokenizer: the export reads the run's prepared data (the
+  // settings written read the file as it reads bare).
+  back->add_special_tokens(gliner2_special_tokens());  // as a checkpoint's loader does
+  EXPECT_EQ(back->fingerprint(), run_tok->fingerprint());
   // A complete folder is left alone.
   const std::string before = slurp(dir / "tokenizer_config.json");
   EXPECT_TRUE(complete_hf_tokenizer_files(dir.string()).empty());
   EXPECT_EQ(slurp(dir / "tokenizer_config.json"), before);
+  fs::remove_all(dir);
+}
+
+TEST(HfTokenizerFiles, NoPadTokenNamedWhenTheVocabularyHasNone) {
+  // gtrain pads with id 0 then, an ordinary piece: named as pad_token, transformers would treat
+  // that word as a special token and never split it out of text.
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-nopad-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "vocab.txt") << "환자\n[UNK]\n당뇨병\n##병\n";
+  complete_hf_tokenizer_files(dir.string());
+  const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
+  EXPECT_EQ(cfg.at("unk_token"), "[UNK]");
+  EXPECT_FALSE(cfg.contains("pad_token")) << cfg.dump();
   fs::remove_all(dir);
 }
 
