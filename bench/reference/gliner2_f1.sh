@@ -6,9 +6,11 @@
 # run from Python, e.g. a morph-unit model, which GLiNER2 runs on words.
 #   bash bench/reference/gliner2_f1.sh MODEL_DIR [TEST.jsonl]   (default data/ko-medical/test.jsonl)
 set -euo pipefail
+MODEL=$(realpath "${1:?usage: gliner2_f1.sh MODEL_DIR [TEST.jsonl]}")
+TEST=$(realpath "${2:-$(dirname "$0")/../../data/ko-medical/test.jsonl}")
 cd "$(dirname "$0")/../.."
-MODEL=$1; TEST=${2:-data/ko-medical/test.jsonl}
-G=${GTRAIN_BUILD_DIR:-build}/gtrain; PY=bench/reference/.venv/bin/python
+G=$(realpath "${GTRAIN_BUILD_DIR:-build}/gtrain"); PY=bench/reference/.venv/bin/python
+[ -f bench/reference/.venv/.complete ] || { echo "no GLiNER2 reference: bash bench/reference/setup.sh" >&2; exit 1; }
 REF=tests/reference/gliner2_predict.py
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 python3 - "$TEST" "$MODEL/gtrain.json" "$T" <<'PY'
@@ -24,8 +26,9 @@ open(sys.argv[3] + "/threshold", "w").write(str(g["threshold"]))
 print(f"model {sys.argv[2].rsplit('/', 1)[0]}: unit_mode {g.get('unit_mode')}, threshold {g['threshold']}")
 PY
 TH=$(cat "$T/threshold")
-"$G" predict "$MODEL" -i "$T/texts.txt" -o "$T/gtrain.jsonl" 2>/dev/null
-"$PY" "$REF" predict "$MODEL" "$T/texts.txt" "$(cat "$T/labels.json")" "$TH" "$T/gliner2.jsonl" >/dev/null 2>&1
+"$G" predict "$MODEL" -i "$T/texts.txt" -o "$T/gtrain.jsonl" 2>"$T/gtrain.log" || { cat "$T/gtrain.log"; exit 1; }
+"$PY" "$REF" predict "$MODEL" "$T/texts.txt" "$(cat "$T/labels.json")" "$TH" "$T/gliner2.jsonl" >"$T/py.log" 2>&1 ||
+  { tail -20 "$T/py.log"; exit 1; }
 echo "command: bash bench/reference/gliner2_f1.sh $*"
 echo "gtrain predict: $("$PY" "$REF" score "$TEST" "$T/gtrain.jsonl")"
 echo "GLiNER2 1.2.3:  $("$PY" "$REF" score "$TEST" "$T/gliner2.jsonl")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A model trained from scratch predicts with `gtrain predict` what `gtrain eval` and the training
-# run's own evaluation score: the same number of entities at the model's threshold. Before
+# run's own evaluation score: the same count of entities at the model's threshold (eval writes no
+# entities to compare one by one), and the run's test counts are gtrain eval's. Before
 # 2026-12-07 training prompted GLiNER2 JSONL rows with the labels in name order and predict in the
 # model's label order; on the quickstart model predict then found 0.59 text-level F1 where eval
 # reported 0.96. And the order labels are named in on the command line changes nothing.

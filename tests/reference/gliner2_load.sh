@@ -9,7 +9,9 @@
 # Usage: gliner2_load.sh GTRAIN SRC_DIR REFERENCE_PYTHON
 G=$1; SRC=$2; PY=$3
 source "$SRC/tests/cli/common.sh"
-[ -x "$PY" ] || { echo "SKIP: no GLiNER2 reference ($PY; bash bench/reference/setup.sh makes it)"; exit 77; }
+# A venv that setup.sh did not finish (no .complete) is no reference either.
+[ -x "$PY" ] && [ -f "$(dirname "$PY")/../.complete" ] ||
+  { echo "SKIP: no GLiNER2 reference ($PY; bash bench/reference/setup.sh makes it)"; exit 77; }
 require_fixture gliner2_tiny
 REF="$SRC/tests/reference/gliner2_predict.py"
 TOL=1e-4
