@@ -178,24 +178,31 @@ ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector
   PreparedReader reader(h5_path, tokenizer().fingerprint());
   reader.check_token_ids(tokenizer().vocab_size());
   // The model's labels, in its training order and with its descriptions, as the prompt had them in
-  // training (a file prepared with other `labels:` lists them otherwise); the file's other labels
-  // are not scored, as with an annotated file.
+  // training (a file prepared with other `labels:` lists them otherwise, or describes them
+  // otherwise); the file's other labels are not scored, as with an annotated file.
   const PredictorInfo& info = impl_->info;
-  if (!info.labels.empty() && info.labels != reader.meta().labels) {
-    std::vector<SchemaLabel> keep;
-    for (size_t i = 0; i < info.labels.size(); ++i)
-      if (std::find(reader.meta().labels.begin(), reader.meta().labels.end(), info.labels[i]) != reader.meta().labels.end())
-        keep.push_back(SchemaLabel{info.labels[i], info.descriptions[i]});
-    if (keep.empty()) {
-      std::string names;
-      for (const auto& n : info.labels) names += (names.empty() ? "" : ", ") + n;
-      throw InputError(h5_path, 0, "labels", "holds none of the model's labels (" + names + ")");
+  std::vector<std::string> descriptions = reader.meta().label_descriptions;
+  if (!info.labels.empty()) {
+    if (info.labels != reader.meta().labels) {
+      std::vector<SchemaLabel> keep;
+      for (const std::string& l : info.labels)
+        if (std::find(reader.meta().labels.begin(), reader.meta().labels.end(), l) != reader.meta().labels.end())
+          keep.push_back(SchemaLabel{l, ""});
+      if (keep.empty()) {
+        std::string names;
+        for (const auto& n : info.labels) names += (names.empty() ? "" : ", ") + n;
+        throw InputError(h5_path, 0, "labels", "holds none of the model's labels (" + names + ")");
+      }
+      reader.select_labels(keep);
     }
-    reader.select_labels(keep);
+    descriptions.clear();
+    for (const std::string& l : reader.meta().labels)
+      descriptions.push_back(info.descriptions[static_cast<size_t>(
+          std::find(info.labels.begin(), info.labels.end(), l) - info.labels.begin())]);
   }
   bool any_desc = false;
-  for (const auto& d : reader.meta().label_descriptions) any_desc |= !d.empty();
-  BatchBuilder builder(tokenizer(), reader.meta().labels, reader.meta().label_descriptions, any_desc);
+  for (const auto& d : descriptions) any_desc |= !d.empty();
+  BatchBuilder builder(tokenizer(), reader.meta().labels, descriptions, any_desc);
   EvalOptions eo;
   eo.thresholds = thresholds;
   eo.batch_size = batch_size;

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/input_error.h"
+
 
 
 namespace gtrain {
@@ -66,7 +68,12 @@ TrainingData open_training_data(const DataPaths& paths, const TrainConfig& cfg, 
     std::vector<SchemaLabel> keep;
     for (size_t i = 0; i < d.train->meta().labels.size(); ++i)
       keep.push_back(SchemaLabel{d.train->meta().labels[i], d.train->meta().label_descriptions[i]});
-    r->select_labels(keep);  // a train label the file lacks: an InputError naming the file and label
+    try {
+      r->select_labels(keep);
+    } catch (const InputError& e) {  // a train label the file lacks
+      throw InputError(e.file(), e.line(), e.field(),
+                       e.reason() + "; prepare it with the train split's labels (`labels:` in the prepare config)");
+    }
   }
   const PreparedMeta& meta = d.train->meta();
   bool any_desc = false;

@@ -590,6 +590,13 @@ TEST(Trainer, DevPreparedInAnotherLabelOrderScoresTheSame) {
   Predictor best(a.output_dir + "/best");
   const std::vector<float> th = {static_cast<float>(sa.best_threshold)};
   EXPECT_DOUBLE_EQ(best.evaluate(dev_reversed, th, a.eval.batch_size).scores(0).micro.f1, sa.best_score);
+  // The same labels described otherwise: gtrain eval prompts the model's own descriptions.
+  pc.labels.clear();
+  for (const std::string& l : train.meta().labels) pc.labels.push_back(SchemaLabel{l, "다른 설명"});
+  pc.output_dir = d.dir + "/dev-described";
+  prepare(pc);
+  ASSERT_EQ(PreparedReader(pc.output_dir + "/dev.h5").meta().labels, train.meta().labels);
+  EXPECT_DOUBLE_EQ(best.evaluate(pc.output_dir + "/dev.h5", th, a.eval.batch_size).scores(0).micro.f1, sa.best_score);
 }
 
 // predict reads a text of any length: windows of max_length tokens, each entity once, in
