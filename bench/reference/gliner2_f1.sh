@@ -9,7 +9,7 @@ set -euo pipefail
 MODEL=$(realpath "${1:?usage: gliner2_f1.sh MODEL_DIR [TEST.jsonl]}")
 TEST=$(realpath "${2:-$(dirname "$0")/../../data/ko-medical/test.jsonl}")
 cd "$(dirname "$0")/../.."
-G=$(realpath "${GTRAIN_BUILD_DIR:-build}/gtrain"); PY=bench/reference/.venv/bin/python
+G=$(realpath "${GTRAIN_BUILD_DIR:-build}/gtrain"); PY=bench/reference/.venv/bin/python  # as scripts/*.sh: from the repo root
 [ -f bench/reference/.venv/.complete ] || { echo "no GLiNER2 reference: bash bench/reference/setup.sh" >&2; exit 1; }
 REF=tests/reference/gliner2_predict.py
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT

@@ -39,10 +39,12 @@ std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir_in) 
   if (!has_config) {
     nlohmann::json j = class_settings(dir);
     j["unk_token"] = tok->id_to_piece(tok->unk_id());
-    // Only a real padding piece: without one the readers fall back to id 0, an ordinary piece that
-    // transformers would then never split out of text.
+    // A real padding piece, else the unknown one: without a padding piece the readers fall back to
+    // id 0, an ordinary piece that transformers would then never split out of text, and naming
+    // none makes transformers add its default "[PAD]" past the embedding table. Padded positions
+    // are masked, so which id pads does not matter.
     const std::string pad = tok->id_to_piece(tok->pad_id());
-    if (pad == "[PAD]" || pad == "<pad>") j["pad_token"] = pad;
+    j["pad_token"] = pad == "[PAD]" || pad == "<pad>" ? pad : tok->id_to_piece(tok->unk_id());
     j["additional_special_tokens"] = gliner2_special_tokens();
     write_text_file_atomic((dir / "tokenizer_config.json").string(), j.dump(2) + "\n");
     wrote.push_back("tokenizer_config.json");

@@ -46,7 +46,8 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& path, const BertTokeni
       // Settings that change the pieces are folded into the fingerprint. Settings that read the
       // file as it reads bare (the tokenizer_config.json gtrain's export writes beside a
       // from-scratch vocab.txt) keep the bare file's fingerprint: best/ reads the run's data.
-      if (behaviour() != bare) {
+      // (bare is read with the settings' unk token: another one changes the pieces too)
+      if (behaviour() != bare || settings->unk_token != "[UNK]") {
         std::string d = "\nbert-settings lower=" + std::to_string(lowercase_) + " strip=" + std::to_string(strip_accents_) +
                         " cjk=" + std::to_string(handle_chinese_) + " maxchars=" + std::to_string(max_chars_) +
                         " unk=" + settings->unk_token + " pad=" + settings->pad_token;
