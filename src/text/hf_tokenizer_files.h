@@ -12,7 +12,7 @@ namespace gtrain {
 // naming the class whose tokenization is gtrain's for that file (spm.model: DebertaV2Tokenizer,
 // no lower-casing, no punctuation split; vocab.txt: BertTokenizer keeping case, as gtrain reads a
 // bare vocab.txt; tokenizer.json: PreTrainedTokenizerFast), with the file's own unknown and
-// padding pieces and GLiNER2's special tokens; and added_tokens.json with the ids GLiNER2's
+// padding pieces (no padding piece: the unknown one pads) and GLiNER2's special tokens; and added_tokens.json with the ids GLiNER2's
 // tokens get (open_tokenizer + add_special_tokens) when there is none. Files already there are
 // left as they are. Returns the names written.
 std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir);
