@@ -115,7 +115,9 @@ const FieldTable<PrepareConfig>& prepare_fields() {
                    "longest span, in units; longer entities are counted as `too-wide` and dropped"),
           field<P>("labels", [](auto& c) -> auto& { return c.labels; }, label_list(/*training=*/false),
                    "names or `{name, description}`; an entity with another label is an error; left out = every "
-                   "label in the data")
+                   "label in the data, in the order it first appears there. This order (the label "
+                   "vocabulary's) is the prompt's in training, evaluation and `predict` "
+                   "([training.md](training.md#continue-stop-evaluate-predict))")
               .when([](const P& p) { return !p.labels.empty(); }),
           field<P>("split.dev", [](auto& c) -> auto& { return c.dev_fraction; }, number(),
                    "fraction of the inputs that name no `split` put in dev at random"),

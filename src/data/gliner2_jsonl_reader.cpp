@@ -40,7 +40,7 @@ void MentionReport::add(const MentionReport& o) {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the file's order
 
 const char* const kOtherTasks[] = {"classifications", "relations", "json_structures", "json_descriptions"};
 

@@ -10,7 +10,7 @@ namespace gtrain {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the file's order
 
 // *has_labels: whether the record names its labels ("labels"); the others are annotated for the
 // file's label set (read_offset_jsonl).

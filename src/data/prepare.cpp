@@ -143,8 +143,8 @@ std::vector<int32_t> schema_of(const Example& ex, const std::unordered_map<std::
   if (schema.empty())  // unlabelled example: every label is a negative
     for (size_t k = 0; k < num_labels; ++k) schema.push_back(static_cast<int32_t>(k));
   // The prompt's label order is the vocabulary's, the same for every row and the order gtrain.json
-  // keeps for predict: a model trained on one order predicts worse on another, and the order a
-  // file lists its labels in is not kept (JSON objects are read back sorted by name).
+  // keeps for predict: a model trained on one order predicts worse on another, and records may
+  // list their labels in any order.
   std::sort(schema.begin(), schema.end());
   schema.erase(std::unique(schema.begin(), schema.end()), schema.end());
   return schema;

@@ -122,10 +122,10 @@ std::string default_source_name(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
 
-nlohmann::json parse_json_object(const std::string& text, const std::string& file, long line) {
-  nlohmann::json j;
+nlohmann::ordered_json parse_json_object(const std::string& text, const std::string& file, long line) {
+  nlohmann::ordered_json j;
   try {
-    j = nlohmann::json::parse(text);
+    j = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(file, line, "", std::string("malformed JSON: ") + e.what());
   }

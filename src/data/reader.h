@@ -199,8 +199,9 @@ ReadResult read_jsonl_lines(const std::string& path, const ReadOptions& opt, Par
 Reject make_reject(const std::string& file, long line, const std::string& raw, const InputError& e);
 
 // One JSONL line parsed: a JSON object, else InputError(file, line, "", "malformed JSON: ..." or
-// "expected a JSON object, got <type>").
-nlohmann::json parse_json_object(const std::string& text, const std::string& file, long line);
+// "expected a JSON object, got <type>"). Keys keep the file's order: a GLiNER2 record's labels
+// are listed, and without configured labels the label vocabulary made, in the order written.
+nlohmann::ordered_json parse_json_object(const std::string& text, const std::string& file, long line);
 
 // Sets source/weight/origin, validates (validate_example), then sorts entities by (start, end).
 void finish_example(Example* ex, const std::string& file, long line, const ReadOptions& opt);

@@ -58,6 +58,21 @@ TEST(Readers, Gliner2Jsonl) {
   EXPECT_EQ(r.examples[1].origin, kDir + "sample.gliner2.jsonl:3");
 }
 
+// Labels keep the order the record writes them in (not name order): without configured labels the
+// label vocabulary, and so the prompt's order, is the data's own, the one a Python user of the same
+// file would pass to GLiNER2.
+TEST(Readers, Gliner2LabelsKeepTheRecordsOrder) {
+  const std::string p = (fs::temp_directory_path() / "gtrain_rd_order.jsonl").string();
+  { std::ofstream(p) << R"({"input": "당뇨병 환자에게 인슐린을 투여한다", "output": {"entities": )"
+                        R"({"Procedure": [], "Drug": ["인슐린"], "Disease": ["당뇨병"]}, )"
+                        R"("entity_descriptions": {"Symptom": "증상", "Drug": "약물"}}})" << "\n"; }
+  const ReadResult r = read_examples(p, InputFormat::Gliner2Jsonl, ReadOptions{});
+  fs::remove(p);
+  ASSERT_EQ(r.examples.size(), 1u);
+  EXPECT_EQ(schema_names(r.examples[0]), (std::vector<std::string>{"Procedure", "Drug", "Disease", "Symptom"}));
+  EXPECT_EQ(r.examples[0].schema[1].description, "약물");
+}
+
 TEST(Readers, Gliner2RepeatedMentionLabelsEveryOccurrence) {
   ReadResult r = read_examples(kDir + "sample.gliner2.jsonl", InputFormat::Gliner2Jsonl, ReadOptions{});
   // "인슐린 투여 후 인슐린 농도를 측정", Drug: ["인슐린", "인슐린"]: both occurrences, once each.
