@@ -20,14 +20,12 @@ with open(sys.argv[3] + "/texts.txt", "w", encoding="utf-8") as f:
         if l.strip():
             f.write(json.loads(l)["input"] + "\n")
 g = json.load(open(sys.argv[2]))
-open(sys.argv[3] + "/labels.json", "w").write(json.dumps(
-    {l: d if d else {} for l, d in zip(g["labels"], g["label_descriptions"])}, ensure_ascii=False))
 open(sys.argv[3] + "/threshold", "w").write(str(g["threshold"]))
 print(f"model {sys.argv[2].rsplit('/', 1)[0]}: unit_mode {g.get('unit_mode')}, threshold {g['threshold']}")
 PY
 TH=$(cat "$T/threshold")
 "$G" predict "$MODEL" -i "$T/texts.txt" -o "$T/gtrain.jsonl" 2>"$T/gtrain.log" || { cat "$T/gtrain.log"; exit 1; }
-"$PY" "$REF" predict "$MODEL" "$T/texts.txt" "$(cat "$T/labels.json")" "$TH" "$T/gliner2.jsonl" >"$T/py.log" 2>&1 ||
+"$PY" "$REF" predict "$MODEL" "$T/texts.txt" "$("$PY" "$REF" labels "$MODEL")" "$TH" "$T/gliner2.jsonl" >"$T/py.log" 2>&1 ||
   { tail -20 "$T/py.log"; exit 1; }
 echo "command: bash bench/reference/gliner2_f1.sh $*"
 echo "gtrain predict: $("$PY" "$REF" score "$TEST" "$T/gtrain.jsonl")"

@@ -15,15 +15,12 @@ source "$SRC/tests/cli/common.sh"
 require_fixture gliner2_tiny
 REF="$SRC/tests/reference/gliner2_predict.py"
 TOL=1e-4
+# gtrain.json for a model folder that has none (swapped encoders, a checkpoint GLiNER2 saved).
+TOY_INFO='{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}'
 # $1 model, $2 texts, $3 threshold, $4 name: both predict, then compare.
 check() {
   local labels
-  labels=$(python3 -c "
-import json, sys
-g = json.load(open(sys.argv[1] + '/gtrain.json'))
-# GLiNER2 prompts a label given with \"\" as a description with an empty one; gtrain as one without.
-print(json.dumps({l: d if d else {} for l, d in zip(g['labels'], g['label_descriptions'])}, ensure_ascii=False))" "$1") ||
-    fail "$4: gtrain.json"
+  labels=$("$PY" "$REF" labels "$1") || fail "$4: gtrain.json"
   "$G" predict "$1" -i "$2" --threshold "$3" -o "$T/$4.gtrain.jsonl" 2>"$T/$4.err" || { cat "$T/$4.err"; fail "$4: gtrain predict"; }
   "$PY" "$REF" predict "$1" "$2" "$labels" "$3" "$T/$4.gliner2.jsonl" >"$T/$4.py.log" 2>&1 ||
     { tail -20 "$T/$4.py.log"; fail "$4: GLiNER2.from_pretrained / extract_entities"; }
@@ -68,7 +65,7 @@ check "$T/lora/best" "$T/texts.txt" 0.1 lora
 for fam in bert roberta electra; do
   "$G" swap-encoder --model "$FX" --encoder "$FX/../hf_encoders/$fam" --out "$T/$fam" --reinit-heads >/dev/null 2>&1 ||
     fail "swap-encoder $fam"
-  echo '{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}' > "$T/$fam/gtrain.json"
+  echo "$TOY_INFO" > "$T/$fam/gtrain.json"
   check "$T/$fam" "$T/short.txt" 0.3 "$fam"
 done
 
@@ -92,6 +89,6 @@ import sys
 from gliner2 import GLiNER2
 GLiNER2.from_pretrained(sys.argv[1]).save_pretrained(sys.argv[2])
 PY
-echo '{"labels": ["Disease", "Drug"], "label_descriptions": ["", ""], "unit_mode": "word", "threshold": 0.3}' > "$T/saved/gtrain.json"
+echo "$TOY_INFO" > "$T/saved/gtrain.json"
 check "$T/saved" "$T/texts.txt" 0.1 saved
 echo OK

@@ -1,5 +1,9 @@
 """The real GLiNER2 (1.2.3, PyPI) on a model folder gtrain wrote, for tests/reference/*.sh.
 
+  labels MODEL
+      The labels of MODEL's gtrain.json as GLiNER2's extract_entities takes them, in the model's
+      order: {label: description}, {} for a label without one (GLiNER2 prompts "" as an empty
+      description; gtrain prompts none).
   predict MODEL TEXTS LABELS THRESHOLD OUT
       GLiNER2.from_pretrained(MODEL), then extract_entities on each line of TEXTS with LABELS
       (a JSON object {label: description}, or a list of labels); writes one JSON line per text in
@@ -15,6 +19,11 @@
 """
 import json
 import sys
+
+
+def model_labels(model_dir):
+    g = json.load(open(model_dir + "/gtrain.json", encoding="utf-8"))
+    return {l: d if d else {} for l, d in zip(g["labels"], g["label_descriptions"])}
 
 
 def predict(model_dir, texts_path, labels_json, threshold, out_path):
@@ -100,7 +109,9 @@ def score(gold_path, pred_path):
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
-    if cmd == "predict":
+    if cmd == "labels":
+        print(json.dumps(model_labels(sys.argv[2]), ensure_ascii=False))
+    elif cmd == "predict":
         predict(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     elif cmd == "compare":
         compare(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
