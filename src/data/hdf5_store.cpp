@@ -668,6 +668,19 @@ void PreparedReader::select_labels(const std::vector<SchemaLabel>& keep) {
   meta_.label_descriptions = std::move(descs);
 }
 
+void PreparedReader::read_with_labels_of(const PreparedMeta& train) {
+  if (meta_.labels == train.labels) return;
+  std::vector<SchemaLabel> keep;
+  for (size_t i = 0; i < train.labels.size(); ++i)
+    keep.push_back(SchemaLabel{train.labels[i], train.label_descriptions.at(i)});
+  try {
+    select_labels(keep);
+  } catch (const InputError& e) {  // a train label the file lacks
+    throw InputError(e.file(), e.line(), e.field(),
+                     e.reason() + "; prepare it with the train split's labels (`labels:` in the prepare config)");
+  }
+}
+
 void PreparedReader::remap(PreparedExample* ex) const {
   if (label_map_.empty()) return;
   auto mapped = [&](int32_t id) {

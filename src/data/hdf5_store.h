@@ -104,6 +104,10 @@ class PreparedReader {
   // the new set and without spans of other labels; a row annotated only for other labels is left
   // out (size() shrinks). Throws InputError naming the file and the unknown or repeated label.
   void select_labels(const std::vector<SchemaLabel>& keep);
+  // A dev or test file prepared apart from train may list the labels otherwise: reads it with
+  // train's label ids, order and descriptions (select_labels of train's list; nothing when the
+  // lists are the same). Used by training and by the planner, so both read the same rows.
+  void read_with_labels_of(const PreparedMeta& train);
 
   PreparedExample get(int64_t i);
   // Rows in the order of idx (duplicates allowed). Indices are sorted internally and each

@@ -205,6 +205,7 @@ EpochWork read_epoch_work(const TrainConfig& cfg, const Tokenizer& tok, int64_t 
   if (!dev.empty()) {
     PreparedReader dr(dev);
     if (!cfg.data.labels.empty()) dr.select_labels(cfg.data.labels);
+    dr.read_with_labels_of(tr.meta());  // as training reads it
     w.dev = read_rows(dr, pt, max_width);
   }
   if (examples > 0) {

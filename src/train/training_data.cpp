@@ -61,20 +61,9 @@ TrainingData open_training_data(const DataPaths& paths, const TrainConfig& cfg, 
     r->check_token_ids(tok.vocab_size());
     if (!cfg.data.labels.empty()) r->select_labels(cfg.data.labels);  // data.labels: a subset, in its order
   }
-  // A dev or test file prepared apart from train may list the labels otherwise: its rows are read
-  // with train's label ids (the batches' prompts are built from train's list).
-  for (PreparedReader* r : {d.dev.get(), d.test.get()}) {
-    if (!r || r->meta().labels == d.train->meta().labels) continue;
-    std::vector<SchemaLabel> keep;
-    for (size_t i = 0; i < d.train->meta().labels.size(); ++i)
-      keep.push_back(SchemaLabel{d.train->meta().labels[i], d.train->meta().label_descriptions[i]});
-    try {
-      r->select_labels(keep);
-    } catch (const InputError& e) {  // a train label the file lacks
-      throw InputError(e.file(), e.line(), e.field(),
-                       e.reason() + "; prepare it with the train split's labels (`labels:` in the prepare config)");
-    }
-  }
+  // The batches' prompts are built from train's label list.
+  for (PreparedReader* r : {d.dev.get(), d.test.get()})
+    if (r) r->read_with_labels_of(d.train->meta());
   const PreparedMeta& meta = d.train->meta();
   bool any_desc = false;
   for (const auto& desc : meta.label_descriptions) any_desc |= !desc.empty();

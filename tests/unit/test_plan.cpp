@@ -115,35 +115,48 @@ TEST(PlanWork, StepsAndSpans) {
   EXPECT_EQ(candidate_spans(2, 8), 2 + 1);
 }
 
-// The planner's prompt is the trainer's: data.labels selects and orders the prepared labels, and a
-// label it gives no description keeps the prepared file's (PreparedReader::select_labels).
-TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("gtrain-plan-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string h5 = (dir / "train.h5").string();
-  PreparedMeta m;  // what the planner reads: the labels and their descriptions
+// A prepared file of one-sentence rows with these labels (and descriptions); each row is
+// annotated for the label ids in its entry of row_schemas ({} = for every label).
+std::string write_prepared(const std::filesystem::path& path, const std::vector<std::string>& labels,
+                           const std::vector<std::string>& descriptions,
+                           const std::vector<std::vector<int32_t>>& row_schemas) {
+  PreparedMeta m;
   m.format_version = kPreparedFormatVersion;
-  m.labels = {"Disease", "Drug", "Gene"};
-  m.label_descriptions = {"질병 이름", "", "유전자 이름"};
-  {
-    PreparedWriter w(h5, m);
+  m.labels = labels;
+  m.label_descriptions = descriptions;
+  PreparedWriter w(path.string(), m);
+  for (const auto& schema : row_schemas) {
     PreparedExample ex;
     ex.text = "당뇨병 환자";
     ex.token_ids = {5, 6, 7};
     ex.unit_token = {0, 2};
     ex.unit_char_start = {0, 4};
     ex.unit_char_end = {3, 6};
+    ex.schema_labels = schema;
     w.add(ex);
-    w.commit();
   }
-  const std::string tokenizer = std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece";
-  TrainConfig cfg;
-  cfg.data.train = h5;
-  cfg.model.tokenizer = tokenizer;
-  cfg.data.labels = {{"Gene", ""}, {"Disease", "병"}};
-  std::unique_ptr<Tokenizer> tok = open_tokenizer(tokenizer);
+  w.commit();
+  return path.string();
+}
+
+std::unique_ptr<Tokenizer> plan_tokenizer(TrainConfig* cfg) {
+  cfg->model.tokenizer = std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece";
+  std::unique_ptr<Tokenizer> tok = open_tokenizer(cfg->model.tokenizer);
   tok->add_special_tokens(gliner2_special_tokens());
+  return tok;
+}
+
+// The planner's prompt is the trainer's: data.labels selects and orders the prepared labels, and a
+// label it gives no description keeps the prepared file's (PreparedReader::select_labels).
+TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-plan-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  TrainConfig cfg;
+  // what the planner reads: the labels and their descriptions
+  cfg.data.train = write_prepared(dir / "train.h5", {"Disease", "Drug", "Gene"}, {"질병 이름", "", "유전자 이름"}, {{}});
+  cfg.data.labels = {{"Gene", ""}, {"Disease", "병"}};
+  std::unique_ptr<Tokenizer> tok = plan_tokenizer(&cfg);
   const EpochWork w = read_epoch_work(cfg, *tok, 8);
 
   const SchemaPrefix want = build_schema_prefix({entity_schema(std::vector<SchemaField>{{"Gene", "유전자 이름"}, {"Disease", "병"}})}, *tok);
@@ -153,6 +166,34 @@ TEST(PlanWork, PromptIsTheTrainersWithThePreparedDescriptions) {
   EXPECT_EQ(w.labels, 2);
   ASSERT_EQ(w.rows.size(), 1u);
   EXPECT_EQ(w.rows[0].tokens, want.size() + 3 + static_cast<int64_t>(want.period_ids.size()));  // "환자" needs a period
+  fs::remove_all(dir);
+}
+
+// A dev file prepared apart from train, with other labels, is read as training reads it: with
+// train's labels, its rows annotated only for labels train lacks left out (before, the planner
+// counted every dev row); a dev file lacking one of train's labels is refused, naming the file.
+TEST(PlanWork, DevRowsAreTheOnesTrainingEvaluates) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-plan-dev-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  TrainConfig cfg;
+  cfg.data.train = write_prepared(dir / "train.h5", {"Disease", "Drug"}, {"", ""}, {{0, 1}});
+  // Gene listed first; one row annotated for Gene only, two for Disease/Drug.
+  cfg.data.dev = write_prepared(dir / "dev.h5", {"Gene", "Drug", "Disease"}, {"", "", ""}, {{0}, {1, 2}, {2}});
+  std::unique_ptr<Tokenizer> tok = plan_tokenizer(&cfg);
+  const EpochWork w = read_epoch_work(cfg, *tok, 8);
+  EXPECT_EQ(w.labels, 2);
+  EXPECT_EQ(w.dev.size(), 2u);
+
+  cfg.data.dev = write_prepared(dir / "dev-no-drug.h5", {"Disease"}, {""}, {{0}});
+  try {
+    read_epoch_work(cfg, *tok, 8);
+    ADD_FAILURE() << "a dev file without train's label Drug was read";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), cfg.data.dev);
+    EXPECT_NE(std::string(e.what()).find("'Drug'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("train split's labels"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }
 
