@@ -4,7 +4,6 @@
 #include "cli/commands.h"
 #include "config/train_config.h"
 #include "dist/group.h"
-#include "train/checkpoint_dirs.h"
 #include "train/trainer.h"
 
 namespace gtrain::cli {
@@ -27,7 +26,8 @@ void add_train_command(CLI::App& app) {
   cmd->callback([a] {
     TrainConfig cfg = load_train_config(a->config, a->overrides);
     TrainOptions o;
-    o.resume = a->resume || (a->auto_resume && !list_checkpoints(cfg.output_dir).empty());
+    o.resume = a->resume;
+    o.auto_resume = a->auto_resume;  // decided after a killed run's leftovers are put back
     o.stop_after_steps = a->stop_after;
     o.group = &dist::world();
     TrainSummary s = run_training(cfg, o);

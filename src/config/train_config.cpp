@@ -299,7 +299,7 @@ const FieldTable<TrainConfig>& train_fields() {
       // ---- eval
       field<TrainConfig>("eval.every_steps", [](auto& c) -> auto& { return c.eval.every_steps; },
                          int_in<int64_t>(0, LONG_MAX),
-                         "evaluate on `data.dev` every this many optimizer steps; 0 = once per epoch"),
+                         "evaluate on `data.dev` every this many optimizer steps and after the last; 0 = once per epoch"),
       field<TrainConfig>("eval.thresholds", [](auto& c) -> auto& { return c.eval.thresholds; }, number_list(),
                          "span-score thresholds swept at each evaluation; each in (0, 1), strictly increasing, at "
                          "least one")

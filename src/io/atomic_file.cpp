@@ -120,6 +120,16 @@ void StagedPath::commit() {
   fsync_path(parent_of(path_), true);
 }
 
+void link_file_atomic(const std::string& from, const std::string& path) {
+  StagedPath staged(path);
+  if (::link(from.c_str(), staged.tmp().c_str()) != 0) {
+    std::error_code ec;  // EXDEV, EPERM, ENOTSUP...: copy instead
+    if (!std::filesystem::copy_file(from, staged.tmp(), ec))
+      throw std::runtime_error(path + ": cannot link or copy " + from + ": " + ec.message());
+  }
+  staged.commit();
+}
+
 // ---- recovery: leftovers of killed writers ----
 namespace fs = std::filesystem;
 

@@ -58,6 +58,12 @@ class StagedPath {
   bool committed_ = false;
 };
 
+// PATH as a hard link to FROM: the same bytes at no cost in space, and since every writer here
+// replaces a file by renaming a new one onto it, FROM written again later leaves PATH as it was.
+// Where the file system has no hard links, a synced copy. Placed atomically like the writers
+// above; throws naming the paths.
+void link_file_atomic(const std::string& from, const std::string& path);
+
 // fsync a file (a failure throws, naming it) or a directory (best effort: not every file system
 // lets a directory be synced).
 void fsync_path(const std::string& path, bool directory);

@@ -108,7 +108,7 @@ at::Generator cuda_generator(int64_t i) {
 }  // namespace
 
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
-                     const TrainState& state, at::Generator& mask_gen) {
+                     const TrainState& state, at::Generator& mask_gen, const std::vector<std::string>& best_files) {
   const fs::path final_dir(dir);
   try {
     StagedPath staged(final_dir.string());  // removed again unless committed
@@ -131,6 +131,7 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::op
       rng.emplace_back("cuda_" + std::to_string(i), cuda_generator(i).get_state());
     save_safetensors((tmp / "rng.safetensors").string(), rng);
     write_text_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
+    for (const std::string& f : best_files) link_file_atomic(f, (tmp / fs::path(f).filename()).string());
     // Each file above was synced as it was written; commit() moves an existing checkpoint of the
     // same step aside first, so there is never a moment without a complete copy.
     staged.commit();

@@ -8,6 +8,9 @@
 //                       (negative-span masking) and each visible GPU's (dropout on a GPU)
 //   state.json          step, epoch, next batch of the epoch, best score/threshold/step, early-
 //                       stopping counter, loss scale with its growth counter and skipped steps
+//   best_state.safetensors, dev_report.json   the best weights so far and their dev report as
+//                       they were at this step (hard links to output_dir's, `best_files`): a run
+//                       killed after a later improvement resumes with the best its state.json names
 #pragma once
 #include <torch/torch.h>
 
@@ -38,7 +41,7 @@ struct TrainState {
 };
 
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& opt,
-                     const TrainState& state, at::Generator& mask_gen);
+                     const TrainState& state, at::Generator& mask_gen, const std::vector<std::string>& best_files = {});
 // Restores into an already built model/optimizer (same parameter set). Throws naming the file.
 TrainState load_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer* opt,
                            at::Generator* mask_gen);

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/atomic_file.h"
 #include "model/state_dict.h"
 #include "model/tensor_io.h"
 #include "train/runtime_info.h"
@@ -14,6 +15,10 @@ namespace fs = std::filesystem;
 namespace gtrain {
 
 namespace {
+
+// In output_dir: the best weights so far (the export takes them) and their dev report.
+constexpr const char* kBestState = "best_state.safetensors";
+constexpr const char* kDevReport = "dev_report.json";
 
 double metric_of(const ThresholdScores& s, double loss, const std::string& metric) {
   if (metric == "macro_f1") return s.macro.f1;
@@ -30,9 +35,37 @@ DevEvaluation::DevEvaluation(const TrainConfig& cfg, ExtractorImpl& model, Prepa
     : cfg_(cfg), model_(model), dev_(dev), builder_(builder), eo_(std::move(eo)), logs_(logs), leader_(leader),
       on_eval_(std::move(on_eval)) {}
 
-void DevEvaluation::load_saved_best() {
-  const fs::path f = fs::path(cfg_.output_dir) / "best_state.safetensors";
-  if (fs::exists(f)) best_weights_ = load_safetensors(f.string());
+std::vector<std::string> DevEvaluation::best_files(const TrainState& st) const {
+  std::vector<std::string> files;
+  if (st.best_step < 0) return files;
+  for (const char* name : {kBestState, kDevReport}) {
+    const fs::path f = fs::path(cfg_.output_dir) / name;
+    if (fs::exists(f)) files.push_back(f.string());
+  }
+  return files;
+}
+
+void DevEvaluation::restore_best(const std::string& checkpoint_dir, int64_t best_step) {
+  // Before the checkpoint's first evaluation: a best_state.safetensors in output_dir is from
+  // after it (a killed run), not this state's; the next evaluation writes a new one.
+  if (best_step < 0) return;
+  const fs::path kept = fs::path(checkpoint_dir) / kBestState;
+  const fs::path current = fs::path(cfg_.output_dir) / kBestState;
+  if (fs::exists(kept)) {
+    best_weights_ = load_safetensors(kept.string());
+    if (leader_)
+      for (const char* name : {kBestState, kDevReport})
+        if (fs::exists(fs::path(checkpoint_dir) / name))
+          link_file_atomic((fs::path(checkpoint_dir) / name).string(), (fs::path(cfg_.output_dir) / name).string());
+  } else if (fs::exists(current)) {
+    spdlog::warn("{} keeps no best weights (written by an older gtrain): taking {}, which a run killed after a later "
+                 "improvement than step {} may have replaced",
+                 checkpoint_dir, current.string(), best_step);
+    best_weights_ = load_safetensors(current.string());
+  } else {
+    spdlog::warn("the best weights of step {} are not in {} nor in {}: the last weights will be exported", best_step,
+                 checkpoint_dir, cfg_.output_dir);
+  }
 }
 
 DevEvaluation::Verdict DevEvaluation::run(TrainState& st, double epoch_pos) {
@@ -78,9 +111,9 @@ void DevEvaluation::keep_as_best(TrainState& st, const EvalResult& r, size_t bes
   best_weights_.clear();  // host copies: the best model must not cost device memory
   for (auto& [n, t] : state_dict(model_)) best_weights_[n] = t.detach().to(torch::kCPU, false, /*copy=*/true);
   if (!leader_) return;
-  save_safetensors((fs::path(cfg_.output_dir) / "best_state.safetensors").string(),
+  save_safetensors((fs::path(cfg_.output_dir) / kBestState).string(),
                    std::vector<std::pair<std::string, torch::Tensor>>(best_weights_.begin(), best_weights_.end()));
-  write_eval_report((fs::path(cfg_.output_dir) / "dev_report.json").string(), r.sweep,
+  write_eval_report((fs::path(cfg_.output_dir) / kDevReport).string(), r.sweep,
                     {{"step", st.step}, {"split", "dev"}});
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/train_config.h"
 #include "data/hdf5_store.h"
@@ -26,8 +27,12 @@ class DevEvaluation {
   DevEvaluation(const TrainConfig& cfg, ExtractorImpl& model, PreparedReader* dev, BatchBuilder& builder,
                 EvalOptions eo, RunLogs& logs, bool leader, OnEval on_eval);
 
-  // A resumed run's best weights so far (best_state.safetensors in output_dir), when it has any.
-  void load_saved_best();
+  // A resumed run's best weights so far: those its checkpoint keeps (the best as of that step;
+  // output_dir's best_state.safetensors and dev_report.json are put back to them), or, for a
+  // checkpoint of an older gtrain that kept none, output_dir's. None when best_step < 0.
+  void restore_best(const std::string& checkpoint_dir, int64_t best_step);
+  // The files a checkpoint keeps of the best so far (rank 0; none before the first evaluation).
+  std::vector<std::string> best_files(const TrainState& st) const;
 
   // Evaluates at st.step (every rank gets the same scores); updates st's best_* fields and
   // evals_without_improvement.

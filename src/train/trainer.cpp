@@ -142,6 +142,9 @@ class Trainer {
   Clock::time_point t_start_;
   double lr_factor_ = 1.0;
   bool stopped_mid_run_ = false;  // a signal or stop_after_steps: checkpointed, not finished
+  bool resume_ = false;           // --resume, or --auto-resume with a checkpoint to resume
+  std::string resumed_from_;      // the checkpoint it resumed from
+  int64_t last_checkpoint_step_ = -1;
 };
 
 Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& group)
@@ -155,23 +158,26 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   install_stop_handlers();
 
   sum_.run_dir = cfg.output_dir;
+  if (leader_) {
+    fs::create_directories(cfg.output_dir);
+    // What a killed run on this folder left half-written; first, since a checkpoint it was
+    // replacing may only be left as checkpoint-N.old.<pid>, which this moves back.
+    clean_stale_temps(cfg.output_dir);
+  }
   // A fresh run among an earlier run's checkpoints would prune its own and, resumed, continue the
   // other run. Rank 0 (the one that writes checkpoints) looks; every rank gets its answer, so all
-  // refuse together even where output_dir is not shared.
-  if (!opts.resume) {
+  // refuse (or, with auto_resume, resume) together even where output_dir is not shared.
+  {
     const std::vector<std::string> earlier = leader_ ? list_checkpoints(cfg.output_dir) : std::vector<std::string>{};
     int64_t step = earlier.empty() ? -1 : checkpoint_step(earlier.back());
-    group_.allreduce(&step, 1, dist::ReduceOp::Max, "fresh-start check");
-    if (step >= 0)
+    group_.allreduce(&step, 1, dist::ReduceOp::Max, "checkpoint check");
+    resume_ = opts.resume || (opts.auto_resume && step >= 0);
+    if (!resume_ && step >= 0)
       throw std::invalid_argument("output_dir " + cfg.output_dir + " holds checkpoint-" + std::to_string(step) +
                                   " of an earlier run: continue it with --resume (or --auto-resume), or choose another "
                                   "output_dir, or remove its checkpoint-* folders");
   }
-  if (leader_) {
-    fs::create_directories(cfg.output_dir);
-    clean_stale_temps(cfg.output_dir);  // what a killed run on this folder left half-written
-    save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
-  }
+  if (leader_) save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
   torch::manual_seed(cfg.optim.seed);
   use_deterministic_kernels_if_asked();
   spdlog::info("torch: {} intra-op threads, device {}{}", configure_torch_threads(0, group.local_size()), device_.str(),
@@ -195,11 +201,11 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
                                 " holds no rows for the labels trained on (data.labels): nothing to evaluate on");
   set_up_optimizer();
   if (data_.dev && cfg.eval.every_steps > total_steps_)
-    spdlog::warn("eval.every_steps {} is past the run's last step {}: the dev split is never evaluated, and the last "
-                 "weights are exported at threshold 0.5",
+    spdlog::warn("eval.every_steps {} is past the run's last step {}: the dev split is evaluated once, after the last "
+                 "step",
                  cfg.eval.every_steps, total_steps_);
   mask_gen_ = at::detail::createCPUGenerator(cfg.optim.seed ^ 0x9E3779B97F4A7C15ULL);
-  if (opts.resume) resume_from_checkpoint();
+  if (resume_) resume_from_checkpoint();
   st_.world_size = world_;
   st_.global_micro_batch = global_micro_;
   set_up_reducer();
@@ -214,7 +220,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   eo_.group = world_ > 1 ? &group_ : nullptr;
   dev_eval_ = std::make_unique<DevEvaluation>(cfg, *tm_.model, data_.dev.get(), *data_.builder, eo_, logs_, leader_,
                                               opts.on_eval);
-  if (opts.resume) dev_eval_->load_saved_best();
+  if (resume_) dev_eval_->restore_best(resumed_from_, st_.best_step);
 }
 
 void Trainer::set_up_optimizer() {
@@ -251,7 +257,9 @@ BatchPlan Trainer::plan_of(int64_t epoch) const {
 void Trainer::resume_from_checkpoint() {
   auto cks = list_checkpoints(cfg_.output_dir);
   if (cks.empty()) throw std::runtime_error("--resume: no checkpoint-* in " + cfg_.output_dir);
-  st_ = load_checkpoint(cks.back(), *tm_.model, opt_.adamw.get(), &mask_gen_);
+  resumed_from_ = cks.back();
+  st_ = load_checkpoint(resumed_from_, *tm_.model, opt_.adamw.get(), &mask_gen_);
+  last_checkpoint_step_ = st_.step;
   if (st_.world_size != world_ || (st_.global_micro_batch > 0 && st_.global_micro_batch != global_micro_)) {
     // The epoch's plan is cut for another global batch: continue after as many examples as
     // were consumed (this epoch may repeat or skip a few; the next ones are exact again).
@@ -292,7 +300,7 @@ void Trainer::set_up_reducer() {
 TrainSummary Trainer::run() {
   t_start_ = Clock::now();
   window_ = LogWindow{};
-  bool stop = opts_.resume && (dev_eval_->patience_exhausted(st_) || (opts_.max_steps > 0 && st_.step >= opts_.max_steps));
+  bool stop = resume_ && (dev_eval_->patience_exhausted(st_) || (opts_.max_steps > 0 && st_.step >= opts_.max_steps));
   if (stop)
     spdlog::info("the resumed run had already stopped (early stopping or its step budget): finishing it");
   for (int64_t epoch = st_.epoch; epoch < cfg_.optim.epochs && !stop; ++epoch) {
@@ -357,7 +365,11 @@ bool Trainer::train_epoch(int64_t epoch) {
   if (stop) return true;
   st_.batch_in_epoch = 0;
   st_.epoch = epoch + 1;
-  if (cfg_.eval.every_steps == 0) stop = evaluate_dev(static_cast<double>(epoch + 1));
+  // With eval.every_steps, the last epoch ends with an evaluation too when no multiple of it fell
+  // on the last step: the steps since the last one would otherwise never be scored.
+  const bool last = st_.epoch == cfg_.optim.epochs;
+  if (cfg_.eval.every_steps == 0 || (last && st_.step % cfg_.eval.every_steps != 0))
+    stop = evaluate_dev(static_cast<double>(epoch + 1));
   if (cfg_.checkpoint.every_steps == 0) write_checkpoint();
   if (stop && !sum_.stopped_by_callback)
     spdlog::info("early stopping: no improvement in {} evaluations", st_.evals_without_improvement);
@@ -468,9 +480,10 @@ void Trainer::write_checkpoint() {
   st_.loss_scale = scaler_->scale();
   st_.loss_scale_good_steps = scaler_->good_steps();
   st_.skipped_steps = scaler_->skipped_steps();
+  last_checkpoint_step_ = st_.step;
   if (!leader_) return;
   const std::string dir = checkpoint_dir(cfg_.output_dir, st_.step);
-  save_checkpoint(dir, *tm_.model, *opt_.adamw, st_, mask_gen_);
+  save_checkpoint(dir, *tm_.model, *opt_.adamw, st_, mask_gen_, dev_eval_->best_files(st_));
   std::vector<std::string> keep = {dir};
   if (cfg_.checkpoint.keep_best && st_.best_step >= 0)  // when a checkpoint was written at that step
     keep.push_back(checkpoint_dir(cfg_.output_dir, st_.best_step));
@@ -480,7 +493,9 @@ void Trainer::write_checkpoint() {
 // A signal (on signal_ranks ranks) or stop_after_steps: checkpoint and leave, to be resumed.
 void Trainer::stop_with_checkpoint(int signal_ranks) {
   progress_->end_line();
-  write_checkpoint();
+  // Not again when checkpoint.every_steps just wrote this step's: a second write moves the first
+  // aside, and a kill in between would leave only the .old copy.
+  if (last_checkpoint_step_ != st_.step) write_checkpoint();
   group_.barrier("barrier after the final checkpoint");
   sum_.steps = st_.step;
   if (signal_ranks > 0) {

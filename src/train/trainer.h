@@ -21,6 +21,7 @@ namespace gtrain {
 
 struct TrainOptions {
   bool resume = false;          // continue from the newest checkpoint in output_dir
+  bool auto_resume = false;     // resume when output_dir has a checkpoint, else start (job scripts)
   int64_t stop_after_steps = 0; // > 0: checkpoint and stop after this many optimizer steps (tests)
   // > 0: training ends after this many optimizer steps (or its epochs, whichever come first), as
   // it would at the end of its epochs: a dev evaluation there, the best model, the test split.

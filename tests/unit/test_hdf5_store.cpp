@@ -497,6 +497,25 @@ TEST(StaleTemps, RemovesDeadRestoresOldKeepsLive) {
   EXPECT_TRUE(fs::exists(t.file("dev.h5.tmp." + me)));
 }
 
+// A linked file keeps the bytes it was linked to when the original is written again (the writers
+// rename a new file onto it), replaces an older copy at its path, and leaves no temporary.
+TEST(AtomicFile, LinkKeepsTheContentWhenTheOriginalIsRewritten) {
+  TempDir t;
+  write_text_file_atomic(t.file("best_state"), "step 4");
+  write_text_file_atomic(t.file("copy"), "older");
+  link_file_atomic(t.file("best_state"), t.file("copy"));
+  write_text_file_atomic(t.file("best_state"), "step 6");
+  auto read = [](const std::string& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  EXPECT_EQ(read(t.file("copy")), "step 4");
+  EXPECT_EQ(read(t.file("best_state")), "step 6");
+  EXPECT_EQ(std::distance(fs::directory_iterator(t.dir), fs::directory_iterator{}), 2);
+  EXPECT_THROW(link_file_atomic(t.file("missing"), t.file("copy")), std::runtime_error);
+  EXPECT_EQ(read(t.file("copy")), "step 4");
+}
+
 // A user's own "NAME.tmp.<number>" / "NAME.old.<date>" are not gtrain's: a number above pid_max is
 // no pid, and an export cleans only its own output's leftovers in the folder it writes into.
 TEST(StaleTemps, LeavesDatesAndOtherNamesAlone) {

@@ -203,6 +203,92 @@ TEST(Trainer, ResumingAnEarlyStoppedRunFinishesIt) {
   EXPECT_EQ(train_losses(c.output_dir).size(), logged) << "the resumed run trained on";
 }
 
+std::vector<int64_t> dev_steps(const std::string& run_dir) {
+  std::ifstream f(run_dir + "/metrics.jsonl");
+  std::vector<int64_t> v;
+  std::string line;
+  while (std::getline(f, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["split"] == "dev") v.push_back(j["step"].get<int64_t>());
+  }
+  return v;
+}
+
+// A run killed after a dev improvement that no checkpoint has seen resumes with its checkpoint's
+// best: best/ holds the weights of the step its gtrain.json names. (Before, output_dir's
+// best_state.safetensors, the later improvement's weights, was exported under the checkpoint's
+// best step, threshold and score whenever the resumed run did not improve on it again.)
+TEST(Trainer, ResumeAfterAKillKeepsTheCheckpointsBest) {
+  TrainConfig c = tiny_config(tiny_data().dir + "/run-best-after-kill");
+  c.optim.epochs = 4;  // 12 steps
+  c.early_stopping.metric = "loss";  // falls over the first steps: each evaluation improves
+  c.eval.every_steps = 2;
+  c.checkpoint.every_steps = 4;
+  TrainOptions first;
+  first.stop_after_steps = 7;
+  run_training(c, first);
+  // What a kill after step 7 leaves: checkpoint-4, and the best weights of step 6.
+  fs::remove_all(c.output_dir + "/checkpoint-7");
+  const std::vector<int64_t> evals = dev_steps(c.output_dir);
+  ASSERT_EQ(evals, (std::vector<int64_t>{2, 4, 6}));
+  std::ifstream state_file(c.output_dir + "/checkpoint-4/state.json");
+  ASSERT_EQ(nlohmann::json::parse(state_file)["best_step"].get<int64_t>(), 4);
+  const auto at_step_4 = load_safetensors(c.output_dir + "/checkpoint-4/model.safetensors");
+  auto same_weights = [&](const std::map<std::string, torch::Tensor>& w) {
+    int compared = 0;
+    for (const auto& [name, t] : at_step_4) {
+      auto it = w.find(name);
+      if (it == w.end()) continue;
+      if (!torch::equal(t, it->second)) return false;
+      ++compared;
+    }
+    return compared > static_cast<int>(at_step_4.size()) / 2;
+  };
+  ASSERT_FALSE(same_weights(load_safetensors(c.output_dir + "/best_state.safetensors")))
+      << "step 6 did not improve on step 4: the test shows nothing";
+
+  c.early_stopping.min_delta = 1e9;  // the resumed run improves on nothing
+  TrainOptions resume;
+  resume.resume = true;
+  run_training(c, resume);
+  std::ifstream info(c.output_dir + "/best/gtrain.json");
+  EXPECT_EQ(nlohmann::json::parse(info)["step"].get<int64_t>(), 4);
+  EXPECT_TRUE(same_weights(load_safetensors(c.output_dir + "/best_state.safetensors")));
+  EXPECT_TRUE(same_weights(load_safetensors(c.output_dir + "/best/model.safetensors")));
+  std::ifstream report(c.output_dir + "/dev_report.json");
+  EXPECT_EQ(nlohmann::json::parse(report)["meta"]["step"].get<int64_t>(), 4);
+}
+
+// --auto-resume after a kill between a checkpoint's two renames (only checkpoint-N.old.<pid> is
+// left): the copy is put back first, then the run resumes from it (it used to decide before the
+// clean-up, start from step 0 and write its checkpoints beside the old one).
+TEST(Trainer, AutoResumePutsBackAKilledWritersCheckpointFirst) {
+  TrainConfig c = tiny_config(tiny_data().dir + "/run-auto-resume");
+  TrainOptions first;
+  first.stop_after_steps = 2;
+  run_training(c, first);
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  fs::rename(c.output_dir + "/checkpoint-2", c.output_dir + "/checkpoint-2.old." + std::to_string(dead));
+  TrainOptions again;
+  again.auto_resume = true;
+  again.stop_after_steps = 3;
+  const TrainSummary s = run_training(c, again);
+  EXPECT_EQ(s.steps, 3);
+  EXPECT_EQ(train_losses(c.output_dir).size(), 3u) << "steps 1 and 2 were trained again";
+  EXPECT_TRUE(fs::exists(c.output_dir + "/checkpoint-2"));
+  EXPECT_TRUE(fs::exists(c.output_dir + "/checkpoint-3"));
+}
+
+// With eval.every_steps, the steps after its last multiple are evaluated too, after the last step.
+TEST(Trainer, EveryStepsEvaluationAlsoScoresTheLastStep) {
+  TrainConfig c = tiny_config(tiny_data().dir + "/run-eval-last");
+  c.eval.every_steps = 4;  // 6 steps
+  run_training(c, {});
+  EXPECT_EQ(dev_steps(c.output_dir), (std::vector<int64_t>{4, 6}));
+}
+
 TEST(Trainer, TestSplitIsScoredAtTheShippedThresholdEvenOutsideTheSweep) {
   // No dev split: the model ships with threshold 0.5, which the sweep below does not hold; the
   // test score printed and returned is the one at 0.5, not at the sweep's first threshold.
