@@ -319,7 +319,7 @@ const FieldTable<TrainConfig>& train_fields() {
       field<TrainConfig>("checkpoint.every_steps", [](auto& c) -> auto& { return c.checkpoint.every_steps; },
                          int_in<int64_t>(0, LONG_MAX), "save every this many optimizer steps; 0 = once per epoch"),
       field<TrainConfig>("checkpoint.keep_last", [](auto& c) -> auto& { return c.checkpoint.keep_last; },
-                         int_in<int>(0, 1000000), "keep the newest N checkpoints (with `keep_best`, the best one stays as well, one more when it is not among them); 0 = keep every one"),
+                         int_in<int>(0, 1000000), "keep N checkpoints: the newest ones, and with `keep_best` the best one counted among them (kept beside the newest when N is 1); 0 = keep every one"),
       field<TrainConfig>("checkpoint.keep_best", [](auto& c) -> auto& { return c.checkpoint.keep_best; }, boolean(),
                          "also keep the checkpoint of the best evaluation's step (when one was written at that step)"),
       // ---- log
