@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "io/input_error.h"
 #include "search/asha.h"
 #include "search/journal.h"
+#include "train/fault_injection.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -338,9 +340,25 @@ TrialResult run_trial(const SweepConfig& s, const TrialSpec& spec, const TrialGr
   res.spec = spec;
   res.ranks = g.group->size();
   try {
-    const TrainConfig cfg = load_train_config(s.base_config, trial_overrides(s, spec, g));
-    if (g.group->rank() == 0 && fs::exists(cfg.output_dir)) fs::remove_all(cfg.output_dir);  // a re-run starts afresh
-    g.control->barrier("sweep trial start");
+    // Set-up on every rank, then every rank learns whether all could start. (A barrier here left
+    // the peers of a rank that failed, e.g. on a data path missing on its node, waiting in it
+    // forever while that rank went on to the next trial's broadcast: control has no timeout.)
+    std::optional<TrainConfig> loaded;
+    std::string setup_error;
+    try {
+      maybe_inject_fault(g.world->rank(), 0);
+      loaded = load_train_config(s.base_config, trial_overrides(s, spec, g));
+      if (g.group->rank() == 0 && fs::exists(loaded->output_dir)) fs::remove_all(loaded->output_dir);  // a re-run starts afresh
+    } catch (const std::exception& e) {
+      setup_error = e.what();
+      if (setup_error.empty()) setup_error = "failed";
+    }
+    const std::vector<std::string> errors = g.control->allgather(setup_error, "sweep trial start");
+    for (size_t r = 0; r < errors.size(); ++r)
+      if (!errors[r].empty())
+        throw std::runtime_error(g.control->size() == 1 ? errors[r]
+                                                        : "rank " + std::to_string(r) + " of the trial's group: " + errors[r]);
+    const TrainConfig& cfg = *loaded;
     int64_t evaluations = 0;
     TrainOptions to;
     to.group = g.group;

@@ -1,6 +1,7 @@
 // Failure drills for the multi-rank tests: GTRAIN_FAULT="RANK:STEP:KIND" makes rank RANK, right
 // after optimizer step STEP, throw an exception (KIND throw), hang forever (hang: a stuck peer),
-// or exit at once without a word (exit: a crash). Unset in normal use; read once.
+// or exit at once without a word (exit: a crash). STEP 0 (no optimizer step has that number) is
+// a sweep trial's set-up, RANK then the world rank. Unset in normal use; read once.
 #pragma once
 #include <unistd.h>
 

@@ -88,4 +88,22 @@ Y
 cat div/leaderboard.csv
 awk -F, '$2 == 1 && $5 == "failed" && $12 ~ /not finite/ { f = 1 } $5 == "completed" { c++ } END { exit !(f && c == 2) }' div/leaderboard.csv \
   || fail "trial 1 (lr 1e9) not recorded as failed with its error, or the others did not complete"
+
+# One rank of a group fails a trial's set-up (GTRAIN_FAULT 1:0: rank 1, before training; as a data
+# path missing on its node would): every trial is recorded as failed, naming that rank, and the
+# sweep ends (it used to hang: rank 1 went on to the next trial while rank 0 waited at the start).
+cat > setup-fail.yaml <<Y
+base: tiny.yaml
+set: {optim.epochs: 1}
+space:
+  optim.head_lr: {type: choice, values: [1.0e-3, 3.0e-3]}
+method: grid
+output_dir: setup-fail
+Y
+GTRAIN_FAULT=1:0:throw timeout 120 "${MPIRUN[@]}" -np 2 "$G" sweep setup-fail.yaml --ranks-per-trial 2 >setup-fail.log 2>&1
+rc=$?
+[ $rc != 124 ] || { show setup-fail.log; fail "the sweep hung after a rank's trial set-up failed"; }
+[ $rc = 0 ] || { show setup-fail.log; fail "the sweep exited $rc"; }
+awk -F, 'NR > 1 && $5 == "failed" && $12 ~ /rank 1 of the trial.s group: injected fault/ { f++ } END { exit !(f == 2) }' \
+  setup-fail/leaderboard.csv || { cat setup-fail/leaderboard.csv; fail "the two trials are not recorded as failed on rank 1"; }
 echo "PASS"
