@@ -34,6 +34,7 @@ void MentionReport::add(const MentionReport& o) {
   records_rejected += o.records_rejected;
   inner_skipped += o.inner_skipped;
   no_entity_task += o.no_entity_task;
+  records_emptied += o.records_emptied;
   for (const auto& [k, v] : o.dropped_by_label) dropped_by_label[k] += v;
   for (const auto& [k, v] : o.ignored_tasks) ignored_tasks[k] += v;
 }
@@ -241,6 +242,10 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
       ex.schema.erase(std::remove_if(ex.schema.begin(), ex.schema.end(),
                                      [&](const SchemaLabel& s) { return s.name == label; }),
                       ex.schema.end());
+    }
+    if (!dropped_labels.empty() && ex.schema.empty()) {
+      ++r.report.records_emptied;
+      return r;  // its dropped mentions are still listed
     }
   }
   if (out.contains("entity_descriptions")) read_descriptions(out, prefix, dropped_labels, file, ln, ex);

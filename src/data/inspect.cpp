@@ -85,7 +85,7 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
 }
 
 std::string format_mention_report(const MentionReport& m) {
-  if (m.listed == 0 && m.ignored_tasks.empty() && m.no_entity_task == 0) return "";
+  if (m.listed == 0 && m.ignored_tasks.empty() && m.no_entity_task == 0 && m.records_emptied == 0) return "";
   std::string out;
   char buf[512];
   std::snprintf(buf, sizeof buf, "mentions listed %lld: exact %lld, case-insensitive %lld, normalized %lld, not found %lld\n",
@@ -99,6 +99,8 @@ std::string format_mention_report(const MentionReport& m) {
     if (m.labels_dropped) out += ", " + std::to_string(m.labels_dropped) + " labels dropped from their record";
     out += "\n";
   }
+  if (m.records_emptied)
+    out += "records left with no label by drop_label, skipped: " + std::to_string(m.records_emptied) + "\n";
   if (m.records_rejected)
     out += "records rejected for an unmatched mention: " + std::to_string(m.records_rejected) + "\n";
   if (m.inner_skipped)

@@ -258,7 +258,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     for (auto& d : r.dropped_mentions) dropped.push_back(std::move(d));
     for (size_t i = 0; i < r.examples.size(); ++i)
       all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
-    if (r.examples.empty() && r.rejects.empty() && r.mentions.no_entity_task == 0)
+    if (r.examples.empty() && r.rejects.empty() && r.mentions.no_entity_task == 0 && r.mentions.records_emptied == 0)
       throw InputError(in.path, 0, "", "holds no examples (the file is empty or has only blank lines)");
     for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
   }
@@ -272,6 +272,8 @@ PrepareReport prepare(const PrepareConfig& cfg) {
                                       : "all " + std::to_string(rejects.size()) + " records were rejected";
     if (report.mentions.no_entity_task > 0)
       why += " (" + std::to_string(report.mentions.no_entity_task) + " records hold only other GLiNER2 tasks)";
+    if (report.mentions.records_emptied > 0)
+      why += " (" + std::to_string(report.mentions.records_emptied) + " records lost every label to drop_label)";
     throw InputError(cfg.inputs.front().path, 0, "",
                      "no examples left to prepare: " + why +
                          (listed ? "; the reasons are in " + rejects_path : std::string()) +

@@ -127,6 +127,9 @@ struct MentionReport {
   int64_t records_rejected = 0;  // records rejected under reject
   int64_t inner_skipped = 0;   // occurrences inside a longer same-label mention, not labelled
   int64_t no_entity_task = 0;  // records with other tasks but no "entities": skipped, not examples
+  // Records whose every label drop_label removed: skipped (with no label left, the record would
+  // read as unlabelled, a negative of every label, its unfound mention's text included).
+  int64_t records_emptied = 0;
   std::map<std::string, int64_t> dropped_by_label;
   std::map<std::string, int64_t> ignored_tasks;  // "classifications" -> records that had them
   void add(const MentionReport& o);

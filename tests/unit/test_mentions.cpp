@@ -6,6 +6,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "data/inspect.h"
 #include "data/mention_match.h"
 #include "data/reader.h"
 #include "data/validate.h"
@@ -157,6 +158,25 @@ TEST(Mentions, UnmatchedDropLabelRemovesTheLabelFromTheRecord) {
   EXPECT_EQ(r.mentions.labels_dropped, 1);
   EXPECT_EQ(r.mentions.dropped, 2);  // both Drug mentions, each listed
   EXPECT_EQ(r.dropped_mentions.size(), 2u);
+}
+
+// A record whose only label drop_label removes is skipped: with no label left it would be read as
+// unlabelled, a negative of every label, its unfound mention's text ("메트포민") included.
+TEST(Mentions, UnmatchedDropLabelSkipsARecordLeftWithNoLabel) {
+  ReadOptions opt;
+  opt.unmatched = UnmatchedPolicy::DropLabel;
+  ReadResult r = read_g2(
+      R"({"input": "환자는 메트포민 복용 중", "output": {"entities": {"Drug": ["메트폴민"]}}})" "\n"
+      R"({"input": "고혈압 환자", "output": {"entities": {"Disease": ["고혈압"]}}})" "\n",
+      opt);
+  ASSERT_EQ(r.examples.size(), 1u);
+  EXPECT_EQ(r.examples[0].text, "고혈압 환자");
+  EXPECT_EQ(r.mentions.records_emptied, 1);
+  ASSERT_EQ(r.dropped_mentions.size(), 1u);
+  EXPECT_EQ(r.dropped_mentions[0].mention, "메트폴민");
+  EXPECT_NE(format_mention_report(r.mentions).find("records left with no label by drop_label, skipped: 1"),
+            std::string::npos)
+      << format_mention_report(r.mentions);
 }
 
 TEST(Mentions, UnmatchedRejectAndFail) {
