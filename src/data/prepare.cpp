@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -52,18 +53,25 @@ int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
   return trimmed;
 }
 
-// One JSON line per rejected record ("kind": "record") and per dropped mention ("kind": "mention").
-void write_rejects(const std::string& path, const std::vector<Reject>& rejects,
-                   const std::vector<DroppedMention>& dropped) {
+// One JSON line per rejected record ("kind": "record") and per dropped mention ("kind": "mention"),
+// written and synced but not yet in place: prepare renames it into place after the splits, so a
+// failure to write it (no space) publishes nothing. Bytes that are not UTF-8 (often why the line
+// was rejected) are written as U+FFFD.
+std::unique_ptr<AtomicFileWriter> stage_rejects(const std::string& path, const std::vector<Reject>& rejects,
+                                                const std::vector<DroppedMention>& dropped) {
+  auto line = [](const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  };
   try {
-    AtomicFileWriter f(path);
+    auto f = std::make_unique<AtomicFileWriter>(path);
     for (const Reject& r : rejects)
-      f.write(nlohmann::ordered_json{{"kind", "record"}, {"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}.dump() + "\n");
+      f->write(line({{"kind", "record"}, {"origin", r.origin}, {"reason", r.reason}, {"raw", r.raw}}));
     for (const DroppedMention& d : dropped)
-      f.write(nlohmann::ordered_json{{"kind", "mention"}, {"origin", d.origin}, {"field", d.field}, {"label", d.label},
-                                     {"mention", d.mention}, {"reason", d.reason}}.dump() + "\n");
-    f.commit();
-  } catch (const std::runtime_error& e) {  // the writer names the path and the cause (e.g. no space)
+      f->write(line({{"kind", "mention"}, {"origin", d.origin}, {"field", d.field}, {"label", d.label},
+                     {"mention", d.mention}, {"reason", d.reason}}));
+    f->sync();
+    return f;
+  } catch (const std::exception& e) {  // the writer names the path and the cause (e.g. no space)
     throw InputError(path, 0, "", std::string("cannot write the rejects file: ") + e.what());
   }
 }
@@ -266,7 +274,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     const bool listed = !rejects.empty() || !dropped.empty();
     if (listed) {
       fs::create_directories(cfg.output_dir);
-      write_rejects(rejects_path, rejects, dropped);
+      stage_rejects(rejects_path, rejects, dropped)->commit();
     }
     std::string why = rejects.empty() ? "no record holds an entity task"
                                       : "all " + std::to_string(rejects.size()) + " records were rejected";
@@ -378,14 +386,17 @@ PrepareReport prepare(const PrepareConfig& cfg) {
   // Publish only once every split is built and on disk: a failure above (a full disk included)
   // leaves the previous output set as it was.
   for (auto& w : writers) w->write();
-  for (auto& w : writers) w->publish();
-  remove_other_splits(cfg.output_dir, split_names);
+  std::unique_ptr<AtomicFileWriter> rejects_file;
   if (!rejects.empty() || !dropped.empty()) {
     report.rejects_path = rejects_path;
-    write_rejects(report.rejects_path, rejects, dropped);
-  } else {
-    fs::remove(rejects_path);  // an older run's list would describe other data
+    rejects_file = stage_rejects(rejects_path, rejects, dropped);
   }
+  for (auto& w : writers) w->publish();
+  remove_other_splits(cfg.output_dir, split_names);
+  if (rejects_file)
+    rejects_file->commit();
+  else
+    fs::remove(rejects_path);  // an older run's list would describe other data
   report.rejects = static_cast<int64_t>(rejects.size());
   report.dropped_mentions = static_cast<int64_t>(dropped.size());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

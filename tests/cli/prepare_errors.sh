@@ -49,6 +49,18 @@ cat "$T/ok.jsonl" "$T/drug.jsonl" > "$T/mixed.jsonl"
 grep -q "rejected records: 1," "$T/out" || { cat "$T/out"; fail "reject count not printed"; }
 [ "$(wc -l < "$T/out2/rejects.jsonl")" = 1 ] || fail "rejects.jsonl should hold 1 line"
 [ -s "$T/out2/train.h5" ] || fail "train.h5 not written"
+# A skipped line that is not UTF-8 is listed in rejects.jsonl as valid JSON (its bad bytes as
+# U+FFFD), and the run succeeds (it used to fail writing the list, after publishing the splits).
+{ cat "$T/ok.jsonl"; printf '{"input": "x \xff", "output": {"entities": {"Disease": []}}}\n'; } > "$T/badutf.jsonl"
+"$G" prepare -i "$T/badutf.jsonl" -t "$T/vocab.txt" --labels Disease -o "$T/out-utf" --on-error skip > "$T/out" 2>&1 \
+  || { cat "$T/out"; fail "skip mode with a line that is not UTF-8 failed"; }
+python3 - "$T/out-utf/rejects.jsonl" <<'PY' || fail "rejects.jsonl does not list the line that is not UTF-8"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == 1 and rows[0]["kind"] == "record" and "\ufffd" in rows[0]["raw"], rows
+assert rows[0]["origin"].endswith("badutf.jsonl:2"), rows
+PY
+[ -s "$T/out-utf/train.h5" ] || fail "train.h5 not written"
 # Issue 12: an empty or blank-only input is an error naming the file, and nothing is written.
 printf '\n  \n\n' > "$T/blank.jsonl"
 cat > "$T/blank.yaml" <<Y
