@@ -24,7 +24,8 @@ const EnumName<Precision> kPrecisions[] = {{Precision::FP32, "fp32"}, {Precision
 const EnumName<ProgressMode> kProgress[] = {
     {ProgressMode::Auto, "auto"}, {ProgressMode::Bar, "bar"}, {ProgressMode::Plain, "plain"}};
 const EnumName<DeviceKind> kDevices[] = {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}};
-const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2", "count_lstm_moe"};
+// The ones the model code builds (gliner2-large's count_lstm_moe is not implemented).
+const std::vector<std::string> kCountingLayers = {"count_lstm", "count_lstm_v2"};
 const std::vector<std::string> kEncoderTypes = {"deberta-v3", "bert", "roberta", "electra", "xlm-roberta"};
 const std::vector<std::string> kLoraTargets = {"encoder", "span_rep", "classifier", "count_embed", "count_pred"};
 const std::vector<std::string> kMetrics = {"micro_f1", "macro_f1", "micro_precision", "micro_recall", "loss"};
@@ -169,7 +170,7 @@ const FieldTable<TrainConfig>& train_fields() {
                          "longest span the model scores, in units (GLiNER2: 8)"),
       field<TrainConfig>("model.counting_layer", [](auto& c) -> auto& { return c.model.counting_layer; },
                          word_of(kCountingLayers),
-                         "GLiNER2's count-embedding variants (the model code refuses `count_lstm_moe`, see "
+                         "GLiNER2's count-embedding variants (gliner2-large's `count_lstm_moe` is not implemented, "
                          "`src/model/gliner2_config.h`). With a `source`, the model directory's own value applies"),
       field<TrainConfig>("model.gradient_checkpointing",
                          [](auto& c) -> auto& { return c.model.gradient_checkpointing; }, boolean(),
