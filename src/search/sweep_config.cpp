@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "config/train_config.h"
 #include "config/yaml_check.h"
 #include "io/input_error.h"
 
@@ -45,6 +46,45 @@ void check_space_against_asha(const SweepConfig& s, const YAML::Node& space, con
                        "searched optim.epochs: search it with asha: {enabled: false}, or leave the length to ASHA");
 }
 
+// The sweep sets every trial's optim.seed (seed + repeat), which would replace a searched one.
+void check_space_leaves_the_seed(const SweepConfig& s, const YAML::Node& space, const std::string& path) {
+  for (const SearchDim& d : s.space)
+    if (d.key == "optim.seed")
+      throw InputError(path, yaml_line(space[d.key]), "space.optim.seed",
+                       "each trial's seed is the base config's optim.seed + its repeat, which would replace the "
+                       "searched one: run seeds with `repeats: N` (and set the first with set: {optim.seed: S})");
+}
+
+// A `set:` value as --set takes it: a scalar as written, a list or map in YAML's flow style.
+std::string override_value(const YAML::Node& v) {
+  if (v.IsScalar()) return v.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << v;
+  return e.c_str();
+}
+
+// `set:`, then each `space:` key at its first value, through the base config's own parser: a
+// misspelt key or a bad value is refused here, naming this file, before any trial runs (each
+// trial used to fail with it, and the journal then held the sweep to the file).
+void check_against_base(const SweepConfig& s, const YAML::Node& root, const std::string& path) {
+  auto check = [&](const std::vector<std::string>& overrides, const YAML::Node& at, const std::string& field) {
+    try {
+      load_train_config(s.base_config, overrides, /*check_files=*/false);
+    } catch (const InputError& e) {
+      if (e.file() != "--set") throw;  // the base config itself
+      const bool name_key = field == "set" && !e.field().empty();  // space.KEY names it already
+      throw InputError(path, yaml_line(at), field, (name_key ? "'" + e.field() + "': " : "") + e.reason());
+    }
+  };
+  check(s.fixed_overrides, root["set"], "set");
+  for (const SearchDim& d : s.space) {
+    std::vector<std::string> ov = s.fixed_overrides;
+    const bool listed = d.kind == SearchDim::Kind::Choice;
+    ov.push_back(d.key + "=" + (listed ? d.values.front() : d.kind == SearchDim::Kind::Int ? std::to_string(static_cast<long>(d.low)) : num(d.low)));
+    check(ov, root["space"][d.key], "space." + d.key);
+  }
+}
+
 }  // namespace
 
 std::vector<double> AshaSettings::rungs() const {
@@ -77,7 +117,7 @@ SweepConfig load_sweep_config(const std::string& path) {
     throw InputError(path, yaml_line(root["base"]), "base", "training config not found: " + s.base_config);
   if (const YAML::Node set = root["set"]) {
     if (!set.IsMap()) throw InputError(path, yaml_line(set), "set", "expected a map of config key: value");
-    for (const auto& kv : set) s.fixed_overrides.push_back(kv.first.as<std::string>() + "=" + kv.second.as<std::string>());
+    for (const auto& kv : set) s.fixed_overrides.push_back(kv.first.as<std::string>() + "=" + override_value(kv.second));
   }
   const YAML::Node space = root["space"];
   if (!space || !space.IsMap() || space.size() == 0)
@@ -153,6 +193,8 @@ SweepConfig load_sweep_config(const std::string& path) {
                        "data, the batch and the ranks per trial; only unit: epochs defaults to the base's epochs)");
   }
   check_space_against_asha(s, space, path);
+  check_space_leaves_the_seed(s, space, path);
+  check_against_base(s, root, path);
   s.output_dir = abs(get_string(root, "output_dir", path, "", "runs/sweep"));
   return s;
 }

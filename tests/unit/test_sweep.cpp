@@ -10,6 +10,7 @@
 #include "search/asha.h"
 #include "search/journal.h"
 #include "search/leaderboard.h"
+#include "config/train_config.h"
 #include "search/sweep_config.h"
 
 namespace fs = std::filesystem;
@@ -92,6 +93,25 @@ TEST_F(SweepTest, BadFilesNameTheKey) {
   // A budget in steps has no default (steps per epoch depend on the data, the batch, the ranks).
   expect_error("base: base.yaml\nspace: {optim.seed: {type: int, low: 1, high: 2}}\nasha: {unit: steps}\n",
                "asha.max_budget");
+}
+
+// `set:` and `space:` keys and values go through the base config's parser when the sweep file is
+// loaded: a typo or a bad value is refused naming the sweep file and the key, before any trial runs
+// (each trial used to fail with it); `set:` takes lists as --set does; a searched optim.seed, which
+// the sweep's own seed + repeat would replace, is refused.
+TEST_F(SweepTest, KeysAndValuesAreCheckedAgainstTheBaseConfig) {
+  const std::string space = "space: {optim.head_lr: {type: choice, values: [1.0e-3]}}\n";
+  expect_error("base: base.yaml\nspace: {optim.head_lrr: {type: choice, values: [1.0e-3]}}\n",
+               "sweep.yaml:2: field 'space.optim.head_lrr'");
+  expect_error("base: base.yaml\nspace: {optim.head_lrr: {type: choice, values: [1.0e-3]}}\n",
+               "did you mean 'optim.head_lr'");
+  expect_error("base: base.yaml\nasha: {enabled: false}\nspace: {optim.epochs: {type: choice, values: [ten, 3]}}\n",
+               "field 'space.optim.epochs'");
+  expect_error("base: base.yaml\nset: {optim.encoder_lrr: 1.0e-5}\n" + space, "sweep.yaml:2: field 'set'");
+  expect_error("base: base.yaml\nspace: {optim.seed: {type: choice, values: [1, 2]}}\n", "repeats: N");
+  const SweepConfig s = load_sweep_config(write("base: base.yaml\nset: {eval.thresholds: [0.3, 0.5]}\n" + space));
+  const TrainConfig c = load_train_config((dir / "base.yaml").string(), s.fixed_overrides, false);
+  EXPECT_EQ(c.eval.thresholds, (std::vector<double>{0.3, 0.5}));
 }
 
 TEST_F(SweepTest, AshaInEpochsRefusesASearchedEpochs) {
