@@ -28,6 +28,7 @@ void add_data_command(CLI::App& app) {
     if (!a->unmatched.empty()) opt.unmatched = unmatched_mentions_flag(a->unmatched);
     ReadResult r = read_examples(a->file, fmt, opt);
     std::printf("%s", format_mention_report(r.mentions).c_str());
+    std::printf("%s", format_read_warnings(r.warnings).c_str());
     if (!r.rejects.empty()) {
       std::printf("rejected records: %zu (first: %s: %s)\n", r.rejects.size(), r.rejects[0].origin.c_str(),
                   r.rejects[0].reason.c_str());

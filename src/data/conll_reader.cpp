@@ -19,9 +19,20 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
   while (lr.next(&line)) {
     const long ln = lr.line_no();
     const std::optional<InputError> utf_err = lr.utf8_error();
-    std::istringstream ss(line);
+    // Tab-separated lines are split at tabs (a space inside a column is then an error, not a
+    // column break: "인슐린 투여<TAB>B-Drug O" is a KBMC line), others at any white space.
+    const bool tabbed = line.find('\t') != std::string::npos;
     std::vector<std::string> cols;
-    for (std::string c; ss >> c;) cols.push_back(c);
+    if (tabbed) {
+      std::istringstream ss(line);
+      for (std::string c; std::getline(ss, c, '\t');) {
+        const size_t a = c.find_first_not_of(" \r"), z = c.find_last_not_of(" \r");
+        if (a != std::string::npos) cols.push_back(c.substr(a, z - a + 1));
+      }
+    } else {
+      std::istringstream ss(line);
+      for (std::string c; ss >> c;) cols.push_back(c);
+    }
     if (cols.empty()) { flush(); continue; }
     if (cols[0].rfind("-DOCSTART-", 0) == 0) {
       flush();
@@ -38,6 +49,12 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
     if (b.err) continue;
     if (cols.size() < 2) {
       b.err = InputError(path, ln, "", "expected a token and a tag (at least 2 columns), got 1 column");
+    } else if (tabbed && (cols.front().find(' ') != std::string::npos || cols.back().find(' ') != std::string::npos)) {
+      const bool token = cols.front().find(' ') != std::string::npos;
+      b.err = InputError(path, ln, token ? "token" : "tag",
+                         "'" + (token ? cols.front() : cols.back()) +
+                             "' holds a space: a CoNLL line is one token and its tag (a sentence and its tags per "
+                             "word is KBMC's layout: format kbmc)");
     } else {
       b.pieces.push_back(cols.front());  // the token
       b.tags.push_back(cols.back());

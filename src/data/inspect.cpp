@@ -111,6 +111,14 @@ std::string format_mention_report(const MentionReport& m) {
   return out;
 }
 
+std::string format_read_warnings(const std::vector<std::string>& warnings, size_t show) {
+  if (warnings.empty()) return "";
+  std::string out = "BIO tags repaired (a tag that continues no entity starts one): " + std::to_string(warnings.size()) +
+                    (warnings.size() > show ? ", the first " + std::to_string(show) : std::string()) + "\n";
+  for (size_t i = 0; i < warnings.size() && i < show; ++i) out += "  " + warnings[i] + "\n";
+  return out;
+}
+
 int UnitModeStats::recommended_width(double share) const {
   int64_t reached = 0;
   for (size_t w = 1; w < width_counts.size(); ++w) {

@@ -47,6 +47,10 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
 // How a GLiNER2 file's mentions were located and what was dropped ("" when it lists none).
 std::string format_mention_report(const MentionReport& m);
 
+// A reader's warnings (BIO tags that continue no entity, each starting one): a count and the
+// first `show` of them, one per line; "" when there are none.
+std::string format_read_warnings(const std::vector<std::string>& warnings, size_t show = 3);
+
 // Prints the report as plain text tables (the format docs/data-format.md quotes).
 std::string format_inspect_report(const InspectReport& r, int max_span_width);
 // The kept misses of every mode, with the unit boundaries of each shown as '|'.

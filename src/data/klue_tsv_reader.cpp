@@ -1,5 +1,6 @@
 // KLUE-NER TSV: "## <id>\t<markup>" then one "CHAR\tTAG" line per character, blank line between
 // sentences. See reader.h.
+#include <algorithm>
 #include <optional>
 
 #include "data/reader.h"
@@ -60,8 +61,12 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
     } else if (tab == 0) {
       b.err = InputError(path, ln, "CHAR", "empty character column");
     } else {
-      b.pieces.push_back(line.substr(0, tab));  // the character
-      b.tags.push_back(line.substr(tab + 1));
+      b.pieces.push_back(line.substr(0, tab));  // the character (a space is one: not trimmed)
+      // The tag without the spaces an editor may leave after it ("B-X " is B-X, not a label "X ").
+      std::string tag = line.substr(tab + 1);
+      const size_t z = tag.find_last_not_of(" \r");
+      tag.erase(z == std::string::npos ? 0 : z + 1);
+      b.tags.push_back(tag.substr(std::min(tag.size(), tag.find_first_not_of(' '))));
       b.lines.push_back(ln);
     }
   }

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 #include "data/hdf5_store.h"
+#include "data/inspect.h"
 #include "io/input_error.h"
 #include "data/prepared.h"
 #include "data/sharding.h"
@@ -262,6 +264,10 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     spdlog::info("read {} ({}): {} examples, {} rejected{}", in.path, report.formats.back(), r.examples.size(),
                  r.rejects.size(),
                  r.dropped_mentions.empty() ? "" : ", " + std::to_string(r.dropped_mentions.size()) + " mentions dropped");
+    if (!r.warnings.empty()) {
+      std::istringstream lines(format_read_warnings(r.warnings));
+      for (std::string l; std::getline(lines, l);) spdlog::warn("{}", l);
+    }
     report.mentions.add(r.mentions);
     for (auto& d : r.dropped_mentions) dropped.push_back(std::move(d));
     for (size_t i = 0; i < r.examples.size(); ++i)

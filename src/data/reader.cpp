@@ -49,11 +49,17 @@ InputFormat guess_input_format(const std::string& path) {
                        "format explicitly (gliner2, offsets, klue, conll, kbmc)");
     }
     if (line.rfind("## ", 0) == 0) return InputFormat::KlueTsv;
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) {
-      const std::string first = line.substr(0, tab);
-      if (first == "Sentence" || first == "sentence" || first.find(' ') != std::string::npos)
-        return InputFormat::KbmcTsv;
+    // A tab-separated line whose first column holds a space (a KBMC sentence, not one token) or is
+    // KBMC's header: kbmc. Looked for in the first 100 lines, since a one-word sentence has no
+    // space and a CoNLL reading of KBMC merges its sentences.
+    for (int seen = 0; seen < 100; ++seen) {
+      const size_t tab = line.find('\t');
+      if (tab != std::string::npos) {
+        const std::string first = line.substr(0, tab);
+        if (first == "Sentence" || first == "sentence" || first.find(' ') != std::string::npos)
+          return InputFormat::KbmcTsv;
+      }
+      if (!lr.next(&line)) break;
     }
     return InputFormat::Conll;
   }

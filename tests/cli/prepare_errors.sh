@@ -152,4 +152,12 @@ grep -q "HDF5 write failed.*File too large" "$T/err" || { cat "$T/err"; fail "th
 cksum "$T/out-ten/train.h5" | cmp -s - "$T/before" || fail "train.h5 changed although the run failed"
 [ ! -e "$T/out-ten/dev.h5" ] || fail "a dev.h5 of the failed run was published"
 ls "$T/out-ten" | grep -q tmp && fail "temp file left behind"
+# A BIO tag that continues no entity starts one, and both commands say so with the line (the
+# readers collected these warnings and nothing showed them).
+K="$SRC/tests/data/readers/sample.klue.tsv"
+"$G" data inspect "$K" > "$T/inspect-klue" 2>&1 || { cat "$T/inspect-klue"; fail "data inspect of the KLUE sample"; }
+grep -q "BIO tags repaired.*: 1" "$T/inspect-klue" && grep -q "sample.klue.tsv:21: tag 'I-OG'" "$T/inspect-klue" \
+  || { cat "$T/inspect-klue"; fail "data inspect does not show the repaired BIO tag"; }
+"$G" prepare -i "$K:klue" -t "$T/vocab.txt" -o "$T/out-klue" > "$T/prep-klue" 2>&1 || { cat "$T/prep-klue"; fail "prepare of the KLUE sample"; }
+grep -q "\[warning\].*sample.klue.tsv:21: tag 'I-OG'" "$T/prep-klue" || { cat "$T/prep-klue"; fail "prepare does not warn of the repaired BIO tag"; }
 echo "prepare_errors: all checks passed"

@@ -57,3 +57,16 @@ TEST(Inspect, MentionReportText) {
   EXPECT_NE(s.find("mentions dropped 1 (Drug 1)"), std::string::npos) << s;
   EXPECT_NE(s.find("records with relations (ignored"), std::string::npos) << s;
 }
+
+// A reader's BIO repairs are shown (prepare logs them, data inspect prints them; they were
+// collected and never shown): the count and the first few with their file:line.
+TEST(Inspect, ReadWarningsText) {
+  EXPECT_EQ(format_read_warnings({}), "");
+  const std::vector<std::string> w = {"a.tsv:2: tag 'I-X' does not continue a X entity; starting a new one",
+                                      "a.tsv:9: tag 'I-Y' ...", "a.tsv:12: ...", "a.tsv:30: ..."};
+  const std::string s = format_read_warnings(w, 2);
+  EXPECT_NE(s.find("BIO tags repaired (a tag that continues no entity starts one): 4, the first 2\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("  a.tsv:2: tag 'I-X'"), std::string::npos) << s;
+  EXPECT_NE(s.find("  a.tsv:9:"), std::string::npos) << s;
+  EXPECT_EQ(s.find("a.tsv:12"), std::string::npos) << s;
+}

@@ -1,5 +1,6 @@
 // Positive tests for every input format, format names/guessing, and the real KLUE-NER dev file.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -202,6 +203,52 @@ TEST(Readers, GuessFormat) {
   EXPECT_EQ(guess_input_format(kDir + "sample.conll"), InputFormat::Conll);
   EXPECT_EQ(guess_input_format(kDir + "sample.kbmc.tsv"), InputFormat::KbmcTsv);
   EXPECT_THROW(guess_input_format(kDir + "does-not-exist.jsonl"), InputError);
+}
+
+namespace {
+std::string write_temp(const std::string& name, const std::string& text) {
+  const fs::path p = fs::temp_directory_path() / ("gtrain-readers-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(p) << text;
+  return p.string();
+}
+}  // namespace
+
+// A KBMC file whose first sentence is one word: its first line looks like CoNLL's, so the guess
+// reads on; read as CoNLL, it merged sentences and dropped words and entities without a word. A
+// tab-separated CoNLL line whose token or tag holds a space is an error naming the line.
+TEST(Readers, KbmcWithAOneWordFirstSentenceIsNotReadAsConll) {
+  const std::string kbmc = write_temp("one-word.tsv", "당뇨병\tB-Disease\n인슐린 투여\tB-Drug O\n");
+  EXPECT_EQ(guess_input_format(kbmc), InputFormat::KbmcTsv);
+  const ReadResult r = read_examples(kbmc, InputFormat::KbmcTsv, ReadOptions{});
+  ASSERT_EQ(r.examples.size(), 2u);
+  EXPECT_EQ(r.examples[1].entities, E({{0, 3, "Drug"}}));
+  try {
+    read_examples(kbmc, InputFormat::Conll, ReadOptions{});
+    FAIL() << "a KBMC line was read as a CoNLL token";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_EQ(e.field(), "token");
+    EXPECT_NE(std::string(e.what()).find("format kbmc"), std::string::npos) << e.what();
+  }
+  // Space-separated CoNLL (token, POS, tag) is read as before.
+  const std::string conll = write_temp("spaces.conll", "당뇨병 NNG B-Disease\n환자 NNG O\n");
+  const ReadResult c = read_examples(conll, InputFormat::Conll, ReadOptions{});
+  ASSERT_EQ(c.examples.size(), 1u);
+  EXPECT_EQ(c.examples[0].entities, E({{0, 3, "Disease"}}));
+  fs::remove(kbmc);
+  fs::remove(conll);
+}
+
+// A KLUE tag with spaces after it is the tag ("B-X " used to become a label "X ", beside "X").
+TEST(Readers, KlueTagWithTrailingSpacesIsTheTag) {
+  const std::string f = write_temp("trailing.klue.tsv", "## s1\tx\n가\tB-X \n나\tI-X\n \tO\n");
+  const ReadResult r = read_examples(f, InputFormat::KlueTsv, ReadOptions{});
+  ASSERT_EQ(r.examples.size(), 1u);
+  EXPECT_EQ(r.examples[0].text, "가나 ");  // a space character is a character
+  EXPECT_EQ(r.examples[0].entities, E({{0, 2, "X"}}));
+  EXPECT_EQ(schema_names(r.examples[0]), (std::vector<std::string>{"X"}));
+  EXPECT_TRUE(r.warnings.empty());
+  fs::remove(f);
 }
 
 TEST(Readers, KlueDevRealFile) {
