@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "config/prepare_config.h"
+#include "config/prepared_data.h"
+#include "data/hdf5_store.h"
 #include "config/train_config.h"
 #include "io/input_error.h"
 #include "support/error_of.h"
@@ -610,4 +612,25 @@ TEST_F(TrainConfigTest, NonUtf8StringIsAnError) {
   const std::string pp = write("prep.yaml", "tokenizer: spm.model\noutput: out\ninputs: [{path: \"data/\xe9.jsonl\"}]\n");
   m = utf8_error([&] { load_prepare_config(pp); });
   EXPECT_TRUE(has(m, "inputs[0].path") && has(m, "not valid UTF-8")) << m;
+}
+
+// An inline prepare section with an `output` folder is prepared again when the section changes
+// (the folder used to be reused as it was: another max_length, other inputs, silently ignored),
+// and reused while it does not.
+TEST_F(TrainConfigTest, PrepareOutputIsPreparedAgainWhenTheSectionChanges) {
+  const std::string src = GTRAIN_SOURCE_DIR;
+  const std::string cfg_path = write("prepare-output.yaml",
+                                     "data:\n  prepare:\n    tokenizer: " + src + "/tests/data/wordpiece\n"
+                                     "    output: prepared\n    inputs:\n      - {path: " + src +
+                                         "/tests/data/readers/sample.gliner2.jsonl, format: gliner2, split: train}\n");
+  auto max_length_prepared = [&](const std::vector<std::string>& overrides) {
+    const DataPaths p = resolve_prepared_data(load_train_config(cfg_path, overrides));
+    EXPECT_EQ(p.train, abs("prepared/train.h5"));
+    return PreparedReader(p.train).meta().max_length;
+  };
+  EXPECT_EQ(max_length_prepared({}), 384);
+  EXPECT_EQ(max_length_prepared({"data.prepare.max_length=64"}), 64);
+  const auto written = fs::last_write_time(abs("prepared/train.h5"));
+  EXPECT_EQ(max_length_prepared({"data.prepare.max_length=64"}), 64);
+  EXPECT_EQ(fs::last_write_time(abs("prepared/train.h5")), written) << "prepared again without a change";
 }
