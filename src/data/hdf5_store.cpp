@@ -240,6 +240,7 @@ std::string meta_digest_text(const PreparedMeta& m) {
   for (int64_t v : {int64_t{m.max_length}, int64_t{m.max_span_width}, m.num_examples, m.num_tokens, m.num_units,
                     m.num_spans})
     add(std::to_string(v));
+  if (m.window_stride >= 0) add(std::to_string(m.window_stride));  // absent from older files' text
   return t;
 }
 
@@ -408,6 +409,7 @@ void PreparedWriter::write_contents(int64_t f) {
   write_string_list_attr(f, fn, "sources", meta_.sources);
   write_scalar_attr<int32_t>(f, fn, "max_length", meta_.max_length);
   write_scalar_attr<int32_t>(f, fn, "max_span_width", meta_.max_span_width);
+  if (meta_.window_stride >= 0) write_scalar_attr<int32_t>(f, fn, "window_stride", meta_.window_stride);
   write_scalar_attr<int64_t>(f, fn, "num_examples", static_cast<int64_t>(length_tokens_.size()));
   write_scalar_attr<int64_t>(f, fn, "num_tokens", static_cast<int64_t>(tok_ids_.size()));
   write_scalar_attr<int64_t>(f, fn, "num_units", static_cast<int64_t>(unit_token_.size()));
@@ -465,6 +467,8 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
     meta_.sources = read_strings_attr(f, path_, "sources");
     meta_.max_length = static_cast<int32_t>(read_int_attr(f, path_, "max_length"));
     meta_.max_span_width = static_cast<int32_t>(read_int_attr(f, path_, "max_span_width"));
+    if (has_attr(f, "window_stride"))
+      meta_.window_stride = static_cast<int32_t>(read_int_attr(f, path_, "window_stride"));
     meta_.num_examples = read_int_attr(f, path_, "num_examples");
     meta_.num_tokens = read_int_attr(f, path_, "num_tokens");
     meta_.num_units = read_int_attr(f, path_, "num_units");

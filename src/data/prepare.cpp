@@ -172,6 +172,7 @@ PreparedMeta prepared_meta(const PrepareConfig& cfg, const Tokenizer& tok, const
   meta.sources = sources;
   meta.max_length = cfg.max_length;
   meta.max_span_width = cfg.max_span_width;
+  meta.window_stride = cfg.window_stride;
   return meta;
 }
 

@@ -43,6 +43,9 @@ struct PreparedMeta {
   std::vector<std::string> sources;   // source names
   int32_t max_length = 0;
   int32_t max_span_width = 0;
+  // Units shared by consecutive windows of a long document (what predict should use again);
+  // -1 = not recorded (files written before 2026-12-07).
+  int32_t window_stride = -1;
   int64_t num_examples = 0;
   int64_t num_tokens = 0;
   int64_t num_units = 0;

@@ -32,7 +32,9 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
                       {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
                       {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
                       {"max_length", meta.max_length},
-                      {"window_stride", cfg.data.prepare ? cfg.data.prepare->window_stride : 16}};
+                      {"window_stride", meta.window_stride >= 0 ? meta.window_stride
+                                        : cfg.data.prepare       ? cfg.data.prepare->window_stride
+                                                                 : 16}};  // files before it recorded it
   Gliner2ExportOptions eo;
   eo.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
   export_gliner2_checkpoint(model, tm.tokenizer_dir, dir, eo);

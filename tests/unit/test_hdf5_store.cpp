@@ -49,6 +49,7 @@ PreparedMeta test_meta() {
   m.sources = {"klue", "silver-gen"};
   m.max_length = 512;
   m.max_span_width = 12;
+  m.window_stride = 24;
   return m;
 }
 
@@ -171,6 +172,7 @@ TEST(Hdf5Store, RoundTripBitExact) {
   EXPECT_EQ(g.sources, m.sources);
   EXPECT_EQ(g.max_length, 512);
   EXPECT_EQ(g.max_span_width, 12);
+  EXPECT_EQ(g.window_stride, 24);
   EXPECT_EQ(g.num_examples, 4);
   EXPECT_EQ(g.num_tokens, 5 + 0 + 3 + 2);
   EXPECT_EQ(g.num_units, 4 + 0 + 3 + 3);

@@ -289,6 +289,25 @@ TEST(Trainer, EveryStepsEvaluationAlsoScoresTheLastStep) {
   EXPECT_EQ(dev_steps(c.output_dir), (std::vector<int64_t>{4, 6}));
 }
 
+// A model trained on files prepared apart (data.train: x.h5) exports the window stride they
+// were prepared with, which predict uses (it used to export 16 whatever the files said).
+TEST(Trainer, ExportsTheWindowStrideTheDataWasPreparedWith) {
+  const TinyData& d = tiny_data();
+  PrepareConfig pc;
+  pc.tokenizer = d.spm;
+  pc.window_stride = 40;
+  pc.inputs = {PrepareInput{d.dir + "/train.jsonl", "gliner2", "", 1.0f, false, "train"}};
+  pc.output_dir = d.dir + "/stride-40";
+  prepare(pc);
+  TrainConfig c = tiny_config(d.dir + "/run-stride");
+  c.data.train = pc.output_dir + "/train.h5";
+  c.data.dev.clear();
+  c.optim.epochs = 1;
+  run_training(c, {});
+  std::ifstream info(c.output_dir + "/best/gtrain.json");
+  EXPECT_EQ(nlohmann::json::parse(info)["window_stride"].get<int>(), 40);
+}
+
 TEST(Trainer, TestSplitIsScoredAtTheShippedThresholdEvenOutsideTheSweep) {
   // No dev split: the model ships with threshold 0.5, which the sweep below does not hold; the
   // test score printed and returned is the one at 0.5, not at the sweep's first threshold.
