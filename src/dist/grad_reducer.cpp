@@ -6,8 +6,10 @@ namespace gtrain::dist {
 
 GradReducer::GradReducer(const std::vector<torch::Tensor>& params, Communicator& comm, ReducerOptions opts)
     : comm_(comm), opts_(opts) {
-  const int64_t first_cap = std::max<int64_t>(1, static_cast<int64_t>(opts.first_bucket_mb * 1e6 / 4));
-  const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(opts.bucket_mb * 1e6 / 4));
+  // MiB, as comm.bucket_mb is documented and the planner counts it (and as DDP's bucket_cap_mb).
+  const double floats_per_mib = 1024.0 * 1024.0 / 4.0;
+  const int64_t first_cap = std::max<int64_t>(1, static_cast<int64_t>(opts.first_bucket_mb * floats_per_mib));
+  const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(opts.bucket_mb * floats_per_mib));
   std::vector<std::vector<size_t>> groups;
   std::vector<int64_t> sizes;
   slots_.resize(params.size());

@@ -88,6 +88,21 @@ TEST(GradReducer, SumsGradientsOverlappedAndNot) {
   }
 }
 
+// Buckets are counted in MiB, as comm.bucket_mb is documented: 260,000 floats (1,040,000 bytes) are
+// over 1 MB and under 1 MiB, so they share one bucket of bucket_mb 1 (they took two before).
+TEST(GradReducer, BucketSizesAreMiB) {
+  Group& g = world();
+  auto comm = make_communicator(g, CommBackend::Mpi, torch::kCPU);
+  const std::vector<torch::Tensor> params = {torch::zeros({200000}).set_requires_grad(true),
+                                             torch::zeros({60000}).set_requires_grad(true)};
+  ReducerOptions o;
+  o.bucket_mb = 1.0;
+  o.first_bucket_mb = 1.0;
+  EXPECT_EQ(GradReducer(params, *comm, o).num_buckets(), 1u);
+  o.bucket_mb = o.first_bucket_mb = 0.99;  // 259,522 floats
+  EXPECT_EQ(GradReducer(params, *comm, o).num_buckets(), 2u);
+}
+
 TEST(GradReducer, AccumulationCommunicatesOnlyOnTheLastMicroStep) {
   Group& g = world();
   auto comm = make_communicator(g, CommBackend::Mpi, torch::kCPU);
