@@ -39,7 +39,8 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
   p.data_source = work.source;
   const int ranks = opts.nodes * opts.gpus_per_node;
   p.nodes = opts.nodes, p.gpus_per_node = opts.gpus_per_node;
-  p.shape = run_shape(p.rows, cfg.optim.batch_size, cfg.optim.grad_accum, ranks);
+  p.shape = run_shape(work.rows, cfg.optim.batch_size, cfg.optim.grad_accum, ranks, cfg.optim.token_budget,
+                      cfg.optim.seed);
   p.largest = largest_batch(work, cfg.optim.batch_size);
   p.max_row_tokens = p.largest.seq_len;  // the longest row
   p.epochs = cfg.optim.epochs;

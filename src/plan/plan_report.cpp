@@ -41,8 +41,9 @@ std::string plan_table(const Plan& p) {
     << " text tokens + a " << p.prompt_tokens << "-token prompt (" << p.labels << " labels) per row; longest row "
     << p.max_row_tokens << " tokens; " << p.dev_rows << " dev rows\n";
   o << "  run       " << p.epochs << " epochs x " << p.shape.steps_per_epoch << " steps (batch " << p.shape.batch
+    << (p.shape.token_budget > 0 ? " rows or " + std::to_string(p.shape.token_budget) + " tokens" : std::string())
     << " x accumulation " << p.shape.accum << " x " << ranks << " rank" << (ranks > 1 ? "s" : "") << " = "
-    << p.shape.batch * p.shape.accum * ranks << " rows per step), " << precision_name(p.precision)
+    << p.shape.batch * p.shape.accum * ranks << (p.shape.token_budget > 0 ? " rows at most" : " rows") << " per step), " << precision_name(p.precision)
     << (p.gradient_checkpointing ? ", activation checkpointing" : "") << "; "
     << fmt("%.3g", p.flops.train) << " training FLOPs per epoch\n";
   if (p.nodes > 1 || p.gpus_per_node > 1)
@@ -117,6 +118,7 @@ nlohmann::json plan_json(const Plan& p) {
               {"nodes", p.nodes},
               {"gpus_per_node", p.gpus_per_node},
               {"steps_per_epoch", p.shape.steps_per_epoch},
+              {"token_budget", p.shape.token_budget},
               {"precision", precision_name(p.precision)},
               {"gradient_checkpointing", p.gradient_checkpointing},
               {"train_flops_per_epoch", p.flops.train},

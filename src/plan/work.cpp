@@ -8,6 +8,7 @@
 #include "config/scratch_encoder.h"
 #include "data/gliner2_prompt.h"
 #include "data/hdf5_store.h"
+#include "data/sharding.h"
 #include "model/flops.h"
 #include "model/lora_targets.h"
 #include "text/tokenizer.h"
@@ -137,6 +138,7 @@ std::vector<RowWork> read_rows(PreparedReader& r, const PromptTokens& pt, int64_
     w.tokens = pt.prompt + static_cast<int64_t>(ex.token_ids.size()) + (dot ? pt.period : 0);
     w.words = static_cast<int64_t>(ex.unit_token.size()) + (dot ? 1 : 0);
     w.spans = candidate_spans(w.words, max_width);
+    w.length_tokens = static_cast<int32_t>(ex.token_ids.size());
     rows.push_back(w);
   }
   return rows;
@@ -240,6 +242,21 @@ RunShape run_shape(int64_t rows, int batch, int accum, int ranks) {
   s.batch = batch, s.accum = accum, s.ranks = ranks;
   const int64_t per_rank = (rows + ranks - 1) / ranks;
   s.micro_batches_per_epoch = (per_rank + batch - 1) / batch;
+  s.steps_per_epoch = (s.micro_batches_per_epoch + accum - 1) / accum;
+  return s;
+}
+
+RunShape run_shape(const std::vector<RowWork>& rows, int batch, int accum, int ranks, int64_t token_budget,
+                   uint64_t seed) {
+  RunShape s = run_shape(static_cast<int64_t>(rows.size()), batch, accum, ranks);
+  if (token_budget <= 0) return s;
+  s.token_budget = token_budget;
+  std::vector<int32_t> lengths;
+  lengths.reserve(rows.size());
+  for (const RowWork& r : rows) lengths.push_back(r.length_tokens);
+  // The trainer cuts global batches (batch and budget times the ranks); each rank takes a share.
+  const BatchPlan bp = train_batches(lengths, 0, 1, seed, 0, batch * ranks, token_budget * ranks);
+  s.micro_batches_per_epoch = static_cast<int64_t>(bp.batches.size());
   s.steps_per_epoch = (s.micro_batches_per_epoch + accum - 1) / accum;
   return s;
 }

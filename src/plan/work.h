@@ -33,6 +33,7 @@ struct RowWork {
   int64_t tokens = 0;  // prompt + text (+ the appended period)
   int64_t words = 0;   // text units (+ the period)
   int64_t spans = 0;   // candidate spans: sum over words of min(max_width, words - i)
+  int32_t length_tokens = 0;  // the prepared row's own tokens: what the trainer's batching sorts and budgets
 };
 
 struct EpochWork {
@@ -61,6 +62,7 @@ std::unique_ptr<Tokenizer> open_config_tokenizer(const TrainConfig& cfg);
 
 struct RunShape {
   int batch = 8, accum = 1, ranks = 1;  // rows per rank per micro-batch, micro-batches per step
+  int64_t token_budget = 0;             // optim.token_budget (0 = off): micro-batches cut at it too
   int64_t micro_batches_per_epoch = 0;  // per rank
   int64_t steps_per_epoch = 0;          // optimizer steps
 };
@@ -68,5 +70,10 @@ struct RunShape {
 // The trainer's epoch: rows sharded over ranks, micro-batches of `batch`, one optimizer step per
 // `accum` micro-batches: steps = ceil(rows / (batch x accum x ranks)).
 RunShape run_shape(int64_t rows, int batch, int accum, int ranks);
+// With optim.token_budget > 0 the trainer also cuts a micro-batch at token_budget padded tokens
+// (per rank): its batches, counted as the trainer makes them (data/sharding.h's train_batches over
+// the rows' lengths, epoch 0), so more and smaller micro-batches and more steps.
+RunShape run_shape(const std::vector<RowWork>& rows, int batch, int accum, int ranks, int64_t token_budget,
+                   uint64_t seed);
 
 }  // namespace gtrain

@@ -19,6 +19,10 @@ for g in t4 a10g a100-40gb a100-80gb h100; do
 done
 grep -q "1200 training rows" "$T/table.txt" || fail "the quickstart's 1200 training rows not counted"
 grep -q "6 epochs x 75 steps (batch 16" "$T/table.txt" || fail "steps per epoch"
+# optim.token_budget cuts the micro-batches as the trainer does: more steps (it was ignored).
+"$G" plan "$CFG" "${S[@]}" --set optim.token_budget=600 >"$T/budget.txt" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "plan with a token budget"; }
+steps=$(sed -n 's/.*6 epochs x \([0-9]*\) steps (batch 16 rows or 600 tokens.*/\1/p' "$T/budget.txt")
+[ -n "$steps" ] && [ "$steps" -gt 75 ] || { grep "epochs x" "$T/budget.txt"; fail "token_budget 600 left $steps steps per epoch"; }
 "$G" plan "$CFG" "${S[@]}" --json >"$T/plan.json" 2>/dev/null || fail "plan --json"
 cat > "$T/sweep.yaml" <<Y
 base: $CFG

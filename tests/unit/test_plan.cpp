@@ -197,6 +197,20 @@ TEST(PlanWork, DevRowsAreTheOnesTrainingEvaluates) {
   fs::remove_all(dir);
 }
 
+// optim.token_budget cuts micro-batches as the trainer does: 16 rows of 100 tokens, batch 8, a
+// budget of 400 tokens: 4 rows per micro-batch, 4 micro-batches (the planner counted 2).
+TEST(PlanWork, TokenBudgetCutsMicroBatchesAsTheTrainerDoes) {
+  std::vector<RowWork> rows(16);
+  for (RowWork& r : rows) r.tokens = 150, r.length_tokens = 100;
+  EXPECT_EQ(run_shape(rows, 8, 1, 1, 0, 42).steps_per_epoch, 2);
+  const RunShape s = run_shape(rows, 8, 1, 1, 400, 42);
+  EXPECT_EQ(s.micro_batches_per_epoch, 4);
+  EXPECT_EQ(s.steps_per_epoch, 4);
+  EXPECT_EQ(s.token_budget, 400);
+  EXPECT_EQ(run_shape(rows, 8, 2, 1, 400, 42).steps_per_epoch, 2);  // accumulation 2
+  EXPECT_EQ(run_shape(rows, 4, 1, 2, 400, 42).steps_per_epoch, 2);  // 2 ranks: global 8 rows, 800 tokens
+}
+
 TEST(PlanMemory, TermsByHand) {
   const EncoderConfig enc = tiny_bert();
   const ParamCount p = count_parameters(enc, "count_lstm", LoraSettings{});
