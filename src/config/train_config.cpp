@@ -341,8 +341,8 @@ const FieldTable<TrainConfig>& train_fields() {
       // ---- comm
       field<TrainConfig>("comm.backend", [](auto& c) -> auto& { return c.comm.backend; },
                          enum_of(kCommBackendNames),
-                         "gradient all-reduce: `nccl` (GPUs) \\| `mpi` (CPU ranks) \\| `auto` (NCCL when built with "
-                         "it and on GPUs, else MPI)"),
+                         "gradient all-reduce: `nccl` (GPUs) \\| `mpi` (CPU ranks) \\| `auto` (NCCL for a model on a "
+                         "GPU, which needs a build with NCCL; MPI for one on the CPU)"),
       field<TrainConfig>("comm.bucket_mb", [](auto& c) -> auto& { return c.comm.bucket_mb; },
                          number_in(0, true, 65536, false), "gradient bucket size for the all-reduce, MiB"),
       field<TrainConfig>("comm.overlap", [](auto& c) -> auto& { return c.comm.overlap; }, boolean(),
