@@ -24,7 +24,7 @@ DataPaths resolve_prepared_data(const TrainConfig& cfg) {
   // `output` folder would otherwise be reused after the section changed (another max_length,
   // other inputs) without a word.
   const std::string key = prepare_cache_key(*cfg.data.prepare);
-  const fs::path key_file = fs::path(dir) / "prepare_key.txt";
+  const fs::path key_file = fs::path(dir) / kPrepareKeyFile;
   std::string stored;
   if (std::ifstream f{key_file}) std::getline(f, stored);
   const bool have = fs::exists(fs::path(dir) / "train.h5");

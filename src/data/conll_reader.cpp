@@ -16,12 +16,15 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
   auto flush = [&] { flush_bio_block(&b, " ", path, opt, &r); };
 
   std::string line;
+  std::optional<bool> tab_file;  // decided by the first line that is not blank
   while (lr.next(&line)) {
     const long ln = lr.line_no();
     const std::optional<InputError> utf_err = lr.utf8_error();
-    // Tab-separated lines are split at tabs (a space inside a column is then an error, not a
-    // column break: "인슐린 투여<TAB>B-Drug O" is a KBMC line), others at any white space.
-    const bool tabbed = line.find('\t') != std::string::npos;
+    // A file whose first line has a tab is split at tabs (a space inside a column is then an
+    // error, not a column break: "인슐린 투여<TAB>B-Drug O" is a KBMC line); others at any white
+    // space, a stray tab included.
+    if (!tab_file && line.find_first_not_of(" \t\r") != std::string::npos) tab_file = line.find('\t') != std::string::npos;
+    const bool tabbed = tab_file.value_or(false);
     std::vector<std::string> cols;
     if (tabbed) {
       std::istringstream ss(line);

@@ -243,12 +243,13 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
                                      [&](const SchemaLabel& s) { return s.name == label; }),
                       ex.schema.end());
     }
-    if (!dropped_labels.empty() && ex.schema.empty()) {
-      ++r.report.records_emptied;
-      return r;  // its dropped mentions are still listed
-    }
   }
   if (out.contains("entity_descriptions")) read_descriptions(out, prefix, dropped_labels, file, ln, ex);
+  // After the descriptions, which may name labels of their own (the record is annotated for them).
+  if (!dropped_labels.empty() && ex.schema.empty()) {
+    ++r.report.records_emptied;
+    return r;  // its dropped mentions are still listed
+  }
 
   std::vector<Entity> entities = entities_of(mentions, r.report);
   ex.entities = std::move(entities);

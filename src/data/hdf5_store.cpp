@@ -449,10 +449,10 @@ PreparedReader::PreparedReader(const std::string& path, const std::string& expec
   try {
     const hid_t f = file_;
     const int64_t version = read_int_attr(f, path_, "format_version");
-    if (version != kPreparedFormatVersion)
+    if (version < kOldestPreparedFormatVersion || version > kPreparedFormatVersion)
       throw InputError(path_, 0, "format_version",
                        "found " + std::to_string(version) + ", expected " +
-                           std::to_string(kPreparedFormatVersion) +
+                           std::to_string(kOldestPreparedFormatVersion) + " to " + std::to_string(kPreparedFormatVersion) +
                            " (prepared by another gtrain version; re-run `gtrain prepare`)");
     meta_.format_version = static_cast<int32_t>(version);
     meta_.tokenizer_fingerprint = read_string_attr(f, path_, "tokenizer_fingerprint");

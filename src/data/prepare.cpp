@@ -398,6 +398,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     report.rejects_path = rejects_path;
     rejects_file = stage_rejects(rejects_path, rejects, dropped);
   }
+  fs::remove(fs::path(cfg.output_dir) / kPrepareKeyFile);  // it would describe the splits replaced here
   for (auto& w : writers) w->publish();
   remove_other_splits(cfg.output_dir, split_names);
   if (rejects_file)

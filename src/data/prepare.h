@@ -75,4 +75,8 @@ struct PrepareReport {
 
 PrepareReport prepare(const PrepareConfig& cfg);
 
+// In an output folder that training prepared from an inline section: the cache key it was
+// prepared for (config/prepared_data.cpp). prepare() removes it before publishing other splits.
+inline constexpr const char* kPrepareKeyFile = "prepare_key.txt";
+
 }  // namespace gtrain

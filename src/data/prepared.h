@@ -44,7 +44,7 @@ struct PreparedMeta {
   int32_t max_length = 0;
   int32_t max_span_width = 0;
   // Units shared by consecutive windows of a long document (what predict should use again);
-  // -1 = not recorded (files written before 2026-12-07).
+  // -1 = not recorded (format version 2).
   int32_t window_stride = -1;
   int64_t num_examples = 0;
   int64_t num_tokens = 0;
@@ -52,7 +52,10 @@ struct PreparedMeta {
   int64_t num_spans = 0;
 };
 
-// 2: a CRC-32C per dataset (attribute crc32c) and over the attributes (meta_crc32c).
-constexpr int32_t kPreparedFormatVersion = 2;
+// 2: a CRC-32C per dataset (attribute crc32c) and over the attributes (meta_crc32c). 3: the
+// window_stride attribute, in meta_crc32c (so a gtrain that reads only 2 names the version instead
+// of calling the file damaged); files of version 2 are still read (window_stride -1).
+constexpr int32_t kPreparedFormatVersion = 3;
+constexpr int32_t kOldestPreparedFormatVersion = 2;
 
 }  // namespace gtrain

@@ -63,25 +63,26 @@ std::string override_value(const YAML::Node& v) {
   return e.c_str();
 }
 
-// `set:`, then each `space:` key at its first value, through the base config's own parser: a
-// misspelt key or a bad value is refused here, naming this file, before any trial runs (each
-// trial used to fail with it, and the journal then held the sweep to the file).
+// `set:` through the base config's own parser (its values are every trial's), and each `space:`
+// key through its key check: a misspelt key or a bad fixed value is refused here, naming this file,
+// before any trial runs (each trial used to fail with it, and the journal then held the sweep to the
+// file). A dimension's values are not checked here: one may be valid only together with another
+// dimension's (num_heads with hidden_size), so a bad one fails its trials.
 void check_against_base(const SweepConfig& s, const YAML::Node& root, const std::string& path) {
-  auto check = [&](const std::vector<std::string>& overrides, const YAML::Node& at, const std::string& field) {
-    try {
-      load_train_config(s.base_config, overrides, /*check_files=*/false);
-    } catch (const InputError& e) {
-      if (e.file() != "--set") throw;  // the base config itself
-      const bool name_key = field == "set" && !e.field().empty();  // space.KEY names it already
-      throw InputError(path, yaml_line(at), field, (name_key ? "'" + e.field() + "': " : "") + e.reason());
-    }
-  };
-  check(s.fixed_overrides, root["set"], "set");
+  try {
+    load_train_config(s.base_config, s.fixed_overrides, /*check_files=*/false);
+  } catch (const InputError& e) {
+    // The base alone loading, the error is set:'s, whichever field the check named.
+    if (e.file() != "--set") load_train_config(s.base_config, {}, /*check_files=*/false);
+    throw InputError(path, yaml_line(root["set"]), "set", (e.field().empty() ? "" : "'" + e.field() + "': ") + e.reason());
+  }
   for (const SearchDim& d : s.space) {
-    std::vector<std::string> ov = s.fixed_overrides;
-    const bool listed = d.kind == SearchDim::Kind::Choice;
-    ov.push_back(d.key + "=" + (listed ? d.values.front() : d.kind == SearchDim::Kind::Int ? std::to_string(static_cast<long>(d.low)) : num(d.low)));
-    check(ov, root["space"][d.key], "space." + d.key);
+    YAML::Node base = load_yaml_file(s.base_config);
+    try {
+      apply_override(base, d.key + "=" + (d.kind == SearchDim::Kind::Choice ? d.values.front() : num(d.low)));
+    } catch (const InputError& e) {
+      throw InputError(path, yaml_line(root["space"][d.key]), "space." + d.key, e.reason());
+    }
   }
 }
 

@@ -158,25 +158,30 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   install_stop_handlers();
 
   sum_.run_dir = cfg.output_dir;
-  if (leader_) {
-    fs::create_directories(cfg.output_dir);
-    // What a killed run on this folder left half-written; first, since a checkpoint it was
-    // replacing may only be left as checkpoint-N.old.<pid>, which this moves back.
-    clean_stale_temps(cfg.output_dir);
-  }
   // A fresh run among an earlier run's checkpoints would prune its own and, resumed, continue the
   // other run. Rank 0 (the one that writes checkpoints) looks; every rank gets its answer, so all
   // refuse (or, with auto_resume, resume) together even where output_dir is not shared.
-  {
-    const std::vector<std::string> earlier = leader_ ? list_checkpoints(cfg.output_dir) : std::vector<std::string>{};
-    int64_t step = earlier.empty() ? -1 : checkpoint_step(earlier.back());
+  auto newest_checkpoint = [&] {
+    const std::vector<std::string> cks = leader_ ? list_checkpoints(cfg.output_dir) : std::vector<std::string>{};
+    int64_t step = cks.empty() ? -1 : checkpoint_step(cks.back());
     group_.allreduce(&step, 1, dist::ReduceOp::Max, "checkpoint check");
-    resume_ = opts.resume || (opts.auto_resume && step >= 0);
-    if (!resume_ && step >= 0)
-      throw std::invalid_argument("output_dir " + cfg.output_dir + " holds checkpoint-" + std::to_string(step) +
+    return step;
+  };
+  resume_ = opts.resume;
+  if (!opts.resume && !opts.auto_resume) {  // refused before touching the folder (it may be another live run's)
+    const int64_t newest = newest_checkpoint();
+    if (newest >= 0)
+      throw std::invalid_argument("output_dir " + cfg.output_dir + " holds checkpoint-" + std::to_string(newest) +
                                   " of an earlier run: continue it with --resume (or --auto-resume), or choose another "
                                   "output_dir, or remove its checkpoint-* folders");
   }
+  if (leader_) {
+    fs::create_directories(cfg.output_dir);
+    // What a killed run on this folder left half-written. A checkpoint it was replacing may be left
+    // only as checkpoint-N.old.<pid>, which this moves back: auto_resume decides after it.
+    clean_stale_temps(cfg.output_dir);
+  }
+  if (opts.auto_resume) resume_ = resume_ || newest_checkpoint() >= 0;
   if (leader_) save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
   torch::manual_seed(cfg.optim.seed);
   use_deterministic_kernels_if_asked();
@@ -293,7 +298,7 @@ void Trainer::set_up_reducer() {
                                                                    : torch::kFloat;
   ro.grad_scale = 1.0;  // the loss sums over examples: the sum over ranks is the global-batch gradient
   reducer_ = std::make_unique<dist::GradReducer>(opt_.params, *comm_, ro);
-  spdlog::info("dist: {} gradient buckets ({} MB, overlap {}, wire {})", reducer_->num_buckets(), cfg_.comm.bucket_mb,
+  spdlog::info("dist: {} gradient buckets ({} MiB, overlap {}, wire {})", reducer_->num_buckets(), cfg_.comm.bucket_mb,
                cfg_.comm.overlap ? "on" : "off", compression_name(cfg_.comm.compression));
 }
 

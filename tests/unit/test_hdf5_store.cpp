@@ -282,7 +282,21 @@ TEST(Hdf5Store, ReaderErrorWrongFormatVersion) {
   const std::string msg = open_error(path, "format_version");
   EXPECT_NE(msg.find("format_version"), std::string::npos);
   EXPECT_NE(msg.find("found 99"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("expected " + std::to_string(kPreparedFormatVersion)), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected 2 to " + std::to_string(kPreparedFormatVersion)), std::string::npos) << msg;
+}
+
+// A file of format version 2 (before window_stride) is still read, its stride unknown.
+TEST(Hdf5Store, FormatVersion2IsStillRead) {
+  TempDir t;
+  const std::string path = t.file("v2.h5");
+  PreparedMeta m = test_meta();
+  m.format_version = 2;
+  m.window_stride = -1;  // version 2 had no such attribute
+  write_file(path, m, test_examples());
+  PreparedReader r(path);
+  EXPECT_EQ(r.meta().format_version, 2);
+  EXPECT_EQ(r.meta().window_stride, -1);
+  EXPECT_EQ(r.size(), 4);
 }
 
 TEST(Hdf5Store, ReaderErrorWrongFingerprint) {

@@ -177,6 +177,14 @@ TEST(Mentions, UnmatchedDropLabelSkipsARecordLeftWithNoLabel) {
   EXPECT_NE(format_mention_report(r.mentions).find("records left with no label by drop_label, skipped: 1"),
             std::string::npos)
       << format_mention_report(r.mentions);
+  // A label its descriptions name keeps it: it is annotated for that label.
+  r = read_g2(R"({"input": "환자는 메트포민 복용 중", "output": {"entities": {"Drug": ["메트폴민"]}, )"
+              R"("entity_descriptions": {"Disease": "질병"}}})" "\n",
+              opt);
+  ASSERT_EQ(r.examples.size(), 1u);
+  EXPECT_EQ(r.examples[0].schema.size(), 1u);
+  EXPECT_EQ(r.examples[0].schema[0].name, "Disease");
+  EXPECT_EQ(r.mentions.records_emptied, 0);
 }
 
 TEST(Mentions, UnmatchedRejectAndFail) {

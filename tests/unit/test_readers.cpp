@@ -230,8 +230,8 @@ TEST(Readers, KbmcWithAOneWordFirstSentenceIsNotReadAsConll) {
     EXPECT_EQ(e.field(), "token");
     EXPECT_NE(std::string(e.what()).find("format kbmc"), std::string::npos) << e.what();
   }
-  // Space-separated CoNLL (token, POS, tag) is read as before.
-  const std::string conll = write_temp("spaces.conll", "당뇨병 NNG B-Disease\n환자 NNG O\n");
+  // Space-separated CoNLL (token, POS, tag) is read as before, a stray tab in it too.
+  const std::string conll = write_temp("spaces.conll", "당뇨병 NNG B-Disease\n환자 NNG O\t\n");
   const ReadResult c = read_examples(conll, InputFormat::Conll, ReadOptions{});
   ASSERT_EQ(c.examples.size(), 1u);
   EXPECT_EQ(c.examples[0].entities, E({{0, 3, "Disease"}}));

@@ -105,8 +105,12 @@ TEST_F(SweepTest, KeysAndValuesAreCheckedAgainstTheBaseConfig) {
                "sweep.yaml:2: field 'space.optim.head_lrr'");
   expect_error("base: base.yaml\nspace: {optim.head_lrr: {type: choice, values: [1.0e-3]}}\n",
                "did you mean 'optim.head_lr'");
-  expect_error("base: base.yaml\nasha: {enabled: false}\nspace: {optim.epochs: {type: choice, values: [ten, 3]}}\n",
-               "field 'space.optim.epochs'");
+  // A dimension's values are checked by its trials: one may be valid only with another's.
+  EXPECT_NO_THROW(load_sweep_config(write(
+      "base: base.yaml\nmethod: grid\nspace:\n  model.encoder.hidden_size: {type: choice, values: [384, 768]}\n"
+      "  model.encoder.num_heads: {type: choice, values: [6, 12]}\n")));
+  // A fixed value that clashes with the base is set:'s error, not the base file's.
+  expect_error("base: base.yaml\nset: {model.encoder.num_heads: 5}\n" + space, "sweep.yaml:2: field 'set'");
   expect_error("base: base.yaml\nset: {optim.encoder_lrr: 1.0e-5}\n" + space, "sweep.yaml:2: field 'set'");
   expect_error("base: base.yaml\nspace: {optim.seed: {type: choice, values: [1, 2]}}\n", "repeats: N");
   const SweepConfig s = load_sweep_config(write("base: base.yaml\nset: {eval.thresholds: [0.3, 0.5]}\n" + space));

@@ -128,14 +128,20 @@ std::string export_best(const std::string& run) {
   return er.out_dir;
 }
 
-std::vector<double> train_losses(const std::string& run_dir) {
+// The lines of a run's metrics.jsonl for one split ("train", "dev").
+std::vector<nlohmann::json> metrics_lines(const std::string& run_dir, const std::string& split) {
   std::ifstream f(run_dir + "/metrics.jsonl");
-  std::vector<double> v;
-  std::string line;
-  while (std::getline(f, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["split"] == "train") v.push_back(j["loss"].get<double>());
+  std::vector<nlohmann::json> v;
+  for (std::string line; std::getline(f, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j["split"] == split) v.push_back(std::move(j));
   }
+  return v;
+}
+
+std::vector<double> train_losses(const std::string& run_dir) {
+  std::vector<double> v;
+  for (const auto& j : metrics_lines(run_dir, "train")) v.push_back(j["loss"].get<double>());
   return v;
 }
 
@@ -204,13 +210,8 @@ TEST(Trainer, ResumingAnEarlyStoppedRunFinishesIt) {
 }
 
 std::vector<int64_t> dev_steps(const std::string& run_dir) {
-  std::ifstream f(run_dir + "/metrics.jsonl");
   std::vector<int64_t> v;
-  std::string line;
-  while (std::getline(f, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["split"] == "dev") v.push_back(j["step"].get<int64_t>());
-  }
+  for (const auto& j : metrics_lines(run_dir, "dev")) v.push_back(j["step"].get<int64_t>());
   return v;
 }
 
