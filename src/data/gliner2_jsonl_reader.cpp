@@ -245,9 +245,11 @@ Parsed parse_gliner2_line(const std::string& line, const std::string& file, long
     }
   }
   if (out.contains("entity_descriptions")) read_descriptions(out, prefix, dropped_labels, file, ln, ex);
-  // After the descriptions, which may name labels of their own (the record is annotated for them).
-  if (!dropped_labels.empty() && ex.schema.empty()) {
-    ++r.report.records_emptied;
+  // A record that names no label (after the descriptions, which may name labels of their own) says
+  // nothing about any label: skipped, not read as unlabelled (a negative of every label). Either
+  // "entities": {} (GLiNER2's validate_data refuses it: no task), or drop_label took them all.
+  if (ex.schema.empty()) {
+    ++(dropped_labels.empty() ? r.report.no_entity_task : r.report.records_emptied);
     return r;  // its dropped mentions are still listed
   }
 

@@ -126,7 +126,7 @@ struct MentionReport {
   int64_t labels_dropped = 0;  // (record, label) pairs dropped under drop_label
   int64_t records_rejected = 0;  // records rejected under reject
   int64_t inner_skipped = 0;   // occurrences inside a longer same-label mention, not labelled
-  int64_t no_entity_task = 0;  // records with other tasks but no "entities": skipped, not examples
+  int64_t no_entity_task = 0;  // records naming no entity label (other tasks only, "entities": {}): skipped
   // Records whose every label drop_label removed: skipped (with no label left, the record would
   // read as unlabelled, a negative of every label, its unfound mention's text included).
   int64_t records_emptied = 0;

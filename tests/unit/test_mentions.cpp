@@ -187,6 +187,20 @@ TEST(Mentions, UnmatchedDropLabelSkipsARecordLeftWithNoLabel) {
   EXPECT_EQ(r.mentions.records_emptied, 0);
 }
 
+// "entities": {} names no label: the record is skipped and counted as one without an entity task
+// (GLiNER2's validate_data refuses it), not read as a negative of every label; empty lists make a
+// record the negative of their labels.
+TEST(Mentions, EmptyEntitiesObjectIsSkippedNotANegativeOfEveryLabel) {
+  ReadResult r = read_g2(R"({"input": "고혈압 환자", "output": {"entities": {}}})" "\n"
+                         R"({"input": "두통 호소", "output": {"entities": {"Disease": []}}})" "\n"
+                         R"({"input": "당뇨병 환자", "output": {"entities": {"Disease": ["당뇨병"]}}})" "\n");
+  ASSERT_EQ(r.examples.size(), 2u);
+  EXPECT_EQ(r.examples[0].text, "두통 호소");
+  ASSERT_EQ(r.examples[0].schema.size(), 1u);
+  EXPECT_EQ(r.examples[0].schema[0].name, "Disease");
+  EXPECT_EQ(r.mentions.no_entity_task, 1);
+}
+
 TEST(Mentions, UnmatchedRejectAndFail) {
   ReadOptions opt;
   opt.unmatched = UnmatchedPolicy::Reject;  // rejects the record even with on_error: fail
