@@ -190,7 +190,8 @@ PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& pa
 
 std::string prepare_cache_key(const PrepareConfig& p) {
   // A new version makes caches of the old rules be prepared again. v6: a GLiNER2 record left with
-  // no label by drop_label, or with "entities": {}, is skipped; CoNLL lines with tabs split at tabs; KLUE tags trimmed. v5: rows list their labels in the vocabulary's order, and a
+  // no label by drop_label, or with "entities": {}, is skipped; CoNLL files with tabs split at
+  // tabs; KLUE tags trimmed. v5: rows list their labels in the vocabulary's order, and a
   // vocab.txt whose tokenizer_config.json reads it as bare keeps the bare file's fingerprint. v4:
   // offsets records without "labels" get the file's labels, and the gold no row holds is kept in
   // /lost. v3: the canonical text is made from the field table. v2: GLiNER2 mentions keep

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "data/reader.h"
+#include "text/strings.h"
 #include "text/utf8.h"
 
 namespace gtrain {
@@ -28,10 +29,8 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
     std::vector<std::string> cols;
     if (tabbed) {
       std::istringstream ss(line);
-      for (std::string c; std::getline(ss, c, '\t');) {
-        const size_t a = c.find_first_not_of(" \r"), z = c.find_last_not_of(" \r");
-        if (a != std::string::npos) cols.push_back(c.substr(a, z - a + 1));
-      }
+      for (std::string c; std::getline(ss, c, '\t');)
+        if (std::string t = trim(c, " \r"); !t.empty()) cols.push_back(std::move(t));
     } else {
       std::istringstream ss(line);
       for (std::string c; ss >> c;) cols.push_back(c);
@@ -52,8 +51,8 @@ ReadResult read_conll(const std::string& path, const ReadOptions& opt) {
     if (b.err) continue;
     if (cols.size() < 2) {
       b.err = InputError(path, ln, "", "expected a token and a tag (at least 2 columns), got 1 column");
-    } else if (tabbed && (cols.front().find(' ') != std::string::npos || cols.back().find(' ') != std::string::npos)) {
-      const bool token = cols.front().find(' ') != std::string::npos;
+    } else if (const bool token = cols.front().find(' ') != std::string::npos;
+               token || cols.back().find(' ') != std::string::npos) {  // only a tab-split column holds one
       b.err = InputError(path, ln, token ? "token" : "tag",
                          "'" + (token ? cols.front() : cols.back()) +
                              "' holds a space: a CoNLL line is one token and its tag (a sentence and its tags per "

@@ -1,9 +1,9 @@
 // KLUE-NER TSV: "## <id>\t<markup>" then one "CHAR\tTAG" line per character, blank line between
 // sentences. See reader.h.
-#include <algorithm>
 #include <optional>
 
 #include "data/reader.h"
+#include "text/strings.h"
 #include "text/utf8.h"
 
 namespace gtrain {
@@ -63,10 +63,7 @@ ReadResult read_klue_tsv(const std::string& path, const ReadOptions& opt) {
     } else {
       b.pieces.push_back(line.substr(0, tab));  // the character (a space is one: not trimmed)
       // The tag without the spaces an editor may leave after it ("B-X " is B-X, not a label "X ").
-      std::string tag = line.substr(tab + 1);
-      const size_t z = tag.find_last_not_of(" \r");
-      tag.erase(z == std::string::npos ? 0 : z + 1);
-      b.tags.push_back(tag.substr(std::min(tag.size(), tag.find_first_not_of(' '))));
+      b.tags.push_back(trim(line.substr(tab + 1), " \r"));
       b.lines.push_back(ln);
     }
   }

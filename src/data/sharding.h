@@ -44,9 +44,16 @@ BatchPlan train_batches(const std::vector<int32_t>& lengths, int rank, int world
 // is length-sorted). With world == 1 the batch itself. A share may be empty (a global batch
 // smaller than the world): that rank still takes part in the gradient all-reduce, with zeros.
 // The trainer cuts global batches of batch_size * world examples (token_budget * world tokens)
-// with train_batches(..., 0, 1, ...) and hands each rank its share, so W ranks of batch B see the
+// with global_train_batches (below) and hands each rank its share, so W ranks of batch B see the
 // same examples per step as one process of batch W * B.
 std::vector<int64_t> rank_share(const std::vector<int64_t>& global_batch, int rank, int world);
+
+// That epoch's global batches for `world` ranks of batch_size (and token_budget) each: the
+// trainer's micro-batches, and what the planner counts of them.
+inline BatchPlan global_train_batches(const std::vector<int32_t>& lengths, uint64_t seed, int64_t epoch, int batch_size,
+                                      int64_t token_budget, int world) {
+  return train_batches(lengths, 0, 1, seed, epoch, batch_size * world, token_budget * world);
+}
 
 // Evaluation batches: all examples sorted by length (ties by index), cut into batches of
 // batch_size, dealt round-robin (rank r gets batches r, r + W, ...). Every example appears

@@ -254,8 +254,7 @@ RunShape run_shape(const std::vector<RowWork>& rows, int batch, int accum, int r
   std::vector<int32_t> lengths;
   lengths.reserve(rows.size());
   for (const RowWork& r : rows) lengths.push_back(r.length_tokens);
-  // The trainer cuts global batches (batch and budget times the ranks); each rank takes a share.
-  const BatchPlan bp = train_batches(lengths, 0, 1, seed, 0, batch * ranks, token_budget * ranks);
+  const BatchPlan bp = global_train_batches(lengths, seed, 0, batch, token_budget, ranks);
   s.micro_batches_per_epoch = static_cast<int64_t>(bp.batches.size());
   s.steps_per_epoch = (s.micro_batches_per_epoch + accum - 1) / accum;
   return s;

@@ -71,8 +71,9 @@ struct RunShape {
 // `accum` micro-batches: steps = ceil(rows / (batch x accum x ranks)).
 RunShape run_shape(int64_t rows, int batch, int accum, int ranks);
 // With optim.token_budget > 0 the trainer also cuts a micro-batch at token_budget padded tokens
-// (per rank): its batches, counted as the trainer makes them (data/sharding.h's train_batches over
-// the rows' lengths, epoch 0), so more and smaller micro-batches and more steps.
+// (per rank): its batches, counted as the trainer makes them (data/sharding.h's
+// global_train_batches over the rows' lengths, epoch 0), so more and smaller micro-batches and
+// more steps.
 RunShape run_shape(const std::vector<RowWork>& rows, int batch, int accum, int ranks, int64_t token_budget,
                    uint64_t seed);
 

@@ -76,8 +76,8 @@ void check_against_base(const SweepConfig& s, const YAML::Node& root, const std:
     if (e.file() != "--set") load_train_config(s.base_config, {}, /*check_files=*/false);
     throw InputError(path, yaml_line(root["set"]), "set", (e.field().empty() ? "" : "'" + e.field() + "': ") + e.reason());
   }
+  YAML::Node base = load_yaml_file(s.base_config);  // only the keys are checked: one tree serves all
   for (const SearchDim& d : s.space) {
-    YAML::Node base = load_yaml_file(s.base_config);
     try {
       apply_override(base, d.key + "=" + (d.kind == SearchDim::Kind::Choice ? d.values.front() : num(d.low)));
     } catch (const InputError& e) {

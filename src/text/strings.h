@@ -15,6 +15,12 @@ inline bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// s without the characters of `chars` at either end.
+inline std::string trim(const std::string& s, const char* chars = " \t\r") {
+  const size_t a = s.find_first_not_of(chars);
+  return a == std::string::npos ? std::string() : s.substr(a, s.find_last_not_of(chars) - a + 1);
+}
+
 // "a, b, c"; past max_items the rest is summarised as "... (N more)" so an error stays readable.
 inline std::string join(const std::vector<std::string>& v, const std::string& sep = ", ",
                         size_t max_items = std::numeric_limits<size_t>::max()) {

@@ -254,8 +254,8 @@ void Trainer::set_up_optimizer() {
 // The whole global micro-batch is cut here (token_budget likewise scaled by the ranks) and each
 // rank takes its share (rank_share).
 BatchPlan Trainer::plan_of(int64_t epoch) const {
-  return train_batches(data_.train->lengths_tokens(), 0, 1, cfg_.optim.seed, epoch, static_cast<int>(global_micro_),
-                       cfg_.optim.token_budget * world_);
+  return global_train_batches(data_.train->lengths_tokens(), cfg_.optim.seed, epoch, cfg_.optim.batch_size,
+                              cfg_.optim.token_budget, world_);
 }
 
 // Every rank reads the checkpoint (output_dir is on a shared filesystem).
