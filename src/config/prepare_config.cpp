@@ -189,14 +189,15 @@ PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& pa
 }
 
 std::string prepare_cache_key(const PrepareConfig& p) {
-  // A new version makes caches of the old rules be prepared again. v6: a GLiNER2 record left with
+  // A new version makes caches of the old rules be prepared again. v7: morph units split
+  // particles in decomposed (NFD) Hangul. v6: a GLiNER2 record left with
   // no label by drop_label, or with "entities": {}, is skipped; CoNLL files with tabs split at
   // tabs; KLUE tags trimmed. v5: rows list their labels in the vocabulary's order, and a
   // vocab.txt whose tokenizer_config.json reads it as bare keeps the bare file's fingerprint. v4:
   // offsets records without "labels" get the file's labels, and the gold no row holds is kept in
   // /lost. v3: the canonical text is made from the field table. v2: GLiNER2 mentions keep
   // nested/crossing occurrences and follow unmatched_mentions.
-  std::string s = "gtrain prepare cache key v6\n";
+  std::string s = "gtrain prepare cache key v7\n";
   put_key_text(&s, "format_version", std::to_string(kPreparedFormatVersion));
   fields_key_text(prepare_fields(), p, "data.prepare", &s);
   return sha256_hex(s);

@@ -5,6 +5,7 @@
 
 #include "io/enum_names.h"
 #include "text/unicode_class.h"
+#include "text/unicode_normalize.h"
 #include "text/utf8.h"
 #include "text/word_splitter.h"
 
@@ -63,11 +64,21 @@ void split_word_morph(const std::vector<char32_t>& t, int32_t b, int32_t e,
     Script s = script_of(t[i]);
     while (j < e && script_of(t[j]) == s) ++j;
     if (s == Script::Hangul && j - i >= 2) {
+      // Particles are matched on the run's NFC form, so decomposed (NFD) text, where a syllable
+      // is 2-3 conjoining jamo, splits as its composed form does; `from` maps back to t. Runs
+      // without conjoining jamo (nearly all) are already NFC and skip the copy.
+      const bool has_jamo = std::any_of(t.begin() + i, t.begin() + j,
+                                        [](char32_t c) { return c >= 0x1100 && c <= 0x11FF; });
+      std::vector<char32_t> nfc;
+      std::vector<int64_t> from;
+      if (has_jamo) nfc = unicode_normalize({t.begin() + i, t.begin() + j}, NormalForm::NFC, &from);
+      const char32_t* run = has_jamo ? nfc.data() : t.data() + i;
+      const int32_t m = has_jamo ? static_cast<int32_t>(nfc.size()) : j - i;
       int32_t cut = j;
       for (const auto& josa : josa_list()) {
         int32_t n = static_cast<int32_t>(josa.size());
-        if (j - i > n && std::equal(josa.begin(), josa.end(), t.begin() + (j - n))) {
-          cut = j - n;
+        if (m > n && std::equal(josa.begin(), josa.end(), run + (m - n))) {
+          cut = i + (has_jamo ? static_cast<int32_t>(from[m - n]) : m - n);
           break;
         }
       }

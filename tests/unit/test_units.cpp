@@ -65,6 +65,29 @@ TEST(Units, MorphModeSplitsParticlesAndScripts) {
   EXPECT_EQ(g, 2);
 }
 
+TEST(Units, MorphSplitsParticlesInDecomposedHangul) {
+  // NFD text (macOS file names and pastes): each syllable is 2 or 3 conjoining jamo. The
+  // particles must be found as in NFC text, and the units keep the NFD text's own offsets.
+  auto nfd = [](const std::string& nfc) {
+    std::vector<char32_t> out;
+    for (char32_t c : cps(nfc)) {
+      if (c < 0xAC00 || c > 0xD7A3) {
+        out.push_back(c);
+        continue;
+      }
+      const char32_t x = c - 0xAC00;
+      out.push_back(0x1100 + x / (21 * 28));
+      out.push_back(0x1161 + (x % (21 * 28)) / 28);
+      if (x % 28) out.push_back(0x11A7 + x % 28);
+    }
+    return utf8::encode(out, 0, out.size());
+  };
+  const std::string s = nfd("환자는 당뇨병으로 간이");
+  ASSERT_EQ(cps(s).size(), 27u);  // really decomposed
+  auto t = unit_texts(s, make_units(cps(s), UnitMode::Morph, nullptr));
+  EXPECT_EQ(t, (std::vector<std::string>{nfd("환자"), nfd("는"), nfd("당뇨병"), nfd("으로"), nfd("간"), nfd("이")}));
+}
+
 TEST(Units, MorphKeepsOneSyllableWords) {
   // A lone syllable that looks like a particle is not split off itself.
   const std::string s = "이 약은 간";
