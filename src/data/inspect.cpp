@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "data/validate.h"
 #include "text/unicode_class.h"
 #include "text/utf8.h"
 
@@ -50,9 +51,8 @@ InspectReport inspect_examples(std::vector<Example>& examples, const Tokenizer* 
     size_t bucket = cps.size() / 20;
     if (r.length_histogram.size() <= bucket) r.length_histogram.resize(bucket + 1);
     ++r.length_histogram[bucket];
-    for (Entity& e : ex.entities) {  // same trimming as prepare: units never hold spaces
-      while (e.start < e.end && is_space(cps[e.start])) ++e.start;
-      while (e.end > e.start && is_space(cps[e.end - 1])) --e.end;
+    trim_entities(cps, &ex);  // the entities as prepare stores them
+    for (const Entity& e : ex.entities) {
       ++r.label_counts[e.label];
       ++r.entities;
     }

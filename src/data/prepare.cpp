@@ -38,23 +38,6 @@ struct Loaded {
   std::string split;
 };
 
-// Drops spaces at an entity's edges: units never contain spaces, and " 박" means "박".
-int64_t trim_entities(const std::vector<char32_t>& t, Example* ex) {
-  int64_t trimmed = 0;
-  for (Entity& e : ex->entities) {
-    int64_t s = e.start, en = e.end;
-    while (s < en && is_space(t[s])) ++s;
-    while (en > s && is_space(t[en - 1])) --en;
-    if (s != e.start || en != e.end) ++trimmed;
-    e.start = s;
-    e.end = en;
-  }
-  // "당뇨병 " and "당뇨병" listed for one label are one entity once trimmed.
-  sort_entities(&ex->entities);
-  ex->entities.erase(std::unique(ex->entities.begin(), ex->entities.end()), ex->entities.end());
-  return trimmed;
-}
-
 // One JSON line per rejected record ("kind": "record") and per dropped mention ("kind": "mention"),
 // written and synced but not yet in place: prepare renames it into place after the splits, so a
 // failure to write it (no space) publishes nothing. Bytes that are not UTF-8 (often why the line

@@ -136,4 +136,20 @@ OverlapCounts count_overlaps(const std::vector<Entity>& entities) {
   return c;
 }
 
+int64_t trim_entities(const std::vector<char32_t>& text, Example* ex) {
+  int64_t trimmed = 0;
+  for (Entity& e : ex->entities) {
+    int64_t s = e.start, en = e.end;
+    while (s < en && is_space(text[s])) ++s;
+    while (en > s && is_space(text[en - 1])) --en;
+    if (s != e.start || en != e.end) ++trimmed;
+    e.start = s;
+    e.end = en;
+  }
+  // "당뇨병 " and "당뇨병" listed for one label are one entity once trimmed.
+  sort_entities(&ex->entities);
+  ex->entities.erase(std::unique(ex->entities.begin(), ex->entities.end()), ex->entities.end());
+  return trimmed;
+}
+
 }  // namespace gtrain

@@ -36,4 +36,9 @@ OverlapCounts count_overlaps(const std::vector<Entity>& entities);
 // Sorts entities by (start, end, label).
 void sort_entities(std::vector<Entity>* entities);
 
+// Drops white space at the entities' edges (units never hold it: " 박" means "박"), then sorts them
+// and removes the duplicates that leaves. `text` is ex->text as code points. Returns how many
+// entities were trimmed. Prepare stores entities so; inspect counts them so.
+int64_t trim_entities(const std::vector<char32_t>& text, Example* ex);
+
 }  // namespace gtrain

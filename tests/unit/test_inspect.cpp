@@ -42,6 +42,17 @@ TEST(Inspect, RecommendedWidthPerUnitMode) {
   EXPECT_NE(text.find("short of 99.5%"), std::string::npos) << text;  // the word row
 }
 
+TEST(Inspect, CountsEntitiesAsPrepareKeepsThem) {
+  // " 당뇨병" and "당뇨병" under one label are one entity once their edges are trimmed, as prepare
+  // stores them; inspect counted two, and each a second time in every unit mode.
+  std::vector<Example> data = {ex("당뇨병 환자", {{0, 3, "Disease"}, {0, 4, "Disease"}, {0, 3, "Symptom"}})};
+  InspectReport r = inspect_examples(data, nullptr, 6);
+  EXPECT_EQ(r.entities, 2);
+  EXPECT_EQ(r.label_counts["Disease"], 1);
+  EXPECT_EQ(r.label_counts["Symptom"], 1);
+  for (const auto& m : r.modes) EXPECT_EQ(m.entities, 2) << unit_mode_name(m.mode);
+}
+
 TEST(Inspect, MentionReportText) {
   MentionReport m;
   EXPECT_EQ(format_mention_report(m), "");  // nothing listed (not a GLiNER2 file): nothing printed
