@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GTRAIN_BUILD_TARGET=gtrain bash scripts/setup.sh   # the binary only; scripts/test.sh builds the tests
 G=${GTRAIN_BUILD_DIR:-build}/gtrain
-RUN=${GTRAIN_RUN_DIR:-runs/quickstart}
+RUN=runs/quickstart   # configs/quickstart.yaml names this folder (tokenizer, output, cache)
 mkdir -p "$RUN"
 "$G" --version
 "$G" tokenizer train --input data/ko-medical/raw.txt --model-prefix "$RUN/spm" --vocab-size 2000 --vocab-size-is-max
 "$G" data inspect data/ko-medical/test.jsonl --tokenizer "$RUN/spm.model"
 # Each quickstart trains afresh: train refuses to start over an earlier run's checkpoints.
-case " $* " in *" --resume "* | *" --auto-resume "*) ;; *) rm -rf runs/quickstart/train ;; esac
+case " $* " in *" --resume "* | *" --auto-resume "*) ;; *) rm -rf "$RUN/train" ;; esac
 "$G" train configs/quickstart.yaml "$@"

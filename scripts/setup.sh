@@ -15,7 +15,7 @@ TORCH_VERSION=2.11.0
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config ccache git python3 python3-pip
+  build-essential cmake ninja-build pkg-config ccache git python3 python3-pip python3-venv
   libopenmpi-dev openmpi-bin
   libhdf5-dev
   libsentencepiece-dev sentencepiece
@@ -30,6 +30,7 @@ if [ -z "${GTRAIN_NO_APT:-}" ]; then
     case "$p" in
       python3) command -v python3 >/dev/null && continue ;;
       python3-pip) python3 -m pip --version >/dev/null 2>&1 && continue ;;
+      python3-venv) python3 -c 'import ensurepip' >/dev/null 2>&1 && continue ;;  # bench/reference's venv
     esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -52,7 +53,8 @@ fi
 # them through its RUNPATH ($ORIGIN/../../nvidia/{cu13,cudnn,nccl,cusparselt,nvshmem}/lib), where
 # pip would put the nvidia-* wheels. We take them from the CUDA toolkit instead (same versions:
 # CUDA 13.0, cuDNN 9.19, NCCL 2.28.9; ~2.3 GB less to download) by linking them into those folders,
-# and fetch from PyPI only the three the toolkit lacks (cuFile, cuSPARSELt, NVSHMEM).
+# and fetch from PyPI only the three the toolkit lacks (cuFile, cuSPARSELt, NVSHMEM), plus cuDNN and
+# NCCL when the toolkit has none (NVIDIA's stock toolkit ships neither; pinned as torch pins them).
 torch_local=.deps/torch-$TORCH_VERSION
 install_torch_wheel() {
   [ -f "$torch_local/.complete" ] && return
@@ -62,14 +64,19 @@ install_torch_wheel() {
     exit 1
   }
   python3 -m pip --version >/dev/null 2>&1 || { echo "[setup] python3 -m pip is needed to fetch torch" >&2; exit 1; }
+  local extra=()
+  [ -e "$CUDA_HOME/lib64/libcudnn.so.9" ] || extra+=('nvidia-cudnn-cu13==9.19.0.56')
+  [ -e "$CUDA_HOME/lib64/libnccl.so.2" ] || extra+=('nvidia-nccl-cu13==2.28.9')
+  ((${#extra[@]})) && echo "[setup] not in $CUDA_HOME/lib64, fetching from PyPI: ${extra[*]}"
   echo "[setup] fetching LibTorch $TORCH_VERSION (PyPI wheel) into $torch_local"
   local tmp="$torch_local.tmp.$$"
   rm -rf "$torch_local".tmp.* && mkdir -p "$tmp/wheels"
   # --platform/--python-version: only the libraries are used, so any python3 may fetch the wheel.
   python3 -m pip download -q --no-deps --only-binary=:all: --implementation cp --python-version 3.11 \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_18_x86_64 \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     -d "$tmp/wheels" "torch==$TORCH_VERSION" 'nvidia-cufile==1.15.1.6.*' 'nvidia-cusparselt-cu13==0.8.0' \
-    'nvidia-nvshmem-cu13==3.4.5'
+    'nvidia-nvshmem-cu13==3.4.5' ${extra[@]+"${extra[@]}"}
   python3 - "$tmp" <<'PY'
 import glob, os, sys, zipfile
 dest = sys.argv[1]

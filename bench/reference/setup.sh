@@ -16,8 +16,9 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 # Versions of GLiNER2 1.2.3's time (late 2025): transformers 4.x (5.x changed the APIs it uses).
 .venv/bin/pip install -q --no-deps torch==2.11.0
-.venv/bin/pip install -q 'numpy<3' 'transformers==4.57.1' 'sentencepiece' 'safetensors' 'tqdm' \
-  'onnxruntime' 'typing_extensions' 'sympy' 'networkx' 'jinja2' 'fsspec' 'filelock'
+# constraints.txt pins these and what they pull in to the versions the tests were checked with.
+.venv/bin/pip install -q -c constraints.txt 'numpy<3' 'transformers==4.57.1' 'sentencepiece' 'safetensors' \
+  'tqdm' 'onnxruntime' 'typing_extensions' 'sympy' 'networkx' 'jinja2' 'fsspec' 'filelock'
 .venv/bin/pip install -q --no-deps 'gliner2==1.2.3' 'gliner==0.2.22'
 site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 ln -sfn "$nvidia" "$site/nvidia"
