@@ -3,12 +3,14 @@
 // tokenizer and unit mode.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "io/atomic_file.h"
+#include "data/hdf5_store.h"
 #include "data/prepare.h"
 #include "infer/predictor.h"
 
@@ -33,9 +35,16 @@ void add_eval_command(CLI::App& app) {
   cmd->callback([a] {
     Predictor p(a->model);
     std::string h5 = a->data;
-    fs::path tmp;
+    struct Cleanup {  // the folder an annotated file is prepared into, removed however eval ends
+      fs::path d;
+      ~Cleanup() {
+        std::error_code ec;
+        if (!d.empty()) fs::remove_all(d, ec);
+      }
+    } cleanup;
     if (fs::path(a->data).extension() != ".h5") {
-      tmp = fs::temp_directory_path() / ("gtrain-eval-" + std::to_string(::getpid()));
+      const fs::path tmp = fs::temp_directory_path() / ("gtrain-eval-" + std::to_string(::getpid()));
+      cleanup.d = tmp;
       PrepareConfig pc;
       PrepareInput in;
       in.path = a->data;
@@ -44,22 +53,38 @@ void add_eval_command(CLI::App& app) {
       pc.inputs.push_back(in);
       pc.tokenizer = a->model;
       pc.unit_mode = p.info().unit_mode;
-      pc.max_length = p.info().max_length;  // rows, spans and windows as the model was trained on
-      pc.max_span_width = p.info().max_span_width;
+      pc.max_span_width = p.info().max_span_width;  // rows, spans and windows as the model was trained on
       pc.window_stride = p.info().window_stride;
-      for (size_t i = 0; i < p.info().labels.size(); ++i)
+      std::vector<SchemaField> schema;
+      for (size_t i = 0; i < p.info().labels.size(); ++i) {
         pc.labels.push_back(SchemaLabel{p.info().labels[i], p.info().descriptions[i]});
-      pc.output_dir = tmp.string();
-      prepare(pc);
-      h5 = (tmp / "eval.h5").string();
-    }
-    struct Cleanup {
-      fs::path d;
-      ~Cleanup() {
-        std::error_code ec;
-        if (!d.empty()) fs::remove_all(d, ec);
+        schema.push_back(SchemaField{p.info().labels[i], p.info().descriptions[i]});
       }
-    } cleanup{tmp};
+      // Windows as long as the model's, unless its encoder's positions cannot hold them beside the
+      // prompt (predict's rule). A model that stores no labels is prompted with the file's, known
+      // once prepared: prepared again, shorter, when they do not fit.
+      pc.max_length = schema.empty() ? p.info().max_length : p.max_text_tokens(schema);
+      pc.output_dir = tmp.string();
+      h5 = (tmp / "eval.h5").string();
+      prepare(pc);
+      if (schema.empty()) {
+        int fits = 0;
+        {
+          PreparedReader r(h5);
+          for (size_t i = 0; i < r.meta().labels.size(); ++i)
+            schema.push_back(SchemaField{r.meta().labels[i], r.meta().label_descriptions[i]});
+          fits = p.max_text_tokens(schema);
+        }
+        if (fits < pc.max_length) {
+          pc.max_length = fits;
+          fs::remove_all(tmp);
+          prepare(pc);
+        }
+      }
+    }
+    // --thresholds in any order, repeats allowed: the sweep wants them increasing.
+    std::sort(a->thresholds.begin(), a->thresholds.end());
+    a->thresholds.erase(std::unique(a->thresholds.begin(), a->thresholds.end()), a->thresholds.end());
     // The threshold the model ships with (its dev-selected one, or GLiNER2's 0.5) is always scored:
     // the sweep's best is chosen on the data being evaluated, so it is not a fair headline.
     const float own = p.info().threshold;

@@ -2,16 +2,18 @@
 #include <sys/resource.h>
 
 #include <cstdio>
-#include <fstream>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "io/input_error.h"
+#include "data/reader.h"
 #include "eval/metrics.h"
 #include "io/atomic_file.h"
 #include "infer/predictor.h"
+#include "text/strings.h"
 #include "text/utf8.h"
 
 namespace gtrain::cli {
@@ -37,18 +39,19 @@ void add_predict_command(CLI::App& app) {
     Predictor p(a->model);
     const std::vector<std::string> names = a->labels.empty() ? std::vector<std::string>{} : label_names_flag(a->labels);
     const std::vector<SchemaField> labels = prediction_schema(p.info(), names, a->descriptions);
-    std::ifstream fin;
-    std::istream* in = &std::cin;
-    if (a->input != "-") {
-      fin.open(a->input);
-      if (!fin) throw InputError(a->input, 0, "", "cannot open");
-      in = &fin;
-    }
+    // Text lines, or JSONL when the first non-blank line starts with '{'. Text lines give one
+    // output line each (a blank one: no entities), so line N out answers line N in; JSONL records
+    // keep their other fields ("id", ...), and blank lines between records are skipped.
+    std::unique_ptr<reader_detail::LineReader> lines =
+        a->input == "-" ? std::make_unique<reader_detail::LineReader>(std::cin, "<stdin>")
+                        : std::make_unique<reader_detail::LineReader>(a->input);
+    const std::string& name = lines->path();
     // Texts are predicted in chunks and their lines written as each chunk is done, so memory stays
     // bounded however much input there is (a single text of any length is read whole and windowed).
     std::unique_ptr<AtomicFileWriter> file;
     if (a->output != "-") file = std::make_unique<AtomicFileWriter>(a->output);
     std::vector<std::string> texts;
+    std::vector<nlohmann::ordered_json> records;  // JSONL: each text's record
     size_t chunk_chars = 0, done = 0;
     auto flush = [&] {
       if (texts.empty()) return;
@@ -58,7 +61,10 @@ void add_predict_command(CLI::App& app) {
         nlohmann::json ents = nlohmann::json::array();
         for (const auto& e : result[i])
           ents.push_back({{"text", e.text}, {"label", e.label}, {"start", e.start}, {"end", e.end}, {"score", e.score}});
-        out += nlohmann::json{{"text", texts[i]}, {"entities", ents}}.dump() + "\n";
+        nlohmann::ordered_json rec = records.empty() ? nlohmann::ordered_json{{"text", texts[i]}} : std::move(records[i]);
+        rec["text"] = texts[i];
+        rec["entities"] = std::move(ents);
+        out += rec.dump() + "\n";
       }
       if (file) {
         file->write(out);
@@ -68,32 +74,42 @@ void add_predict_command(CLI::App& app) {
       }
       done += texts.size();
       texts.clear();
+      records.clear();
       chunk_chars = 0;
     };
+    std::optional<bool> jsonl;  // decided by the first non-blank line
+    std::vector<std::string> leading_blanks;  // lines before it: text lines, or nothing in JSONL
     std::string line;
-    long ln = 0;
-    while (std::getline(*in, line)) {
-      ++ln;
-      if (line.empty()) continue;
-      if (line[0] == '{') {
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) throw InputError(a->input, ln, "", "malformed JSON");
+    while (lines->next(&line)) {
+      const long ln = lines->line_no();
+      const bool blank = trim(line).empty();
+      if (!jsonl) {
+        if (blank) {
+          leading_blanks.push_back(line);
+          continue;
+        }
+        jsonl = trim(line)[0] == '{';
+        if (!*jsonl) texts = std::move(leading_blanks);
+      }
+      if (*jsonl) {
+        if (blank) continue;
+        lines->check_utf8();
+        nlohmann::ordered_json j = reader_detail::parse_json_object(line, name, ln);
         const char* key = j.contains("text") ? "text" : "input";
-        if (!j.contains(key) || !j[key].is_string()) throw InputError(a->input, ln, "text", "needs a string \"text\" or \"input\"");
+        if (!j.contains(key) || !j[key].is_string()) throw InputError(name, ln, "text", "needs a string \"text\" or \"input\"");
         texts.push_back(j[key].get<std::string>());
+        records.push_back(std::move(j));
       } else {
         texts.push_back(line);
       }
       size_t bad = 0;  // checked here, where the line number is known
       if (!utf8::valid(texts.back(), &bad))
-        throw InputError(a->input == "-" ? "<stdin>" : a->input, ln, "text",
-                         "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the text");
+        throw InputError(name, ln, "text", "invalid UTF-8 at byte offset " + std::to_string(bad) + " of the text");
       chunk_chars += texts.back().size();
       if (texts.size() >= 256 || chunk_chars >= (4u << 20)) flush();
     }
+    if (!jsonl) throw InputError(name, 0, "", "no texts to predict (the input is empty or blank)");
     flush();
-    if (done == 0)
-      throw InputError(a->input == "-" ? "<stdin>" : a->input, 0, "", "no texts to predict (the input is empty or blank)");
     if (file) file->commit();
     struct rusage ru {};
     ::getrusage(RUSAGE_SELF, &ru);

@@ -84,17 +84,20 @@ LineReader::LineReader(const std::string& path) : path_(path) {
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(EISDIR));
   errno = 0;
-  in_ = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*in_) {
+  file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*file_) {
     const int err = errno ? errno : ENOENT;
     throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(err));
   }
+  in_ = file_.get();
 }
+
+LineReader::LineReader(std::istream& in, std::string name) : path_(std::move(name)), in_(&in) {}
 
 LineReader::~LineReader() = default;
 
 bool LineReader::next(std::string* line) {
-  std::ifstream* f = in_.get();
+  std::istream* f = in_;
   if (!std::getline(*f, *line)) {
     if (f->bad()) throw InputError(path_, line_no_ + 1, "", "read error");
     return false;

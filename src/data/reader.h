@@ -169,7 +169,9 @@ namespace reader_detail {
 class LineReader {
  public:
   explicit LineReader(const std::string& path);
-  ~LineReader();  // not copyable (it owns the stream)
+  // Reads a stream opened elsewhere (stdin), called `name` in errors.
+  LineReader(std::istream& in, std::string name);
+  ~LineReader();  // not copyable (it owns the file it opens)
   bool next(std::string* line);   // false at end of file
   long line_no() const { return line_no_; }
   // Throws InputError(file, line, "", "invalid UTF-8 at byte N of the line") for the last line.
@@ -181,7 +183,8 @@ class LineReader {
 
  private:
   std::string path_;
-  std::unique_ptr<std::ifstream> in_;
+  std::unique_ptr<std::ifstream> file_;
+  std::istream* in_ = nullptr;
   long line_no_ = 0;
   std::string last_;
 };

@@ -89,18 +89,7 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     size_t text;
     PreparedExample row;  // the window as a prepared row (text and offsets window-relative)
   };
-  // Windows leave room for the prompt within the encoder's positions: a model without gtrain.json
-  // gets 512 text tokens, more than a 512-position BERT holds with the prompt on top.
-  int max_length = info_.max_length;
-  const int64_t positions = impl_->ckpt.model->encoder_config.max_sequence_tokens();
-  if (positions > 0) {
-    const int64_t room = positions - prefix.size() - static_cast<int64_t>(prefix.period_ids.size());
-    if (room < 1)
-      throw std::invalid_argument("predict: the schema prompt (" + std::to_string(prefix.size()) +
-                                  " tokens) leaves no room for text in the encoder's " + std::to_string(positions) +
-                                  " positions");
-    max_length = static_cast<int>(std::min<int64_t>(max_length, room));
-  }
+  const int max_length = max_text_tokens(labels);
   std::vector<Window> wins;
   std::vector<char32_t> cps;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -170,8 +159,28 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     }
   }
   std::vector<std::vector<DecodedEntity>> result(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) result[i] = merge_windows(per_text[i]);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    result[i] = merge_windows(per_text[i]);
+    // A span may end on the period GLiNER2 appends to a text without one (its offsets then point
+    // into its normalised text); it is no part of the text given, so it is not reported.
+    const int64_t n = static_cast<int64_t>(utf8::length(texts[i]));
+    result[i].erase(std::remove_if(result[i].begin(), result[i].end(), [n](const DecodedEntity& e) { return e.end > n; }),
+                    result[i].end());
+  }
   return result;
+}
+
+int Predictor::max_text_tokens(const std::vector<SchemaField>& labels) const {
+  const int max_length = impl_->info.max_length;
+  const int64_t positions = impl_->ckpt.model->encoder_config.max_sequence_tokens();
+  if (positions <= 0) return max_length;
+  const SchemaPrefix prefix = build_schema_prefix({entity_schema(labels)}, *impl_->ckpt.tokenizer);
+  const int64_t room = positions - prefix.size() - static_cast<int64_t>(prefix.period_ids.size());
+  if (room < 1)
+    throw std::invalid_argument("the schema prompt (" + std::to_string(prefix.size()) +
+                                " tokens) leaves no room for text in the encoder's " + std::to_string(positions) +
+                                " positions");
+  return static_cast<int>(std::min<int64_t>(max_length, room));
 }
 
 ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size) {

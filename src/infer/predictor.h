@@ -52,6 +52,12 @@ class Predictor {
   // which must have been tokenized with this model's tokenizer.
   ThresholdSweep evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size = 16);
 
+  // Text tokens per window: info().max_length, less where the prompt of `labels` would not fit in
+  // the encoder's positions beside it (a model without gtrain.json gets 512, more than a
+  // 512-position BERT holds with the prompt on top). Throws std::invalid_argument when the prompt
+  // alone fills them.
+  int max_text_tokens(const std::vector<SchemaField>& labels) const;
+
   const PredictorInfo& info() const;
   const Tokenizer& tokenizer() const;
 

@@ -43,6 +43,12 @@ at05 = rep["sweep"][1]["micro"]
 assert at05["tp"] + at05["fp"] == n_pred, f"eval predicted {at05['tp'] + at05['fp']} entities at 0.5, predict {n_pred}"
 print("supports", gold, "predictions at 0.5:", n_pred)
 PY
+# --thresholds in any order, with repeats: swept increasing, once each.
+"$G" eval "$FX" "$T/data.jsonl" --thresholds 0.5,0.3,0.5 -o "$T/report2" > /dev/null || fail "eval with unsorted thresholds"
+python3 -c "
+import json, sys
+s = [round(x['threshold'], 3) for x in json.load(open('$T/report2/eval_report.json'))['sweep']]
+assert s == [0.3, 0.5], s" || fail "unsorted --thresholds not swept in order"
 # A missing data file is an error that names it.
 expect_error "nope.jsonl" "$G" eval "$FX" "$T/nope.jsonl"
 echo OK

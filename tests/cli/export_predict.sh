@@ -48,4 +48,46 @@ expect_error "no label names" "$G" predict "$T/fp32" --labels , -i "$T/in.txt"
 { for i in $(seq 1 299); do echo "당뇨병 환자 $i"; done; printf 'bad \xff byte\n'; } > "$T/badutf8.txt"
 expect_error "badutf8.txt:300: field 'text': invalid UTF-8" "$G" predict "$T/fp32" --labels Disease -i "$T/badutf8.txt" -o "$T/bad.jsonl"
 [ ! -e "$T/bad.jsonl" ] || fail "a failed predict left its output file"
+# Input as users have it. Text lines: one output line per input line, blank ones included, so line
+# N out answers line N in; a byte-order mark and CRLF line ends are not part of the text.
+printf '\xef\xbb\xbf%s\r\n\r\n   \r\n{not json} %s\r\n' "$TEXT" "$TEXT" > "$T/crlf.txt"
+"$G" predict "$T/fp32" --labels Disease,Drug -i "$T/crlf.txt" -o "$T/crlf.jsonl" || fail "predict on a CRLF file"
+# JSONL (first non-blank line starts with '{', leading spaces allowed): other fields come back.
+printf '\n  {"id": 7, "text": "%s", "source": "a"}\n\n{"input": "%s", "id": "x"}\n' "$TEXT" "$TEXT" > "$T/ids.jsonl"
+"$G" predict "$T/fp32" --labels Disease,Drug -i "$T/ids.jsonl" -o "$T/ids.out.jsonl" || fail "predict on JSONL with ids"
+printf '\xef\xbb\xbf{"id": 1, "text": "%s"}\n' "$TEXT" > "$T/bom.jsonl"
+"$G" predict "$T/fp32" --labels Disease,Drug -i "$T/bom.jsonl" -o "$T/bom.out.jsonl" || fail "predict on JSONL with a BOM"
+printf '{"text": "%s"}\n{"text": \n' "$TEXT" > "$T/bad.jsonl"
+expect_error "bad.jsonl:2: malformed JSON: .*parse error" "$G" predict "$T/fp32" --labels Disease -i "$T/bad.jsonl"
+python3 - "$T" "$TEXT" <<'PY' || fail "predict input handling"
+import json, sys
+d, text = sys.argv[1], sys.argv[2]
+rows = [json.loads(l) for l in open(d + "/crlf.jsonl", encoding="utf-8")]
+assert [r["text"] for r in rows] == [text, "", "   ", "{not json} " + text], [r["text"] for r in rows]
+assert rows[0]["entities"] and rows[1]["entities"] == [] and rows[2]["entities"] == [], rows
+for r in rows:  # offsets into the text as given (BOM and CR gone)
+    assert all(r["text"][e["start"]:e["end"]].strip() == e["text"] for e in r["entities"]), r
+ids = [json.loads(l) for l in open(d + "/ids.out.jsonl", encoding="utf-8")]
+assert [(r.get("id"), r.get("source"), r["text"]) for r in ids] == [(7, "a", text), ("x", None, text)], ids
+assert ids[0]["entities"] == ids[1]["entities"] == rows[0]["entities"], ids
+bom = [json.loads(l) for l in open(d + "/bom.out.jsonl", encoding="utf-8")]
+assert len(bom) == 1 and bom[0]["id"] == 1 and bom[0]["text"] == text and bom[0]["entities"] == rows[0]["entities"], bom
+print("predict input handling ok:", len(rows), "text lines,", len(ids), "records")
+PY
+# A span on the period GLiNER2 appends to a text without one is no part of the text: not reported.
+printf '아스피린 투여\n고혈압 치료\n' > "$T/noperiod.txt"
+"$G" predict "$FX" --labels Disease,Drug,Procedure,Biomarker --threshold 0.001 -i "$T/noperiod.txt" -o "$T/noperiod.jsonl" ||
+  fail "predict at a low threshold"
+python3 - "$T/noperiod.jsonl" <<'PY' || fail "an entity past the end of its text"
+import json, sys
+n = 0
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    n += len(r["entities"])
+    for e in r["entities"]:
+        assert 0 <= e["start"] < e["end"] <= len(r["text"]), (r["text"], e)
+        assert r["text"][e["start"]:e["end"]].strip() == e["text"], (r["text"], e)
+assert n > 0, "nothing predicted at threshold 0.001"
+print(n, "entities, all inside their texts")
+PY
 echo OK

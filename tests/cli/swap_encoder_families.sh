@@ -27,6 +27,10 @@ for fam in bert roberta electra xlm-roberta; do
   # encoder's 64 positions is windowed to fit them with the prompt, not refused.
   for i in $(seq 1 40); do printf '당뇨병 환자 '; done | "$G" predict "$T/$fam" --labels Disease,Drug > "$T/long.jsonl" 2> "$T/long.err" \
     || { cat "$T/long.err"; fail "$fam: predict on a text longer than the encoder's positions"; }
+  # eval on such a text as annotated data: windowed the same way (its labels, from the file).
+  { printf '{"input": "'; for i in $(seq 1 40); do printf '당뇨병 환자 '; done; printf '", "output": {"entities": {"Disease": ["당뇨병"]}}}\n'; } > "$T/long-gold.jsonl"
+  "$G" eval "$T/$fam" "$T/long-gold.jsonl" --thresholds 0.5 > "$T/long.eval" 2>&1 \
+    || { cat "$T/long.eval"; fail "$fam: eval on a text longer than the encoder's positions"; }
   cat > "$T/$fam.yaml" <<YAML
 model: {source: $T/$fam, max_width: 8}
 data:
