@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "io/json_fields.h"
 #include "text/tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -26,6 +27,35 @@ nlohmann::json class_settings(const fs::path& dir) {
   return {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", false}};
 }
 
+// The tokenizer class AutoTokenizer picks for an encoder folder whose tokenizer_config.json names
+// none: transformers' TOKENIZER_MAPPING entry for its config.json's model_type ("" if unknown).
+std::string tokenizer_class_of_model_type(const std::string& model_type) {
+  static const std::pair<const char*, const char*> kClasses[] = {
+      {"deberta-v2", "DebertaV2Tokenizer"}, {"bert", "BertTokenizer"},         {"roberta", "RobertaTokenizer"},
+      {"electra", "ElectraTokenizer"},      {"xlm-roberta", "XLMRobertaTokenizer"}};
+  for (const auto& [type, cls] : kClasses)
+    if (model_type == type) return cls;
+  return "";
+}
+
+// Many hub encoders (older uploads) ship a tokenizer_config.json without "tokenizer_class":
+// AutoTokenizer then takes the class from config.json's model_type, which in a GLiNER2 folder is
+// the Extractor's ("extractor"), and GLiNER2.from_pretrained fails. Adds the class the encoder's
+// own folder would have given (from encoder_config/config.json), keeping every other key.
+bool add_missing_tokenizer_class(const fs::path& dir) {
+  const fs::path cfg = dir / "tokenizer_config.json", enc = dir / "encoder_config" / "config.json";
+  nlohmann::json j = read_json_file(cfg.string(), "tokenizer config");
+  if (!j.is_object() || j.contains("tokenizer_class") || !fs::exists(enc)) return false;
+  const nlohmann::json e = read_json_file(enc.string(), "encoder config");
+  const std::string cls = e.is_object() && e.contains("model_type") && e["model_type"].is_string()
+                              ? tokenizer_class_of_model_type(e["model_type"].get<std::string>())
+                              : "";
+  if (cls.empty()) return false;
+  j["tokenizer_class"] = cls;
+  write_json_file(cfg.string(), j);
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir_in) {
@@ -33,6 +63,7 @@ std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir_in) 
   const bool has_config = fs::exists(dir / "tokenizer_config.json");
   const bool has_added = fs::exists(dir / "added_tokens.json");
   std::vector<std::string> wrote;
+  if (has_config && add_missing_tokenizer_class(dir)) wrote.push_back("tokenizer_config.json");
   if (has_config && has_added) return wrote;
   // Read as gtrain reads it, before anything is added to the folder.
   std::unique_ptr<Tokenizer> tok = open_tokenizer(dir.string());

@@ -14,7 +14,9 @@ namespace gtrain {
 // bare vocab.txt; tokenizer.json: PreTrainedTokenizerFast), with the file's own unknown and
 // padding pieces (no padding piece: the unknown one pads) and GLiNER2's special tokens; and added_tokens.json with the ids GLiNER2's
 // tokens get (open_tokenizer + add_special_tokens) when there is none. Files already there are
-// left as they are. Returns the names written.
+// left as they are, but for a tokenizer_config.json that names no "tokenizer_class": it gets the
+// class of the encoder's model_type (encoder_config/config.json), as AutoTokenizer would have
+// picked in the encoder's own folder. Returns the names written.
 std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir);
 
 }  // namespace gtrain

@@ -69,6 +69,19 @@ for fam in bert roberta electra; do
   check "$T/$fam" "$T/short.txt" 0.3 "$fam"
 done
 
+# An encoder whose tokenizer_config.json names no tokenizer_class (older hub uploads): the swapped
+# model's gets the class of the encoder's model_type, as AutoTokenizer would have picked there.
+cp -r "$FX/../hf_encoders/electra" "$T/electra-noclass-enc"
+python3 - "$T/electra-noclass-enc/tokenizer_config.json" <<'PY' || fail "strip tokenizer_class"
+import json, sys
+c = json.load(open(sys.argv[1])); del c["tokenizer_class"]; json.dump(c, open(sys.argv[1], "w"))
+PY
+"$G" swap-encoder --model "$FX" --encoder "$T/electra-noclass-enc" --out "$T/electra-noclass" --reinit-heads >/dev/null 2>&1 ||
+  fail "swap-encoder electra without tokenizer_class"
+grep -q '"tokenizer_class": "ElectraTokenizer"' "$T/electra-noclass/tokenizer_config.json" || fail "no tokenizer_class added"
+echo "$TOY_INFO" > "$T/electra-noclass/gtrain.json"
+check "$T/electra-noclass" "$T/short.txt" 0.3 electra-noclass
+
 # 4. A realistic XLM-R (its own <s>/</s>/<pad> ids, sentencepiece.bpe.model + tokenizer.json, made
 # by the real transformers code), swapped in and fine-tuned: untrained heads on a random encoder
 # score nothing above any threshold, so one epoch makes predictions to compare.
