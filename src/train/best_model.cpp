@@ -18,6 +18,14 @@ namespace fs = std::filesystem;
 
 namespace gtrain {
 
+void check_best_model_destination(const TrainConfig& cfg, const TrainModel& tm) {
+  try {
+    check_model_destination((fs::path(cfg.output_dir) / "best").string(), tm.tokenizer_dir);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("output_dir: the best model could not be exported there: ") + e.what());
+  }
+}
+
 std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std::map<std::string, torch::Tensor>& best_weights,
                               const TrainState& st, const PreparedMeta& meta, bool leader) {
   ExtractorImpl& model = *tm.model;

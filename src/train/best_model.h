@@ -14,6 +14,11 @@
 
 namespace gtrain {
 
+// Throws, naming the folder, where export_best_model could not write output_dir/best (a folder that
+// is not a model, a place inside the model being read): checked when training starts, not after
+// its last epoch.
+void check_best_model_destination(const TrainConfig& cfg, const TrainModel& tm);
+
 // Loads best_weights (none: the last weights stay), then exports on rank 0. Returns best/'s path
 // (on every rank).
 std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std::map<std::string, torch::Tensor>& best_weights,

@@ -192,6 +192,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
 
   const DataPaths paths = resolve_data_paths(cfg, group_);
   tm_ = build_train_model(cfg, device_);
+  if (leader_) check_best_model_destination(cfg, tm_);  // the export at the end would refuse it
   if (world_ > 1) {  // rank 0's weights everywhere, checked
     comm_ = dist::make_communicator(group_, cfg.comm.backend, device_);
     std::vector<torch::Tensor> all;

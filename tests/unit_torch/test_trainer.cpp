@@ -641,6 +641,24 @@ TEST(Trainer, ExportRefusesForeignFolderAndItsOwnSource) {
   EXPECT_TRUE(fs::exists(run + "/metrics.jsonl"));
 }
 
+// A best/ the export at the end would refuse fails the run when it starts, before any step.
+TEST(Trainer, RefusesABestFolderItCouldNotExportToBeforeTraining) {
+  const TinyData& d = tiny_data();
+  const std::string run = d.dir + "/best-refused";
+  fs::create_directories(run + "/best");
+  { std::ofstream(run + "/best/notes.txt") << "keep me\n"; }
+  TrainConfig c = tiny_config(run);
+  c.optim.epochs = 1;
+  try {
+    run_training(c, {});
+    ADD_FAILURE() << "trained towards a best/ it cannot write";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("notes.txt"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(run + "/metrics.jsonl")) << "steps ran before the refusal";
+  EXPECT_TRUE(fs::exists(run + "/best/notes.txt"));
+}
+
 // data.labels trains on a subset of the prepared labels; a label the data lacks is an error.
 TEST(Trainer, DataLabelsSelectsASubset) {
   const TinyData& d = tiny_data();
