@@ -76,6 +76,20 @@ std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir_in) 
     // are masked, so which id pads does not matter.
     const std::string pad = tok->id_to_piece(tok->pad_id());
     j["pad_token"] = pad == "[PAD]" || pad == "<pad>" ? pad : tok->id_to_piece(tok->unk_id());
+    // DebertaV2Tokenizer and BertTokenizer add their default [CLS], [SEP] and [MASK] when the
+    // vocabulary lacks them (a from-scratch SentencePiece model has none), and GLiNER2 then grows
+    // the embeddings by random rows; name none that the vocabulary does not hold.
+    const std::string cls = j["tokenizer_class"].get<std::string>();
+    if (cls == "DebertaV2Tokenizer" || cls == "BertTokenizer") {
+      auto held = [&](const std::string& piece) {
+        const int32_t id = tok->piece_to_id(piece);
+        return id >= 0 && tok->id_to_piece(id) == piece;
+      };
+      const std::pair<const char*, const char*> defaults[] = {
+          {"cls_token", "[CLS]"}, {"sep_token", "[SEP]"}, {"mask_token", "[MASK]"}, {"bos_token", "[CLS]"}, {"eos_token", "[SEP]"}};
+      for (const auto& [key, piece] : defaults)
+        if (!held(piece)) j[key] = nullptr;  // (BertTokenizer has no bos/eos: null is its default)
+    }
     j["additional_special_tokens"] = gliner2_special_tokens();
     write_text_file_atomic((dir / "tokenizer_config.json").string(), j.dump(2) + "\n");
     wrote.push_back("tokenizer_config.json");

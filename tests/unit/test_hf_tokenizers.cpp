@@ -213,6 +213,8 @@ TEST(HfTokenizerFiles, BareVocabTxtGetsBertTokenizerKeepingCaseAndGliner2Tokens)
   EXPECT_EQ(cfg.at("unk_token"), "[UNK]");
   EXPECT_EQ(cfg.at("pad_token"), "[PAD]");
   EXPECT_EQ(cfg.at("additional_special_tokens").get<std::vector<std::string>>(), gliner2_special_tokens());
+  EXPECT_FALSE(cfg.contains("cls_token"));  // the vocabulary holds BertTokenizer's [CLS], [SEP], [MASK]
+  EXPECT_FALSE(cfg.contains("mask_token"));
   const nlohmann::json added = read_json(dir / "added_tokens.json");
   ASSERT_EQ(added.size(), gliner2_special_tokens().size());
   for (size_t i = 0; i < gliner2_special_tokens().size(); ++i)
@@ -245,6 +247,12 @@ TEST(HfTokenizerFiles, UnkPadsWhenTheVocabularyHasNoPadPiece) {
   const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
   EXPECT_EQ(cfg.at("unk_token"), "[UNK]");
   EXPECT_EQ(cfg.at("pad_token"), "[UNK]");
+  // No [CLS], [SEP] or [MASK] in this vocabulary: named null, so transformers adds none of its
+  // defaults past the embedding table (GLiNER2 would grow it by random rows).
+  for (const char* key : {"cls_token", "sep_token", "mask_token", "bos_token", "eos_token"}) {
+    ASSERT_TRUE(cfg.contains(key)) << key;
+    EXPECT_TRUE(cfg.at(key).is_null()) << key;
+  }
   fs::remove_all(dir);
 }
 
