@@ -86,17 +86,48 @@ std::string special_token(const nlohmann::json& stm, const nlohmann::json& tcfg,
   return t.empty() ? def : t;
 }
 
-BertTokenizerSettings bert_settings(const nlohmann::json& tcfg, const nlohmann::json& stm, const fs::path& src) {
+bool config_bool(const nlohmann::json& tcfg, const fs::path& src, const char* key, bool def) {
+  if (!tcfg.contains(key) || tcfg[key].is_null()) return def;
+  if (!tcfg[key].is_boolean())
+    throw std::runtime_error(src.string() + ": field '" + key + "': expected true or false, got " + tcfg[key].dump());
+  return tcfg[key].get<bool>();
+}
+
+// The normalisation keys of BertTokenizer(Fast)'s constructor, with its defaults.
+BertTokenizerSettings bert_normalizer_settings(const nlohmann::json& tcfg, const fs::path& src) {
   BertTokenizerSettings s;
-  auto get_bool = [&](const char* key, bool def) {
-    if (!tcfg.contains(key) || tcfg[key].is_null()) return def;
-    if (!tcfg[key].is_boolean())
-      throw std::runtime_error(src.string() + ": field '" + key + "': expected true or false, got " + tcfg[key].dump());
-    return tcfg[key].get<bool>();
-  };
-  s.do_lower_case = get_bool("do_lower_case", true);
-  if (tcfg.contains("strip_accents") && !tcfg["strip_accents"].is_null()) s.strip_accents = get_bool("strip_accents", false) ? 1 : 0;
-  s.tokenize_chinese_chars = get_bool("tokenize_chinese_chars", true);
+  s.do_lower_case = config_bool(tcfg, src, "do_lower_case", true);
+  if (tcfg.contains("strip_accents") && !tcfg["strip_accents"].is_null())
+    s.strip_accents = config_bool(tcfg, src, "strip_accents", false) ? 1 : 0;
+  s.tokenize_chinese_chars = config_bool(tcfg, src, "tokenize_chinese_chars", true);
+  return s;
+}
+
+// The tokenizer class AutoTokenizer loads from a folder: tokenizer_config.json's, else the one
+// transformers maps the folder's config.json model_type to (the BERT-style ones gtrain reads).
+std::string tokenizer_class(const fs::path& dir, const nlohmann::json& tcfg) {
+  if (tcfg.contains("tokenizer_class") && tcfg["tokenizer_class"].is_string()) return tcfg["tokenizer_class"].get<std::string>();
+  const nlohmann::json cfg = read_json_object(dir / "config.json");
+  const std::string type = cfg.contains("model_type") && cfg["model_type"].is_string() ? cfg["model_type"].get<std::string>() : "";
+  if (type == "bert") return "BertTokenizerFast";
+  if (type == "electra") return "ElectraTokenizerFast";
+  if (type == "distilbert") return "DistilBertTokenizerFast";
+  return "";
+}
+
+// BertTokenizerFast (and ElectraTokenizerFast, DistilBertTokenizerFast) rebuild tokenizer.json's
+// BertNormalizer from their constructor's do_lower_case / strip_accents / tokenize_chinese_chars
+// (defaults true / null / true) when those differ from the normalizer's; their other
+// classes keep the file's normalizer.
+bool overrides_bert_normalizer(const std::string& cls) {
+  for (const char* c : {"BertTokenizer", "ElectraTokenizer", "DistilBertTokenizer"})
+    if (cls == c || cls == std::string(c) + "Fast") return true;
+  return false;
+}
+
+BertTokenizerSettings bert_settings(const nlohmann::json& tcfg, const nlohmann::json& stm, const fs::path& src) {
+  BertTokenizerSettings s = bert_normalizer_settings(tcfg, src);
+  auto get_bool = [&](const char* key, bool def) { return config_bool(tcfg, src, key, def); };
   if (!get_bool("do_basic_tokenize", true))
     throw std::runtime_error(src.string() + ": field 'do_basic_tokenize': false is not supported (gtrain always "
                              "splits on whitespace and punctuation first, as BERT's basic tokenizer does)");
@@ -131,8 +162,20 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_adde
       tok = std::move(sp);
       tok->cls_token = "<s>", tok->sep_token = "</s>";
     } else if (fs::exists(p / "tokenizer.json") && !fs::exists(p / "spm.model")) {
-      tok = std::make_unique<WordPieceTokenizer>((p / "tokenizer.json").string());
+      if (overrides_bert_normalizer(tokenizer_class(p, tcfg))) {
+        const BertTokenizerSettings st = bert_normalizer_settings(tcfg, p / "tokenizer_config.json");
+        tok = std::make_unique<WordPieceTokenizer>((p / "tokenizer.json").string(), &st,
+                                                   (p / "tokenizer_config.json").string());
+      } else {
+        tok = std::make_unique<WordPieceTokenizer>((p / "tokenizer.json").string());
+      }
     } else if (fs::exists(p / "spm.model")) {
+      // DebertaV2Tokenizer lower-cases the text with do_lower_case (default false); gtrain's
+      // SentencePiece reader does not, and would prompt the labels in another case than Python.
+      if (config_bool(tcfg, p / "tokenizer_config.json", "do_lower_case", false))
+        throw std::runtime_error((p / "tokenizer_config.json").string() +
+                                 ": field 'do_lower_case': true is not supported with spm.model (gtrain's "
+                                 "SentencePiece reader keeps the case; GLiNER2 lower-cases the text itself)");
       tok = std::make_unique<SentencePieceTokenizer>((p / "spm.model").string());
     } else if (fs::exists(p / "vocab.txt")) {
       if (fs::exists(p / "tokenizer_config.json")) {

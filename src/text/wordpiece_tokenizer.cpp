@@ -37,6 +37,18 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& path, const BertTokeni
   file_hash_.update(bytes);
   if (ends_with(path, ".json")) {
     load_json(path, bytes);
+    const bool differs = settings && json_lowercase_ && json_strip_ && json_cjk_ &&
+                         (*json_lowercase_ != settings->do_lower_case || *json_strip_ != settings->strip_accents ||
+                          *json_cjk_ != settings->tokenize_chinese_chars);
+    if (differs) {
+      const std::string before = behaviour();
+      lowercase_ = settings->do_lower_case;
+      strip_accents_ = settings->strip_accents < 0 ? settings->do_lower_case : settings->strip_accents == 1;
+      handle_chinese_ = settings->tokenize_chinese_chars;
+      if (behaviour() != before)
+        file_hash_.update("\nbert-normalizer lower=" + std::to_string(lowercase_) + " strip=" +
+                          std::to_string(strip_accents_) + " cjk=" + std::to_string(handle_chinese_));
+    }
   } else {
     load_vocab_txt(path, bytes, settings ? settings->unk_token : "[UNK]",
                    settings ? " (field 'unk_token' of " + (source.empty() ? path : source) + ")" : "");
@@ -208,6 +220,11 @@ void WordPieceTokenizer::load_json(const std::string& path, const std::string& b
         lowercase_ = n.value("lowercase", true);
         const bool strip_null = !n.contains("strip_accents") || n["strip_accents"].is_null();
         strip_accents_ = strip_null ? lowercase_ : n["strip_accents"].get<bool>();
+        if (i == 0 && n.contains("lowercase") && n.contains("strip_accents") && n.contains("handle_chinese_chars")) {
+          json_lowercase_ = lowercase_;
+          json_cjk_ = handle_chinese_;
+          json_strip_ = strip_null ? -1 : strip_accents_ ? 1 : 0;
+        }
       } else if (t == "Lowercase") {
         lowercase_ = true;
       } else {

@@ -13,6 +13,7 @@
 //    error rather than silently tokenizing differently from Python.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,10 +38,13 @@ class WordPieceTokenizer : public Tokenizer {
  public:
   // path: a tokenizer.json (*.json) or a vocab.txt (anything else: one token per line, id = line
   // number, "[UNK]" unknown, "[PAD]" padding). Throws std::runtime_error naming the file.
-  // settings (vocab.txt only; open_tokenizer reads them from tokenizer_config.json, `source` names
-  // that file in errors): BertTokenizer's normalisation and unk/pad tokens. Without them a vocab.txt
-  // keeps the text's case (Korean models' do_lower_case=false) and needs an "[UNK]" line. They are
-  // part of fingerprint(), so a cache prepared under other settings is refused.
+  // settings (open_tokenizer reads them from tokenizer_config.json, `source` names that file in
+  // errors): for a vocab.txt, BertTokenizer's normalisation and unk/pad tokens. Without them a
+  // vocab.txt keeps the text's case (Korean models' do_lower_case=false) and needs an "[UNK]"
+  // line. For a tokenizer.json (a BertTokenizerFast's), only do_lower_case, strip_accents and
+  // tokenize_chinese_chars: where any differs from the file's BertNormalizer, all three replace
+  // its, as BertTokenizerFast's constructor does. Settings that change the pieces are part of
+  // fingerprint(), so a cache prepared under other settings is refused.
   explicit WordPieceTokenizer(const std::string& path, const BertTokenizerSettings* settings = nullptr,
                               const std::string& source = "");
 
@@ -100,6 +104,10 @@ class WordPieceTokenizer : public Tokenizer {
   bool clean_text_ = false;
   bool handle_chinese_ = false;
   bool split_punct_ = false;
+  // tokenizer.json's top-level BertNormalizer as written (nullopt: another normalizer or a key it
+  // lacks), which BertTokenizerFast compares with its settings.
+  std::optional<bool> json_lowercase_, json_cjk_;
+  std::optional<int> json_strip_;  // -1 null, 0 false, 1 true
   Sha256 file_hash_;                         // state after hashing the file bytes
   std::vector<std::string> special_tokens_;  // as passed to add_special_tokens, deduplicated
 };

@@ -276,4 +276,25 @@ TEST(HfTokenizerFiles, BareSpmModelGetsDebertaV2TokenizerWithItsOwnUnkAndPad) {
   fs::remove_all(dir);
 }
 
+// DebertaV2Tokenizer with do_lower_case true lower-cases what gtrain's SentencePiece reader keeps:
+// refused, naming the file and field, rather than prompting the labels in another case.
+TEST(HfTokenizerFiles, SpmModelWithDoLowerCaseIsRefused) {
+  const std::string src = test::fixture_dir("gliner2_tiny") + "/spm.model";
+  if (::access(src.c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << src;
+  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-spm-lower-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(src, dir / "spm.model");
+  { std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "DebertaV2Tokenizer", "do_lower_case": true})"; }
+  try {
+    open_tokenizer(dir.string());
+    ADD_FAILURE() << "do_lower_case true accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: field 'do_lower_case'"), std::string::npos) << e.what();
+  }
+  { std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "DebertaV2Tokenizer", "do_lower_case": false})"; }
+  EXPECT_NO_THROW(open_tokenizer(dir.string()));
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -282,3 +282,39 @@ TEST(WordPiece, AddedTokensDecoderWithoutAddedTokensJson) {
   }
   std::filesystem::remove_all(dir);
 }
+
+// BertTokenizerFast rebuilds tokenizer.json's BertNormalizer from tokenizer_config.json's
+// do_lower_case (default true), strip_accents and tokenize_chinese_chars where they differ; other
+// classes keep the file's. The ids are transformers 4.57.1's for "HbA1c 당뇨병" with this file
+// (its normalizer: lowercase false, strip_accents null).
+TEST(WordPiece, TokenizerConfigSettingsOverTokenizerJsonAsBertTokenizerFast) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "gtrain_wp_json_settings";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kDir + "tokenizer.json", dir / "tokenizer.json");
+  auto encode = [&](const std::string& config) {
+    std::ofstream(dir / "tokenizer_config.json") << config;
+    const auto tok = gtrain::open_tokenizer(dir.string());
+    return gtrain::encode_text(*tok, "HbA1c 당뇨병", false);
+  };
+  auto id_list = [](const std::vector<Piece>& p) {
+    std::vector<int32_t> v;
+    for (const auto& x : p) v.push_back(x.id);
+    return v;
+  };
+  const std::vector<int32_t> as_file = {3, 5, 6};
+  EXPECT_EQ(id_list(encode(R"({"tokenizer_class": "BertTokenizer"})")), (std::vector<int32_t>{14, 15, 16, 3}));
+  EXPECT_EQ(id_list(encode(R"({"tokenizer_class": "BertTokenizer", "do_lower_case": false})")), as_file);
+  EXPECT_EQ(id_list(encode(R"({"tokenizer_class": "BertTokenizerFast", "do_lower_case": true, "strip_accents": false})")),
+            (std::vector<int32_t>{14, 15, 16, 5, 6}));
+  EXPECT_EQ(id_list(encode(R"({"tokenizer_class": "ElectraTokenizer", "do_lower_case": true, "strip_accents": false})")),
+            (std::vector<int32_t>{14, 15, 16, 5, 6}));
+  EXPECT_EQ(id_list(encode(R"({"tokenizer_class": "PreTrainedTokenizerFast"})")), as_file);
+  // Settings that read the file as it is keep its fingerprint (caches prepared before stay valid).
+  std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "BertTokenizer", "do_lower_case": false})";
+  EXPECT_EQ(gtrain::open_tokenizer(dir.string())->fingerprint(), WordPieceTokenizer(kDir + "tokenizer.json").fingerprint());
+  std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "BertTokenizer"})";
+  EXPECT_NE(gtrain::open_tokenizer(dir.string())->fingerprint(), WordPieceTokenizer(kDir + "tokenizer.json").fingerprint());
+  fs::remove_all(dir);
+}
