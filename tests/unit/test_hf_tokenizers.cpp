@@ -15,6 +15,7 @@
 #include "text/tokenizer.h"
 #include "text/wordpiece_tokenizer.h"
 #include "support/fixtures.h"
+#include "support/fresh_dir.h"
 
 using namespace gtrain;
 namespace fs = std::filesystem;
@@ -198,9 +199,7 @@ std::string slurp(const fs::path& p) {
 }
 
 TEST(HfTokenizerFiles, BareVocabTxtGetsBertTokenizerKeepingCaseAndGliner2Tokens) {
-  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-files-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = test::fresh_dir("gtrain-hf-files");
   fs::copy_file(std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece/vocab.txt", dir / "vocab.txt");
   auto run_tok = open_tokenizer(dir.string());
   const int32_t base = run_tok->vocab_size();  // 34
@@ -239,9 +238,7 @@ TEST(HfTokenizerFiles, UnkPadsWhenTheVocabularyHasNoPadPiece) {
   // gtrain pads with id 0 then, an ordinary piece: named as pad_token, transformers would treat
   // that word as a special token and never split it out of text; named not at all, transformers
   // adds a "[PAD]" of its own past the embedding table.
-  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-nopad-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = test::fresh_dir("gtrain-hf-nopad");
   std::ofstream(dir / "vocab.txt") << "환자\n[UNK]\n당뇨병\n##병\n";
   complete_hf_tokenizer_files(dir.string());
   const nlohmann::json cfg = read_json(dir / "tokenizer_config.json");
@@ -256,13 +253,18 @@ TEST(HfTokenizerFiles, UnkPadsWhenTheVocabularyHasNoPadPiece) {
   fs::remove_all(dir);
 }
 
-TEST(HfTokenizerFiles, BareSpmModelGetsDebertaV2TokenizerWithItsOwnUnkAndPad) {
+// A fresh folder holding gliner2_tiny's spm.model; empty path when the fixtures are absent.
+fs::path folder_with_fixture_spm(const std::string& name) {
   const std::string src = test::fixture_dir("gliner2_tiny") + "/spm.model";
-  if (::access(src.c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << src;
-  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-files-spm-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  if (::access(src.c_str(), R_OK) != 0) return {};
+  const fs::path dir = test::fresh_dir(name);
   fs::copy_file(src, dir / "spm.model");
+  return dir;
+}
+
+TEST(HfTokenizerFiles, BareSpmModelGetsDebertaV2TokenizerWithItsOwnUnkAndPad) {
+  const fs::path dir = folder_with_fixture_spm("gtrain-hf-files-spm");
+  if (dir.empty()) GTEST_SKIP() << "fixtures absent: " << test::fixture_dir("gliner2_tiny");
   // A user's own added_tokens.json is kept; only the config is written.
   { std::ofstream(dir / "added_tokens.json") << R"({"[SEP_STRUCT]": 512})"; }
   EXPECT_EQ(complete_hf_tokenizer_files(dir.string()), (std::vector<std::string>{"tokenizer_config.json"}));
@@ -279,12 +281,8 @@ TEST(HfTokenizerFiles, BareSpmModelGetsDebertaV2TokenizerWithItsOwnUnkAndPad) {
 // DebertaV2Tokenizer with do_lower_case true lower-cases what gtrain's SentencePiece reader keeps:
 // refused, naming the file and field, rather than prompting the labels in another case.
 TEST(HfTokenizerFiles, SpmModelWithDoLowerCaseIsRefused) {
-  const std::string src = test::fixture_dir("gliner2_tiny") + "/spm.model";
-  if (::access(src.c_str(), R_OK) != 0) GTEST_SKIP() << "fixtures absent: " << src;
-  const fs::path dir = fs::temp_directory_path() / ("gtrain-hf-spm-lower-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy_file(src, dir / "spm.model");
+  const fs::path dir = folder_with_fixture_spm("gtrain-hf-spm-lower");
+  if (dir.empty()) GTEST_SKIP() << "fixtures absent: " << test::fixture_dir("gliner2_tiny");
   { std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "DebertaV2Tokenizer", "do_lower_case": true})"; }
   try {
     open_tokenizer(dir.string());

@@ -12,6 +12,7 @@
 
 #include "text/tokenizer.h"
 #include "text/wordpiece_tokenizer.h"
+#include "support/fresh_dir.h"
 
 #ifndef GTRAIN_SOURCE_DIR
 #define GTRAIN_SOURCE_DIR "."
@@ -237,9 +238,7 @@ TEST(WordPiece, BadIdsAreErrors) {
 // int32_t unchecked); a valid one still lands on its id.
 TEST(WordPiece, AddedTokensJsonIds) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(::testing::TempDir()) / "gtrain_wp_added_ids";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = gtrain::test::fresh_dir("gtrain_wp_added_ids");
   fs::copy_file(kDir + "tokenizer.json", dir / "tokenizer.json");
   for (const char* bad : {R"({"[P]": 1e300})", R"({"[P]": 34.5})", R"({"[P]": -1})", R"({"[P]": 4294967296})", "[34]"}) {
     {
@@ -289,9 +288,7 @@ TEST(WordPiece, AddedTokensDecoderWithoutAddedTokensJson) {
 // (its normalizer: lowercase false, strip_accents null).
 TEST(WordPiece, TokenizerConfigSettingsOverTokenizerJsonAsBertTokenizerFast) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(::testing::TempDir()) / "gtrain_wp_json_settings";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = gtrain::test::fresh_dir("gtrain_wp_json_settings");
   fs::copy_file(kDir + "tokenizer.json", dir / "tokenizer.json");
   auto encode = [&](const std::string& config) {
     std::ofstream(dir / "tokenizer_config.json") << config;
