@@ -139,7 +139,7 @@ void select(const std::vector<Candidate>& cands, float t, int32_t type, const st
 float effective_threshold(const DecodeOptions& o, int32_t type) {
   if (o.type_thresholds.empty()) return o.threshold;
   const float v = o.type_thresholds[type];
-  return (v > 0.0f) ? v : o.threshold;  // NaN and 0 fall back, like Python's `or`
+  return (v >= 0.0f) ? v : o.threshold;  // negative and NaN: none given
 }
 
 }  // namespace

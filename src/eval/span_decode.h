@@ -41,8 +41,9 @@ struct DecodeText {
 
 struct DecodeOptions {
   float threshold = 0.5f;
-  // Optional per-type override (size num_types). A value <= 0 or NaN falls back to threshold, as
-  // GLiNER2's `meta.get("threshold") or threshold` does.
+  // Optional per-type override (size num_types). A negative value or NaN means none and falls back
+  // to threshold, as GLiNER2 1.2.3's `meta_threshold if meta_threshold is not None else threshold`
+  // does for a type without one; 0 is a threshold (every scored span passes).
   std::vector<float> type_thresholds;
   // GLiNER2 returns each entity text once per type (case-insensitive). Offset-level evaluation
   // turns that off: a repeated mention is a separate gold entity at its own offsets.

@@ -196,10 +196,14 @@ TEST(SpanDecode, ThresholdIsInclusiveAndPerTypeOverrides) {
   s.set(1, 2, 0, 0.8f);
   EXPECT_EQ(s.decode({"a", "b"}, 0.5f).size(), 3u);              // >= threshold
   EXPECT_EQ(s.decode({"a", "b"}, 0.50001f).size(), 1u);
-  // Per type: 0.9 for type 1 drops both of its spans; 0 falls back to the global threshold.
-  const auto got = s.decode({"a", "b"}, 0.5f, {0.0f, 0.9f});
+  // Per type: 0.9 for type 1 drops both of its spans; -1 (none given) falls back to the global
+  // threshold, as GLiNER2's `is not None` does.
+  const auto got = s.decode({"a", "b"}, 0.5f, {-1.0f, 0.9f});
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].label, "a");
+  EXPECT_EQ(s.decode({"a", "b"}, 0.5f, {std::nanf(""), 0.9f}).size(), 1u);
+  // 0 is a threshold of its own: type 0's zero-scored spans pass too (GLiNER2 honours 0).
+  EXPECT_GT(s.decode({"a", "b"}, 0.5f, {0.0f, 0.9f}).size(), 1u);
   EXPECT_THROW(s.decode({"a", "b"}, 0.5f, {0.5f}), std::invalid_argument);
 }
 
