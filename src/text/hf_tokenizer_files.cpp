@@ -41,15 +41,18 @@ std::string tokenizer_class_of_model_type(const std::string& model_type) {
 // Many hub encoders (older uploads) ship a tokenizer_config.json without "tokenizer_class":
 // AutoTokenizer then takes the class from config.json's model_type, which in a GLiNER2 folder is
 // the Extractor's ("extractor"), and GLiNER2.from_pretrained fails. Adds the class the encoder's
-// own folder would have given (from encoder_config/config.json), keeping every other key.
+// own folder would have given, keeping every other key: encoder_config/config.json's
+// "tokenizer_class" (KLUE's RoBERTa models name BertTokenizer there), else its model_type's.
 bool add_missing_tokenizer_class(const fs::path& dir) {
   const fs::path cfg = dir / "tokenizer_config.json", enc = dir / "encoder_config" / "config.json";
   nlohmann::json j = read_json_file(cfg.string(), "tokenizer config");
   if (!j.is_object() || j.contains("tokenizer_class") || !fs::exists(enc)) return false;
   const nlohmann::json e = read_json_file(enc.string(), "encoder config");
-  const std::string cls = e.is_object() && e.contains("model_type") && e["model_type"].is_string()
-                              ? tokenizer_class_of_model_type(e["model_type"].get<std::string>())
-                              : "";
+  auto text = [&](const char* key) {
+    return e.is_object() && e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
+  };
+  const std::string cls = !text("tokenizer_class").empty() ? text("tokenizer_class")
+                                                           : tokenizer_class_of_model_type(text("model_type"));
   if (cls.empty()) return false;
   j["tokenizer_class"] = cls;
   write_json_file(cfg.string(), j);
@@ -78,17 +81,23 @@ std::vector<std::string> complete_hf_tokenizer_files(const std::string& dir_in) 
     j["pad_token"] = pad == "[PAD]" || pad == "<pad>" ? pad : tok->id_to_piece(tok->unk_id());
     // DebertaV2Tokenizer and BertTokenizer add their default [CLS], [SEP] and [MASK] when the
     // vocabulary lacks them (a from-scratch SentencePiece model has none), and GLiNER2 then grows
-    // the embeddings by random rows; name none that the vocabulary does not hold.
+    // the embeddings by random rows. DeBERTa's are named null. BertTokenizerFast cannot be built
+    // without a cls and a sep piece (its converter's template needs their ids), so those become
+    // the unknown piece, and only [MASK] is null.
     const std::string cls = j["tokenizer_class"].get<std::string>();
+    auto held = [&](const std::string& piece) {
+      const int32_t id = tok->piece_to_id(piece);
+      return id >= 0 && tok->id_to_piece(id) == piece;
+    };
+    const nlohmann::json none = cls == "BertTokenizer" ? nlohmann::json(j["unk_token"]) : nlohmann::json(nullptr);
     if (cls == "DebertaV2Tokenizer" || cls == "BertTokenizer") {
-      auto held = [&](const std::string& piece) {
-        const int32_t id = tok->piece_to_id(piece);
-        return id >= 0 && tok->id_to_piece(id) == piece;
-      };
-      const std::pair<const char*, const char*> defaults[] = {
-          {"cls_token", "[CLS]"}, {"sep_token", "[SEP]"}, {"mask_token", "[MASK]"}, {"bos_token", "[CLS]"}, {"eos_token", "[SEP]"}};
-      for (const auto& [key, piece] : defaults)
-        if (!held(piece)) j[key] = nullptr;  // (BertTokenizer has no bos/eos: null is its default)
+      if (!held("[CLS]")) j["cls_token"] = none;
+      if (!held("[SEP]")) j["sep_token"] = none;
+      if (!held("[MASK]")) j["mask_token"] = nullptr;
+    }
+    if (cls == "DebertaV2Tokenizer") {  // its bos/eos default to [CLS]/[SEP] too
+      if (!held("[CLS]")) j["bos_token"] = nullptr;
+      if (!held("[SEP]")) j["eos_token"] = nullptr;
     }
     j["additional_special_tokens"] = gliner2_special_tokens();
     write_text_file_atomic((dir / "tokenizer_config.json").string(), j.dump(2) + "\n");

@@ -103,11 +103,13 @@ BertTokenizerSettings bert_normalizer_settings(const nlohmann::json& tcfg, const
   return s;
 }
 
-// The tokenizer class AutoTokenizer loads from a folder: tokenizer_config.json's, else the one
-// transformers maps the folder's config.json model_type to (the BERT-style ones gtrain reads).
+// The tokenizer class AutoTokenizer loads from a folder: tokenizer_config.json's, else config.json's
+// "tokenizer_class", else the one transformers maps its model_type to (the BERT-style ones gtrain
+// reads).
 std::string tokenizer_class(const fs::path& dir, const nlohmann::json& tcfg) {
   if (tcfg.contains("tokenizer_class") && tcfg["tokenizer_class"].is_string()) return tcfg["tokenizer_class"].get<std::string>();
   const nlohmann::json cfg = read_json_object(dir / "config.json");
+  if (cfg.contains("tokenizer_class") && cfg["tokenizer_class"].is_string()) return cfg["tokenizer_class"].get<std::string>();
   const std::string type = cfg.contains("model_type") && cfg["model_type"].is_string() ? cfg["model_type"].get<std::string>() : "";
   if (type == "bert") return "BertTokenizerFast";
   if (type == "electra") return "ElectraTokenizerFast";

@@ -48,6 +48,28 @@ common=(--set data.prepare.unit_mode=word --set log.progress=plain --set log.ten
 [ -f "$T/scratch/best/tokenizer_config.json" ] || fail "the from-scratch export has no tokenizer_config.json"
 check "$T/scratch/best" "$T/texts.txt" 0.1 scratch
 
+# From scratch on a bare vocab.txt without [CLS]/[SEP]/[MASK] (BertTokenizer): the export's
+# tokenizer_config.json must let transformers build BertTokenizerFast (its converter needs a cls
+# and a sep piece) without adding tokens past the embedding table.
+grep -v -x -e '\[CLS\]' -e '\[SEP\]' -e '\[MASK\]' "$SRC/tests/data/wordpiece/vocab.txt" > "$T/vocab.txt"
+"$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=1 \
+  --set model.tokenizer="$T/vocab.txt" --set data.prepare.tokenizer="$T/vocab.txt" \
+  --set data.cache_dir="$T/cache-vocab" --set output_dir="$T/scratch-vocab" >"$T/scratch-vocab.log" 2>&1 ||
+  { tail -20 "$T/scratch-vocab.log"; fail "train from scratch on a vocab.txt"; }
+"$PY" - "$T/scratch-vocab/best" <<'PY' || fail "the vocab.txt export does not load in transformers as its embedding table"
+import json, struct, sys
+from transformers import AutoTokenizer
+from gliner2 import GLiNER2
+d = sys.argv[1]
+tok = AutoTokenizer.from_pretrained(d)
+b = open(d + "/model.safetensors", "rb").read()
+h = json.loads(b[8:8 + struct.unpack("<Q", b[:8])[0]])
+rows = h["encoder.embeddings.word_embeddings.weight"]["shape"][0]
+loaded = GLiNER2.from_pretrained(d).encoder.get_input_embeddings().weight.shape[0]
+print(f"{type(tok).__name__}: {len(tok)} tokens; {rows} embedding rows written, {loaded} in GLiNER2")
+sys.exit(0 if len(tok) == rows == loaded else 1)
+PY
+
 # 2. Fine-tuned from the GLiNER2 checkpoint (its own tokenizer files travel with it).
 "$G" train "$SRC/configs/quickstart.yaml" "${common[@]}" --set optim.epochs=1 --set model.source="$FX" \
   --set model.tokenizer="$FX" --set data.prepare.tokenizer="$FX" --set optim.encoder_lr=2e-4 \

@@ -313,5 +313,13 @@ TEST(WordPiece, TokenizerConfigSettingsOverTokenizerJsonAsBertTokenizerFast) {
   EXPECT_EQ(gtrain::open_tokenizer(dir.string())->fingerprint(), WordPieceTokenizer(kDir + "tokenizer.json").fingerprint());
   std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "BertTokenizer"})";
   EXPECT_NE(gtrain::open_tokenizer(dir.string())->fingerprint(), WordPieceTokenizer(kDir + "tokenizer.json").fingerprint());
+  // No class in tokenizer_config.json: AutoTokenizer takes config.json's tokenizer_class (KLUE's
+  // RoBERTa models name BertTokenizer there), else its model_type's class.
+  std::ofstream(dir / "config.json") << R"({"model_type": "roberta", "tokenizer_class": "BertTokenizer"})";
+  EXPECT_EQ(id_list(encode("{}")), (std::vector<int32_t>{14, 15, 16, 3}));
+  std::ofstream(dir / "config.json") << R"({"model_type": "bert"})";
+  EXPECT_EQ(id_list(encode("{}")), (std::vector<int32_t>{14, 15, 16, 3}));
+  std::ofstream(dir / "config.json") << R"({"model_type": "roberta"})";
+  EXPECT_EQ(id_list(encode("{}")), as_file);
   fs::remove_all(dir);
 }
