@@ -41,7 +41,7 @@ void add_predict_command(CLI::App& app) {
     const std::vector<SchemaField> labels = prediction_schema(p.info(), names, a->descriptions);
     // Text lines, or JSONL when the first non-blank line starts with '{'. Text lines give one
     // output line each (a blank one: no entities), so line N out answers line N in; JSONL records
-    // keep their other fields ("id", ...), and blank lines between records are skipped.
+    // come back as given ("id", ...) with "entities" set, and blank lines between records are skipped.
     std::unique_ptr<reader_detail::LineReader> lines =
         a->input == "-" ? std::make_unique<reader_detail::LineReader>(std::cin, "<stdin>")
                         : std::make_unique<reader_detail::LineReader>(a->input);
@@ -61,8 +61,9 @@ void add_predict_command(CLI::App& app) {
         nlohmann::json ents = nlohmann::json::array();
         for (const auto& e : result[i])
           ents.push_back({{"text", e.text}, {"label", e.label}, {"start", e.start}, {"end", e.end}, {"score", e.score}});
+        // A record keeps its fields as given ("text" or "input"); its "entities", if any, become
+        // the predicted ones.
         nlohmann::ordered_json rec = records.empty() ? nlohmann::ordered_json{{"text", texts[i]}} : std::move(records[i]);
-        rec["text"] = texts[i];
         rec["entities"] = std::move(ents);
         out += rec.dump() + "\n";
       }

@@ -135,7 +135,7 @@ nlohmann::ordered_json parse_json_object(const std::string& text, const std::str
   nlohmann::ordered_json j;
   try {
     j = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e400
     throw InputError(file, line, "", std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) throw InputError(file, line, "", "expected a JSON object, got " + std::string(j.type_name()));
