@@ -21,6 +21,7 @@ std::vector<DecodedEntity> merge_windows(const std::vector<WindowEntities>& wind
       DecodedEntity d = e;
       d.start += w.char_begin;
       d.end += w.char_begin;
+      if (d.end > w.char_end) continue;  // 0: on the appended period
       const bool cut_left = d.start <= w.char_begin && w.char_begin > doc_begin;
       const bool cut_right = d.end >= w.char_end && w.char_end < doc_end;
       if (cut_left || cut_right) continue;

@@ -2,6 +2,8 @@
 // window decoded, in document offsets, merged so that every entity is reported once.
 //
 // Rule, shared by `gtrain eval`/training's dev evaluation and `gtrain predict`:
+//   0. a window's entity that ends past its text (on the period GLiNER2 appends to a text without
+//      one) is no part of the document: dropped;
 //   1. a window's entity that touches one of its cut edges (its start is the window's start and
 //      the window is not the document's first, or its end is the window's end and the window is
 //      not the last) may be truncated: it is dropped there; the neighbouring window, where the

@@ -159,14 +159,7 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     }
   }
   std::vector<std::vector<DecodedEntity>> result(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    result[i] = merge_windows(per_text[i]);
-    // A span may end on the period GLiNER2 appends to a text without one (its offsets then point
-    // into its normalised text); it is no part of the text given, so it is not reported.
-    const int64_t n = static_cast<int64_t>(utf8::length(texts[i]));
-    result[i].erase(std::remove_if(result[i].begin(), result[i].end(), [n](const DecodedEntity& e) { return e.end > n; }),
-                    result[i].end());
-  }
+  for (size_t i = 0; i < texts.size(); ++i) result[i] = merge_windows(per_text[i]);
   return result;
 }
 

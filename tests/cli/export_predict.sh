@@ -59,6 +59,8 @@ printf '\xef\xbb\xbf{"id": 1, "text": "%s"}\n' "$TEXT" > "$T/bom.jsonl"
 "$G" predict "$T/fp32" --labels Disease,Drug -i "$T/bom.jsonl" -o "$T/bom.out.jsonl" || fail "predict on JSONL with a BOM"
 printf '{"text": "%s"}\n{"text": \n' "$TEXT" > "$T/bad.jsonl"
 expect_error "bad.jsonl:2: malformed JSON: .*parse error" "$G" predict "$T/fp32" --labels Disease -i "$T/bad.jsonl"
+printf '{"text": "%s"}\n{"text": "a", "x": 1e400}\n' "$TEXT" > "$T/big.jsonl"
+expect_error "big.jsonl:2: malformed JSON: .*number overflow" "$G" predict "$T/fp32" --labels Disease -i "$T/big.jsonl"
 python3 - "$T" "$TEXT" <<'PY' || fail "predict input handling"
 import json, sys
 d, text = sys.argv[1], sys.argv[2]
@@ -68,14 +70,15 @@ assert rows[0]["entities"] and rows[1]["entities"] == [] and rows[2]["entities"]
 for r in rows:  # offsets into the text as given (BOM and CR gone)
     assert all(r["text"][e["start"]:e["end"]].strip() == e["text"] for e in r["entities"]), r
 ids = [json.loads(l) for l in open(d + "/ids.out.jsonl", encoding="utf-8")]
-assert [(r.get("id"), r.get("source"), r["text"]) for r in ids] == [(7, "a", text), ("x", None, text)], ids
+assert [(r.get("id"), r.get("source"), r.get("text"), r.get("input")) for r in ids] == [(7, "a", text, None), ("x", None, None, text)], ids
 assert ids[0]["entities"] == ids[1]["entities"] == rows[0]["entities"], ids
 bom = [json.loads(l) for l in open(d + "/bom.out.jsonl", encoding="utf-8")]
 assert len(bom) == 1 and bom[0]["id"] == 1 and bom[0]["text"] == text and bom[0]["entities"] == rows[0]["entities"], bom
 print("predict input handling ok:", len(rows), "text lines,", len(ids), "records")
 PY
-# A span on the period GLiNER2 appends to a text without one is no part of the text: not reported.
-printf '아스피린 투여\n고혈압 치료\n' > "$T/noperiod.txt"
+# A span on the period GLiNER2 appends to a text without one is no part of the text: not reported
+# (also where trailing white space follows the last word: the period goes right after it).
+printf '아스피린 투여\n고혈압 치료\n아스피린 투여 \n' > "$T/noperiod.txt"
 "$G" predict "$FX" --labels Disease,Drug,Procedure,Biomarker --threshold 0.001 -i "$T/noperiod.txt" -o "$T/noperiod.jsonl" ||
   fail "predict at a low threshold"
 python3 - "$T/noperiod.jsonl" <<'PY' || fail "an entity past the end of its text"

@@ -54,3 +54,13 @@ TEST(WindowMerge, DisagreeingWindowsResolveLikeOneWindow) {
   EXPECT_EQ(flat(merge_windows(one)), (std::vector<T>{{0, 2, "Drug", 0.6f}, {3, 5, "Drug", 0.7f}}));
   EXPECT_TRUE(merge_windows({}).empty());
 }
+
+TEST(WindowMerge, SpanOnTheAppendedPeriodIsNoPartOfTheDocument) {
+  // GLiNER2 appends "." to a text without one; the decoder may score a span ending on it, one
+  // past the window's text. In the last window (or the only one) it is not cut, but it is no part
+  // of the text given: dropped, in predict and in evaluation alike.
+  std::vector<WindowEntities> one = {{0, 7, {ent(0, 4, "Drug", 0.9f), ent(7, 8, "Biomarker", 0.2f), ent(5, 8, "Drug", 0.1f)}}};
+  EXPECT_EQ(flat(merge_windows(one)), (std::vector<T>{{0, 4, "Drug", 0.9f}}));
+  std::vector<WindowEntities> two = {{0, 60, {}}, {40, 100, {ent(58, 61, "Drug", 0.9f), ent(50, 60, "Disease", 0.6f)}}};
+  EXPECT_EQ(flat(merge_windows(two)), (std::vector<T>{{90, 100, "Disease", 0.6f}}));
+}
