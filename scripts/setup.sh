@@ -64,10 +64,13 @@ install_torch_wheel() {
     exit 1
   }
   python3 -m pip --version >/dev/null 2>&1 || { echo "[setup] python3 -m pip is needed to fetch torch" >&2; exit 1; }
+  # Found in the toolkit, or where the loader looks (Debian/NVIDIA packages: libcudnn9-cuda-13,
+  # libnccl2), they are not fetched.
+  have_lib() { [ -e "$CUDA_HOME/lib64/$1" ] || /sbin/ldconfig -p 2>/dev/null | grep -qF "$1 "; }
   local extra=()
-  [ -e "$CUDA_HOME/lib64/libcudnn.so.9" ] || extra+=('nvidia-cudnn-cu13==9.19.0.56')
-  [ -e "$CUDA_HOME/lib64/libnccl.so.2" ] || extra+=('nvidia-nccl-cu13==2.28.9')
-  ((${#extra[@]})) && echo "[setup] not in $CUDA_HOME/lib64, fetching from PyPI: ${extra[*]}"
+  have_lib libcudnn.so.9 || extra+=('nvidia-cudnn-cu13==9.19.0.56')
+  have_lib libnccl.so.2 || extra+=('nvidia-nccl-cu13==2.28.9')
+  ((${#extra[@]})) && echo "[setup] not in $CUDA_HOME/lib64 nor the loader's path, fetching from PyPI: ${extra[*]}"
   echo "[setup] fetching LibTorch $TORCH_VERSION (PyPI wheel) into $torch_local"
   local tmp="$torch_local.tmp.$$"
   rm -rf "$torch_local".tmp.* && mkdir -p "$tmp/wheels"
