@@ -84,7 +84,9 @@ const FieldTable<PrepareConfig>& prepare_fields() {
   static const FieldTable<PrepareConfig> table = {
       {
           field<P>("tokenizer", [](auto& c) -> auto& { return c.tokenizer; },
-                   path(prepare_path(PathKind::Any, Presence::Required)), "tokenizer path (see above)")
+                   path(prepare_path(PathKind::Any, Presence::RequiredUnlessInline)),
+                   "tokenizer path (see above); inline in a training config, it defaults to the model's "
+                   "(`model.tokenizer`, else `model.source`)")
               .key([](const P& p, Key name, std::string* text) {  // the files open_tokenizer reads
                 std::error_code ec;
                 if (fs::is_directory(p.tokenizer, ec)) {

@@ -89,7 +89,16 @@ F prepare_section() {
         throw InputError(c.file, yaml_line(p["inputs"]), "data.prepare.inputs",
                          "no input goes to the train split (give one input 'split: train', or one "
                          "without a split)");
-      require_path(p["tokenizer"], "data.prepare.tokenizer", c, pc.tokenizer, PathKind::Any, "tokenizer");
+      if (pc.tokenizer.empty()) {  // the model's own: `--set model.source=...` alone changes both
+        if (!cfg.model.tokenizer.empty()) pc.tokenizer = cfg.model.tokenizer;
+        else if (!cfg.model.source.empty()) pc.tokenizer = cfg.model.source;
+        else
+          throw InputError(c.file, yaml_line(p), "data.prepare.tokenizer",
+                           "is required when model.source and model.tokenizer are empty (a from-scratch model "
+                           "is trained on the tokenizer its data is prepared with)");
+      } else {
+        require_path(p["tokenizer"], "data.prepare.tokenizer", c, pc.tokenizer, PathKind::Any, "tokenizer");
+      }
       for (size_t i = 0; i < pc.inputs.size(); ++i)
         require_path(p["inputs"][i]["path"], "data.prepare.inputs[" + std::to_string(i) + "].path", c,
                      pc.inputs[i].path, PathKind::File, "input file");

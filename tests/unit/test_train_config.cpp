@@ -168,6 +168,18 @@ TEST_F(TrainConfigTest, InlinePrepareUsesThePrepareParser) {
   // From scratch without model.tokenizer: the prepare section's tokenizer.
   EXPECT_EQ(c.model.tokenizer, abs("spm.model"));
   EXPECT_EQ(c.model.encoder.hidden_size, 64);
+  // And the other way: a prepare section without a tokenizer takes the model's (model.tokenizer,
+  // else model.source), so one `--set model.source=...` changes both; with neither it is an error.
+  std::string no_tok = kInline;
+  no_tok.erase(no_tok.find("    tokenizer: spm.model\n"), std::string("    tokenizer: spm.model\n").size());
+  const TrainConfig m = load_train_config(write("no-tok.yaml", "model: {tokenizer: spm.model}\n" + no_tok.substr(no_tok.find("data:"))));
+  EXPECT_EQ(m.data.prepare->tokenizer, abs("spm.model"));
+  const TrainConfig s = load_train_config(abs("no-tok.yaml"), {"model.source=models/g2", "model.tokenizer="}, false);
+  EXPECT_EQ(s.data.prepare->tokenizer, s.model.source);
+  EXPECT_EQ(s.model.source, abs("models/g2"));
+  const InputError no_model = config_error(no_tok);
+  EXPECT_EQ(no_model.field(), "data.prepare.tokenizer");
+  EXPECT_TRUE(has(no_model.what(), "required when model.source and model.tokenizer are empty")) << no_model.what();
 
   // model.max_width carries over to the prepared span width; a wider prepare width is an error.
   write("wide.yaml", std::string(kInline) + "  cache_dir: cache\n");
