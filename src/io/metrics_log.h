@@ -1,5 +1,5 @@
 // metrics.jsonl: one JSON object per line, appended and flushed record by record, e.g.
-//   {"step":1200,"epoch":3,"split":"train","loss":0.4123,"lr":2.5e-05}
+//   {"step":1200,"epoch":3,"split":"train","loss":0.4123,"lr_encoder":2.5e-05,"lr_head":6.25e-04,…}
 //   {"step":1200,"epoch":3,"split":"dev","precision":0.81,"recall":0.79,"f1":0.8}
 // Keys come in this order: step, epoch, split, then the values in the order given.
 // "epoch" is written as an integer when it is whole (3) and as a number otherwise (2.5).

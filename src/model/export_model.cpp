@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <stdexcept>
+
+#include "io/json_fields.h"
 
 #include "model/hf_checkpoint.h"
 #include "model/lora.h"
@@ -20,6 +23,10 @@ void export_model(const ExportRequest& r) {
     LoraConfig lc = load_lora_adapters(*ck.model, r.adapters_dir);
     const int64_t n = merge_lora(*ck.model);
     spdlog::info("merged {} LoRA adapters (r {}, alpha {}) from {}", n, lc.r, lc.alpha, r.adapters_dir);
+    // A run's best_adapters/ holds the gtrain.json of the model it trained (units, threshold,
+    // labels): the merged model is that model, not the base.
+    const std::filesystem::path info = std::filesystem::path(r.adapters_dir) / "gtrain.json";
+    if (std::filesystem::exists(info)) eo.gtrain_json = read_json_file(info.string(), "gtrain.json").dump(2) + "\n";
   }
   export_gliner2_checkpoint(*ck.model, ck.dir, r.out_dir, eo);
 }

@@ -30,19 +30,25 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
                               const TrainState& st, const PreparedMeta& meta, bool leader) {
   ExtractorImpl& model = *tm.model;
   if (!best_weights.empty()) load_state(model, best_weights, "", true);
+  // What predict needs beyond GLiNER2's files (units, threshold, labels, windows).
+  const nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
+                            {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
+                            {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
+                            {"max_length", meta.max_length},
+                            {"window_stride", meta.window_stride >= 0 ? meta.window_stride
+                                              : cfg.data.prepare       ? cfg.data.prepare->window_stride
+                                                                       : 16}};  // files before it recorded it
   if (cfg.model.lora.enabled) {  // the adapters alone, then merged into the exported weights
-    if (leader) save_lora_adapters(model, (fs::path(cfg.output_dir) / "best_adapters").string(), tm.lora);
+    if (leader) {
+      const fs::path adapters = fs::path(cfg.output_dir) / "best_adapters";
+      save_lora_adapters(model, adapters.string(), tm.lora);
+      // `gtrain export BASE --adapters best_adapters` carries it into the merged model.
+      write_text_file_atomic((adapters / "gtrain.json").string(), j.dump(2) + "\n");
+    }
     merge_lora(model);
   }
   const std::string dir = (fs::path(cfg.output_dir) / "best").string();
   if (!leader) return dir;
-  nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
-                      {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
-                      {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
-                      {"max_length", meta.max_length},
-                      {"window_stride", meta.window_stride >= 0 ? meta.window_stride
-                                        : cfg.data.prepare       ? cfg.data.prepare->window_stride
-                                                                 : 16}};  // files before it recorded it
   Gliner2ExportOptions eo;
   eo.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
   export_gliner2_checkpoint(model, tm.tokenizer_dir, dir, eo);

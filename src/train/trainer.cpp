@@ -449,7 +449,9 @@ void Trainer::log_step(int64_t epoch, double epoch_pos) {
   progress_->update(epoch, cfg_.optim.epochs, st_.step, mean_loss, lr_head, samples_per_s, seconds_since(t_start_),
                     log_now);
   if (!log_now) return;
-  std::vector<std::pair<std::string, double>> m = {{"loss", mean_loss}, {"lr_head", lr_head}, {"samples_per_s", samples_per_s}};
+  const double lr_encoder = cfg_.optim.encoder_lr * lr_factor_;  // one schedule factor for both rates
+  std::vector<std::pair<std::string, double>> m = {
+      {"loss", mean_loss}, {"lr_encoder", lr_encoder}, {"lr_head", lr_head}, {"samples_per_s", samples_per_s}};
   if (scaler_->enabled()) m.push_back({"loss_scale", scaler_->scale()});
   if (reducer_) {  // where a step's time went (this rank; rank 0 logs)
     const double n = static_cast<double>(window_.steps);
@@ -463,7 +465,8 @@ void Trainer::log_step(int64_t epoch, double epoch_pos) {
     reducer_->reset_stats();
   }
   if (logs_.metrics) logs_.metrics->log(st_.step, epoch_pos, "train", m);
-  if (logs_.tb) logs_.tb->add_scalars(st_.step, {{"train/loss", mean_loss}, {"train/lr_head", lr_head}});
+  if (logs_.tb)
+    logs_.tb->add_scalars(st_.step, {{"train/loss", mean_loss}, {"train/lr_encoder", lr_encoder}, {"train/lr_head", lr_head}});
   window_ = LogWindow{};
 }
 

@@ -641,6 +641,52 @@ TEST(Trainer, ExportRefusesForeignFolderAndItsOwnSource) {
   EXPECT_TRUE(fs::exists(run + "/metrics.jsonl"));
 }
 
+// metrics.jsonl's train lines hold both learning rates (one schedule factor): the encoder's was
+// not logged.
+TEST(Trainer, MetricsLogBothLearningRates) {
+  TrainConfig c = tiny_config(tiny_data().dir + "/both-lrs");
+  c.optim.epochs = 1;
+  c.optim.encoder_lr = 1e-3;
+  c.optim.head_lr = 4e-3;
+  run_training(c, {});
+  const auto lines = metrics_lines(c.output_dir, "train");
+  ASSERT_FALSE(lines.empty());
+  for (const auto& j : lines) {
+    ASSERT_TRUE(j.contains("lr_encoder")) << j.dump();
+    EXPECT_GT(j["lr_encoder"].get<double>(), 0.0) << j.dump();
+    EXPECT_NEAR(j["lr_head"].get<double>(), 4.0 * j["lr_encoder"].get<double>(), 1e-12) << j.dump();
+  }
+}
+
+// A LoRA run's best_adapters/ carries the trained model's gtrain.json (units, threshold, labels),
+// and `gtrain export BASE --adapters` puts it into the merged model: without it the merged model
+// ran with GLiNER2's defaults (word units, threshold 0.5).
+TEST(Trainer, LoraAdaptersCarryTheModelsGtrainJsonIntoAMergedExport) {
+  const TinyData& d = tiny_data();
+  const std::string base = d.dir + "/lora-base", run = d.dir + "/lora-run", merged = d.dir + "/lora-merged";
+  TrainConfig b = tiny_config(base);
+  b.optim.epochs = 1;
+  run_training(b, {});
+  TrainConfig c = tiny_config(run);
+  c.optim.epochs = 1;
+  c.model.source = base + "/best";
+  c.model.tokenizer = "";
+  c.model.lora.enabled = true;
+  run_training(c, {});
+  auto read = [](const std::string& path) {
+    std::ifstream f(path);
+    return nlohmann::json::parse(f);
+  };
+  ASSERT_TRUE(fs::exists(run + "/best_adapters/gtrain.json"));
+  EXPECT_EQ(read(run + "/best_adapters/gtrain.json"), read(run + "/best/gtrain.json"));
+  ExportRequest er;
+  er.model_dir = base + "/best";
+  er.adapters_dir = run + "/best_adapters";
+  er.out_dir = merged;
+  export_model(er);
+  EXPECT_EQ(read(merged + "/gtrain.json"), read(run + "/best/gtrain.json"));
+}
+
 // A best/ the export at the end would refuse fails the run when it starts, before any step.
 TEST(Trainer, RefusesABestFolderItCouldNotExportToBeforeTraining) {
   const TinyData& d = tiny_data();
