@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -76,6 +77,24 @@ SweepWork plan_sweep(const SweepConfig& sc, const TrainConfig& cfg, const EpochW
   return sweep_work(sc, b.epochs, rs.steps_per_epoch);
 }
 
+// configs/plan/gpus.yaml of the checkout in use: the current folder's, else the one beside the
+// binary (build/gtrain, gpu-bundle/bin/gtrain), else the source tree it was built from.
+std::string default_gpu_catalog() {
+  namespace fs = std::filesystem;
+  const fs::path rel = fs::path("configs") / "plan" / "gpus.yaml";
+  std::vector<fs::path> tried = {fs::current_path() / rel};
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) tried.insert(tried.end(), {exe.parent_path().parent_path() / rel, exe.parent_path().parent_path().parent_path() / rel});
+  tried.push_back(fs::path(GTRAIN_SOURCE_DIR_FOR_PLAN) / rel);
+  std::string names;
+  for (const fs::path& p : tried) {
+    if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
+    names += (names.empty() ? "" : ", ") + p.lexically_normal().string();
+  }
+  throw InputError("", 0, "--catalog", "no GPU catalog given and none found (looked for " + names + ")");
+}
+
 }  // namespace
 
 void add_plan_command(CLI::App& app) {
@@ -88,7 +107,6 @@ void add_plan_command(CLI::App& app) {
     int64_t examples = 0, vocab = 0;
   };
   auto a = std::make_shared<Args>();
-  a->catalog = std::string(GTRAIN_SOURCE_DIR_FOR_PLAN) + "/configs/plan/gpus.yaml";
   CLI::App* cmd = app.add_subcommand("plan", "memory, time and cost of a run or a sweep per GPU type (docs/planning.md)");
   cmd->add_option("config", a->config, "training config (YAML)")->required();
   cmd->add_option("--set", a->overrides, "override a config key, as for train");
@@ -102,14 +120,16 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--json", a->json, "the plan as JSON on stdout");
   cmd->add_option("--bus-gbs", a->bus_gbs, "all-reduce bus bandwidth, GB/s (e.g. from bench allreduce); replaces the table")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--catalog", a->catalog, "GPU types and prices (YAML)")->capture_default_str();
+  cmd->add_option("--catalog", a->catalog,
+                  "GPU types and prices (YAML; default: configs/plan/gpus.yaml of the current folder, else of the "
+                  "checkout the binary is in)");
   cmd->add_option("--examples", a->examples, "plan for this many training rows (the data's lengths repeated)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--vocab", a->vocab, "encoder vocabulary (default: the tokenizer's / the model's)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a] {
     const TrainConfig cfg = load_train_config(a->config, a->overrides);
-    const GpuCatalog catalog = load_gpu_catalog(a->catalog);
+    const GpuCatalog catalog = load_gpu_catalog(a->catalog.empty() ? default_gpu_catalog() : a->catalog);
     const std::unique_ptr<Tokenizer> tok = open_config_tokenizer(cfg);
     const EncoderConfig enc = config_encoder(cfg, *tok, a->vocab);
     const EpochWork work = read_epoch_work(cfg, *tok, cfg.model.max_width, a->examples);

@@ -23,6 +23,14 @@ grep -q "6 epochs x 75 steps (batch 16" "$T/table.txt" || fail "steps per epoch"
 "$G" plan "$CFG" "${S[@]}" --set optim.token_budget=600 >"$T/budget.txt" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "plan with a token budget"; }
 steps=$(sed -n 's/.*6 epochs x \([0-9]*\) steps (batch 16 rows or 600 tokens.*/\1/p' "$T/budget.txt")
 [ -n "$steps" ] && [ "$steps" -gt 75 ] || { grep "epochs x" "$T/budget.txt"; fail "token_budget 600 left $steps steps per epoch"; }
+# Without --catalog: configs/plan/gpus.yaml of the current folder (a checkout at another path
+# than the one built from, e.g. on a GPU host), not a path fixed at build time.
+mkdir -p "$T/checkout/configs/plan"
+sed 's/^  t4: *{name: NVIDIA T4,/  t4:        {name: NVIDIA T4 FROM THE CURRENT FOLDER,/' "$SRC/configs/plan/gpus.yaml" > "$T/checkout/configs/plan/gpus.yaml"
+grep -q "FROM THE CURRENT FOLDER" "$T/checkout/configs/plan/gpus.yaml" || fail "test catalog not made"
+GA=$(readlink -f "$G")
+(cd "$T/checkout" && "$GA" plan "$CFG" "${S[@]}" --gpus t4 --json) >"$T/cwd.json" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "plan from another folder"; }
+grep -q "FROM THE CURRENT FOLDER" "$T/cwd.json" || fail "the current folder's catalog was not used"
 "$G" plan "$CFG" "${S[@]}" --json >"$T/plan.json" 2>/dev/null || fail "plan --json"
 cat > "$T/sweep.yaml" <<Y
 base: $CFG
