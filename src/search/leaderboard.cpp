@@ -24,6 +24,11 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+// "0.8312 ± 0.0104" over several completed repeats; one run has no spread to show.
+std::string mean_and_spread(const ConfigSummary& c) {
+  return c.completed > 1 ? fixed4(c.mean) + " ± " + fixed4(c.std) : fixed4(c.mean);
+}
+
 }  // namespace
 
 std::vector<ConfigSummary> summarize(const SweepConfig& s, const std::vector<TrialResult>& results) {
@@ -95,7 +100,7 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
   md << "\n## Configurations (mean ± std over completed repeats)\n\n| config | " << s.metric
      << " | completed | stopped | failed | parameters |\n|---|---|---|---|---|---|\n";
   for (const ConfigSummary& c : sums)
-    md << "| " << c.config_index << " | " << (c.completed ? fixed4(c.mean) + " ± " + fixed4(c.std) : std::string("-"))
+    md << "| " << c.config_index << " | " << (c.completed ? mean_and_spread(c) : std::string("-"))
        << " | " << c.completed << " | " << c.stopped << " | " << c.failed << " | `" << join(c.params, " ") << "` |\n";
   write_text_file_atomic((fs::path(dir) / "leaderboard.csv").string(), csv.str());
   write_text_file_atomic((fs::path(dir) / "leaderboard.md").string(), md.str());
@@ -108,7 +113,7 @@ std::string write_leaderboard(const SweepConfig& s, const std::vector<TrialResul
     const TrainConfig best = load_train_config(s.base_config, ov, /*check_files=*/false);
     write_text_file_atomic((fs::path(dir) / "best_config.yaml").string(),
                            "# Best configuration of sweep " + s.file + " (config " + std::to_string(sums.front().config_index) +
-                               ": " + s.metric + " " + fixed4(sums.front().mean) + " ± " + fixed4(sums.front().std) + " over " +
+                               ": " + s.metric + " " + mean_and_spread(sums.front()) + " over " +
                                std::to_string(sums.front().completed) + " run(s))\n# parameters: " +
                                join(sums.front().params, " ") + "\n" +
                                (step_budget ? "# its trials stopped after asha.max_budget " +

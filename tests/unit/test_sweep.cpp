@@ -237,6 +237,10 @@ TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
   const std::string md = write_leaderboard(s, r, s.output_dir);
   EXPECT_NE(md.find("| 1 | 2 | 1 | 0 | completed | 0.9000"), std::string::npos) << md;
   EXPECT_NE(md.find("failed: loss is not finite"), std::string::npos) << md;
+  // Config 1 has one completed run: its mean alone (a "± 0.0000" would claim a spread measured);
+  // config 0 two: mean ± std.
+  EXPECT_NE(md.find("| 1 | 0.9000 | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0 | 0.7500 ± 0.0707 | 2 |"), std::string::npos) << md;
   std::ifstream csv(fs::path(s.output_dir) / "leaderboard.csv");
   std::string header, first;
   std::getline(csv, header);
