@@ -17,7 +17,7 @@ void add_swap_encoder_command(CLI::App& app) {
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "swap-encoder", "replace a GLiNER2 checkpoint's encoder with another Hugging Face encoder, keeping the heads");
-  cmd->add_option("--model", a->model, "GLiNER2 checkpoint directory (e.g. fastino/gliner2-base-v1)")->required();
+  cmd->add_option("--model", a->model, "GLiNER2 checkpoint directory (a local folder, e.g. a download of fastino/gliner2-base-v1)")->required();
   cmd->add_option("--encoder", a->encoder,
                   "Hugging Face encoder directory: config.json (model_type deberta-v2, bert, roberta, electra or "
                   "xlm-roberta), model.safetensors, tokenizer files")
