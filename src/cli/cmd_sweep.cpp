@@ -1,4 +1,4 @@
-// gtrain sweep SWEEP.yaml [--ranks-per-trial G] [--resume]   (docs/sweeps.md)
+// gtrain sweep SWEEP.yaml [--ranks-per-trial G] [--resume] [--set k=v] [--output-dir DIR]   (docs/sweeps.md)
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -9,7 +9,8 @@ namespace gtrain::cli {
 
 void add_sweep_command(CLI::App& app) {
   struct Args {
-    std::string file;
+    std::string file, output_dir;
+    std::vector<std::string> overrides;
     int ranks_per_trial = 1;
     bool resume = false;
   };
@@ -19,8 +20,12 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--ranks-per-trial", a->ranks_per_trial, "ranks that train one trial together (data parallel)")
       ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "continue the sweep in output_dir from its journal");
+  cmd->add_option("--set", a->overrides,
+                  "every trial's config key, after the file's set: (e.g. --set data.cache_dir=/scratch/cache)");
+  cmd->add_option("--output-dir", a->output_dir, "the sweep's folder instead of the file's output_dir");
   cmd->callback([a] {
-    const SweepConfig s = load_sweep_config(a->file);
+    SweepConfig s = load_sweep_config(a->file);
+    apply_sweep_command_line(&s, a->overrides, a->output_dir);
     dist::Group& world = dist::world();
     SweepOptions o;
     o.ranks_per_trial = a->ranks_per_trial;

@@ -258,4 +258,18 @@ std::vector<TrialSpec> make_trials(const SweepConfig& s) {
   return out;
 }
 
+void apply_sweep_command_line(SweepConfig* s, const std::vector<std::string>& sets, const std::string& output_dir) {
+  for (const std::string& kv : sets) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("--set", 0, kv, "expected key=value");
+    const std::string key = kv.substr(0, eq);
+    for (const SearchDim& d : s->space)
+      if (d.key == key)
+        throw InputError("--set", 0, key, "is searched by the sweep's space (" + s->file + "): every trial would replace it");
+    s->fixed_overrides.push_back(kv);
+  }
+  if (!sets.empty()) load_train_config(s->base_config, s->fixed_overrides, /*check_files=*/false);
+  if (!output_dir.empty()) s->output_dir = fs::absolute(output_dir).lexically_normal().string();
+}
+
 }  // namespace gtrain

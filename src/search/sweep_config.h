@@ -60,6 +60,12 @@ struct SweepConfig {
 // InputErrors naming file, line and key). Paths resolve against the file's folder.
 SweepConfig load_sweep_config(const std::string& path);
 
+// `gtrain sweep --set key=value --output-dir DIR`: each --set joins the file's set: (after it, so
+// it wins) and is checked the same way through the base config's parser; a key the space searches
+// is refused (every trial would replace it). output_dir (relative to the current folder) replaces
+// the file's. Errors are InputErrors naming --set.
+void apply_sweep_command_line(SweepConfig* s, const std::vector<std::string>& sets, const std::string& output_dir);
+
 struct TrialSpec {
   int64_t id = 0, config_index = 0, repeat = 0;
   std::vector<std::string> params;  // the searched "key=value" of its configuration

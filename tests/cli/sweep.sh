@@ -102,4 +102,12 @@ sed -i 's/unit: steps}/unit: steps, max_budget: 4}/' steps.yaml
 [ "$(ended steps 0 steps)" = 4 ] || fail "the trial trained $(ended steps 0 steps) steps, not max_budget 4"
 grep -q '"event":"rung".*"rung":1' steps/journal.jsonl || fail "no report at rung 1 (2 steps)"
 
+# --set and --output-dir on the command line: every trial trains with the --set (after the file's
+# set:), the sweep writes where --output-dir says, and a searched key is refused.
+"$G" sweep steps.yaml --set optim.batch_size=4 --output-dir moved >moved.log 2>&1 || { show moved.log; fail "sweep with --set"; }
+[ -f moved/leaderboard.md ] || fail "no leaderboard in --output-dir"
+[ "$(field moved/trials/trial-0000/config.yaml batch_size)" = 4 ] || fail "the trial did not train with --set optim.batch_size=4"
+expect_error "searched by the sweep's space" "$G" sweep steps.yaml --set optim.head_lr=0.1 --output-dir refused
+[ ! -e refused ] || fail "a refused --set left a sweep folder"
+
 echo PASS

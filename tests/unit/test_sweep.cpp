@@ -118,6 +118,30 @@ TEST_F(SweepTest, KeysAndValuesAreCheckedAgainstTheBaseConfig) {
   EXPECT_EQ(c.eval.thresholds, (std::vector<double>{0.3, 0.5}));
 }
 
+// gtrain sweep --set / --output-dir: every trial's keys after the file's set:, checked like it;
+// a searched key is refused (the space would replace it in every trial).
+TEST_F(SweepTest, CommandLineSetAndOutputDir) {
+  SweepConfig s = load_sweep_config(write(
+      "base: base.yaml\nset: {optim.epochs: 3}\nspace: {optim.head_lr: {type: choice, values: [1.0e-3]}}\n"));
+  apply_sweep_command_line(&s, {"optim.epochs=2", "data.cache_dir=/scratch/cache"}, "elsewhere/sw");
+  const TrainConfig c = load_train_config((dir / "base.yaml").string(), s.fixed_overrides, false);
+  EXPECT_EQ(c.optim.epochs, 2);  // after the file's set:
+  EXPECT_EQ(c.data.cache_dir, "/scratch/cache");
+  EXPECT_EQ(s.output_dir, (fs::current_path() / "elsewhere/sw").lexically_normal().string());
+  auto refused = [&](const std::string& kv, const std::string& needle) {
+    SweepConfig t = load_sweep_config((dir / "sweep.yaml").string());
+    try {
+      apply_sweep_command_line(&t, {kv}, "");
+      ADD_FAILURE() << "accepted --set " << kv;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  refused("optim.head_lr=0.1", "searched by the sweep's space");
+  refused("optim.head_lrr=0.1", "optim.head_lr");  // the base parser's did-you-mean
+  refused("optim.epochs", "expected key=value");
+}
+
 TEST_F(SweepTest, AshaInEpochsRefusesASearchedEpochs) {
   // ASHA in epochs trains every trial for max_budget epochs: a searched optim.epochs would be replaced.
   expect_error("base: base.yaml\nspace: {optim.epochs: {type: choice, values: [1, 3]}}\nasha: {max_budget: 4}\n",
