@@ -7,6 +7,7 @@
 #include "data/prepared.h"
 #include "io/input_error.h"
 #include "io/sha256.h"
+#include "text/tokenizer.h"
 
 namespace gtrain {
 
@@ -95,6 +96,14 @@ const FieldTable<PrepareConfig>& prepare_fields() {
                     if (!fs::exists(file, ec)) continue;
                     put_key_text(text, name + ".file", f);
                     put_key_text(text, name + ".sha256", file_digest(file.string(), name));
+                  }
+                  // What else a folder's tokenizer is made of (tokenizer_config.json's settings, the
+                  // class config.json names, sentencepiece.bpe.model): its fingerprint, which
+                  // changes exactly when the pieces do.
+                  try {
+                    put_key_text(text, name + ".fingerprint", open_tokenizer(p.tokenizer)->fingerprint());
+                  } catch (const std::exception& e) {
+                    throw InputError(p.tokenizer, 0, name, e.what());
                   }
                 } else {
                   put_key_text(text, name + ".file", fs::path(p.tokenizer).filename().string());

@@ -89,6 +89,7 @@ F prepare_section() {
         throw InputError(c.file, yaml_line(p["inputs"]), "data.prepare.inputs",
                          "no input goes to the train split (give one input 'split: train', or one "
                          "without a split)");
+      d.prepare_tokenizer_is_models = pc.tokenizer.empty();
       if (pc.tokenizer.empty()) {  // the model's own: `--set model.source=...` alone changes both
         if (!cfg.model.tokenizer.empty()) pc.tokenizer = cfg.model.tokenizer;
         else if (!cfg.model.source.empty()) pc.tokenizer = cfg.model.source;
@@ -117,7 +118,9 @@ F prepare_section() {
   };
   f.write = [](YAML::Emitter& out, Cfg cfg) {
     out << YAML::BeginMap;
-    emit_fields(prepare_fields(), out, *cfg.data.prepare);
+    PrepareConfig p = *cfg.data.prepare;
+    if (cfg.data.prepare_tokenizer_is_models) p.tokenizer.clear();  // read back as the model's again
+    emit_fields(prepare_fields(), out, p);
     out << YAML::EndMap;
   };
   f.written = [](Cfg cfg) { return cfg.data.prepare.has_value(); };

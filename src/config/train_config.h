@@ -57,6 +57,9 @@ struct DataConfig {
   std::optional<PrepareConfig> prepare;  // inline prepare config: prepared on the fly, cached
   std::string cache_dir = "runs/cache";  // where inline preparations are cached (by content hash)
   std::vector<SchemaLabel> labels;       // label set override; empty = the prepared data's labels
+  // data.prepare.tokenizer was left out and is the model's: the resolved config leaves it out
+  // too, so re-running it with another model.source prepares with that model's tokenizer.
+  bool prepare_tokenizer_is_models = false;
 };
 
 enum class LrSchedule { Linear, Cosine, Constant };

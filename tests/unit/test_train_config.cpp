@@ -177,6 +177,11 @@ TEST_F(TrainConfigTest, InlinePrepareUsesThePrepareParser) {
   const TrainConfig s = load_train_config(abs("no-tok.yaml"), {"model.source=models/g2", "model.tokenizer="}, false);
   EXPECT_EQ(s.data.prepare->tokenizer, s.model.source);
   EXPECT_EQ(s.model.source, abs("models/g2"));
+  // The resolved config leaves it out as well: re-run with another model, it takes that one's.
+  save_resolved_config(s, abs("resolved-no-tok.yaml"));
+  EXPECT_EQ(load_train_config(abs("resolved-no-tok.yaml"), {}, false), s);
+  const TrainConfig r = load_train_config(abs("resolved-no-tok.yaml"), {"model.source=" + abs("models/g3")}, false);
+  EXPECT_EQ(r.data.prepare->tokenizer, abs("models/g3"));
   const InputError no_model = config_error(no_tok);
   EXPECT_EQ(no_model.field(), "data.prepare.tokenizer");
   EXPECT_TRUE(has(no_model.what(), "required when model.source and model.tokenizer are empty")) << no_model.what();
@@ -549,6 +554,24 @@ TEST_F(TrainConfigTest, PrepareCacheKey) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "data.prepare.inputs[1].path");
   }
+}
+
+// A tokenizer folder's key follows what its tokenizer is, not only its vocabulary files: settings
+// in tokenizer_config.json that change the pieces change the key (a cache prepared with the old
+// ones was reused, then refused by the trainer for its fingerprint); others do not.
+TEST_F(TrainConfigTest, PrepareCacheKeyFollowsATokenizerFoldersSettings) {
+  fs::create_directories(abs("tok"));
+  fs::copy_file(std::string(GTRAIN_SOURCE_DIR) + "/tests/data/wordpiece/vocab.txt", abs("tok/vocab.txt"),
+                fs::copy_options::overwrite_existing);
+  write("tok/tokenizer_config.json", R"({"tokenizer_class": "BertTokenizer", "do_lower_case": false})");
+  std::string cfg = kInline;
+  cfg.replace(cfg.find("tokenizer: spm.model"), 20, "tokenizer: tok");
+  const TrainConfig c = load_train_config(write("folder.yaml", cfg));
+  const std::string key = prepare_cache_key(*c.data.prepare);
+  write("tok/tokenizer_config.json", R"({"tokenizer_class": "BertTokenizer", "do_lower_case": false, "model_max_length": 512})");
+  EXPECT_EQ(prepare_cache_key(*c.data.prepare), key);
+  write("tok/tokenizer_config.json", R"({"tokenizer_class": "BertTokenizer", "do_lower_case": true})");
+  EXPECT_NE(prepare_cache_key(*c.data.prepare), key);
 }
 
 TEST_F(TrainConfigTest, ShippedConfigsParse) {
