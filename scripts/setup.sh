@@ -66,7 +66,8 @@ install_torch_wheel() {
   python3 -m pip --version >/dev/null 2>&1 || { echo "[setup] python3 -m pip is needed to fetch torch" >&2; exit 1; }
   # Found in the toolkit, or where the loader looks (Debian/NVIDIA packages: libcudnn9-cuda-13,
   # libnccl2), they are not fetched.
-  have_lib() { [ -e "$CUDA_HOME/lib64/$1" ] || /sbin/ldconfig -p 2>/dev/null | grep -qF "$1 "; }
+  # (grep reads the whole listing: with -q it would stop early and SIGPIPE fail the pipeline)
+  have_lib() { [ -e "$CUDA_HOME/lib64/$1" ] || /sbin/ldconfig -p 2>/dev/null | grep -F "$1 " >/dev/null; }
   local extra=()
   have_lib libcudnn.so.9 || extra+=('nvidia-cudnn-cu13==9.19.0.56')
   have_lib libnccl.so.2 || extra+=('nvidia-nccl-cu13==2.28.9')

@@ -90,7 +90,7 @@ void check_sweep_record(const std::string& journal, const json& r, const SweepCo
                              " trials, and the file now makes " + std::to_string(trials));
   if (r.contains("set") && r["set"].get<std::vector<std::string>>() != s.fixed_overrides)
     mismatch(journal, s, "its trials ran with set: " + joined(r["set"].get<std::vector<std::string>>()) +
-                             ", and the file now sets " + joined(s.fixed_overrides));
+                             ", and the file's set: with --set now give " + joined(s.fixed_overrides));
   if (r.contains("metric") && r["metric"].get<std::string>() != s.metric)
     mismatch(journal, s, "its trials were ranked by " + r["metric"].get<std::string>() + ", and the file now by " +
                              s.metric);
