@@ -70,6 +70,19 @@ Predictor::Predictor(const std::string& model_dir, const std::string& device) : 
   }
 }
 
+namespace {
+// Text tokens per window beside `prefix` within `positions` (0: no limit): max_text_tokens's rule.
+int text_tokens_beside(const SchemaPrefix& prefix, int max_length, int64_t positions) {
+  if (positions <= 0) return max_length;
+  const int64_t room = positions - prefix.size() - static_cast<int64_t>(prefix.period_ids.size());
+  if (room < 1)
+    throw std::invalid_argument("the schema prompt (" + std::to_string(prefix.size()) +
+                                " tokens) leaves no room for text in the encoder's " + std::to_string(positions) +
+                                " positions");
+  return static_cast<int>(std::min<int64_t>(max_length, room));
+}
+}  // namespace
+
 std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std::string>& texts,
                                                            const std::vector<SchemaField>& labels,
                                                            float threshold, int batch_size) {
@@ -89,7 +102,8 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
     size_t text;
     PreparedExample row;  // the window as a prepared row (text and offsets window-relative)
   };
-  const int max_length = max_text_tokens(labels);
+  const int max_length =
+      text_tokens_beside(prefix, info_.max_length, impl_->ckpt.model->encoder_config.max_sequence_tokens());
   std::vector<Window> wins;
   std::vector<char32_t> cps;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -164,16 +178,8 @@ std::vector<std::vector<DecodedEntity>> Predictor::predict(const std::vector<std
 }
 
 int Predictor::max_text_tokens(const std::vector<SchemaField>& labels) const {
-  const int max_length = impl_->info.max_length;
-  const int64_t positions = impl_->ckpt.model->encoder_config.max_sequence_tokens();
-  if (positions <= 0) return max_length;
-  const SchemaPrefix prefix = build_schema_prefix({entity_schema(labels)}, *impl_->ckpt.tokenizer);
-  const int64_t room = positions - prefix.size() - static_cast<int64_t>(prefix.period_ids.size());
-  if (room < 1)
-    throw std::invalid_argument("the schema prompt (" + std::to_string(prefix.size()) +
-                                " tokens) leaves no room for text in the encoder's " + std::to_string(positions) +
-                                " positions");
-  return static_cast<int>(std::min<int64_t>(max_length, room));
+  return text_tokens_beside(build_schema_prefix({entity_schema(labels)}, *impl_->ckpt.tokenizer), impl_->info.max_length,
+                            impl_->ckpt.model->encoder_config.max_sequence_tokens());
 }
 
 ThresholdSweep Predictor::evaluate(const std::string& h5_path, const std::vector<float>& thresholds, int batch_size) {

@@ -27,17 +27,6 @@ nlohmann::json class_settings(const fs::path& dir) {
   return {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", false}};
 }
 
-// The tokenizer class AutoTokenizer picks for an encoder folder whose tokenizer_config.json names
-// none: transformers' TOKENIZER_MAPPING entry for its config.json's model_type ("" if unknown).
-std::string tokenizer_class_of_model_type(const std::string& model_type) {
-  static const std::pair<const char*, const char*> kClasses[] = {
-      {"deberta-v2", "DebertaV2Tokenizer"}, {"bert", "BertTokenizer"},         {"roberta", "RobertaTokenizer"},
-      {"electra", "ElectraTokenizer"},      {"xlm-roberta", "XLMRobertaTokenizer"}};
-  for (const auto& [type, cls] : kClasses)
-    if (model_type == type) return cls;
-  return "";
-}
-
 // Many hub encoders (older uploads) ship a tokenizer_config.json without "tokenizer_class":
 // AutoTokenizer then takes the class from config.json's model_type, which in a GLiNER2 folder is
 // the Extractor's ("extractor"), and GLiNER2.from_pretrained fails. Adds the class the encoder's
@@ -47,12 +36,7 @@ bool add_missing_tokenizer_class(const fs::path& dir) {
   const fs::path cfg = dir / "tokenizer_config.json", enc = dir / "encoder_config" / "config.json";
   nlohmann::json j = read_json_file(cfg.string(), "tokenizer config");
   if (!j.is_object() || j.contains("tokenizer_class") || !fs::exists(enc)) return false;
-  const nlohmann::json e = read_json_file(enc.string(), "encoder config");
-  auto text = [&](const char* key) {
-    return e.is_object() && e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
-  };
-  const std::string cls = !text("tokenizer_class").empty() ? text("tokenizer_class")
-                                                           : tokenizer_class_of_model_type(text("model_type"));
+  const std::string cls = auto_tokenizer_class(read_json_file(enc.string(), "encoder config"));
   if (cls.empty()) return false;
   j["tokenizer_class"] = cls;
   write_json_file(cfg.string(), j);

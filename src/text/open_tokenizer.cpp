@@ -103,20 +103,6 @@ BertTokenizerSettings bert_normalizer_settings(const nlohmann::json& tcfg, const
   return s;
 }
 
-// The tokenizer class AutoTokenizer loads from a folder: tokenizer_config.json's, else config.json's
-// "tokenizer_class", else the one transformers maps its model_type to (the BERT-style ones gtrain
-// reads).
-std::string tokenizer_class(const fs::path& dir, const nlohmann::json& tcfg) {
-  if (tcfg.contains("tokenizer_class") && tcfg["tokenizer_class"].is_string()) return tcfg["tokenizer_class"].get<std::string>();
-  const nlohmann::json cfg = read_json_object(dir / "config.json");
-  if (cfg.contains("tokenizer_class") && cfg["tokenizer_class"].is_string()) return cfg["tokenizer_class"].get<std::string>();
-  const std::string type = cfg.contains("model_type") && cfg["model_type"].is_string() ? cfg["model_type"].get<std::string>() : "";
-  if (type == "bert") return "BertTokenizerFast";
-  if (type == "electra") return "ElectraTokenizerFast";
-  if (type == "distilbert") return "DistilBertTokenizerFast";
-  return "";
-}
-
 // BertTokenizerFast (and ElectraTokenizerFast, DistilBertTokenizerFast) rebuild tokenizer.json's
 // BertNormalizer from their constructor's do_lower_case / strip_accents / tokenize_chinese_chars
 // (defaults true / null / true) when those differ from the normalizer's; their other
@@ -164,7 +150,8 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_adde
       tok = std::move(sp);
       tok->cls_token = "<s>", tok->sep_token = "</s>";
     } else if (fs::exists(p / "tokenizer.json") && !fs::exists(p / "spm.model")) {
-      if (overrides_bert_normalizer(tokenizer_class(p, tcfg))) {
+      // The class AutoTokenizer loads: tokenizer_config.json's, else the one config.json gives.
+      if (overrides_bert_normalizer(!tclass.empty() ? tclass : auto_tokenizer_class(read_json_object(p / "config.json")))) {
         const BertTokenizerSettings st = bert_normalizer_settings(tcfg, p / "tokenizer_config.json");
         tok = std::make_unique<WordPieceTokenizer>((p / "tokenizer.json").string(), &st,
                                                    (p / "tokenizer_config.json").string());
@@ -201,6 +188,19 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_adde
   if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(path);
   if (ext == ".json" || ext == ".txt") return std::make_unique<WordPieceTokenizer>(path);
   throw std::runtime_error(path + ": unknown tokenizer file (expected *.model, tokenizer.json or vocab.txt)");
+}
+
+std::string auto_tokenizer_class(const nlohmann::json& cfg) {
+  auto text = [&](const char* key) {
+    return cfg.is_object() && cfg.contains(key) && cfg[key].is_string() ? cfg[key].get<std::string>() : std::string();
+  };
+  if (!text("tokenizer_class").empty()) return text("tokenizer_class");
+  static const std::pair<const char*, const char*> kClasses[] = {  // transformers' TOKENIZER_MAPPING
+      {"deberta-v2", "DebertaV2Tokenizer"}, {"bert", "BertTokenizer"},           {"roberta", "RobertaTokenizer"},
+      {"electra", "ElectraTokenizer"},      {"xlm-roberta", "XLMRobertaTokenizer"}, {"distilbert", "DistilBertTokenizer"}};
+  for (const auto& [type, cls] : kClasses)
+    if (text("model_type") == type) return cls;
+  return "";
 }
 
 std::vector<Piece> encode_text(const Tokenizer& tok, const std::string& text, bool with_special_tokens) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -103,5 +104,11 @@ inline const std::vector<std::string>& gliner2_special_tokens() {
 // tokenizer_config.json's added_tokens_decoder (swap-encoder reads that record itself, to report
 // each token, and passes false).
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, bool use_added_tokens_decoder = true);
+
+// The tokenizer class transformers' AutoTokenizer loads for a model folder whose
+// tokenizer_config.json names none, from that folder's config.json:
+// its "tokenizer_class" (KLUE's RoBERTa models name BertTokenizer there), else the class its
+// model_type maps to (the encoder families gtrain reads), else "".
+std::string auto_tokenizer_class(const nlohmann::json& config);
 
 }  // namespace gtrain
