@@ -182,12 +182,13 @@ PrepareInput input_from_spec(const std::string& spec) {
   return in;
 }
 
-PrepareReport prepare(const PrepareConfig& cfg) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PrepareReport report;
+namespace {
+
+// The config file's checks again, for values the command-line flags set after it was read; then
+// each input's format, all checked before any input is read.
+std::vector<InputFormat> check_prepare_config(const PrepareConfig& cfg) {
   if (cfg.inputs.empty()) throw InputError("", 0, "inputs", "no input files configured");
   if (cfg.output_dir.empty()) throw InputError("", 0, "output", "no output directory configured");
-  // The config file's checks again, for values the command-line flags set after it was read.
   if (cfg.max_length < 8) throw InputError("", 0, "max_length", "must be at least 8 tokens");
   if (cfg.max_span_width < 1)
     throw InputError("", 0, "max_span_width", "must be at least 1 unit, got " + std::to_string(cfg.max_span_width));
@@ -204,7 +205,7 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     spdlog::warn("window_stride {} < max_span_width {}: an entity longer than the overlap of two windows is in "
                  "neither, and is counted as cut",
                  cfg.window_stride, cfg.max_span_width);
-  std::vector<InputFormat> formats;  // all checked before any input is read
+  std::vector<InputFormat> formats;
   for (const PrepareInput& in : cfg.inputs) {
     try {
       formats.push_back(in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format));
@@ -213,24 +214,21 @@ PrepareReport prepare(const PrepareConfig& cfg) {
       throw InputError(in.path, 0, "format", e.reason());
     }
   }
+  return formats;
+}
 
-  std::unique_ptr<Tokenizer> tok;
-  if (!cfg.tokenizer.empty()) {
-    tok = open_tokenizer(cfg.tokenizer);
-    if (cfg.add_gliner2_tokens) tok->add_special_tokens(gliner2_special_tokens());
-  } else {
-    throw InputError("", 0, "tokenizer", "no tokenizer configured");
-  }
-
-  const std::string rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
-
-  // 1. Read every input.
-  std::vector<std::string> label_names;
-  for (const auto& l : cfg.labels) label_names.push_back(l.name);
+// Every input read: its examples in input order, and what was rejected or dropped on the way.
+struct ReadInputs {
   std::vector<Loaded> all;
   std::vector<Reject> rejects;
   std::vector<DroppedMention> dropped;
-  std::vector<std::string> sources;
+  std::vector<std::string> sources;  // one name per input, indexed by Loaded::source
+};
+
+ReadInputs read_inputs(const PrepareConfig& cfg, const std::vector<InputFormat>& formats, PrepareReport* report) {
+  ReadInputs got;
+  std::vector<std::string> label_names;
+  for (const auto& l : cfg.labels) label_names.push_back(l.name);
   for (size_t k = 0; k < cfg.inputs.size(); ++k) {
     const PrepareInput& in = cfg.inputs[k];
     const InputFormat fmt = formats[k];
@@ -241,56 +239,149 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     opt.allowed_labels = label_names.empty() ? nullptr : &label_names;
     opt.matching = cfg.matching;
     opt.unmatched = cfg.unmatched;
-    report.formats.push_back(input_format_name(fmt) + (in.format.empty() ? " (guessed)" : ""));
+    report->formats.push_back(input_format_name(fmt) + (in.format.empty() ? " (guessed)" : ""));
     ReadResult r = read_examples(in.path, fmt, opt);
-    const int32_t src = static_cast<int32_t>(sources.size());
-    sources.push_back(opt.source_name);
-    spdlog::info("read {} ({}): {} examples, {} rejected{}", in.path, report.formats.back(), r.examples.size(),
+    const int32_t src = static_cast<int32_t>(got.sources.size());
+    got.sources.push_back(opt.source_name);
+    spdlog::info("read {} ({}): {} examples, {} rejected{}", in.path, report->formats.back(), r.examples.size(),
                  r.rejects.size(),
                  r.dropped_mentions.empty() ? "" : ", " + std::to_string(r.dropped_mentions.size()) + " mentions dropped");
     if (!r.warnings.empty()) {
       std::istringstream lines(format_read_warnings(r.warnings));
       for (std::string l; std::getline(lines, l);) spdlog::warn("{}", l);
     }
-    report.mentions.add(r.mentions);
-    for (auto& d : r.dropped_mentions) dropped.push_back(std::move(d));
+    report->mentions.add(r.mentions);
+    for (auto& d : r.dropped_mentions) got.dropped.push_back(std::move(d));
     for (size_t i = 0; i < r.examples.size(); ++i)
-      all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
+      got.all.push_back(Loaded{std::move(r.examples[i]), in.silver, src, static_cast<int32_t>(i), in.split});
     if (r.examples.empty() && r.rejects.empty() && r.mentions.no_entity_task == 0 && r.mentions.records_emptied == 0)
       throw InputError(in.path, 0, "", "holds no examples (the file is empty or has only blank lines)");
-    for (auto& rj : r.rejects) rejects.push_back(std::move(rj));
+    for (auto& rj : r.rejects) got.rejects.push_back(std::move(rj));
   }
-  if (all.empty()) {
-    const bool listed = !rejects.empty() || !dropped.empty();
-    if (listed) {
-      fs::create_directories(cfg.output_dir);
-      stage_rejects(rejects_path, rejects, dropped)->commit();
+  return got;
+}
+
+// Nothing left to prepare: the rejects file is written (so `data inspect` can show why) and the
+// error says what emptied the inputs.
+[[noreturn]] void throw_no_examples(const PrepareConfig& cfg, const ReadInputs& got, const PrepareReport& report,
+                                    const std::string& rejects_path) {
+  const bool listed = !got.rejects.empty() || !got.dropped.empty();
+  if (listed) {
+    fs::create_directories(cfg.output_dir);
+    stage_rejects(rejects_path, got.rejects, got.dropped)->commit();
+  }
+  std::string why = got.rejects.empty() ? "no record holds an entity task"
+                                        : "all " + std::to_string(got.rejects.size()) + " records were rejected";
+  if (report.mentions.no_entity_task > 0)
+    why += " (" + std::to_string(report.mentions.no_entity_task) + " records hold only other GLiNER2 tasks)";
+  if (report.mentions.records_emptied > 0)
+    why += " (" + std::to_string(report.mentions.records_emptied) + " records lost every label to drop_label)";
+  throw InputError(cfg.inputs.front().path, 0, "",
+                   "no examples left to prepare: " + why +
+                       (listed ? "; the reasons are in " + rejects_path : std::string()) +
+                       " (see them with `gtrain data inspect`)");
+}
+
+// What building one split needs besides its examples.
+struct RowContext {
+  const PrepareConfig& cfg;
+  Tokenizer* units_tokenizer;  // the memo over the tokenizer, or the tokenizer itself
+  const std::unordered_map<std::string, int32_t>& label_id;
+  size_t num_labels;
+};
+
+// One example's rows (one per window), appended to `rows`, with its counts added to `sr`.
+// Returns how many of its entities had surrounding spaces trimmed.
+int64_t add_example_rows(const RowContext& c, Loaded& l, std::vector<char32_t>& cps, SplitReport& sr,
+                         std::vector<PreparedExample>& rows) {
+  const PrepareConfig& cfg = c.cfg;
+  ++sr.examples;
+  utf8::decode(l.ex.text, &cps);
+  const int64_t trimmed = trim_entities(cps, &l.ex);
+  Units u = make_units(cps, cfg.unit_mode, c.units_tokenizer);
+  const std::vector<int32_t> schema = schema_of(l.ex, c.label_id, c.num_labels);
+  const OverlapCounts ov = count_overlaps(l.ex.entities);
+  sr.nested += ov.nested;
+  sr.crossing += ov.crossing;
+  sr.same_span += ov.same_span;
+  // Entity -> unit span over the whole text.
+  std::vector<UnitSpan> spans;
+  std::vector<const Entity*> span_entity;  // parallel to spans
+  std::vector<int32_t> lost;  // (start, end, label) of the gold entities no row holds
+  auto lose = [&](const Entity& e) {
+    lost.insert(lost.end(), {static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), c.label_id.at(e.label)});
+  };
+  for (const Entity& e : l.ex.entities) {
+    ++sr.entities;
+    int32_t f, g;
+    if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g)) {
+      ++sr.unaligned;
+      lose(e);
+    } else if (g - f + 1 > cfg.max_span_width) {
+      ++sr.too_wide;
+      lose(e);
+    } else {
+      spans.push_back(UnitSpan{f, g, c.label_id.at(e.label)});
+      span_entity.push_back(&e);
     }
-    std::string why = rejects.empty() ? "no record holds an entity task"
-                                      : "all " + std::to_string(rejects.size()) + " records were rejected";
-    if (report.mentions.no_entity_task > 0)
-      why += " (" + std::to_string(report.mentions.no_entity_task) + " records hold only other GLiNER2 tasks)";
-    if (report.mentions.records_emptied > 0)
-      why += " (" + std::to_string(report.mentions.records_emptied) + " records lost every label to drop_label)";
-    throw InputError(cfg.inputs.front().path, 0, "",
-                     "no examples left to prepare: " + why +
-                         (listed ? "; the reasons are in " + rejects_path : std::string()) +
-                         " (see them with `gtrain data inspect`)");
   }
-  report.examples = static_cast<int64_t>(all.size());
+  auto wins = unit_windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
+  if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size()))) ++sr.windowed;
+  std::vector<bool> kept(spans.size(), false);
+  const size_t first_row = rows.size();
+  for (const auto& [a, b] : wins) {
+    PreparedExample p = window_row(u, cps, a, b, cfg.max_length);
+    for (size_t s = 0; s < spans.size(); ++s)
+      if (spans[s].start >= a && spans[s].end < b) {
+        p.spans.push_back(UnitSpan{spans[s].start - a, spans[s].end - a, spans[s].label});
+        kept[s] = true;
+      }
+    p.example_index = l.index;
+    p.source = l.source;
+    p.weight = l.ex.weight;
+    p.silver = l.silver;
+    p.schema_labels = schema;
+    sr.tokens += static_cast<int64_t>(p.token_ids.size());
+    sr.units += static_cast<int64_t>(p.unit_token.size());
+    sr.spans += static_cast<int64_t>(p.spans.size());
+    rows.push_back(std::move(p));
+  }
+  for (size_t k = 0; k < kept.size(); ++k) {
+    sr.truncated_entities += !kept[k];
+    if (!kept[k]) lose(*span_entity[k]);
+  }
+  if (rows.size() > first_row) rows[first_row].lost_gold = std::move(lost);  // its first row carries them
+  return trimmed;
+}
+
+}  // namespace
+
+PrepareReport prepare(const PrepareConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PrepareReport report;
+  const std::vector<InputFormat> formats = check_prepare_config(cfg);
+  if (cfg.tokenizer.empty()) throw InputError("", 0, "tokenizer", "no tokenizer configured");
+  std::unique_ptr<Tokenizer> tok = open_tokenizer(cfg.tokenizer);
+  if (cfg.add_gliner2_tokens) tok->add_special_tokens(gliner2_special_tokens());
+  const std::string rejects_path = (fs::path(cfg.output_dir) / "rejects.jsonl").string();
+
+  // 1. Read every input.
+  ReadInputs got = read_inputs(cfg, formats, &report);
+  if (got.all.empty()) throw_no_examples(cfg, got, report, rejects_path);
+  report.examples = static_cast<int64_t>(got.all.size());
 
   // 2. The label vocabulary.
-  const std::vector<SchemaLabel> labels = label_vocabulary(cfg, all);
+  const std::vector<SchemaLabel> labels = label_vocabulary(cfg, got.all);
   std::unordered_map<std::string, int32_t> label_id;
   for (size_t i = 0; i < labels.size(); ++i) label_id[labels[i].name] = static_cast<int32_t>(i);
 
   // 3. Splits.
-  const std::vector<std::string> split_of = assign_splits(cfg, all);
+  const std::vector<std::string> split_of = assign_splits(cfg, got.all);
   const std::vector<std::string> split_names = split_order(split_of);
 
   fs::create_directories(cfg.output_dir);
   clean_stale_temps(cfg.output_dir);  // e.g. train.h5.tmp.<pid> of an interrupted prepare
-  const PreparedMeta meta = prepared_meta(cfg, *tok, labels, sources);
+  const PreparedMeta meta = prepared_meta(cfg, *tok, labels, got.sources);
 
   // 4. Tokenize, align and write each split (the writer renames its temp file only on commit).
   std::vector<std::unique_ptr<PreparedWriter>> writers;
@@ -301,67 +392,9 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     std::vector<PreparedExample> rows;
     std::vector<char32_t> cps;
     MemoTokenizer memo(tok.get());
-    for (size_t i = 0; i < all.size(); ++i) {
-      if (split_of[i] != split) continue;
-      Loaded& l = all[i];
-      ++sr.examples;
-      utf8::decode(l.ex.text, &cps);
-      report.trimmed_entities += trim_entities(cps, &l.ex);
-      Units u = make_units(cps, cfg.unit_mode, cfg.memo_words ? static_cast<Tokenizer*>(&memo) : tok.get());
-      const std::vector<int32_t> schema = schema_of(l.ex, label_id, labels.size());
-      const OverlapCounts ov = count_overlaps(l.ex.entities);
-      sr.nested += ov.nested;
-      sr.crossing += ov.crossing;
-      sr.same_span += ov.same_span;
-      // Entity -> unit span over the whole text.
-      std::vector<UnitSpan> spans;
-      std::vector<const Entity*> span_entity;  // parallel to spans
-      std::vector<int32_t> lost;  // (start, end, label) of the gold entities no row holds
-      auto lose = [&](const Entity& e) {
-        lost.insert(lost.end(), {static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), label_id.at(e.label)});
-      };
-      for (const Entity& e : l.ex.entities) {
-        ++sr.entities;
-        int32_t f, g;
-        if (!find_unit_span(u, static_cast<int32_t>(e.start), static_cast<int32_t>(e.end), &f, &g)) {
-          ++sr.unaligned;
-          lose(e);
-        } else if (g - f + 1 > cfg.max_span_width) {
-          ++sr.too_wide;
-          lose(e);
-        } else {
-          spans.push_back(UnitSpan{f, g, label_id.at(e.label)});
-          span_entity.push_back(&e);
-        }
-      }
-      auto wins = unit_windows(u, cfg.max_length, cfg.window_stride, cfg.overflow == "truncate");
-      if (wins.size() > 1 || (wins.size() == 1 && wins[0].second < static_cast<int32_t>(u.size())))
-        ++sr.windowed;
-      std::vector<bool> kept(spans.size(), false);
-      const size_t first_row = rows.size();
-      for (const auto& [a, b] : wins) {
-        PreparedExample p = window_row(u, cps, a, b, cfg.max_length);
-        for (size_t s = 0; s < spans.size(); ++s)
-          if (spans[s].start >= a && spans[s].end < b) {
-            p.spans.push_back(UnitSpan{spans[s].start - a, spans[s].end - a, spans[s].label});
-            kept[s] = true;
-          }
-        p.example_index = l.index;
-        p.source = l.source;
-        p.weight = l.ex.weight;
-        p.silver = l.silver;
-        p.schema_labels = schema;
-        sr.tokens += static_cast<int64_t>(p.token_ids.size());
-        sr.units += static_cast<int64_t>(p.unit_token.size());
-        sr.spans += static_cast<int64_t>(p.spans.size());
-        rows.push_back(std::move(p));
-      }
-      for (size_t k = 0; k < kept.size(); ++k) {
-        sr.truncated_entities += !kept[k];
-        if (!kept[k]) lose(*span_entity[k]);
-      }
-      if (rows.size() > first_row) rows[first_row].lost_gold = std::move(lost);  // its first row carries them
-    }
+    const RowContext ctx{cfg, cfg.memo_words ? static_cast<Tokenizer*>(&memo) : tok.get(), label_id, labels.size()};
+    for (size_t i = 0; i < got.all.size(); ++i)
+      if (split_of[i] == split) report.trimmed_entities += add_example_rows(ctx, got.all[i], cps, sr, rows);
     PreparedMeta m = meta;
     m.num_examples = static_cast<int64_t>(rows.size());
     m.num_tokens = sr.tokens;
@@ -373,13 +406,14 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     writers.push_back(std::move(w));
     report.splits.push_back(sr);
   }
-  // Publish only once every split is built and on disk: a failure above (a full disk included)
+
+  // 5. Publish only once every split is built and on disk: a failure above (a full disk included)
   // leaves the previous output set as it was.
   for (auto& w : writers) w->write();
   std::unique_ptr<AtomicFileWriter> rejects_file;
-  if (!rejects.empty() || !dropped.empty()) {
+  if (!got.rejects.empty() || !got.dropped.empty()) {
     report.rejects_path = rejects_path;
-    rejects_file = stage_rejects(rejects_path, rejects, dropped);
+    rejects_file = stage_rejects(rejects_path, got.rejects, got.dropped);
   }
   fs::remove(fs::path(cfg.output_dir) / kPrepareKeyFile);  // it would describe the splits replaced here
   for (auto& w : writers) w->publish();
@@ -388,8 +422,8 @@ PrepareReport prepare(const PrepareConfig& cfg) {
     rejects_file->commit();
   else
     fs::remove(rejects_path);  // an older run's list would describe other data
-  report.rejects = static_cast<int64_t>(rejects.size());
-  report.dropped_mentions = static_cast<int64_t>(dropped.size());
+  report.rejects = static_cast<int64_t>(got.rejects.size());
+  report.dropped_mentions = static_cast<int64_t>(got.dropped.size());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
