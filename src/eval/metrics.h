@@ -84,9 +84,7 @@ namespace gtrain {
 
 // Counts for one label (or summed over labels) at one threshold.
 struct MatchCounts {
-  int64_t tp = 0;
-  int64_t fp = 0;
-  int64_t fn = 0;
+  int64_t tp = 0, fp = 0, fn = 0;  // true positives, false positives, false negatives
   int64_t support() const { return tp + fn; }
   bool active() const { return tp + fp + fn > 0; }
   MatchCounts& operator+=(const MatchCounts& o) {
