@@ -2,6 +2,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ inline std::vector<std::string> split_list(const std::string& s, char sep) {
 inline std::vector<std::string> label_names_flag(const std::string& value) {
   std::vector<std::string> names = split_list(value, ',');
   if (names.empty()) throw InputError("", 0, "--labels", "no label names in '" + value + "'");
+  // "Disease,,Drug" is most often a name left out; like an empty name in a config's labels, an error.
+  if (names.size() != static_cast<size_t>(std::count(value.begin(), value.end(), ',')) + 1)
+    throw InputError("", 0, "--labels", "a label name is empty in '" + value + "'");
   for (size_t i = 0; i < names.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (names[i] == names[j]) throw InputError("", 0, "--labels", "'" + names[i] + "' is named twice");

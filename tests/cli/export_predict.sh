@@ -44,6 +44,7 @@ done
 expect_error "empty.txt.*no texts" "$G" predict "$T/fp32" --labels Disease -i "$T/empty.txt"
 expect_error "named twice" "$G" predict "$T/fp32" --labels Disease,Disease -i "$T/in.txt"
 expect_error "no label names" "$G" predict "$T/fp32" --labels , -i "$T/in.txt"
+expect_error "a label name is empty in 'Disease, ,Drug'" "$G" predict "$T/fp32" --labels "Disease, ,Drug" -i "$T/in.txt"
 # Bad bytes are reported at their input line, not at a position inside the current chunk.
 { for i in $(seq 1 299); do echo "당뇨병 환자 $i"; done; printf 'bad \xff byte\n'; } > "$T/badutf8.txt"
 expect_error "badutf8.txt:300: field 'text': invalid UTF-8" "$G" predict "$T/fp32" --labels Disease -i "$T/badutf8.txt" -o "$T/bad.jsonl"

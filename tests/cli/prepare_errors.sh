@@ -108,6 +108,8 @@ expect_error "duplabel.yaml:3: field 'labels\[1\]': label 'Disease' is listed tw
 sed -e 's/labels: .*/labels: [Disease, ""]/' "$T/duplabel.yaml" > "$T/emptylabel.yaml"
 expect_error "emptylabel.yaml:3: field 'labels\[1\]': label name is empty" "$G" prepare "$T/emptylabel.yaml"
 expect_error "] field '--labels': 'Disease' is named twice" "$G" prepare -i "$T/ok.jsonl" -t "$T/vocab.txt" --labels "Disease,Disease" -o "$T/out-dup"
+# An empty name between commas is an error, as an empty name in a config's labels is.
+expect_error "] field '--labels': a label name is empty in 'Disease,,Drug'" "$G" prepare -i "$T/ok.jsonl" -t "$T/vocab.txt" --labels "Disease,,Drug" -o "$T/out-empty"
 # The space after a comma is not part of a name: "Disease, Drug" allows Drug.
 "$G" prepare -i "$T/mixed.jsonl" -t "$T/vocab.txt" --labels "Disease, Drug" -o "$T/out-trim" > "$T/out" 2>&1 \
   || { cat "$T/out"; fail "--labels 'Disease, Drug'"; }
