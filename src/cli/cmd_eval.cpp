@@ -18,6 +18,36 @@ namespace fs = std::filesystem;
 
 namespace gtrain::cli {
 
+namespace {
+
+// Every label an annotated file names, in its records' schemas or its entities.
+std::vector<std::string> labels_in_file(const PrepareInput& in) {
+  const InputFormat fmt = in.format.empty() ? guess_input_format(in.path) : parse_input_format(in.format);
+  std::vector<std::string> labels;
+  auto add = [&](const std::string& l) {
+    if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+  };
+  for (const Example& ex : read_examples(in.path, fmt, ReadOptions{}).examples) {
+    for (const SchemaLabel& s : ex.schema) add(s.name);
+    for (const Entity& e : ex.entities) add(e.label);
+  }
+  return labels;
+}
+
+// A model is scored on the labels it was trained on; the data's others are said, not dropped silently.
+void warn_unscored_labels(const std::string& data, const std::string& h5, const std::vector<std::string>& model_labels) {
+  if (model_labels.empty()) return;  // a model that stores no labels is prompted with the data's
+  std::string others;
+  const PreparedReader reader(h5);
+  for (const std::string& l : reader.meta().labels)
+    if (std::find(model_labels.begin(), model_labels.end(), l) == model_labels.end())
+      others += (others.empty() ? "" : ", ") + l;
+  if (!others.empty())
+    spdlog::warn("{}: not scored, the model was not trained on these labels: {}", data, others);
+}
+
+}  // namespace
+
 void add_eval_command(CLI::App& app) {
   struct Args {
     std::string model, data, format, output;
@@ -60,6 +90,12 @@ void add_eval_command(CLI::App& app) {
         pc.labels.push_back(SchemaLabel{p.info().labels[i], p.info().descriptions[i]});
         schema.push_back(SchemaField{p.info().labels[i], p.info().descriptions[i]});
       }
+      // The file's other labels are prepared too, after the model's, so their records read; they are
+      // then not scored (the .h5 rule below).
+      if (!pc.labels.empty())
+        for (const std::string& l : labels_in_file(in))
+          if (std::find(p.info().labels.begin(), p.info().labels.end(), l) == p.info().labels.end())
+            pc.labels.push_back(SchemaLabel{l, ""});
       // Windows as long as the model's, unless its encoder's positions cannot hold them beside the
       // prompt (predict's rule). A model that stores no labels is prompted with the file's, known
       // once prepared: prepared again, shorter, when they do not fit.
@@ -82,6 +118,7 @@ void add_eval_command(CLI::App& app) {
         }
       }
     }
+    warn_unscored_labels(a->data, h5, p.info().labels);
     // --thresholds in any order, repeats allowed: the sweep wants them increasing.
     std::sort(a->thresholds.begin(), a->thresholds.end());
     a->thresholds.erase(std::unique(a->thresholds.begin(), a->thresholds.end()), a->thresholds.end());

@@ -46,4 +46,34 @@ assert mine and count(mine[0]["micro"]) == count(own[0]["micro"]), \
 print(f"{n_pred} entities from predict and eval at threshold {info['threshold']:.2f}; eval micro-F1 "
       f"{own[0]['micro']['f1']:.4f}")
 PY
+# Data with a label the model was not trained on: eval scores the model's labels, says which it
+# left out, and gives the counts it gives without them (before 2026-12-07 an annotated file was
+# refused, "unknown label 'Gene'", and a prepared .h5 file's extra label was dropped unsaid).
+python3 - "$SRC/data/ko-medical/test.jsonl" "$T/gene.jsonl" <<'PY' || fail "gene data"
+import json, sys
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for i, l in enumerate(open(sys.argv[1], encoding="utf-8")):
+        r = json.loads(l)
+        r["output"]["entities"]["Gene"] = [r["input"].split()[0]] if i % 3 == 0 else []
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+PY
+"$G" eval "$T/run/best" "$T/gene.jsonl" -o "$T/eval-gene" >"$T/eval-gene.log" 2>&1 ||
+  { tail -20 "$T/eval-gene.log"; fail "eval of a file with a label the model lacks"; }
+grep -q "gene.jsonl: not scored, the model was not trained on these labels: Gene" "$T/eval-gene.log" ||
+  { tail -5 "$T/eval-gene.log"; fail "eval did not say that Gene is not scored"; }
+"$G" prepare -i "$T/gene.jsonl" -t "$T/spm.model" --test 0 --dev 0 -o "$T/gene-h5" >/dev/null 2>&1 || fail "prepare gene"
+"$G" eval "$T/run/best" "$T/gene-h5/train.h5" -o "$T/eval-gene-h5" >"$T/eval-gene-h5.log" 2>&1 ||
+  { tail -20 "$T/eval-gene-h5.log"; fail "eval of a prepared file with a label the model lacks"; }
+grep -q "train.h5: not scored, the model was not trained on these labels: Gene" "$T/eval-gene-h5.log" ||
+  { tail -5 "$T/eval-gene-h5.log"; fail "eval of a .h5 file did not say that Gene is not scored"; }
+python3 - "$T" <<'PY' || exit 1
+import json, sys
+d = sys.argv[1]
+count = lambda s: [(p["label"], p["tp"], p["fp"], p["fn"]) for p in s["per_label"]]
+plain = json.load(open(d + "/eval/eval_report.json"))["sweep"]
+for name in ("eval-gene", "eval-gene-h5"):
+    got = json.load(open(f"{d}/{name}/eval_report.json"))["sweep"]
+    assert [count(s) for s in got] == [count(s) for s in plain], f"{name}: {count(got[0])} != {count(plain[0])}"
+print("a file with Gene added scores as the file without it")
+PY
 echo OK
