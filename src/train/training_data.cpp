@@ -7,8 +7,6 @@
 
 #include "io/input_error.h"
 
-
-
 namespace gtrain {
 
 namespace {
@@ -39,7 +37,19 @@ DataPaths resolve_data_paths(const TrainConfig& cfg, dist::Group& group) {
     data = resolve_prepared_data(cfg);
     paths = data.train + '\n' + data.dev + '\n' + data.test;
   }
-  group.broadcast(paths, 0, "data paths broadcast");
+  // Rank 0 may prepare the data first (an inline data.prepare section, or waiting for another job
+  // that prepares the same cache), which takes as long as the corpus needs: the others wait for it
+  // without comm.timeout_s's limit. A rank 0 that fails there ends the job (abort_job), and one
+  // that dies is ended by the launcher, so the wait does not hang.
+  const double limit = group.timeout_s();
+  group.set_timeout_s(0);
+  try {
+    group.broadcast(paths, 0, "data paths broadcast");
+  } catch (...) {
+    group.set_timeout_s(limit);
+    throw;
+  }
+  group.set_timeout_s(limit);
   if (group.rank() != 0) {
     std::istringstream in(paths);
     std::getline(in, data.train);
