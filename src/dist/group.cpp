@@ -87,6 +87,13 @@ Group& init_world(int* argc, char*** argv, double timeout_s) {
   // Errors come back as return codes (turned into exceptions that end the job with a message).
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   world_ptr() = Group::from_comm(MPI_COMM_WORLD, timeout_s);
+  // A launcher whose process-management interface this MPI does not speak (srun without the
+  // --mpi plugin Open MPI needs) starts N processes that each come up as a world of one: each
+  // would train alone, all writing one output_dir.
+  if (li.world > 1 && world_ptr()->size() != li.world)
+    abort_job("the launcher (" + li.launcher + ") started " + std::to_string(li.world) + " ranks but MPI joined " +
+              std::to_string(world_ptr()->size()) + ": this MPI does not speak the launcher's process-management "
+              "interface (under Slurm: srun --mpi=pmix, see `srun --mpi=list` and docs/distributed.md)");
   return *world_ptr();
 }
 

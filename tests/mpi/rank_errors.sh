@@ -25,4 +25,13 @@ drill() {  # drill NAME FAULT MAX_SECONDS PATTERN
 drill throw 1:3:throw 60 "rank 1 failed: injected fault"
 drill hang 1:3:hang 60 "rank 0: .* did not finish within 10 s"
 drill crash 1:3:exit 60 "exited|non-zero|returned"
+# A launcher whose ranks MPI does not join (srun's PMI not the one this MPI speaks) leaves each
+# process a world of one: gtrain ends instead of training alone N times into one output_dir.
+SLURM_PROCID=1 SLURM_STEP_ID=0 SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 timeout 60 "$G" train tiny.yaml \
+  --set output_dir=mismatch >mismatch.log 2>&1
+rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || { tail -n 5 mismatch.log; fail "a 2-task srun step that MPI joined as 1: exit $rc"; }
+grep -q "started 2 ranks but MPI joined 1" mismatch.log || { tail -n 5 mismatch.log; fail "mismatch: no message"; }
+[ ! -e mismatch ] || fail "mismatch: the run wrote its output_dir"
+echo "mismatch: exit $rc, $(grep -o 'started 2 ranks but MPI joined 1' mismatch.log)"
 echo "PASS"
