@@ -10,9 +10,11 @@ if [ -z "${GPUS:-}" ]; then
   GPUS=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
   [ "$GPUS" -gt 0 ] || { echo "launch/node.sh: no GPU found; set GPUS=N to start N CPU ranks" >&2; exit 2; }
 fi
-root=()
-[ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+# (one array that is never empty: "${a[@]}" of an empty array is an error under set -u in bash < 4.4)
+args=()
+[ "$(id -u)" = 0 ] && args+=(--allow-run-as-root)
+args+=(-x NCCL_DEBUG="${NCCL_DEBUG:-WARN}" -x PATH)
+for v in OMP_NUM_THREADS LD_LIBRARY_PATH; do [ -z "${!v+x}" ] || args+=(-x "$v"); done
 # --bind-to none: gtrain picks its GPU from the local rank and shares the node's cores itself.
-exec mpirun "${root[@]}" -np "$GPUS" --bind-to none --map-by slot \
-  -x NCCL_DEBUG="${NCCL_DEBUG:-WARN}" -x OMP_NUM_THREADS -x PATH -x LD_LIBRARY_PATH \
+exec mpirun "${args[@]}" -np "$GPUS" --bind-to none --map-by slot \
   "$G" train "$cfg" --auto-resume "$@"
