@@ -60,8 +60,12 @@ std::vector<ConfigSummary> summarize(const SweepConfig& s, const std::vector<Tri
     }
     out.push_back(c);
   }
+  // A configuration that lost repeats to ASHA ranks below those whose repeats all ran: ASHA judges
+  // each seed on its own, so its mean is over the seeds that got through, its luckiest (one seed
+  // at 0.16 whose twin was stopped at 0.03 would beat two seeds at 0.06 ± 0.03).
   std::stable_sort(out.begin(), out.end(), [&](const ConfigSummary& a, const ConfigSummary& b) {
     if ((a.completed > 0) != (b.completed > 0)) return a.completed > 0;
+    if ((a.stopped == 0) != (b.stopped == 0)) return a.stopped == 0;
     return metric_goal(s.metric, a.mean) > metric_goal(s.metric, b.mean);
   });
   return out;

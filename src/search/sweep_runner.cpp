@@ -500,6 +500,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
     }
     out.skipped_done = coordinator->skipped_done();
     out.leaderboard_md = write_leaderboard(s, results, s.output_dir);
+    if (out.completed > 0) out.best_config = (fs::path(s.output_dir) / "best_config.yaml").string();
   }
   return out;
 }

@@ -34,6 +34,7 @@ struct SweepOptions {
 struct SweepSummary {
   int trials = 0, completed = 0, stopped = 0, failed = 0, skipped_done = 0;
   std::string leaderboard_md, output_dir;
+  std::string best_config;  // its path; empty when no trial completed (none is written)
 };
 
 // SIGTERM/SIGUSR1 during a one-process sweep (on several ranks the job is aborted instead: the

@@ -110,4 +110,14 @@ grep -q '"event":"rung".*"rung":1' steps/journal.jsonl || fail "no report at run
 expect_error "searched by the sweep's space" "$G" sweep steps.yaml --set optim.head_lr=0.1 --output-dir refused
 [ ! -e refused ] || fail "a refused --set left a sweep folder"
 
+# A sweep in which no trial completed exits non-zero and names no best configuration (before
+# 2026-12-07 it exited 0 and printed the path of a best_config.yaml it had not written).
+"$G" sweep steps.yaml --set optim.encoder_lr=1.0e30 --output-dir diverged \
+  >diverged.log 2>&1 && { show diverged.log; fail "a sweep whose every trial failed exited 0"; }
+[ "$(ended diverged 0 status)" = failed ] || { show diverged.log; fail "the diverging trial did not fail"; }
+grep -q "no trial completed" diverged.log || { show diverged.log; fail "no message that no trial completed"; }
+! grep -q "best config: " diverged.log || fail "a best config named although none was written"
+[ ! -e diverged/best_config.yaml ] || fail "best_config.yaml written without a completed trial"
+[ -f diverged/leaderboard.md ] || fail "no leaderboard for the failed sweep"
+
 echo PASS

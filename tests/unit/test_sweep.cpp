@@ -238,6 +238,34 @@ TEST_F(SweepTest, ResumeRefusesAJournalOfOtherTrials) {
           "a sweep of 4 trials, and the file now makes 6");
 }
 
+// With ASHA and repeats, a configuration whose other seed ASHA stopped ranks below one whose seeds
+// all completed, whatever its survivor scored (before 2026-12-07 config 0's lucky seed won, and
+// best_config.yaml rested on that one run).
+TEST_F(SweepTest, LeaderboardRanksConfigsThatLostSeedsToAshaLast) {
+  const SweepConfig s = load_sweep_config(write(
+      "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n"
+      "asha: {grace_period: 1, reduction_factor: 2, max_budget: 4}\noutput_dir: out-asha\n"));
+  const auto t = make_trials(s);
+  std::vector<TrialResult> r(4);
+  const double m[4] = {0.1622, 0.0267, 0.0224, 0.0898};
+  const char* st[4] = {"completed", "stopped", "completed", "completed"};
+  for (int i = 0; i < 4; ++i) {
+    r[static_cast<size_t>(i)].spec = t[static_cast<size_t>(i)];
+    r[static_cast<size_t>(i)].status = st[i];
+    r[static_cast<size_t>(i)].metric = m[i];
+  }
+  const auto sums = summarize(s, r);
+  ASSERT_EQ(sums.size(), 2u);
+  EXPECT_EQ(sums[0].config_index, 1);
+  EXPECT_NEAR(sums[0].mean, 0.0561, 1e-9);
+  EXPECT_EQ(sums[1].config_index, 0);
+  EXPECT_EQ(sums[1].stopped, 1);
+  write_leaderboard(s, r, s.output_dir);
+  std::ifstream best(fs::path(s.output_dir) / "best_config.yaml");
+  std::string text((std::istreambuf_iterator<char>(best)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("(config 1: micro_f1 0.0561 ± 0.0477 over 2 run(s))"), std::string::npos) << text;
+}
+
 TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
   const SweepConfig s = load_sweep_config(write(
       "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n"
