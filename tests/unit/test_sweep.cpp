@@ -31,6 +31,19 @@ struct SweepTest : ::testing::Test {
     std::ofstream(p) << text;
     return p;
   }
+  // One result per trial of `s`, in trial order: how each ended and its metric.
+  static std::vector<TrialResult> results(const SweepConfig& s, const std::vector<std::string>& status,
+                                          const std::vector<double>& metric, int ranks = 1) {
+    const auto t = make_trials(s);
+    std::vector<TrialResult> r(t.size());
+    for (size_t i = 0; i < t.size(); ++i) {
+      r[i].spec = t[i];
+      r[i].status = status.at(i);
+      r[i].metric = metric.at(i);
+      r[i].ranks = ranks;
+    }
+    return r;
+  }
   void expect_error(const std::string& text, const std::string& needle) {
     try {
       load_sweep_config(write(text));
@@ -245,15 +258,8 @@ TEST_F(SweepTest, LeaderboardRanksConfigsThatLostSeedsToAshaLast) {
   const SweepConfig s = load_sweep_config(write(
       "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n"
       "asha: {grace_period: 1, reduction_factor: 2, max_budget: 4}\noutput_dir: out-asha\n"));
-  const auto t = make_trials(s);
-  std::vector<TrialResult> r(4);
-  const double m[4] = {0.1622, 0.0267, 0.0224, 0.0898};
-  const char* st[4] = {"completed", "stopped", "completed", "completed"};
-  for (int i = 0; i < 4; ++i) {
-    r[static_cast<size_t>(i)].spec = t[static_cast<size_t>(i)];
-    r[static_cast<size_t>(i)].status = st[i];
-    r[static_cast<size_t>(i)].metric = m[i];
-  }
+  const std::vector<TrialResult> r =
+      results(s, {"completed", "stopped", "completed", "completed"}, {0.1622, 0.0267, 0.0224, 0.0898});
   const auto sums = summarize(s, r);
   ASSERT_EQ(sums.size(), 2u);
   EXPECT_EQ(sums[0].config_index, 1);
@@ -270,16 +276,7 @@ TEST_F(SweepTest, LeaderboardRanksAndSummarises) {
   const SweepConfig s = load_sweep_config(write(
       "base: base.yaml\nspace: {optim.head_lr: {type: choice, values: [1.0e-3, 2.0e-3]}}\nmethod: grid\nrepeats: 2\n"
       "output_dir: out\n"));
-  const auto t = make_trials(s);
-  std::vector<TrialResult> r(4);
-  const double m[4] = {0.7, 0.8, 0.9, 0.5};
-  const char* st[4] = {"completed", "completed", "completed", "failed"};
-  for (int i = 0; i < 4; ++i) {
-    r[static_cast<size_t>(i)].spec = t[static_cast<size_t>(i)];
-    r[static_cast<size_t>(i)].status = st[i];
-    r[static_cast<size_t>(i)].metric = m[i];
-    r[static_cast<size_t>(i)].ranks = 2;
-  }
+  std::vector<TrialResult> r = results(s, {"completed", "completed", "completed", "failed"}, {0.7, 0.8, 0.9, 0.5}, 2);
   r[3].error = "loss is not finite";
   const auto sums = summarize(s, r);
   ASSERT_EQ(sums.size(), 2u);
