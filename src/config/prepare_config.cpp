@@ -187,7 +187,7 @@ PrepareConfig parse_prepare_config(const YAML::Node& root, const std::string& pa
                                    const std::string& dir, const std::string& where,
                                    bool require_output) {
   check_keys(root, prepare_fields().keys().names(), path, where);
-  check_utf8_tree(root, path, where);
+  check_yaml_tree(root, path, where);
   FieldContext c;
   c.file = path;
   c.base_dir = dir;

@@ -479,7 +479,7 @@ TrainConfig parse_train_config(const YAML::Node& root, const std::string& file,
   if (!root.IsDefined() || root.IsNull())
     throw InputError(file, 0, "", "the config is empty (it needs at least a 'data' section)");
   check_keys(root, schema().names(), file, "");
-  check_utf8_tree(root, file, "");
+  check_yaml_tree(root, file, "");
   TrainConfig cfg;
   parse_fields(train_fields(), root, c, &cfg);
   return cfg;

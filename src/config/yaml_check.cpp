@@ -1,5 +1,7 @@
 #include "config/yaml_check.h"
 
+#include <map>
+
 #include <algorithm>
 
 #include "io/input_error.h"
@@ -52,7 +54,7 @@ std::string field_path(const std::string& where, const std::string& key) {
 }
 
 namespace {
-void check_utf8_node(const YAML::Node& n, const std::string& file, const std::string& path, int depth, long* budget) {
+void check_yaml_node(const YAML::Node& n, const std::string& file, const std::string& path, int depth, long* budget) {
   if (--*budget < 0)
     throw InputError(file, line_of(n), path, "the config has more than 100000 values (aliases expanded); refusing it");
   if (depth > 100) throw InputError(file, line_of(n), path, "the config nests more than 100 levels deep");
@@ -66,26 +68,37 @@ void check_utf8_node(const YAML::Node& n, const std::string& file, const std::st
       break;
     case YAML::NodeType::Sequence:
       for (size_t i = 0; i < n.size(); ++i)
-        check_utf8_node(n[i], file, path + "[" + std::to_string(i) + "]", depth + 1, budget);
+        check_yaml_node(n[i], file, path + "[" + std::to_string(i) + "]", depth + 1, budget);
       break;
-    case YAML::NodeType::Map:
+    case YAML::NodeType::Map: {
+      // A key given twice: yaml-cpp keeps both, and node[key] reads the first, so the second (often
+      // the one meant, appended later) would be dropped without a word.
+      std::map<std::string, long> first_line;
       for (const auto& kv : n) {
         const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
         if (!utf8::valid(key, &bad))
           throw InputError(file, line_of(kv.first), path, "a key is not valid UTF-8 (byte " + std::to_string(bad) + ")");
-        check_utf8_node(kv.first, file, field_path(path, key), depth + 1, budget);
-        check_utf8_node(kv.second, file, field_path(path, key), depth + 1, budget);
+        if (kv.first.IsScalar()) {
+          const auto [it, fresh] = first_line.emplace(key, line_of(kv.first));
+          if (!fresh)
+            throw InputError(file, line_of(kv.first), field_path(path, key),
+                             "given twice (first at line " + std::to_string(it->second) +
+                                 "); YAML would keep the first and drop this one: remove one");
+        }
+        check_yaml_node(kv.first, file, field_path(path, key), depth + 1, budget);
+        check_yaml_node(kv.second, file, field_path(path, key), depth + 1, budget);
       }
       break;
+    }
     default:
       break;
   }
 }
 }  // namespace
 
-void check_utf8_tree(const YAML::Node& root, const std::string& file, const std::string& where) {
+void check_yaml_tree(const YAML::Node& root, const std::string& file, const std::string& where) {
   long budget = 100000;
-  check_utf8_node(root, file, where, 0, &budget);
+  check_yaml_node(root, file, where, 0, &budget);
 }
 
 std::string closest_name(const std::string& key, const std::vector<std::string>& candidates) {
@@ -175,7 +188,9 @@ long yaml_line(const YAML::Node& node) { return line_of(node); }
 
 YAML::Node load_yaml_file(const std::string& path) {
   try {
-    return YAML::LoadFile(path);
+    YAML::Node root = YAML::LoadFile(path);
+    check_yaml_tree(root, path, "");
+    return root;
   } catch (const YAML::BadFile&) {
     throw InputError(path, 0, "", "cannot open config file");
   } catch (const YAML::ParserException& e) {

@@ -11,9 +11,10 @@ namespace gtrain {
 std::string field_path(const std::string& where, const std::string& key);
 
 // Every key and scalar of the tree must be valid UTF-8 (a config is written back as UTF-8 YAML,
-// so raw bytes would come back as another value); throws InputError naming line and key path.
-// Also refuses trees of more than 100000 nodes with aliases expanded, or nested > 100 deep.
-void check_utf8_tree(const YAML::Node& root, const std::string& file, const std::string& where);
+// so raw bytes would come back as another value), and no mapping may give a key twice; throws
+// InputError naming line and key path. Also refuses trees of more than 100000 nodes with aliases
+// expanded, or nested > 100 deep. load_yaml_file checks every file it reads.
+void check_yaml_tree(const YAML::Node& root, const std::string& file, const std::string& where);
 
 // Closest candidate by edit distance ("" if none is reasonably close).
 std::string closest_name(const std::string& key, const std::vector<std::string>& candidates);

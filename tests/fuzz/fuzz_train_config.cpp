@@ -5,7 +5,7 @@
 // Round trip, as documented in train_config.h: a config that parses must come back equal from
 // its resolved YAML (train_config_to_yaml -> parse_train_config).
 // A string that is not valid UTF-8 used to be accepted as raw bytes and written back as U+FFFD
-// (another path); the parsers now refuse it (check_utf8_tree), so every tree that parses is
+// (another path); the parsers now refuse it (check_yaml_tree), so every tree that parses is
 // round-tripped (corpus/train_config/non_utf8_path.yaml is the reproducer).
 #include <cstdlib>
 

@@ -649,6 +649,37 @@ TEST_F(TrainConfigTest, NonUtf8StringIsAnError) {
   EXPECT_TRUE(has(m, "inputs[0].path") && has(m, "not valid UTF-8")) << m;
 }
 
+// A key given twice in one mapping: yaml-cpp reads the first and dropped the second without a word
+// (before 2026-12-07 "optim: {epochs: 1, epochs: 4}" trained 1 epoch, and a second `optim:`
+// section appended to the file was ignored). Refused in every file gtrain reads, naming both lines.
+TEST_F(TrainConfigTest, KeyGivenTwiceIsAnError) {
+  auto error_of = [](auto&& f) -> std::pair<std::string, long> {
+    try {
+      f();
+    } catch (const InputError& e) {
+      return {e.what(), e.line()};
+    }
+    return {"no error", 0};
+  };
+  const std::string inner = write("twice.yaml", "data: {train: data/train.h5}\noptim: {epochs: 1,\n  epochs: 4}\n");
+  auto [m, line] = error_of([&] { load_train_config(inner, {}, false); });
+  EXPECT_TRUE(has(m, "optim.epochs") && has(m, "given twice (first at line 2)")) << m;
+  EXPECT_EQ(line, 3);
+  const std::string section =
+      write("sections.yaml", "data: {train: data/train.h5}\noptim: {epochs: 1}\nlog: {every_steps: 5}\noptim: {epochs: 4}\n");
+  std::tie(m, line) = error_of([&] { load_train_config(section, {}, false); });
+  EXPECT_TRUE(has(m, "field 'optim'") && has(m, "first at line 2")) << m;
+  EXPECT_EQ(line, 4);
+  const std::string prep =
+      write("prep-twice.yaml", "tokenizer: spm.model\noutput: out\ntokenizer: other.model\ninputs: [{path: a.jsonl}]\n");
+  std::tie(m, line) = error_of([&] { load_prepare_config(prep); });
+  EXPECT_TRUE(has(m, "prep-twice.yaml:3") && has(m, "tokenizer") && has(m, "given twice")) << m;
+  // Equal keys in different mappings are not repeats.
+  const std::string fine =
+      write("fine.yaml", "model: {tokenizer: spm.model}\ndata: {train: data/train.h5}\neval: {every_steps: 0}\ncheckpoint: {every_steps: 0}\n");
+  EXPECT_NO_THROW(load_train_config(fine, {}, false));
+}
+
 // An inline prepare section with an `output` folder is prepared again when the section changes
 // (the folder used to be reused as it was: another max_length, other inputs, silently ignored),
 // and reused while it does not.
