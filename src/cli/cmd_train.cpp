@@ -22,7 +22,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--resume", a->resume, "continue from the newest checkpoint in output_dir");
   cmd->add_flag("--auto-resume", a->auto_resume,
                 "continue from the newest checkpoint when output_dir has one, else start (job scripts, requeues)");
-  cmd->add_option("--stop-after-steps", a->stop_after, "checkpoint and stop after N optimizer steps");
+  cmd->add_option("--stop-after-steps", a->stop_after, "checkpoint and stop at optimizer step N of the run (counted from its start, also after a resume)");
   cmd->callback([a] {
     TrainConfig cfg = load_train_config(a->config, a->overrides);
     TrainOptions o;

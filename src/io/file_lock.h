@@ -9,9 +9,14 @@ namespace gtrain {
 
 class FileLock {
  public:
-  // Creates path's folder and the lock file if needed; blocks until the lock is held. `what` names
-  // the guarded thing in the log line written when another process holds it.
-  FileLock(const std::string& path, const std::string& what);
+  // Wait: block until the lock is held (a cache another process is filling: its result is wanted).
+  // Refuse: throw at once, naming the process that holds it (a run folder another live run is
+  // writing: waiting would only run the second over the first's files afterwards).
+  enum class Busy { Wait, Refuse };
+  // Creates path's folder and the lock file if needed. `what` names the guarded thing in the log
+  // line (Wait) or the error (Refuse) when another process holds it. The holder writes its pid and
+  // host into the file, for that message.
+  FileLock(const std::string& path, const std::string& what, Busy busy = Busy::Wait);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

@@ -1,5 +1,5 @@
-// SIGTERM / SIGUSR1 (Slurm preemption, `scancel`, a time limit's warning signal) ask the trainer
-// to stop: the handler only sets a flag; the trainer all-reduces it with every step's statistics,
+// SIGTERM / SIGUSR1 (Slurm preemption, `scancel`, a time limit's warning signal) and SIGINT
+// (Ctrl-C) ask the trainer to stop: the handler only sets a flag; the trainer all-reduces it with every step's statistics,
 // so all ranks stop after the same step and rank 0 writes one checkpoint. A second signal is
 // left to the default action (ends the process at once).
 #pragma once
@@ -24,6 +24,7 @@ inline void install_stop_handlers() {
   sa.sa_flags = 0;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGUSR1, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
 }
 
 }  // namespace gtrain

@@ -13,6 +13,8 @@
 #include "dist/grad_reducer.h"
 #include "dist/param_sync.h"
 #include "io/atomic_file.h"
+#include "io/file_lock.h"
+#include "io/input_error.h"
 #include "model/accumulate_grad.h"
 #include "model/embedding.h"
 #include "model/state_dict.h"
@@ -144,6 +146,7 @@ class Trainer {
   bool stopped_mid_run_ = false;  // a signal or stop_after_steps: checkpointed, not finished
   bool resume_ = false;           // --resume, or --auto-resume with a checkpoint to resume
   std::string resumed_from_;      // the checkpoint it resumed from
+  std::unique_ptr<FileLock> run_lock_;  // rank 0: output_dir is this run's while it lives
   int64_t last_checkpoint_step_ = -1;
 };
 
@@ -176,6 +179,10 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
                                   "output_dir, or remove its checkpoint-* folders");
   }
   if (leader_) {
+    // One live run per folder: a second (a requeued job while the first is in its grace period, a
+    // second terminal) would interleave metrics.jsonl and replace the other's checkpoints.
+    run_lock_ = std::make_unique<FileLock>((fs::path(cfg.output_dir) / ".gtrain-run.lock").string(),
+                                           "output_dir " + cfg.output_dir, FileLock::Busy::Refuse);
     fs::create_directories(cfg.output_dir);
     // What a killed run on this folder left half-written. A checkpoint it was replacing may be left
     // only as checkpoint-N.old.<pid>, which this moves back: auto_resume decides after it.
@@ -286,6 +293,13 @@ void Trainer::resume_from_checkpoint() {
                  remaining);
   }
   spdlog::info("resumed from {} (step {}, epoch {}, batch {})", cks.back(), st_.step, st_.epoch + 1, st_.batch_in_epoch);
+  // The count is the run's steps from its start: repeated unchanged after a resume it would take
+  // one step per job and stop again.
+  if (opts_.stop_after_steps > 0 && st_.step >= opts_.stop_after_steps)
+    throw InputError("", 0, "--stop-after-steps",
+                     std::to_string(opts_.stop_after_steps) + " is not past step " + std::to_string(st_.step) +
+                         " that the run resumed at (the count is the run's optimizer steps from its start): give a "
+                         "later step");
 }
 
 void Trainer::set_up_reducer() {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Stopping and continuing one run, as a user does it (before 2026-12-07 each of these failed):
+#   Ctrl-C stops after the current step with a checkpoint (exit 130), and the run continues
+#   from it (SIGINT was not caught: no checkpoint, up to an epoch lost);
+#   a second `gtrain train` on the folder of a live run is refused, naming it (both ran, into
+#   one metrics.jsonl and over each other's checkpoints);
+#   --stop-after-steps counts the run's steps: repeated unchanged after a resume it is an error
+#   naming the flag (it took one more step and stopped again).
+G=$1; SRC=$2
+source "$(dirname "$0")/common.sh"
+export OMP_NUM_THREADS=1
+"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 400 \
+  --vocab-size-is-max >"$T/spm.log" 2>&1 || { cat "$T/spm.log"; fail "tokenizer train"; }
+head -n 200 "$SRC/data/ko-medical/train.jsonl" > "$T/train.jsonl"
+cat > "$T/tiny.yaml" <<Y
+model:
+  encoder: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, position_buckets: 16}
+  tokenizer: spm.model
+  max_width: 4
+data:
+  prepare:
+    tokenizer: spm.model
+    max_length: 96
+    inputs: [{path: train.jsonl, format: gliner2, split: train}]
+  cache_dir: cache
+optim: {epochs: 400, batch_size: 8, grad_accum: 1, seed: 7}
+early_stopping: {patience: 0}
+checkpoint: {every_steps: 100000, keep_last: 2}
+log: {every_steps: 1, tensorboard: false, progress: plain}
+output_dir: run
+Y
+cd "$T"
+# A long run in the background; Ctrl-C (SIGINT) once it has taken a few steps.
+"$G" train tiny.yaml >run.log 2>&1 &
+job=$!
+trap 'kill -9 $job 2>/dev/null; rm -rf "$T"' EXIT  # a failed check leaves no run behind
+for _ in $(seq 1 240); do grep -q '"step":5,' run/metrics.jsonl 2>/dev/null && break; kill -0 $job 2>/dev/null || break; sleep 0.25; done
+kill -0 $job 2>/dev/null || { tail -n 20 run.log; fail "the run ended before it could be stopped"; }
+# While it runs, a second run on its folder is refused, and leaves its files alone.
+expect_error "output_dir .*run is in use by pid $job on " "$G" train tiny.yaml --auto-resume
+kill -INT $job
+wait $job; rc=$?
+[ "$rc" = 130 ] || { tail -n 20 run.log; fail "Ctrl-C: exit $rc, not 130"; }
+step=$(sed -n 's/.*stopped after step \([0-9]*\).*/\1/p' run.log | head -n 1)
+[ -n "$step" ] && [ -d "run/checkpoint-$step" ] || { tail -n 20 run.log; fail "Ctrl-C left no checkpoint (step '$step')"; }
+echo "Ctrl-C: exit 130, checkpoint-$step"
+# The run continues from it, to a later step.
+"$G" train tiny.yaml --resume --stop-after-steps $((step + 3)) >resume.log 2>&1 || { tail -n 20 resume.log; fail "resume"; }
+grep -q "resumed from .*checkpoint-$step (step $step" resume.log || { tail -n 5 resume.log; fail "did not resume from step $step"; }
+[ -d "run/checkpoint-$((step + 3))" ] || fail "no checkpoint-$((step + 3)) after --stop-after-steps $((step + 3))"
+# The same --stop-after-steps again: the run is already there.
+expect_error "field '--stop-after-steps': $((step + 3)) is not past step $((step + 3))" \
+  "$G" train tiny.yaml --resume --stop-after-steps $((step + 3))
+[ ! -d "run/checkpoint-$((step + 4))" ] || fail "a refused --stop-after-steps trained a step"
+echo OK
