@@ -9,20 +9,8 @@
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
-"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 400 \
-  --vocab-size-is-max >"$T/spm.log" 2>&1 || { cat "$T/spm.log"; fail "tokenizer train"; }
-head -n 200 "$SRC/data/ko-medical/train.jsonl" > "$T/train.jsonl"
-cat > "$T/tiny.yaml" <<Y
-model:
-  encoder: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, position_buckets: 16}
-  tokenizer: spm.model
-  max_width: 4
-data:
-  prepare:
-    tokenizer: spm.model
-    max_length: 96
-    inputs: [{path: train.jsonl, format: gliner2, split: train}]
-  cache_dir: cache
+tiny_run 200 0
+cat >> "$T/tiny.yaml" <<Y
 optim: {epochs: 400, batch_size: 8, grad_accum: 1, seed: 7}
 early_stopping: {patience: 0}
 checkpoint: {every_steps: 100000, keep_last: 2}

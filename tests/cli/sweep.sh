@@ -6,24 +6,9 @@
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
-"$G" tokenizer train --input "$SRC/data/ko-medical/raw.txt" --model-prefix "$T/spm" --vocab-size 400 \
-  --vocab-size-is-max >"$T/spm.log" 2>&1 || { cat "$T/spm.log"; fail "tokenizer train"; }
-head -n 24 "$SRC/data/ko-medical/train.jsonl" > "$T/train.jsonl"
-head -n 8 "$SRC/data/ko-medical/dev.jsonl" > "$T/dev.jsonl"
 # 24 rows, batch 8 x accumulation 1: 3 steps per epoch.
-cat > "$T/tiny.yaml" <<Y
-model:
-  encoder: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, position_buckets: 16}
-  tokenizer: spm.model
-  max_width: 4
-data:
-  prepare:
-    tokenizer: spm.model
-    max_length: 96
-    inputs:
-      - {path: train.jsonl, format: gliner2, split: train}
-      - {path: dev.jsonl, format: gliner2, split: dev}
-  cache_dir: cache
+tiny_run 24 8
+cat >> "$T/tiny.yaml" <<Y
 optim: {encoder_lr: 1.0e-3, head_lr: 2.0e-3, epochs: 2, batch_size: 8, grad_accum: 1, seed: 7}
 early_stopping: {patience: 0}
 checkpoint: {keep_last: 1}
