@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -49,7 +50,12 @@ void add_predict_command(CLI::App& app) {
     // Texts are predicted in chunks and their lines written as each chunk is done, so memory stays
     // bounded however much input there is (a single text of any length is read whole and windowed).
     std::unique_ptr<AtomicFileWriter> file;
-    if (a->output != "-") file = std::make_unique<AtomicFileWriter>(a->output);
+    if (a->output != "-") {
+      // A predict killed mid-way (Ctrl-C on a large input) left OUTPUT.tmp.<pid>: removed here.
+      const std::filesystem::path out(a->output);
+      clean_stale_temps(out.has_parent_path() ? out.parent_path().string() : ".", out.filename().string());
+      file = std::make_unique<AtomicFileWriter>(a->output);
+    }
     std::vector<std::string> texts;
     std::vector<nlohmann::ordered_json> records;  // JSONL: each text's record
     size_t chunk_chars = 0, done = 0;
