@@ -1,7 +1,7 @@
 // The files a run logs to (rank 0 only; the other ranks hold none): metrics.jsonl, one line per
 // logged step or evaluation, and TensorBoard event files when log.tensorboard is on.
 #pragma once
-#include <filesystem>
+#include <cstdint>
 #include <memory>
 
 #include "config/train_config.h"
@@ -14,14 +14,11 @@ struct RunLogs {
   std::unique_ptr<MetricsLog> metrics;     // nullptr on ranks other than 0
   std::unique_ptr<TensorBoardWriter> tb;   // nullptr there, or when log.tensorboard is off
 
-  static RunLogs open(const TrainConfig& cfg, bool leader) {
-    RunLogs l;
-    if (!leader) return l;
-    const std::filesystem::path dir(cfg.output_dir);
-    l.metrics = std::make_unique<MetricsLog>((dir / "metrics.jsonl").string());
-    if (cfg.log.tensorboard) l.tb = std::make_unique<TensorBoardWriter>((dir / "tensorboard").string());
-    return l;
-  }
+  // resumed_step: the checkpoint's step when the run resumed, else -1. metrics.jsonl then holds
+  // what this run will log: on a resume, its rows up to that step (the rows a killed run logged
+  // after its last checkpoint are logged again as the steps are redone); on a fresh start, no rows
+  // (an earlier run's file, one that left no checkpoint, is kept as metrics.jsonl.previous).
+  static RunLogs open(const TrainConfig& cfg, bool leader, int64_t resumed_step);
 };
 
 }  // namespace gtrain

@@ -225,7 +225,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
   scaler_ = std::make_unique<LossScaler>(cfg.precision == Precision::FP16, st_.loss_scale, 2000,
                                          static_cast<int>(st_.loss_scale_good_steps), st_.skipped_steps);
 
-  logs_ = RunLogs::open(cfg, leader_);
+  logs_ = RunLogs::open(cfg, leader_, resume_ ? st_.step : -1);
   progress_ = std::make_unique<Progress>(cfg.log.progress, total_steps_, leader_);
   eo_.thresholds.assign(cfg.eval.thresholds.begin(), cfg.eval.thresholds.end());
   eo_.batch_size = cfg.eval.batch_size;

@@ -5,7 +5,9 @@
 #   a second `gtrain train` on the folder of a live run is refused, naming it (both ran, into
 #   one metrics.jsonl and over each other's checkpoints);
 #   --stop-after-steps counts the run's steps: repeated unchanged after a resume it is an error
-#   naming the flag (it took one more step and stopped again).
+#   naming the flag (it took one more step and stopped again);
+#   after a kill -9 and a resume, metrics.jsonl holds each step once (the rows logged after the
+#   last checkpoint were there twice), and a fresh run's file starts empty (it was appended to).
 G=$1; SRC=$2
 source "$(dirname "$0")/common.sh"
 export OMP_NUM_THREADS=1
@@ -40,4 +42,23 @@ grep -q "resumed from .*checkpoint-$step (step $step" resume.log || { tail -n 5 
 expect_error "field '--stop-after-steps': $((step + 3)) is not past step $((step + 3))" \
   "$G" train tiny.yaml --resume --stop-after-steps $((step + 3))
 [ ! -d "run/checkpoint-$((step + 4))" ] || fail "a refused --stop-after-steps trained a step"
+# kill -9 between checkpoints: the resumed run trains those steps again, and metrics.jsonl has
+# each step's row once, as an uninterrupted run's.
+"$G" train tiny.yaml --set output_dir=killed --set checkpoint.every_steps=4 >killed.log 2>&1 &
+job=$!
+for _ in $(seq 1 240); do grep -q '"step":10,' killed/metrics.jsonl 2>/dev/null && break; kill -0 $job 2>/dev/null || break; sleep 0.1; done
+kill -9 $job; wait $job 2>/dev/null
+last=$(ls -d killed/checkpoint-* | sed 's/.*-//' | sort -n | tail -n 1)
+logged=$(grep -c '"split":"train"' killed/metrics.jsonl)
+[ "$logged" -gt "$last" ] || fail "the killed run logged $logged steps, not past its checkpoint $last: nothing to test"
+"$G" train tiny.yaml --set output_dir=killed --set checkpoint.every_steps=4 --auto-resume --stop-after-steps 16 \
+  >killed-resume.log 2>&1 || { tail -n 20 killed-resume.log; fail "resume after kill -9"; }
+steps=$(python3 -c 'import json,sys; print(" ".join(str(r["step"]) for r in map(json.loads, open(sys.argv[1])) if r["split"] == "train"))' killed/metrics.jsonl)
+[ "$steps" = "$(seq -s ' ' 1 16)" ] || fail "metrics.jsonl train steps after kill -9 at $logged (checkpoint $last) and resume: $steps"
+echo "kill -9 after step $logged (checkpoint-$last), resumed to 16: each step logged once"
+# A fresh run in a folder whose earlier run left no checkpoint starts its own metrics.jsonl.
+rm -rf killed/checkpoint-* killed/best
+"$G" train tiny.yaml --set output_dir=killed --stop-after-steps 2 >fresh.log 2>&1 || { tail -n 20 fresh.log; fail "fresh run"; }
+[ "$(grep -c '"split":"train"' killed/metrics.jsonl)" = 2 ] || fail "a fresh run appended to an earlier run's metrics.jsonl"
+[ "$(grep -c '"split":"train"' killed/metrics.jsonl.previous)" = 16 ] || fail "the earlier rows were not kept aside"
 echo OK
