@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace gtrain {
@@ -84,7 +85,24 @@ void check_trial_record(const std::string& journal, const json& r, const SweepCo
                              " (repeat " + std::to_string(t.repeat) + ")");
 }
 
-void check_sweep_record(const std::string& journal, const json& r, const SweepConfig& s, size_t trials) {
+// The first line of the resolved base config that differs, e.g. "optim:  batch_size: 8 -> 4".
+std::string first_difference(const std::string& was, const std::string& now) {
+  std::istringstream a(was), b(now);
+  std::string la, lb, section;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(a, la)), gb = static_cast<bool>(std::getline(b, lb));
+    if (!ga && !gb) return "";
+    if (la != lb || ga != gb) {
+      auto trim = [](std::string x) { return x.erase(0, x.find_first_not_of(' ')); };
+      return (section.empty() || la.rfind(' ', 0) != 0 ? "" : section + " ") + "'" + trim(ga ? la : "") + "', now '" +
+             trim(gb ? lb : "") + "'";
+    }
+    if (!la.empty() && la[0] != ' ' && la.back() == ':') section = la;
+  }
+}
+
+void check_sweep_record(const std::string& journal, const json& r, const SweepConfig& s, size_t trials,
+                        const std::string& base) {
   if (r.contains("trials") && r["trials"].get<size_t>() != trials)
     mismatch(journal, s, "it records a sweep of " + std::to_string(r["trials"].get<size_t>()) +
                              " trials, and the file now makes " + std::to_string(trials));
@@ -99,16 +117,20 @@ void check_sweep_record(const std::string& journal, const json& r, const SweepCo
     mismatch(journal, s, "its ASHA rungs were " + r.value("rungs", json::array()).dump() + " (asha " +
                              (r.value("asha", false) ? "on" : "off") + "), and the file now makes " +
                              json(s.asha.rungs()).dump() + " (asha " + (s.asha.enabled ? "on" : "off") + ")");
+  // Last: a changed set: changes the resolved base too, and is named above as what it is.
+  if (!base.empty() && r.contains("base") && r["base"].get<std::string>() != base)
+    mismatch(journal, s, "its trials started from another base config (" + s.base_config + ", resolved with set:): " +
+                             first_difference(r["base"].get<std::string>(), base));
 }
 
 }  // namespace
 
 void check_journal_matches(const std::string& journal_path, const std::vector<json>& records, const SweepConfig& s,
-                           const std::vector<TrialSpec>& trials) {
+                           const std::vector<TrialSpec>& trials, const std::string& base) {
   for (const json& r : records)  // the trials first: the message names the first that differs
     if (r.value("event", "") != "sweep" && r.contains("trial")) check_trial_record(journal_path, r, s, trials);
   for (const json& r : records)
-    if (r.value("event", "") == "sweep") check_sweep_record(journal_path, r, s, trials.size());
+    if (r.value("event", "") == "sweep") check_sweep_record(journal_path, r, s, trials.size(), base);
 }
 
 }  // namespace gtrain

@@ -35,9 +35,10 @@ class SweepJournal {
 
 // --resume: refuses (naming the journal and the first trial that differs) a journal whose trials
 // the sweep file no longer makes: every recorded trial must exist with the parameters and repeat
-// its trial_start recorded, and the trial count, set: and metric of its sweep records must be the
+// its trial_start recorded, and the trial count, set:, metric and resolved base config (`base`:
+// the base file with set: applied, as YAML; "" = not checked) of its sweep records must be the
 // file's. Otherwise old results would be attributed to new settings.
 void check_journal_matches(const std::string& journal_path, const std::vector<nlohmann::json>& records,
-                           const SweepConfig& s, const std::vector<TrialSpec>& trials);
+                           const SweepConfig& s, const std::vector<TrialSpec>& trials, const std::string& base = "");
 
 }  // namespace gtrain

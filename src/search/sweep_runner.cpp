@@ -61,6 +61,17 @@ void read_outcome(const json& j, TrialResult* r) {
   r->error = j.value("error", "");
 }
 
+// The base config as every trial starts from it (set: and --set applied, resolved), for the journal:
+// a resume refuses an edited base, whose trials would be ranked with the old ones. "" when the base
+// is not a valid config without the space's keys (each trial then says why).
+std::string resolved_base(const SweepConfig& s) {
+  try {
+    return train_config_to_yaml(load_train_config(s.base_config, s.fixed_overrides, /*check_files=*/false));
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 // The sweep's state, on world rank 0. Every public call is thread-safe; rung() may have to wait
 // (deterministic ASHA): callers that must not block use try_rung().
 class Coordinator {
@@ -72,7 +83,8 @@ class Coordinator {
     const std::vector<json> old = SweepJournal::read(jpath);
     if (!old.empty() && !resume)
       throw std::runtime_error("sweep: " + jpath + " exists (an earlier sweep): pass --resume to continue it, or choose another output_dir");
-    check_journal_matches(jpath, old, s, trials_);
+    const std::string base = resolved_base(s);
+    check_journal_matches(jpath, old, s, trials_, base);
     std::map<int64_t, std::vector<std::pair<size_t, double>>> rungs;
     for (const json& r : old) {
       const std::string ev = r.value("event", "");
@@ -95,7 +107,7 @@ class Coordinator {
     journal_ = std::make_unique<SweepJournal>(jpath);
     journal_->write({{"event", "sweep"}, {"resumed", resume && !old.empty()}, {"file", s.file}, {"trials", trials_.size()},
                      {"groups", groups}, {"already_ended", skipped_done_}, {"asha", s.asha.enabled},
-                     {"rungs", s.asha.rungs()}, {"set", s.fixed_overrides}, {"metric", s.metric}});
+                     {"rungs", s.asha.rungs()}, {"set", s.fixed_overrides}, {"metric", s.metric}, {"base", base}});
     if (skipped_done_) spdlog::info("sweep: resuming: {} trial(s) already ended, {} to run", skipped_done_, pending_.size());
   }
 

@@ -54,6 +54,13 @@ sed 's/values: \[1, 3\]/values: [2, 3]/' epochs.yaml > edited.yaml
 expect_error "epochs/journal.jsonl.*trial 0.*optim.epochs=1" "$G" sweep edited.yaml --resume
 sed 's/values: \[1, 3\]/values: [1]/' epochs.yaml > dropped.yaml
 expect_error "epochs/journal.jsonl.*trial 1" "$G" sweep dropped.yaml --resume
+# An edited base config: its trials would be ranked with the old ones (before 2026-12-07 the
+# resume ran, mixing batch 8 and batch 4 trials in one leaderboard).
+cp tiny.yaml tiny.orig
+sed -i 's/batch_size: 8/batch_size: 4/' tiny.yaml
+expect_error "epochs/journal.jsonl.*another base config.*batch_size: 8', now 'batch_size: 4'" "$G" sweep epochs.yaml --resume
+mv tiny.orig tiny.yaml
+"$G" sweep epochs.yaml --resume >resume2.log 2>&1 || { show resume2.log; fail "resume with the base as it was"; }
 echo "set: {optim.batch_size: 4}" >> edited.yaml
 sed 's/values: \[2, 3\]/values: [1, 3]/' edited.yaml > reset.yaml
 expect_error "epochs/journal.jsonl.*optim.batch_size=4" "$G" sweep reset.yaml --resume
