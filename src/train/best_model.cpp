@@ -31,7 +31,9 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
   ExtractorImpl& model = *tm.model;
   if (!best_weights.empty()) load_state(model, best_weights, "", true);
   // What predict needs beyond GLiNER2's files (units, threshold, labels, windows).
-  const nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", st.best_score},
+  // The metric's value (best_score is what is maximised: the loss negated).
+  const double score = cfg.early_stopping.metric == "loss" ? -st.best_score : st.best_score;
+  const nlohmann::json j = {{"threshold", st.best_threshold}, {"step", st.best_step}, {"score", score},
                             {"metric", cfg.early_stopping.metric}, {"labels", meta.labels},
                             {"label_descriptions", meta.label_descriptions}, {"unit_mode", meta.unit_mode},
                             {"max_length", meta.max_length},
@@ -53,7 +55,7 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
   eo.gtrain_json = j.dump(2) + "\n";  // in the same atomic step as the weights
   export_gliner2_checkpoint(model, tm.tokenizer_dir, dir, eo);
   spdlog::info("best model (step {}, dev {} {:.4f}, threshold {:.2f}): {}", st.best_step, cfg.early_stopping.metric,
-               st.best_score, st.best_threshold, dir);
+               score, st.best_threshold, dir);
   return dir;
 }
 

@@ -391,8 +391,6 @@ bool Trainer::train_epoch(int64_t epoch) {
   if (cfg_.eval.every_steps == 0 || (last && st_.step % cfg_.eval.every_steps != 0))
     stop = evaluate_dev(static_cast<double>(epoch + 1));
   if (cfg_.checkpoint.every_steps == 0) write_checkpoint();
-  if (stop && !sum_.stopped_by_callback)
-    spdlog::info("early stopping: no improvement in {} evaluations", st_.evals_without_improvement);
   return stop;
 }
 
@@ -488,6 +486,9 @@ bool Trainer::evaluate_dev(double epoch_pos) {
   progress_->end_line();
   const DevEvaluation::Verdict v = dev_eval_->run(st_, epoch_pos);
   if (v == DevEvaluation::Verdict::StoppedByCaller) sum_.stopped_by_callback = true;
+  // Said here, where it is decided: an evaluation every N steps may stop the run mid-epoch.
+  if (v == DevEvaluation::Verdict::EarlyStop)
+    spdlog::info("early stopping at step {}: no improvement in {} evaluations", st_.step, st_.evals_without_improvement);
   return v != DevEvaluation::Verdict::Continue;
 }
 

@@ -253,7 +253,14 @@ TEST(Trainer, ResumeAfterAKillKeepsTheCheckpointsBest) {
   resume.resume = true;
   run_training(c, resume);
   std::ifstream info(c.output_dir + "/best/gtrain.json");
-  EXPECT_EQ(nlohmann::json::parse(info)["step"].get<int64_t>(), 4);
+  const nlohmann::json best_info = nlohmann::json::parse(info);
+  EXPECT_EQ(best_info["step"].get<int64_t>(), 4);
+  // Its score is the metric's value, the dev loss of step 4 (it was that loss negated, -9.9 for 9.9).
+  double loss_at_4 = -1;
+  for (const auto& j : metrics_lines(c.output_dir, "dev"))
+    if (j["step"].get<int64_t>() == 4) loss_at_4 = j["loss"].get<double>();
+  ASSERT_GT(loss_at_4, 0);
+  EXPECT_NEAR(best_info["score"].get<double>(), loss_at_4, 1e-9 * loss_at_4);
   EXPECT_TRUE(same_weights(load_safetensors(c.output_dir + "/best_state.safetensors")));
   EXPECT_TRUE(same_weights(load_safetensors(c.output_dir + "/best/model.safetensors")));
   std::ifstream report(c.output_dir + "/dev_report.json");
