@@ -141,7 +141,10 @@ class Coordinator {
     if (d) {
       journal_->write({{"event", "decision"}, {"trial", trial}, {"rung", rung}, {"decision", *d ? "continue" : "stop"},
                        {"cutoff", cutoff}});
-      if (!*d) spdlog::info("sweep: ASHA stops trial {} at rung {} (below the cutoff {:.4f})", trial, rung, cutoff);
+      // The cutoff in the metric's own terms (ASHA compares goals: the loss negated).
+      if (!*d)
+        spdlog::info("sweep: ASHA stops trial {} at rung {} ({} the cutoff {} {:.4f})", trial, rung,
+                     s_.metric == "loss" ? "above" : "below", s_.metric, s_.metric == "loss" ? -cutoff : cutoff);
     }
     return d;
   }

@@ -43,6 +43,12 @@ echo "statuses: $(tail -n +2 ref/leaderboard.csv | cut -d, -f5 | sort | uniq -c 
 [ "$(grep '"event":"trial_start"' ref/journal.jsonl | grep -c '"ranks":\[[0-9],[0-9]\]')" = 8 ] || fail "journal: a trial not on 2 ranks"
 grep -q "sweep: trial .* -> group 1 (2 ranks: 2,3)" ref.log || fail "log: no trial on group 1 (ranks 2,3)"
 grep -q "sweep: trial .* -> group 0 (2 ranks: 0,1)" ref.log || fail "log: no trial on group 0 (ranks 0,1)"
+# ASHA's stop lines give the cutoff as a loss (metric: loss): before 2026-12-07 they read "below the
+# cutoff -6413.4482" for a loss of 8541, the negated goal ASHA compares.
+if awk -F, '$5 == "stopped" { found = 1 } END { exit !found }' ref/leaderboard.csv; then
+  grep "ASHA stops trial" ref.log | grep -q "above the cutoff loss [0-9]" || { grep "ASHA stops" ref.log; fail "ASHA stop line without the loss cutoff"; }
+  ! grep "ASHA stops trial" ref.log | grep -q "cutoff.* -[0-9]" || { grep "ASHA stops" ref.log; fail "ASHA stop line with a negated cutoff"; }
+fi
 [ -f ref/best_config.yaml ] || fail "no best_config.yaml"
 "$G" train ref/best_config.yaml --set optim.epochs=1 --set output_dir="$T/best-run" >best.log 2>&1 \
   || { tail best.log; fail "best_config.yaml does not train"; }
@@ -91,7 +97,9 @@ awk -F, '$2 == 1 && $5 == "failed" && $12 ~ /not finite/ { f = 1 } $5 == "comple
 
 # One rank of a group fails a trial's set-up (GTRAIN_FAULT 1:0: rank 1, before training; as a data
 # path missing on its node would): every trial is recorded as failed, naming that rank, and the
-# sweep ends (it used to hang: rank 1 went on to the next trial while rank 0 waited at the start).
+# sweep ends (it used to hang: rank 1 went on to the next trial while rank 0 waited at the start),
+# with exit 1 and a message since no trial completed (until 2026-12-07 it exited 0 and named a
+# best_config.yaml that it had not written).
 cat > setup-fail.yaml <<Y
 base: tiny.yaml
 set: {optim.epochs: 1}
@@ -103,7 +111,8 @@ Y
 GTRAIN_FAULT=1:0:throw timeout 120 "${MPIRUN[@]}" -np 2 "$G" sweep setup-fail.yaml --ranks-per-trial 2 >setup-fail.log 2>&1
 rc=$?
 [ $rc != 124 ] || { show setup-fail.log; fail "the sweep hung after a rank's trial set-up failed"; }
-[ $rc = 0 ] || { show setup-fail.log; fail "the sweep exited $rc"; }
+[ $rc = 1 ] || { show setup-fail.log; fail "the sweep exited $rc, not 1 (no trial completed)"; }
+grep -q "no trial completed" setup-fail.log || { show setup-fail.log; fail "no message that no trial completed"; }
 awk -F, 'NR > 1 && $5 == "failed" && $12 ~ /rank 1 of the trial.s group: injected fault/ { f++ } END { exit !(f == 2) }' \
   setup-fail/leaderboard.csv || { cat setup-fail/leaderboard.csv; fail "the two trials are not recorded as failed on rank 1"; }
 echo "PASS"
