@@ -12,7 +12,7 @@ void add_sweep_command(CLI::App& app) {
     std::string file, output_dir;
     std::vector<std::string> overrides;
     int ranks_per_trial = 1;
-    bool resume = false;
+    bool resume = false, retry_failed = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("sweep", "hyperparameter search: trial groups over the MPI ranks, ASHA, a journal (docs/sweeps.md)");
@@ -20,6 +20,9 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--ranks-per-trial", a->ranks_per_trial, "ranks that train one trial together (data parallel)")
       ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "continue the sweep in output_dir from its journal");
+  cmd->add_flag("--retry-failed", a->retry_failed,
+                "with --resume: run the failed trials again too (after fixing their cause: a path, memory)")
+      ->needs("--resume");
   cmd->add_option("--set", a->overrides,
                   "every trial's config key, after the file's set: (e.g. --set data.cache_dir=/scratch/cache)");
   cmd->add_option("--output-dir", a->output_dir, "the sweep's folder instead of the file's output_dir");
@@ -30,6 +33,7 @@ void add_sweep_command(CLI::App& app) {
     SweepOptions o;
     o.ranks_per_trial = a->ranks_per_trial;
     o.resume = a->resume;
+    o.retry_failed = a->retry_failed;
     const size_t n_trials = make_trials(s).size();
     if (world.rank() == 0)
       spdlog::info("sweep: {} trials ({} configurations x {} repeats) on {} rank(s) in groups of {}", n_trials,

@@ -76,7 +76,7 @@ std::string resolved_base(const SweepConfig& s) {
 // (deterministic ASHA): callers that must not block use try_rung().
 class Coordinator {
  public:
-  Coordinator(const SweepConfig& s, std::vector<TrialSpec> trials, int groups, bool resume)
+  Coordinator(const SweepConfig& s, std::vector<TrialSpec> trials, int groups, bool resume, bool retry_failed)
       : s_(s), trials_(std::move(trials)), groups_(groups), asha_(s.asha.rungs(), s.asha.reduction_factor) {
     fs::create_directories(s.output_dir);
     const std::string jpath = (fs::path(s.output_dir) / "journal.jsonl").string();
@@ -96,6 +96,13 @@ class Coordinator {
         read_outcome(r, &t);
         results_[t.spec.id] = t;
       }
+    }
+    if (retry_failed) {  // --retry-failed: a failed trial runs again from the start, as one never ended
+      int retried = 0;
+      for (auto it = results_.begin(); it != results_.end();)
+        if (it->second.status == "failed") it = results_.erase(it), ++retried;
+        else ++it;
+      spdlog::info("sweep: --retry-failed: {} failed trial(s) run again", retried);
     }
     for (auto& [id, t] : results_) {  // only ended trials' rungs count: the others run again
       for (auto& [k, g] : rungs[id]) asha_.report(id, k, g);
@@ -448,7 +455,7 @@ SweepSummary run_sweep(const SweepConfig& s, dist::Group& world, const SweepOpti
   std::exception_ptr setup_error;
   if (world.rank() == 0) {
     try {
-      coordinator = std::make_unique<Coordinator>(sc, trials, groups, opts.resume);
+      coordinator = std::make_unique<Coordinator>(sc, trials, groups, opts.resume, opts.retry_failed);
     } catch (...) {
       setup_error = std::current_exception();
     }

@@ -29,6 +29,7 @@ namespace gtrain {
 struct SweepOptions {
   int ranks_per_trial = 1;
   bool resume = false;
+  bool retry_failed = false;  // with resume: failed trials run again (the cause fixed: a path, memory)
 };
 
 struct SweepSummary {

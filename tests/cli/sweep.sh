@@ -111,5 +111,15 @@ grep -q "no trial completed" diverged.log || { show diverged.log; fail "no messa
 ! grep -q "best config: " diverged.log || fail "a best config named although none was written"
 [ ! -e diverged/best_config.yaml ] || fail "best_config.yaml written without a completed trial"
 [ -f diverged/leaderboard.md ] || fail "no leaderboard for the failed sweep"
+# A trial that failed for a cause since fixed (here an injected fault, GTRAIN_FAULT): plain --resume
+# counts it as ended, --resume --retry-failed runs it again (before 2026-12-07 it could not).
+GTRAIN_FAULT=0:0:throw "$G" sweep steps.yaml --output-dir retry >retry-fault.log 2>&1 && fail "the faulted sweep exited 0"
+[ "$(ended retry 0 status)" = failed ] || { show retry-fault.log; fail "the injected fault did not fail the trial"; }
+"$G" sweep steps.yaml --output-dir retry --resume >retry0.log 2>&1
+grep -q "1 trial(s) already ended, 0 to run" retry0.log || { show retry0.log; fail "--resume ran a failed trial again"; }
+"$G" sweep steps.yaml --output-dir retry --resume --retry-failed >retry.log 2>&1 || { show retry.log; fail "--retry-failed"; }
+[ "$(ended retry 0 status)" = completed ] || { show retry.log; fail "the retried trial did not complete"; }
+[ -f retry/best_config.yaml ] || fail "no best_config.yaml after the retried trial completed"
+expect_error "requires --resume" "$G" sweep steps.yaml --output-dir retry --retry-failed
 
 echo PASS
