@@ -307,8 +307,9 @@ const FieldTable<TrainConfig>& train_fields() {
                          number_in(0, false, INFINITY, false), "an improvement must exceed this"),
       field<TrainConfig>("early_stopping.metric", [](auto& c) -> auto& { return c.early_stopping.metric; },
                          word_of(kMetrics),
-                         "`micro_f1`, `macro_f1`, `micro_precision`, `micro_recall`: maximised, at the best "
-                         "threshold; `loss`: dev loss, minimised"),
+                         "maximised: `micro_f1` and `macro_f1` each at its own best threshold (the one the "
+                         "model keeps), `micro_precision`, `micro_recall` at micro-F1's; `loss`: dev loss, "
+                         "minimised"),
       // ---- eval
       field<TrainConfig>("eval.every_steps", [](auto& c) -> auto& { return c.eval.every_steps; },
                          int_in<int64_t>(0, LONG_MAX),

@@ -364,6 +364,13 @@ size_t ThresholdSweep::best_index() const {
   return best;
 }
 
+size_t ThresholdSweep::best_macro_index() const {
+  size_t best = 0;
+  for (size_t i = 1; i < thresholds_.size(); ++i)
+    if (scores(i).macro.f1 > scores(best).macro.f1) best = i;  // strictly better: ties keep the lower
+  return best;
+}
+
 // ---- reports ---------------------------------------------------------------------------------------
 
 namespace {

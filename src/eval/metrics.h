@@ -169,6 +169,7 @@ class ThresholdSweep {
   ThresholdScores scores(size_t threshold_index) const;
   std::vector<ThresholdScores> all_scores() const;
   size_t best_index() const;  // highest micro F1; ties -> lower threshold
+  size_t best_macro_index() const;  // highest macro F1; ties -> lower threshold
   // The index of threshold t (within 1e-6); std::out_of_range when it is not swept.
   size_t index_of(float t) const;
   float best_threshold() const { return thresholds_[best_index()]; }

@@ -72,7 +72,9 @@ DevEvaluation::Verdict DevEvaluation::run(TrainState& st, double epoch_pos) {
   if (!dev_) return Verdict::Continue;
   const auto t0 = std::chrono::steady_clock::now();
   EvalResult r = evaluate(model_, *dev_, builder_, eo_);
-  const size_t bi = r.sweep.best_index();
+  // The threshold the metric is best at for macro-F1; micro-F1's for the others (the loss does not
+  // depend on it, and precision alone or recall alone would pick the strictest or the loosest).
+  const size_t bi = cfg_.early_stopping.metric == "macro_f1" ? r.sweep.best_macro_index() : r.sweep.best_index();
   const ThresholdScores s = r.sweep.scores(bi);
   const double score = metric_of(s, r.loss, cfg_.early_stopping.metric);
   spdlog::info("eval step {}: loss {:.4f} micro-F1 {:.4f} (P {:.4f} R {:.4f}) macro-F1 {:.4f} at threshold {:.2f} ({:.1f} s)",

@@ -217,6 +217,21 @@ TEST(ThresholdSweep, FiltersByScoreAndPicksBestMicroF1) {
   EXPECT_NEAR(s.scores(0).macro.f1, (0.8 + 2.0 / 3.0) / 2, 1e-12);
 }
 
+// Macro-F1 has its own best threshold (early_stopping.metric: macro_f1 keeps it): here a rare label
+// found only at 0.1 makes 0.1 best for macro-F1 while micro-F1 is best at 0.5.
+TEST(ThresholdSweep, BestMacroThresholdIsMacroF1s) {
+  ThresholdSweep s(kLabels, {0.1f, 0.5f});
+  s.add({G(0, 1, "Disease"), G(2, 3, "Disease"), G(4, 5, "Disease"), G(6, 7, "Disease"), G(8, 9, "Drug")},
+        {P(0, 1, "Disease", 0.9f), P(2, 3, "Disease", 0.9f), P(4, 5, "Disease", 0.9f), P(6, 7, "Disease", 0.9f),
+         P(10, 11, "Disease", 0.2f), P(12, 13, "Disease", 0.2f), P(14, 15, "Disease", 0.2f), P(8, 9, "Drug", 0.3f)});
+  EXPECT_NEAR(s.scores(0).micro.f1, 10.0 / 13.0, 1e-12);
+  EXPECT_NEAR(s.scores(1).micro.f1, 8.0 / 9.0, 1e-12);
+  EXPECT_NEAR(s.scores(0).macro.f1, (8.0 / 11.0 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(s.scores(1).macro.f1, 0.5, 1e-12);
+  EXPECT_EQ(s.best_index(), 1u);
+  EXPECT_EQ(s.best_macro_index(), 0u);
+}
+
 TEST(ThresholdSweep, ScoreEqualToThresholdCounts) {
   ThresholdSweep s(kLabels, {0.3f, 0.5f});
   s.add({G(0, 1, "Drug")}, {P(0, 1, "Drug", 0.3f), P(2, 3, "Drug", std::nanf(""))});
