@@ -99,7 +99,7 @@ std::string default_gpu_catalog() {
 
 void add_plan_command(CLI::App& app) {
   struct Args {
-    std::string config, gpus = "t4,a10g,a100-40gb,a100-80gb,h100", sweep, catalog;
+    std::string config, gpus = "t4,a10g,a100-40gb,a100-80gb,h100", sweep, catalog, inter_node;
     std::vector<std::string> overrides;
     int nodes = 1, gpus_per_node = 1, repeats = 1, measure_steps = 8;
     bool measure = false, json = false;
@@ -120,6 +120,9 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--json", a->json, "the plan as JSON on stdout");
   cmd->add_option("--bus-gbs", a->bus_gbs, "all-reduce bus bandwidth, GB/s (e.g. from bench allreduce); replaces the table")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--inter-node", a->inter_node,
+                  "the link between nodes, an interconnect of the catalog (e.g. infiniband-hdr; default: its "
+                  "inter_node)");
   cmd->add_option("--catalog", a->catalog,
                   "GPU types and prices (YAML; default: configs/plan/gpus.yaml of the current folder, else of the "
                   "checkout the binary is in)");
@@ -138,6 +141,7 @@ void add_plan_command(CLI::App& app) {
     po.nodes = a->nodes;
     po.gpus_per_node = a->gpus_per_node;
     po.bus_gbs = a->bus_gbs;
+    po.inter_node = a->inter_node;
     po.repeats = a->repeats;
     std::optional<SweepWork> sweep;
     if (!a->sweep.empty()) sweep = plan_sweep(load_sweep_config(a->sweep), cfg, work, a->nodes * a->gpus_per_node);

@@ -22,10 +22,10 @@ const Interconnect* GpuCatalog::find_interconnect(const std::string& key) const 
   return nullptr;
 }
 
-const GpuPrice* GpuCatalog::cheapest_price(const std::string& gpu_key) const {
+const GpuPrice* GpuCatalog::cheapest_price(const std::string& gpu_key, int min_gpus) const {
   const GpuPrice* best = nullptr;
   for (const GpuPrice& p : prices)
-    if (p.gpu == gpu_key && (!best || p.per_gpu_hour() < best->per_gpu_hour())) best = &p;
+    if (p.gpu == gpu_key && p.gpus >= min_gpus && (!best || p.per_gpu_hour() < best->per_gpu_hour())) best = &p;
   return best;
 }
 

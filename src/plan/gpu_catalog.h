@@ -48,7 +48,8 @@ struct GpuCatalog {
 
   const GpuType* find_gpu(const std::string& key) const;          // nullptr when absent
   const Interconnect* find_interconnect(const std::string& key) const;
-  const GpuPrice* cheapest_price(const std::string& gpu_key) const;  // per GPU-hour; nullptr = none listed
+  // Among the instances with at least min_gpus GPUs of that type (the node a plan's ranks share).
+  const GpuPrice* cheapest_price(const std::string& gpu_key, int min_gpus = 1) const;  // per GPU-hour; nullptr = none listed
 };
 
 // Parses a catalog tree; errors are InputErrors naming the file, line and field

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "io/shortest_decimal.h"
+
 namespace gtrain {
 
 namespace {
@@ -56,6 +58,22 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
   ms.gradient_checkpointing = cfg.model.gradient_checkpointing;
   ms.ranks = ranks;
   ms.bucket_mb = cfg.comm.bucket_mb;
+  // Across nodes the ring runs at the inter-node link: named in the assumptions, since it sets the
+  // all-reduce time (2 nodes of 8 A100 over 25G Ethernet: 20x a node's step).
+  const std::string inter_node = opts.inter_node.empty() ? catalog.inter_node : opts.inter_node;
+  std::string inter_node_note;
+  if (opts.nodes > 1 && opts.bus_gbs <= 0) {
+    const Interconnect* ic = catalog.find_interconnect(inter_node);
+    if (!ic) {
+      std::string known;
+      for (const Interconnect& i : catalog.interconnects) known += (known.empty() ? "" : ", ") + i.key;
+      throw std::invalid_argument("plan: --inter-node: '" + inter_node + "' is not in " + catalog.file + " (" + known + ")");
+    }
+    inter_node_note = "across nodes: the all-reduce ring runs at the link between nodes, " + inter_node + " (" +
+                      shortest_decimal(ic->bus_gbs) + " GB/s bus bandwidth; " +
+                      (opts.inter_node.empty() ? "the catalog's inter_node" : "--inter-node") +
+                      "): --inter-node names another of the catalog's, --bus-gbs a measured figure";
+  }
   AllReduce ar;
   ar.ranks = ranks;
   ar.gradient_bytes = 4.0 * static_cast<double>(p.params.trainable);
@@ -88,7 +106,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       gar.bus_gbs = opts.bus_gbs;
     } else {
       // Across nodes the slowest link carries the ring: the inter-node network.
-      const Interconnect* ic = catalog.find_interconnect(opts.nodes > 1 ? catalog.inter_node : g->interconnect);
+      const Interconnect* ic = catalog.find_interconnect(opts.nodes > 1 ? inter_node : g->interconnect);
       gar.bus_gbs = ic ? ic->bus_gbs : 0;
     }
     PlanRow r = plan_row(p, work, ms, g->memory_gib * kGiB, sp, gar,
@@ -97,7 +115,7 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
     r.name = g->name;
     r.supported = sp.peak_flops > 0;
     r.efficiency_source = "table";  // a measured efficiency is the `local` row's
-    const GpuPrice* price = catalog.cheapest_price(key);
+    const GpuPrice* price = catalog.cheapest_price(key, opts.gpus_per_node);
     r.priced = price != nullptr;
     if (price) r.price_source = price->provider + " " + price->instance + " (" + price->date + ")";
     r.cost = run_cost(r.epoch.total(), p.epochs, ranks, price ? price->per_gpu_hour() : 0, p.repeats,
@@ -112,8 +130,10 @@ Plan make_plan(const std::string& config_path, const TrainConfig& cfg, const Enc
       "dev evaluation once per epoch (forward passes of the dev split); checkpoints and logging not counted",
       "memory: fp32 weights + AdamW (2 x fp32) + the backward pass's peak of activations / gradients; "
       "GPU: + 0.5 GiB CUDA context and 10% allocator slack",
-      "price: the cheapest listed per GPU-hour; an instance's other GPUs idle unless --gpus-per-node uses them",
+      "price: the cheapest listed per GPU-hour among instances with at least --gpus-per-node GPUs (none listed: "
+      "no price); an instance's other GPUs idle unless --gpus-per-node uses them",
   };
+  if (!inter_node_note.empty()) p.assumptions.push_back(inter_node_note);
   return p;
 }
 

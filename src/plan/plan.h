@@ -20,6 +20,7 @@ struct PlanOptions {
   std::vector<std::string> gpus;  // catalog keys, in order
   int nodes = 1, gpus_per_node = 1;
   double bus_gbs = 0;             // > 0: replaces the interconnect table
+  std::string inter_node;         // the link between nodes (an interconnect key); "" = the catalog's
   int repeats = 1;                // runs per configuration (scenario B: 3)
 };
 

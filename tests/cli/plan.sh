@@ -31,6 +31,25 @@ grep -q "FROM THE CURRENT FOLDER" "$T/checkout/configs/plan/gpus.yaml" || fail "
 GA=$(readlink -f "$G")
 (cd "$T/checkout" && "$GA" plan "$CFG" "${S[@]}" --gpus t4 --json) >"$T/cwd.json" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "plan from another folder"; }
 grep -q "FROM THE CURRENT FOLDER" "$T/cwd.json" || fail "the current folder's catalog was not used"
+# Several nodes: the link between them is named with its bandwidth (it sets the all-reduce time),
+# --inter-node picks another, and 8 GPUs to a node are priced at an 8-GPU instance (before
+# 2026-12-07 the link went unnamed and the price was a 1-GPU instance's).
+"$G" plan "$CFG" "${S[@]}" --gpus a100-40gb --nodes 2 --gpus-per-node 8 --json >"$T/nodes.json" 2>"$T/err.txt" \
+  || { cat "$T/err.txt"; fail "plan --nodes 2"; }
+"$G" plan "$CFG" "${S[@]}" --gpus a100-40gb --nodes 2 --gpus-per-node 8 --inter-node infiniband-hdr --json \
+  >"$T/ib.json" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "plan --inter-node"; }
+python3 - "$T/nodes.json" "$T/ib.json" <<'PY' || fail "multi-node plan"
+import json, sys
+eth, ib = (json.load(open(f)) for f in sys.argv[1:3])
+note = lambda p: [a for a in p["assumptions"] if a.startswith("across nodes")]
+assert note(eth) and "ethernet-25g (2.5 GB/s" in note(eth)[0], note(eth)
+assert note(ib) and "infiniband-hdr (23 GB/s" in note(ib)[0] and "--inter-node" in note(ib)[0], note(ib)
+row = lambda p: p["gpus"][0]
+assert row(ib)["epoch_seconds"] < row(eth)["epoch_seconds"], (row(ib)["epoch_seconds"], row(eth)["epoch_seconds"])
+assert "p4d.24xlarge" in row(eth)["price_source"], row(eth)["price_source"]
+print("2 nodes: ethernet-25g", row(eth)["epoch_seconds"], "s/epoch, infiniband-hdr", row(ib)["epoch_seconds"], "; price", row(eth)["price_source"])
+PY
+expect_error "inter-node: 'nosuch' is not in" "$G" plan "$CFG" "${S[@]}" --gpus a100-40gb --nodes 2 --inter-node nosuch
 "$G" plan "$CFG" "${S[@]}" --json >"$T/plan.json" 2>/dev/null || fail "plan --json"
 cat > "$T/sweep.yaml" <<Y
 base: $CFG

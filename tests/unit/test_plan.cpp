@@ -54,6 +54,10 @@ TEST(PlanCatalog, ShippedCatalogParses) {
   ASSERT_NE(c.cheapest_price("a100-40gb"), nullptr);
   EXPECT_EQ(c.cheapest_price("a100-40gb")->provider, "lambda");
   EXPECT_NEAR(c.cheapest_price("t4")->per_gpu_hour(), 0.526, 1e-9);
+  // Eight GPUs to a node: only instances that hold eight (it was Lambda's 1-GPU price either way).
+  ASSERT_NE(c.cheapest_price("a100-40gb", 8), nullptr);
+  EXPECT_EQ(c.cheapest_price("a100-40gb", 8)->instance, "p4d.24xlarge");
+  EXPECT_EQ(c.cheapest_price("t4", 8), nullptr);
 }
 
 TEST(PlanCatalog, CheapestPricePerGpuHour) {
