@@ -81,6 +81,9 @@ int64_t remove_lora(torch::nn::Module& root);
 // lora_alpha, lora_dropout (from cfg), target_modules (sorted top-level names of the adapted
 // modules, as GLiNER2 writes them), created_at (UTC ISO-8601 + "Z"). Throws when root has no
 // adapter or an adapter's rank / scale disagrees with cfg.
+// A trainer's adapter folder also names the base they were trained on, in this file:
+// {"path": ..., "model_safetensors_sha256": ...}; export refuses to merge them into another base.
+inline constexpr const char* kLoraBaseFile = "base_model.json";
 void save_lora_adapters(const torch::nn::Module& root, const std::string& dir, const LoraConfig& cfg);
 
 // Reads a directory written by save_lora_adapters or GLiNER2 1.2.x. Removes existing adapters

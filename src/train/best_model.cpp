@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/atomic_file.h"
+#include "io/sha256.h"
 #include "model/hf_checkpoint.h"
 #include "model/lora.h"
 #include "model/state_dict.h"
@@ -46,6 +47,15 @@ std::string export_best_model(const TrainConfig& cfg, TrainModel& tm, const std:
       save_lora_adapters(model, adapters.string(), tm.lora);
       // `gtrain export BASE --adapters best_adapters` carries it into the merged model.
       write_text_file_atomic((adapters / "gtrain.json").string(), j.dump(2) + "\n");
+      // Which base they were trained on: export refuses to merge them into another (same shapes,
+      // other weights: a model that was never trained, scored as if it were).
+      const fs::path base_weights = fs::path(cfg.model.source) / "model.safetensors";
+      if (!cfg.model.source.empty() && fs::exists(base_weights))
+        write_text_file_atomic((adapters / kLoraBaseFile).string(),
+                               nlohmann::json{{"path", cfg.model.source},
+                                              {"model_safetensors_sha256", sha256_file_hex(base_weights.string())}}
+                                       .dump(2) +
+                                   "\n");
     }
     merge_lora(model);
   }

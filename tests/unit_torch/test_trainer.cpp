@@ -692,6 +692,18 @@ TEST(Trainer, LoraAdaptersCarryTheModelsGtrainJsonIntoAMergedExport) {
   er.out_dir = merged;
   export_model(er);
   EXPECT_EQ(read(merged + "/gtrain.json"), read(run + "/best/gtrain.json"));
+  // Into another base of the same shapes (here the merged model itself) they are refused, naming
+  // the base they were trained on (before 2026-12-07 they merged, a model never trained).
+  ExportRequest wrong = er;
+  wrong.model_dir = merged;
+  wrong.out_dir = d.dir + "/lora-wrong-base";
+  try {
+    export_model(wrong);
+    ADD_FAILURE() << "adapters merged into a base they were not trained on";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("were trained on " + base + "/best"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(wrong.out_dir));
 }
 
 // A best/ the export at the end would refuse fails the run when it starts, before any step.
