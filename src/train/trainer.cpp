@@ -6,12 +6,15 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <spdlog/spdlog.h>
 
 #include "data/sharding.h"
 #include "dist/communicator.h"
 #include "dist/grad_reducer.h"
 #include "dist/param_sync.h"
+#include "config/config_diff.h"
 #include "io/atomic_file.h"
 #include "io/file_lock.h"
 #include "io/input_error.h"
@@ -189,7 +192,30 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
     clean_stale_temps(cfg.output_dir);
   }
   if (opts.auto_resume) resume_ = resume_ || newest_checkpoint() >= 0;
-  if (leader_) save_resolved_config(cfg, (fs::path(cfg.output_dir) / "config.yaml").string());
+  if (leader_) {
+    // A resume with another config (a --set, an edited file) is said, key by key, and the run's
+    // earlier config is kept: config.yaml is replaced by the one this invocation trains with.
+    const std::string saved = (fs::path(cfg.output_dir) / "config.yaml").string();
+    if (resume_ && fs::exists(saved)) {
+      std::ifstream in(saved, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      const std::string before = text.str();
+      std::vector<std::string> changed;
+      try {
+        changed = yaml_differences(before, train_config_to_yaml(cfg));
+      } catch (const std::exception&) {  // not YAML (a damaged file): kept aside whole
+        changed = {"config.yaml is not readable YAML"};
+      }
+      if (!changed.empty()) {
+        write_text_file_atomic(saved + ".previous", before);
+        spdlog::warn("resuming with a config that differs from the run's: {} (the earlier one is kept as "
+                     "config.yaml.previous)",
+                     fmt::join(changed, "; "));
+      }
+    }
+    save_resolved_config(cfg, saved);
+  }
   torch::manual_seed(cfg.optim.seed);
   use_deterministic_kernels_if_asked();
   spdlog::info("torch: {} intra-op threads, device {}{}", configure_torch_threads(0, group.local_size()), device_.str(),

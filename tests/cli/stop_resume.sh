@@ -38,10 +38,19 @@ echo "Ctrl-C: exit 130, checkpoint-$step"
 "$G" train tiny.yaml --resume --stop-after-steps $((step + 3)) >resume.log 2>&1 || { tail -n 20 resume.log; fail "resume"; }
 grep -q "resumed from .*checkpoint-$step (step $step" resume.log || { tail -n 5 resume.log; fail "did not resume from step $step"; }
 [ -d "run/checkpoint-$((step + 3))" ] || fail "no checkpoint-$((step + 3)) after --stop-after-steps $((step + 3))"
+! grep -q "differs from the run's" resume.log || fail "a resume with the same config warned of a change"
+# A resume with another config says which keys changed and keeps the earlier config.yaml (before
+# 2026-12-07 it was replaced unsaid).
+"$G" train tiny.yaml --resume --stop-after-steps $((step + 4)) --set optim.head_lr=0.01 >changed.log 2>&1 ||
+  { tail -n 20 changed.log; fail "resume with a changed config"; }
+grep -q "resuming with a config that differs from the run's: optim.head_lr: 0.0005 -> 0.01" changed.log ||
+  { grep -i "differs\|warn" changed.log; fail "the changed key was not named"; }
+grep -q "head_lr: 0.0005" run/config.yaml.previous && grep -q "head_lr: 0.01" run/config.yaml ||
+  fail "config.yaml.previous / config.yaml do not hold the old / new head_lr"
 # The same --stop-after-steps again: the run is already there.
-expect_error "field '--stop-after-steps': $((step + 3)) is not past step $((step + 3))" \
-  "$G" train tiny.yaml --resume --stop-after-steps $((step + 3))
-[ ! -d "run/checkpoint-$((step + 4))" ] || fail "a refused --stop-after-steps trained a step"
+expect_error "field '--stop-after-steps': $((step + 3)) is not past step $((step + 4))" \
+  "$G" train tiny.yaml --resume --stop-after-steps $((step + 3)) --set optim.head_lr=0.01
+[ ! -d "run/checkpoint-$((step + 5))" ] || fail "a refused --stop-after-steps trained a step"
 # kill -9 between checkpoints: the resumed run trains those steps again, and metrics.jsonl has
 # each step's row once, as an uninterrupted run's.
 "$G" train tiny.yaml --set output_dir=killed --set checkpoint.every_steps=4 >killed.log 2>&1 &

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/config_diff.h"
 #include "config/prepare_config.h"
 #include "config/prepared_data.h"
 #include "data/hdf5_store.h"
@@ -647,6 +648,16 @@ TEST_F(TrainConfigTest, NonUtf8StringIsAnError) {
   const std::string pp = write("prep.yaml", "tokenizer: spm.model\noutput: out\ninputs: [{path: \"data/\xe9.jsonl\"}]\n");
   m = utf8_error([&] { load_prepare_config(pp); });
   EXPECT_TRUE(has(m, "inputs[0].path") && has(m, "not valid UTF-8")) << m;
+}
+
+// A resumed run's config against the one it was started with: each changed key with both values.
+TEST_F(TrainConfigTest, YamlDifferencesNameEachChangedKey) {
+  const std::string a = "optim:\n  encoder_lr: 2.0e-05\n  epochs: 6\nmodel: {max_width: 8, lora: {r: 8}}\nlog: {every_steps: 10}\n";
+  const std::string b = "optim:\n  encoder_lr: 0.01\n  epochs: 6\nmodel: {max_width: 8, lora: {r: 16}}\nseed: 3\n";
+  EXPECT_EQ(yaml_differences(a, b), (std::vector<std::string>{"optim.encoder_lr: 2.0e-05 -> 0.01",
+                                                              "model.lora.r: 8 -> 16", "seed: (absent) -> 3",
+                                                              "log: {every_steps: 10} -> (absent)"}));
+  EXPECT_TRUE(yaml_differences(a, a).empty());
 }
 
 // A key given twice in one mapping: yaml-cpp reads the first and dropped the second without a word

@@ -1,0 +1,15 @@
+// What differs between two YAML documents, key by key, e.g. "optim.encoder_lr: 2.0e-05 -> 0.01".
+// Used when a run resumes with a config other than the one it was started with (its saved
+// config.yaml), so the change is said rather than taken unsaid.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace gtrain {
+
+// Mappings are walked key by key (in `after`'s order, then keys only `before` has); any other
+// node is compared by its flow-style YAML text. A key missing on one side reads "(absent)".
+// Throws YAML::Exception on text that is not YAML.
+std::vector<std::string> yaml_differences(const std::string& before, const std::string& after);
+
+}  // namespace gtrain
