@@ -49,12 +49,9 @@ void add_sweep_command(CLI::App& app) {
       std::printf("\n%s\n", r.leaderboard_md.c_str());
       std::printf("sweep: %d trials: %d completed, %d stopped by ASHA, %d failed (%d already done before this run)\n",
                   r.trials, r.completed, r.stopped, r.failed, r.skipped_done);
-      if (r.best_config.empty())
-        std::printf("leaderboard: %s/leaderboard.md (.csv); journal: %s/journal.jsonl\n", r.output_dir.c_str(),
-                    r.output_dir.c_str());
-      else
-        std::printf("leaderboard: %s/leaderboard.md (.csv); best config: %s; journal: %s/journal.jsonl\n",
-                    r.output_dir.c_str(), r.best_config.c_str(), r.output_dir.c_str());
+      const std::string best = r.best_config.empty() ? "" : "best config: " + r.best_config + "; ";
+      std::printf("leaderboard: %s/leaderboard.md (.csv); %sjournal: %s/journal.jsonl\n", r.output_dir.c_str(),
+                  best.c_str(), r.output_dir.c_str());
     }
     // No trial completed (all failed, or stopped): nothing to show for the sweep; a job script
     // must not carry on as if there were a best configuration.

@@ -17,7 +17,7 @@ std::string text_of(const YAML::Node& n, bool present) {
 }
 
 // b_present false: the key is only `before`'s (a default-constructed node reads as null, not absent).
-void diff(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>* out,
+void diff(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<YamlChange>* out,
           bool b_present = true) {
   if (b_present && a.IsDefined() && b.IsDefined() && a.IsMap() && b.IsMap()) {
     std::set<std::string> seen;
@@ -33,14 +33,20 @@ void diff(const YAML::Node& a, const YAML::Node& b, const std::string& path, std
     return;
   }
   const std::string ta = text_of(a, true), tb = text_of(b, b_present);
-  if (ta != tb) out->push_back((path.empty() ? "(document)" : path) + ": " + ta + " -> " + tb);
+  if (ta != tb) out->push_back({path.empty() ? "(document)" : path, ta, tb});
 }
 
 }  // namespace
 
+std::vector<YamlChange> yaml_changes(const std::string& before, const std::string& after) {
+  std::vector<YamlChange> out;
+  diff(YAML::Load(before), YAML::Load(after), "", &out);
+  return out;
+}
+
 std::vector<std::string> yaml_differences(const std::string& before, const std::string& after) {
   std::vector<std::string> out;
-  diff(YAML::Load(before), YAML::Load(after), "", &out);
+  for (const YamlChange& c : yaml_changes(before, after)) out.push_back(c.key + ": " + c.before + " -> " + c.after);
   return out;
 }
 

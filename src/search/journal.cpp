@@ -1,10 +1,11 @@
 #include "search/journal.h"
 
+#include "config/config_diff.h"
+
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace gtrain {
@@ -85,20 +86,15 @@ void check_trial_record(const std::string& journal, const json& r, const SweepCo
                              " (repeat " + std::to_string(t.repeat) + ")");
 }
 
-// The first line of the resolved base config that differs, e.g. "optim:  batch_size: 8 -> 4".
+// The first key of the resolved base config that differs, e.g. "optim: 'batch_size: 8', now 'batch_size: 4'".
 std::string first_difference(const std::string& was, const std::string& now) {
-  std::istringstream a(was), b(now);
-  std::string la, lb, section;
-  while (true) {
-    const bool ga = static_cast<bool>(std::getline(a, la)), gb = static_cast<bool>(std::getline(b, lb));
-    if (!ga && !gb) return "";
-    if (la != lb || ga != gb) {
-      auto trim = [](std::string x) { return x.erase(0, x.find_first_not_of(' ')); };
-      return (section.empty() || la.rfind(' ', 0) != 0 ? "" : section + " ") + "'" + trim(ga ? la : "") + "', now '" +
-             trim(gb ? lb : "") + "'";
-    }
-    if (!la.empty() && la[0] != ' ' && la.back() == ':') section = la;
-  }
+  const std::vector<YamlChange> changes = yaml_changes(was, now);
+  if (changes.empty()) return "";
+  const YamlChange& c = changes.front();
+  const size_t dot = c.key.rfind('.');
+  const std::string leaf = dot == std::string::npos ? c.key : c.key.substr(dot + 1);
+  return (dot == std::string::npos ? "" : c.key.substr(0, dot) + ": ") + "'" + leaf + ": " + c.before + "', now '" +
+         leaf + ": " + c.after + "'";
 }
 
 void check_sweep_record(const std::string& journal, const json& r, const SweepConfig& s, size_t trials,

@@ -148,10 +148,10 @@ class Coordinator {
     if (d) {
       journal_->write({{"event", "decision"}, {"trial", trial}, {"rung", rung}, {"decision", *d ? "continue" : "stop"},
                        {"cutoff", cutoff}});
-      // The cutoff in the metric's own terms (ASHA compares goals: the loss negated).
+      // The cutoff in the metric's own terms (ASHA compares goals: metric_goal is its own inverse).
       if (!*d)
         spdlog::info("sweep: ASHA stops trial {} at rung {} ({} the cutoff {} {:.4f})", trial, rung,
-                     s_.metric == "loss" ? "above" : "below", s_.metric, s_.metric == "loss" ? -cutoff : cutoff);
+                     s_.metric == "loss" ? "above" : "below", s_.metric, metric_goal(s_.metric, cutoff));
     }
     return d;
   }

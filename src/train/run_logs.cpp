@@ -1,13 +1,13 @@
 #include "train/run_logs.h"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "io/atomic_file.h"
+#include "io/read_text_file.h"
 
 namespace fs = std::filesystem;
 
@@ -18,12 +18,8 @@ namespace {
 // The rows of an existing metrics.jsonl to keep: on a resume those up to the checkpoint's step
 // (a half-written last line of a killed run is dropped too); on a fresh start none.
 void prepare_metrics_file(const std::string& path, int64_t resumed_step) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return;
-  std::stringstream whole;
-  whole << in.rdbuf();
-  in.close();
-  const std::string old = whole.str();
+  if (!fs::exists(path)) return;
+  const std::string old = read_text_file(path);
   if (old.empty()) return;
   if (resumed_step < 0) {
     write_text_file_atomic(path + ".previous", old);

@@ -6,8 +6,6 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <spdlog/spdlog.h>
 
 #include "data/sharding.h"
@@ -18,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "io/file_lock.h"
 #include "io/input_error.h"
+#include "io/read_text_file.h"
 #include "model/accumulate_grad.h"
 #include "model/embedding.h"
 #include "model/state_dict.h"
@@ -197,10 +196,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TrainOptions& opts, dist::Group& 
     // earlier config is kept: config.yaml is replaced by the one this invocation trains with.
     const std::string saved = (fs::path(cfg.output_dir) / "config.yaml").string();
     if (resume_ && fs::exists(saved)) {
-      std::ifstream in(saved, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      const std::string before = text.str();
+      const std::string before = read_text_file(saved);
       std::vector<std::string> changed;
       try {
         changed = yaml_differences(before, train_config_to_yaml(cfg));
